@@ -1,0 +1,414 @@
+//! Exact fixed-point decimals for prices, volumes and money.
+//!
+//! Binary floating point cannot hold 0.10 exactly, so summing PnL in `f64`
+//! drifts and two runs of a report may disagree in the last digit. A
+//! [`Decimal`] is an `i64` count of 10⁻⁸ units: sums are exact, comparisons
+//! are integer comparisons, and the type is `Copy`.
+
+use std::fmt;
+use std::str::FromStr;
+
+/// Number of decimal places a [`Decimal`] holds.
+pub const SCALE: u32 = 8;
+const ONE: i64 = 10i64.pow(SCALE);
+
+/// A signed decimal with eight fixed decimal places.
+///
+/// Range: about ±92 billion. Parsing rejects, rather than rounds, input with
+/// more than eight significant decimal places, so whatever is read can be
+/// written back exactly.
+///
+/// ```
+/// use sluice_core::Decimal;
+/// let a: Decimal = "0.10".parse().unwrap();
+/// let b: Decimal = "0.20".parse().unwrap();
+/// assert_eq!((a + b).to_string(), "0.3");
+/// assert_eq!(format!("{:.2}", a + b), "0.30");
+/// ```
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Decimal(i64);
+
+/// Why a text is not a [`Decimal`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum DecimalError {
+    #[error("empty number")]
+    Empty,
+    #[error("not a number")]
+    Invalid,
+    #[error("more than {SCALE} decimal places")]
+    TooPrecise,
+    #[error("number out of range")]
+    Overflow,
+}
+
+impl Decimal {
+    /// Zero.
+    pub const ZERO: Decimal = Decimal(0);
+    /// One.
+    pub const ONE: Decimal = Decimal(ONE);
+
+    /// The decimal `units × 10⁻⁸`.
+    pub const fn from_units(units: i64) -> Decimal {
+        Decimal(units)
+    }
+
+    /// The raw count of 10⁻⁸ units.
+    pub const fn units(self) -> i64 {
+        self.0
+    }
+
+    /// `mantissa × 10^-places`, or `None` when it does not fit.
+    pub fn from_scaled(mantissa: i64, places: u32) -> Option<Decimal> {
+        if places > SCALE {
+            return None;
+        }
+        mantissa.checked_mul(10i64.pow(SCALE - places)).map(Decimal)
+    }
+
+    /// Whether the value is below zero.
+    pub fn is_negative(self) -> bool {
+        self.0 < 0
+    }
+
+    /// Whether the value is exactly zero.
+    pub fn is_zero(self) -> bool {
+        self.0 == 0
+    }
+
+    /// The absolute value (saturating at the maximum).
+    pub fn abs(self) -> Decimal {
+        Decimal(self.0.saturating_abs())
+    }
+
+    /// Product rounded half away from zero to eight places; `None` on overflow.
+    pub fn checked_mul(self, other: Decimal) -> Option<Decimal> {
+        let wide = i128::from(self.0) * i128::from(other.0);
+        let half = i128::from(ONE / 2) * wide.signum();
+        i64::try_from((wide + half) / i128::from(ONE)).ok().map(Decimal)
+    }
+
+    /// Sum, or `None` on overflow.
+    pub fn checked_add(self, other: Decimal) -> Option<Decimal> {
+        self.0.checked_add(other.0).map(Decimal)
+    }
+
+    /// The nearest `f64`, for ratios and for JSON output.
+    pub fn to_f64(self) -> f64 {
+        // Parsing the exact text gives the correctly rounded f64, which a
+        // division by 1e8 does not always do.
+        self.to_string().parse().unwrap_or(self.0 as f64 / ONE as f64)
+    }
+
+    /// Converts a float through its shortest round-trip text, so that a
+    /// configuration value written as `150.1` becomes exactly 150.1.
+    pub fn from_f64(value: f64) -> Result<Decimal, DecimalError> {
+        if !value.is_finite() {
+            return Err(DecimalError::Invalid);
+        }
+        format!("{value}").parse()
+    }
+
+    /// Rounds half away from zero to `places` decimal places.
+    pub fn round_to(self, places: u32) -> Decimal {
+        if places >= SCALE {
+            return self;
+        }
+        let step = 10i64.pow(SCALE - places);
+        let rem = self.0 % step;
+        let down = self.0 - rem;
+        if rem.abs() * 2 >= step {
+            Decimal(down.saturating_add(step * self.0.signum()))
+        } else {
+            Decimal(down)
+        }
+    }
+
+    /// Text with at least `min_places` decimals and no trailing zeros beyond
+    /// them: `150` → `150.00`, `1.23456` → `1.23456` for `min_places = 2`.
+    /// Used where the article prints `$150.00` but prices may be finer.
+    pub fn display_min_places(self, min_places: u32) -> String {
+        let places = self.significant_places().max(min_places.min(SCALE));
+        format!("{:.*}", places as usize, self)
+    }
+
+    fn significant_places(self) -> u32 {
+        let mut frac = (self.0 % ONE).unsigned_abs();
+        if frac == 0 {
+            return 0;
+        }
+        let mut places = SCALE;
+        while frac % 10 == 0 {
+            frac /= 10;
+            places -= 1;
+        }
+        places
+    }
+}
+
+impl std::ops::Add for Decimal {
+    type Output = Decimal;
+    /// Saturating: sums of real prices never come near ±92 billion.
+    fn add(self, other: Decimal) -> Decimal {
+        Decimal(self.0.saturating_add(other.0))
+    }
+}
+
+impl std::ops::Sub for Decimal {
+    type Output = Decimal;
+    fn sub(self, other: Decimal) -> Decimal {
+        Decimal(self.0.saturating_sub(other.0))
+    }
+}
+
+impl std::ops::Neg for Decimal {
+    type Output = Decimal;
+    fn neg(self) -> Decimal {
+        Decimal(self.0.saturating_neg())
+    }
+}
+
+impl std::ops::AddAssign for Decimal {
+    fn add_assign(&mut self, other: Decimal) {
+        *self = *self + other;
+    }
+}
+
+impl std::iter::Sum for Decimal {
+    fn sum<I: Iterator<Item = Decimal>>(iter: I) -> Decimal {
+        iter.fold(Decimal::ZERO, |a, b| a + b)
+    }
+}
+
+impl fmt::Display for Decimal {
+    /// Without a precision, the shortest exact text (`150`, `0.3`); with one,
+    /// rounded half away from zero (`{:.2}` → `0.30`). `{:+}` forces a sign.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let places = match f.precision() {
+            Some(p) => p.min(SCALE as usize) as u32,
+            None => self.significant_places(),
+        };
+        let v = self.round_to(places).0;
+        let abs = v.unsigned_abs();
+        let int = abs / ONE as u64;
+        let digits = if places == 0 {
+            int.to_string()
+        } else {
+            let frac = (abs % ONE as u64) / 10u64.pow(SCALE - places);
+            format!("{int}.{frac:0width$}", width = places as usize)
+        };
+        // pad_integral writes the sign (and `+` under `{:+}`) and pads.
+        f.pad_integral(v >= 0, "", &digits)
+    }
+}
+
+impl FromStr for Decimal {
+    type Err = DecimalError;
+
+    /// Accepts `[+-]digits[.digits][(e|E)[+-]digits]`, as found in vendor
+    /// files (`1.5e-05` included). Surrounding spaces are not accepted.
+    fn from_str(s: &str) -> Result<Decimal, DecimalError> {
+        parse_bytes(s.as_bytes())
+    }
+}
+
+impl Decimal {
+    /// Parses ASCII bytes without first checking UTF-8: the hot path of the
+    /// CSV reader hands fields over as bytes.
+    pub fn parse_bytes(s: &[u8]) -> Result<Decimal, DecimalError> {
+        parse_bytes(s)
+    }
+}
+
+fn parse_bytes(s: &[u8]) -> Result<Decimal, DecimalError> {
+    if s.is_empty() {
+        return Err(DecimalError::Empty);
+    }
+    let (negative, rest) = match s[0] {
+        b'-' => (true, &s[1..]),
+        b'+' => (false, &s[1..]),
+        _ => (false, s),
+    };
+    let (body, exp) = match rest.iter().position(|&b| b == b'e' || b == b'E') {
+        Some(i) => (&rest[..i], parse_exponent(&rest[i + 1..])?),
+        None => (rest, 0),
+    };
+    let (int, frac) = match body.iter().position(|&b| b == b'.') {
+        Some(i) => (&body[..i], &body[i + 1..]),
+        None => (body, &body[..0]),
+    };
+    if int.is_empty() && frac.is_empty() {
+        return Err(DecimalError::Invalid);
+    }
+    // Digits as one integer mantissa; trailing zeros of the fraction carry
+    // no value and may exceed the eight places.
+    let frac = trim_trailing_zeros(frac);
+    let mut mantissa: i128 = 0;
+    for &b in int.iter().chain(frac) {
+        if !b.is_ascii_digit() {
+            return Err(DecimalError::Invalid);
+        }
+        mantissa = mantissa * 10 + i128::from(b - b'0');
+        if mantissa > i128::from(i64::MAX) * 10i128.pow(SCALE) {
+            return Err(DecimalError::Overflow);
+        }
+    }
+    if mantissa == 0 {
+        return Ok(Decimal(0));
+    }
+    // value = mantissa × 10^(exp − frac.len()); we store value × 10^SCALE.
+    let shift = i64::from(SCALE) + exp - frac.len() as i64;
+    let units = if shift >= 0 {
+        10i128
+            .checked_pow(shift as u32)
+            .and_then(|f| mantissa.checked_mul(f))
+            .ok_or(DecimalError::Overflow)?
+    } else {
+        let div = 10i128.checked_pow((-shift) as u32).ok_or(DecimalError::TooPrecise)?;
+        if mantissa % div != 0 {
+            return Err(DecimalError::TooPrecise);
+        }
+        mantissa / div
+    };
+    let units = i64::try_from(units).map_err(|_| DecimalError::Overflow)?;
+    Ok(Decimal(if negative { -units } else { units }))
+}
+
+fn parse_exponent(s: &[u8]) -> Result<i64, DecimalError> {
+    let (neg, digits) = match s.first() {
+        Some(b'-') => (true, &s[1..]),
+        Some(b'+') => (false, &s[1..]),
+        _ => (false, s),
+    };
+    if digits.is_empty() || digits.len() > 4 || !digits.iter().all(u8::is_ascii_digit) {
+        return Err(DecimalError::Invalid);
+    }
+    let v = digits.iter().fold(0i64, |a, &b| a * 10 + i64::from(b - b'0'));
+    Ok(if neg { -v } else { v })
+}
+
+fn trim_trailing_zeros(mut s: &[u8]) -> &[u8] {
+    while let [rest @ .., b'0'] = s {
+        s = rest;
+    }
+    s
+}
+
+impl serde::Serialize for Decimal {
+    /// As a JSON number: the shortest float text that reads back as the
+    /// same value, which is the decimal text for anything under 15 digits.
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_f64(self.to_f64())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Decimal {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Decimal, D::Error> {
+        d.deserialize_any(DecimalVisitor)
+    }
+}
+
+struct DecimalVisitor;
+
+impl serde::de::Visitor<'_> for DecimalVisitor {
+    type Value = Decimal;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "a decimal number with at most {SCALE} decimal places")
+    }
+
+    fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Decimal, E> {
+        v.trim()
+            .parse()
+            .map_err(|e| E::custom(format_args!("`{v}` is not a decimal number: {e}")))
+    }
+
+    fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<Decimal, E> {
+        Decimal::from_scaled(v, 0).ok_or_else(|| E::custom("number out of range"))
+    }
+
+    fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<Decimal, E> {
+        i64::try_from(v)
+            .ok()
+            .and_then(|v| Decimal::from_scaled(v, 0))
+            .ok_or_else(|| E::custom("number out of range"))
+    }
+
+    fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<Decimal, E> {
+        Decimal::from_f64(v).map_err(|e| E::custom(format_args!("{v}: {e}")))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(s: &str) -> Decimal {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn sums_are_exact() {
+        assert_eq!(d("0.10") + d("0.20"), d("0.30"));
+        let total: Decimal = std::iter::repeat_n(d("0.1"), 10).sum();
+        assert_eq!(total, Decimal::ONE);
+    }
+
+    #[test]
+    fn parses_vendor_forms() {
+        assert_eq!(d("150").units(), 150 * ONE);
+        assert_eq!(d("-0.5").units(), -ONE / 2);
+        assert_eq!(d("+.25").units(), ONE / 4);
+        assert_eq!(d("7.").units(), 7 * ONE);
+        assert_eq!(d("1.5e-05").units(), 1500);
+        assert_eq!(d("2E3").units(), 2000 * ONE);
+        assert_eq!(d("1.100000000000").units(), ONE + ONE / 10);
+    }
+
+    #[test]
+    fn rejects_bad_text() {
+        for bad in ["", "-", ".", "1.2.3", "abc", "1e", "1e+", " 1", "1 ", "0x10", "NaN", "inf"] {
+            assert!(bad.parse::<Decimal>().is_err(), "{bad:?} parsed");
+        }
+        assert_eq!("0.000000001".parse::<Decimal>(), Err(DecimalError::TooPrecise));
+        assert_eq!("1e99".parse::<Decimal>(), Err(DecimalError::Overflow));
+        assert_eq!("99999999999999999999".parse::<Decimal>(), Err(DecimalError::Overflow));
+        assert_eq!("1e-9999".parse::<Decimal>(), Err(DecimalError::TooPrecise));
+        assert_eq!("1e-99999".parse::<Decimal>(), Err(DecimalError::Invalid));
+        assert_eq!("0e-9999".parse::<Decimal>(), Ok(Decimal::ZERO));
+    }
+
+    #[test]
+    fn displays_shortest_or_rounded() {
+        assert_eq!(d("150").to_string(), "150");
+        assert_eq!(d("-0.05").to_string(), "-0.05");
+        assert_eq!(format!("{:.2}", d("160")), "160.00");
+        assert_eq!(format!("{:.2}", d("1.005")), "1.01");
+        assert_eq!(format!("{:.2}", d("-1.005")), "-1.01");
+        assert_eq!(format!("{:+.2}", d("10")), "+10.00");
+        assert_eq!(format!("{:+.2}", d("-10")), "-10.00");
+        assert_eq!(format!("{:>8.1}", d("2.25")), "     2.3");
+        assert_eq!(d("1.23456").display_min_places(2), "1.23456");
+        assert_eq!(d("150.5").display_min_places(2), "150.50");
+    }
+
+    #[test]
+    fn text_round_trips() {
+        for s in ["0", "1", "-1", "0.00000001", "92233720368.54775807", "-123.456"] {
+            assert_eq!(d(s).to_string(), s);
+        }
+    }
+
+    #[test]
+    fn multiplies_with_rounding() {
+        assert_eq!(d("1.5").checked_mul(d("2")), Some(d("3")));
+        assert_eq!(d("0.00000001").checked_mul(d("0.5")), Some(d("0.00000001")));
+        assert_eq!(d("90000000000").checked_mul(d("2")), None);
+    }
+
+    #[test]
+    fn converts_floats_through_shortest_text() {
+        assert_eq!(Decimal::from_f64(150.1), Ok(d("150.1")));
+        assert_eq!(d("0.3").to_f64(), 0.3);
+        assert!(Decimal::from_f64(f64::NAN).is_err());
+    }
+}

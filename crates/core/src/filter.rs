@@ -1,0 +1,212 @@
+//! Filters: predicates the bridge applies between a pull and a send.
+
+use std::fmt;
+
+use memchr::memmem;
+
+use crate::{BadRecord, Decimal, Record, RecordKind, Symbol};
+
+/// One filter of a pipeline.
+///
+/// The bridge applies filters lazily, one pulled record at a time; a source
+/// may take a filter over ([`crate::Source::take_over`]) when it can do the
+/// same work faster on its own buffers.
+#[derive(Clone, Debug)]
+pub enum Filter {
+    /// Ticks whose symbol is one of these.
+    Symbols(Vec<Symbol>),
+    /// Lines that contain this literal (case-sensitive).
+    Contains(Contains),
+    /// Ticks whose price lies in this range.
+    Price(PriceRange),
+}
+
+impl Filter {
+    /// The kind of record this filter reads.
+    pub fn reads(&self) -> RecordKind {
+        match self {
+            Filter::Symbols(_) | Filter::Price(_) => RecordKind::Tick,
+            Filter::Contains(_) => RecordKind::Line,
+        }
+    }
+
+    /// Whether a good record passes.
+    #[inline]
+    pub fn keeps(&self, record: &Record<'_>) -> bool {
+        match (self, record) {
+            (Filter::Symbols(set), Record::Tick(t)) => set.contains(&t.symbol),
+            (Filter::Price(range), Record::Tick(t)) => range.contains(t.price),
+            (Filter::Contains(c), Record::Line(l)) => c.is_in(l.bytes),
+            // A mismatch is refused when the pipeline is built.
+            _ => true,
+        }
+    }
+
+    /// Whether a bad record passes. One whose symbol is known is filtered
+    /// like a good one; anything the filter cannot judge (an unknown symbol,
+    /// an unreadable price) passes, so that errors reach the sinks' error
+    /// channel instead of vanishing.
+    pub fn keeps_bad(&self, bad: &BadRecord<'_>) -> bool {
+        match self {
+            Filter::Symbols(set) => bad.symbol.is_none_or(|s| set.contains(&s)),
+            Filter::Contains(c) => c.is_in(bad.raw),
+            Filter::Price(_) => true,
+        }
+    }
+}
+
+impl fmt::Display for Filter {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Filter::Symbols(set) => {
+                f.write_str("symbol=")?;
+                for (i, s) in set.iter().enumerate() {
+                    write!(f, "{}{s}", if i > 0 { "," } else { "" })?;
+                }
+                Ok(())
+            }
+            Filter::Contains(c) => write!(f, "contains={}", String::from_utf8_lossy(c.needle())),
+            Filter::Price(r) => write!(f, "price={r}"),
+        }
+    }
+}
+
+/// A case-sensitive literal, with its searcher built once.
+#[derive(Clone, Debug)]
+pub struct Contains {
+    finder: memmem::Finder<'static>,
+}
+
+impl Contains {
+    /// A filter for lines holding `needle`.
+    pub fn new(needle: &[u8]) -> Contains {
+        Contains { finder: memmem::Finder::new(needle).into_owned() }
+    }
+
+    /// The literal searched for.
+    pub fn needle(&self) -> &[u8] {
+        self.finder.needle()
+    }
+
+    /// Whether `haystack` holds the literal.
+    #[inline]
+    pub fn is_in(&self, haystack: &[u8]) -> bool {
+        self.finder.find(haystack).is_some()
+    }
+
+    /// The searcher itself, for sources that scan whole buffers.
+    pub fn finder(&self) -> &memmem::Finder<'static> {
+        &self.finder
+    }
+}
+
+/// An inclusive price range; either end may be open.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct PriceRange {
+    /// Lowest price kept; none when `None`.
+    pub min: Option<Decimal>,
+    /// Highest price kept; none when `None`.
+    pub max: Option<Decimal>,
+}
+
+impl PriceRange {
+    /// Whether `price` is inside.
+    #[inline]
+    pub fn contains(&self, price: Decimal) -> bool {
+        self.min.is_none_or(|m| price >= m) && self.max.is_none_or(|m| price <= m)
+    }
+}
+
+impl fmt::Display for PriceRange {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Some(m) = self.min {
+            write!(f, "{m}")?;
+        }
+        f.write_str("..")?;
+        if let Some(m) = self.max {
+            write!(f, "{m}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::str::FromStr for PriceRange {
+    type Err = String;
+
+    /// `MIN..MAX`, both inclusive; `MIN..` or `..MAX` leave one end open.
+    fn from_str(s: &str) -> Result<PriceRange, String> {
+        let expect = || format!("`{s}` is not a price range; expected MIN..MAX, MIN.. or ..MAX (inclusive)");
+        let (lo, hi) = s.split_once("..").ok_or_else(expect)?;
+        let end = |t: &str| -> Result<Option<Decimal>, String> {
+            let t = t.trim();
+            if t.is_empty() {
+                Ok(None)
+            } else {
+                t.parse().map(Some).map_err(|e| format!("`{t}` in price range: {e}"))
+            }
+        };
+        let range = PriceRange { min: end(lo)?, max: end(hi)? };
+        match (range.min, range.max) {
+            (None, None) => Err(expect()),
+            (Some(a), Some(b)) if a > b => Err(format!("price range `{s}` is empty: {a} > {b}")),
+            _ => Ok(range),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Location, Tick, Timestamp, record::BadKind};
+
+    fn tick(symbol: &str, price: &str) -> Tick {
+        Tick {
+            time: Timestamp::EPOCH,
+            symbol: symbol.parse().unwrap(),
+            price: price.parse().unwrap(),
+            volume: Decimal::ONE,
+        }
+    }
+
+    fn bad(symbol: Option<&str>) -> BadRecord<'static> {
+        BadRecord {
+            kind: BadKind::NegativePrice,
+            reason: "Negative price: -1".into(),
+            location: Location::Seq { source: "t", seq: 1 },
+            raw: b"raw",
+            symbol: symbol.map(|s| s.parse().unwrap()),
+        }
+    }
+
+    #[test]
+    fn symbol_filter_judges_good_and_known_bad_alike() {
+        let f = Filter::Symbols(vec!["AAPL".parse().unwrap(), "MSFT".parse().unwrap()]);
+        assert!(f.keeps(&Record::Tick(tick("AAPL", "1"))));
+        assert!(!f.keeps(&Record::Tick(tick("GOOG", "1"))));
+        assert!(f.keeps_bad(&bad(Some("MSFT"))));
+        assert!(!f.keeps_bad(&bad(Some("GOOG"))));
+        assert!(f.keeps_bad(&bad(None)), "a bad record of unknown symbol must reach the sinks");
+    }
+
+    #[test]
+    fn price_range_is_inclusive() {
+        let r: PriceRange = "100..200".parse().unwrap();
+        for (p, kept) in [("99.99", false), ("100", true), ("200", true), ("200.01", false)] {
+            assert_eq!(Filter::Price(r).keeps(&Record::Tick(tick("A", p))), kept, "{p}");
+        }
+        let open: PriceRange = "..5".parse().unwrap();
+        assert!(open.contains("-3".parse().unwrap()));
+        assert!("..".parse::<PriceRange>().is_err());
+        assert!("5..1".parse::<PriceRange>().is_err());
+        assert!("a..1".parse::<PriceRange>().is_err());
+    }
+
+    #[test]
+    fn contains_is_a_case_sensitive_literal() {
+        let f = Filter::Contains(Contains::new(b"ERROR"));
+        let line = |b: &'static [u8]| Record::Line(crate::Line { bytes: b, file: "f", number: 1, offset: 0 });
+        assert!(f.keeps(&line(b"x ERROR y")));
+        assert!(!f.keeps(&line(b"x error y")));
+        assert!(f.keeps(&line(b"\xffERROR\xfe")));
+    }
+}

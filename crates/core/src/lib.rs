@@ -1,0 +1,31 @@
+//! The sluice pipeline contract.
+//!
+//! A [`Source`] is a generator: pulled, lazy, constant in memory. A [`Sink`]
+//! is a coroutine: it is sent records, thrown bad records and closed once.
+//! [`Filter`]s sit between them, and the [`Bridge`] runs the whole: it pulls,
+//! filters, fans out to every sink, honours a limit and a stop request, and
+//! returns a [`Summary`] of what it did.
+
+pub mod bridge;
+pub mod config;
+pub mod decimal;
+pub mod error;
+pub mod filter;
+pub mod pace;
+pub mod record;
+pub mod sink;
+pub mod source;
+pub mod stop;
+pub mod symbol;
+pub mod time;
+
+pub use bridge::{Bridge, Ending, Outcome, PlanError, Summary};
+pub use decimal::Decimal;
+pub use error::Error;
+pub use filter::{Contains, Filter, PriceRange};
+pub use record::{BadKind, BadRecord, Line, Location, Record, RecordKind, Tick};
+pub use sink::{Flow, Sink, SinkReport};
+pub use source::{Pull, Source};
+pub use stop::Stop;
+pub use symbol::Symbol;
+pub use time::Timestamp;

@@ -1,0 +1,74 @@
+//! The generator side: sources are pulled, lazily.
+
+use crate::{BadRecord, Error, Filter, Record, RecordKind};
+
+/// What one pull gives.
+#[derive(Debug)]
+pub enum Pull<'a> {
+    /// A good record, borrowed from the source until the next pull.
+    Record(Record<'a>),
+    /// A record that could not be read; the bridge throws it at the sinks.
+    Bad(BadRecord<'a>),
+    /// End of input. Pulling again keeps giving `End`.
+    End,
+}
+
+/// A lazy producer of records: the generator of the pipeline.
+///
+/// Nothing is read or generated until [`Source::pull`] is called, and a
+/// source holds at most a buffer's worth of input, so memory does not grow
+/// with the length of the stream. A pulled record borrows from the source
+/// (a line points into its read buffer), which is how a source reuses one
+/// buffer for every record instead of allocating per row.
+pub trait Source {
+    /// Short name for messages and reports (`ticker`, `csv`).
+    fn name(&self) -> &str;
+
+    /// The kind of record this source emits.
+    fn emits(&self) -> RecordKind;
+
+    /// The next record, bad record or end of input. An `Err` is a failure
+    /// that ends the run (an unreadable file), not a bad row.
+    fn pull(&mut self) -> Result<Pull<'_>, Error>;
+
+    /// Offers a filter that the source may apply itself, faster than the
+    /// bridge could (a line source searching its whole buffer for a
+    /// literal). Returns `true` if the source took it over; the bridge then
+    /// does not apply it. The default takes nothing.
+    fn take_over(&mut self, filter: &Filter) -> bool {
+        let _ = filter;
+        false
+    }
+
+    /// How many records the source examined, including those dropped by
+    /// filters it took over; `None` when it took none over.
+    fn scanned(&self) -> Option<u64> {
+        None
+    }
+
+    /// The seed of a generated stream, so any run can be reproduced.
+    fn seed(&self) -> Option<u64> {
+        None
+    }
+}
+
+impl<S: Source + ?Sized> Source for Box<S> {
+    fn name(&self) -> &str {
+        (**self).name()
+    }
+    fn emits(&self) -> RecordKind {
+        (**self).emits()
+    }
+    fn pull(&mut self) -> Result<Pull<'_>, Error> {
+        (**self).pull()
+    }
+    fn take_over(&mut self, filter: &Filter) -> bool {
+        (**self).take_over(filter)
+    }
+    fn scanned(&self) -> Option<u64> {
+        (**self).scanned()
+    }
+    fn seed(&self) -> Option<u64> {
+        (**self).seed()
+    }
+}

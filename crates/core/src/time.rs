@@ -1,0 +1,85 @@
+//! Points in time, in UTC, to the nanosecond.
+
+use std::fmt;
+
+/// Nanoseconds since the Unix epoch, UTC.
+///
+/// An `i64` covers 1677 to 2262, which holds every tick file there is, and
+/// keeps [`crate::Tick`] `Copy` and comparisons cheap. Formatting goes
+/// through jiff, so the calendar arithmetic is not ours to get wrong.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Timestamp(i64);
+
+impl Timestamp {
+    /// 1970-01-01T00:00:00Z.
+    pub const EPOCH: Timestamp = Timestamp(0);
+
+    /// The instant `ns` nanoseconds after the epoch.
+    pub const fn from_nanos(ns: i64) -> Timestamp {
+        Timestamp(ns)
+    }
+
+    /// Nanoseconds since the epoch.
+    pub const fn as_nanos(self) -> i64 {
+        self.0
+    }
+
+    /// This instant as a jiff timestamp, for calendar formatting.
+    pub fn to_jiff(self) -> jiff::Timestamp {
+        // Every i64 of nanoseconds is inside jiff's range (years -9999..9999).
+        jiff::Timestamp::from_nanosecond(i128::from(self.0)).unwrap_or(jiff::Timestamp::UNIX_EPOCH)
+    }
+
+    /// The jiff timestamp as nanoseconds, or `None` outside 1677–2262.
+    pub fn from_jiff(ts: jiff::Timestamp) -> Option<Timestamp> {
+        i64::try_from(ts.as_nanosecond()).ok().map(Timestamp)
+    }
+
+    /// This instant plus `ns` nanoseconds (saturating).
+    pub fn add_nanos(self, ns: i64) -> Timestamp {
+        Timestamp(self.0.saturating_add(ns))
+    }
+}
+
+impl fmt::Display for Timestamp {
+    /// RFC 3339 in UTC with as many fractional digits as needed:
+    /// `2026-01-01T00:00:00Z`, `2026-01-01T00:00:00.25Z`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&self.to_jiff(), f)
+    }
+}
+
+impl std::str::FromStr for Timestamp {
+    type Err = jiff::Error;
+
+    /// Parses RFC 3339 with an offset (`2026-01-01T00:00:00Z`).
+    fn from_str(s: &str) -> Result<Timestamp, jiff::Error> {
+        let ts: jiff::Timestamp = s.parse()?;
+        Timestamp::from_jiff(ts).ok_or_else(|| jiff::Error::from_args(format_args!("{s} is outside 1677-2262")))
+    }
+}
+
+impl serde::Serialize for Timestamp {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formats_rfc3339_utc() {
+        assert_eq!(Timestamp::EPOCH.to_string(), "1970-01-01T00:00:00Z");
+        assert_eq!(Timestamp::from_nanos(1_500_000_000).to_string(), "1970-01-01T00:00:01.5Z");
+        assert_eq!(Timestamp::from_nanos(-1).to_string(), "1969-12-31T23:59:59.999999999Z");
+    }
+
+    #[test]
+    fn parses_what_it_prints() {
+        let t: Timestamp = "2026-01-01T00:00:00.123456789Z".parse().unwrap();
+        assert_eq!(t.to_string().parse::<Timestamp>().unwrap(), t);
+        assert!("9999-01-01T00:00:00Z".parse::<Timestamp>().is_err());
+    }
+}

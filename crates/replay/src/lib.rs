@@ -1,0 +1,1 @@
+pub use sluice_core;
