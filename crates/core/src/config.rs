@@ -4,6 +4,7 @@ use std::fmt;
 use std::marker::PhantomData;
 use std::str::FromStr;
 
+use serde::Deserialize;
 use serde::de::{self, Deserializer, SeqAccess, Visitor};
 
 /// Deserializes a list written either as a sequence (`["AAPL", "MSFT"]` in
@@ -67,4 +68,21 @@ where
     parse_item(s.trim())
 }
 
-use serde::Deserialize;
+
+
+/// A configuration value that parsed but is not acceptable.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("`{key}`: {message}")]
+pub struct ConfigError {
+    /// The key at fault.
+    pub key: &'static str,
+    /// What it accepts.
+    pub message: String,
+}
+
+impl ConfigError {
+    /// `key` is wrong; `message` says what it accepts.
+    pub fn new(key: &'static str, message: impl Into<String>) -> ConfigError {
+        ConfigError { key, message: message.into() }
+    }
+}
