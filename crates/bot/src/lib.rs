@@ -1,1 +1,188 @@
+//! The trading-bot sink: the article's `trading_bot()` coroutine, with one
+//! WATCHING/ACTIVE state machine per symbol.
+//!
+//! A tick at or below `entry` opens a position; a tick at or above `exit`
+//! closes it. A bad record resets its symbol (every symbol, when its symbol
+//! could not be read) to WATCHING, and a position dropped that way is
+//! counted as abandoned, so nothing vanishes from the report.
 
+mod config;
+pub mod machine;
+mod report;
+pub mod stats;
+
+use std::collections::BTreeMap;
+use std::io::Write;
+
+use sluice_core::config::ConfigError;
+use sluice_core::{BadRecord, Decimal, Error, Flow, Record, RecordKind, Sink, SinkReport, Symbol, Tick};
+
+pub use config::BotConfig;
+use machine::{Rules, State, Step, Trade};
+use stats::Stats;
+
+/// One symbol's machine and its counts.
+#[derive(Debug)]
+struct Book {
+    state: State,
+    last_price: Option<Decimal>,
+    ticks: u64,
+    bad: u64,
+    abandoned: u64,
+    stats: Stats,
+}
+
+impl Book {
+    fn new() -> Book {
+        Book { state: State::Watching, last_price: None, ticks: 0, bad: 0, abandoned: 0, stats: Stats::default() }
+    }
+}
+
+/// The trading-bot sink.
+pub struct Bot {
+    rules: Rules,
+    transcript: bool,
+    report_trades: usize,
+    out: Box<dyn Write>,
+    // A BTreeMap keeps the report in symbol order, so it is byte-identical
+    // from run to run.
+    books: BTreeMap<Symbol, Book>,
+    total: Stats,
+    /// Bad records whose symbol was unknown (they reset every symbol).
+    bad_unknown: u64,
+    trades: Vec<Trade>,
+}
+
+impl Bot {
+    /// A bot writing its signals (or transcript) to `out`.
+    pub fn new(config: BotConfig, out: Box<dyn Write>) -> Result<Bot, ConfigError> {
+        config.validate()?;
+        Ok(Bot {
+            rules: Rules { entry: config.entry, exit: config.exit, quantity: config.quantity },
+            transcript: config.transcript,
+            report_trades: config.report_trades,
+            out,
+            books: BTreeMap::new(),
+            total: Stats::default(),
+            bad_unknown: 0,
+            trades: Vec::new(),
+        })
+    }
+
+    fn on_tick(&mut self, tick: &Tick) -> std::io::Result<()> {
+        let book = self.books.entry(tick.symbol).or_insert_with(Book::new);
+        book.ticks += 1;
+        book.last_price = Some(tick.price);
+        let step = book.state.step(tick, &self.rules);
+        if let Step::Exited(trade) = step {
+            book.stats.record(trade.pnl);
+            self.total.record(trade.pnl);
+            if self.trades.len() < self.report_trades {
+                self.trades.push(trade);
+            }
+        }
+        let (out, sym) = (&mut self.out, tick.symbol);
+        let money = |d: Decimal| d.display_min_places(2);
+        if self.transcript {
+            match step {
+                Step::Watched | Step::Entered => writeln!(out, "[WATCHING] {sym} @ ${}", money(tick.price))?,
+                Step::Held { pnl } | Step::Exited(Trade { pnl, .. }) => {
+                    writeln!(out, "[ACTIVE]   {sym} @ ${} | PnL: ${}{}", money(tick.price), sign(pnl), money(pnl))?
+                }
+            }
+            match step {
+                Step::Entered => writeln!(out, "[SIGNAL] Entry at ${} → switching to ACTIVE", money(tick.price))?,
+                Step::Exited(t) => writeln!(
+                    out,
+                    "[SIGNAL] Exit at ${} | Profit: ${} → switching to WATCHING",
+                    money(tick.price),
+                    money(t.pnl)
+                )?,
+                _ => {}
+            }
+        } else {
+            match step {
+                Step::Entered => writeln!(out, "ENTRY {sym} {} {}", tick.price, tick.time)?,
+                Step::Exited(t) => writeln!(out, "EXIT {sym} {} {} pnl={}{}", tick.price, tick.time, sign(t.pnl), t.pnl)?,
+                _ => {}
+            }
+        }
+        Ok(())
+    }
+
+    fn on_bad(&mut self, bad: &BadRecord<'_>) -> std::io::Result<()> {
+        match bad.symbol {
+            Some(symbol) => {
+                let book = self.books.entry(symbol).or_insert_with(Book::new);
+                book.bad += 1;
+                if book.state.reset() {
+                    book.abandoned += 1;
+                }
+            }
+            None => {
+                self.bad_unknown += 1;
+                for book in self.books.values_mut() {
+                    if book.state.reset() {
+                        book.abandoned += 1;
+                    }
+                }
+            }
+        }
+        if self.transcript {
+            writeln!(self.out, "[ERROR] Bad data received: {}. Resetting to WATCHING.", bad.reason)?;
+        }
+        Ok(())
+    }
+
+    fn io(e: std::io::Error) -> Error {
+        Error::io("bot", "writing signals", e)
+    }
+}
+
+/// `+` for zero and above, as Python's `{:+.2f}` prints; the minus comes
+/// with the number.
+fn sign(d: Decimal) -> &'static str {
+    if d.is_negative() { "" } else { "+" }
+}
+
+impl Sink for Bot {
+    fn name(&self) -> &str {
+        "bot"
+    }
+
+    fn accepts(&self, kind: RecordKind) -> bool {
+        kind == RecordKind::Tick
+    }
+
+    fn start(&mut self) -> Result<(), Error> {
+        if self.transcript {
+            writeln!(self.out, "[BOT] Initialized. State: WATCHING").map_err(Bot::io)?;
+        }
+        Ok(())
+    }
+
+    fn send(&mut self, record: &Record<'_>) -> Result<Flow, Error> {
+        if let Record::Tick(tick) = record {
+            self.on_tick(tick).map_err(Bot::io)?;
+        }
+        Ok(Flow::Continue)
+    }
+
+    fn throw(&mut self, bad: &BadRecord<'_>) -> Result<Flow, Error> {
+        self.on_bad(bad).map_err(Bot::io)?;
+        Ok(Flow::Continue)
+    }
+
+    fn close(mut self: Box<Self>) -> Result<SinkReport, Error> {
+        let report = report::BotReport::new(&self);
+        if self.transcript {
+            writeln!(self.out, "\n[BRIDGE] Pipeline complete. Processed {} {} ticks.", report.processed(), report.symbol_label())
+                .map_err(Bot::io)?;
+        }
+        self.out.flush().map_err(Bot::io)?;
+        Ok(report.into_sink_report())
+    }
+}
+
+#[cfg(test)]
+mod tests;

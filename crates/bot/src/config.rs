@@ -1,0 +1,72 @@
+//! The bot's options, as written in `--sink bot:…` and in files.
+
+use serde::Deserialize;
+use sluice_core::Decimal;
+use sluice_core::config::ConfigError;
+
+/// Options of the `bot` sink.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BotConfig {
+    /// While watching, a price at or below this opens a position. Default: 150.
+    #[serde(default = "default_entry")]
+    pub entry: Decimal,
+    /// While holding, a price at or above this closes it. Default: 200.
+    #[serde(default = "default_exit")]
+    pub exit: Decimal,
+    /// Units bought at each entry; PnL is (exit − entry) × quantity. Default: 1.
+    #[serde(default = "default_quantity")]
+    pub quantity: Decimal,
+    /// Print the article's tick-by-tick transcript instead of one line per
+    /// signal. Default: false.
+    #[serde(default)]
+    pub transcript: bool,
+    /// Most trades listed in the report; the counts and PnL always cover
+    /// every trade. Keeps memory flat on long replays. Default: 10000.
+    #[serde(default = "default_report_trades")]
+    pub report_trades: usize,
+}
+
+impl Default for BotConfig {
+    fn default() -> BotConfig {
+        BotConfig {
+            entry: default_entry(),
+            exit: default_exit(),
+            quantity: default_quantity(),
+            transcript: false,
+            report_trades: default_report_trades(),
+        }
+    }
+}
+
+impl BotConfig {
+    /// Checks the values serde cannot: ranges.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        if self.quantity <= Decimal::ZERO {
+            return Err(ConfigError::new("quantity", format!("{} is not a quantity; use a number above 0", self.quantity)));
+        }
+        if self.entry <= Decimal::ZERO {
+            return Err(ConfigError::new("entry", format!("{} is not a price; use a number above 0", self.entry)));
+        }
+        if self.exit <= Decimal::ZERO {
+            return Err(ConfigError::new("exit", format!("{} is not a price; use a number above 0", self.exit)));
+        }
+        Ok(())
+    }
+}
+
+fn default_entry() -> Decimal {
+    Decimal::from_units(150 * Decimal::ONE.units())
+}
+
+fn default_exit() -> Decimal {
+    Decimal::from_units(200 * Decimal::ONE.units())
+}
+
+fn default_quantity() -> Decimal {
+    Decimal::ONE
+}
+
+fn default_report_trades() -> usize {
+    10_000
+}

@@ -1,0 +1,204 @@
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use sluice_core::{BadKind, Location, Timestamp};
+
+use super::*;
+
+/// A writer the test can read back after the bot is closed.
+#[derive(Clone, Default)]
+struct Shared(Rc<RefCell<Vec<u8>>>);
+
+impl Write for Shared {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.borrow_mut().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Shared {
+    fn text(&self) -> String {
+        String::from_utf8(self.0.borrow().clone()).unwrap()
+    }
+}
+
+fn bot(config: BotConfig) -> (Box<Bot>, Shared) {
+    let out = Shared::default();
+    (Box::new(Bot::new(config, Box::new(out.clone())).unwrap()), out)
+}
+
+fn tick(symbol: &str, price: &str, second: i64) -> Record<'static> {
+    Record::Tick(Tick {
+        time: Timestamp::from_nanos(second * 1_000_000_000),
+        symbol: symbol.parse().unwrap(),
+        price: price.parse().unwrap(),
+        volume: Decimal::ONE,
+    })
+}
+
+fn bad(symbol: Option<&str>, reason: &str) -> BadRecord<'static> {
+    BadRecord {
+        kind: BadKind::NegativePrice,
+        reason: reason.to_owned(),
+        location: Location::Seq { source: "test", seq: 1 },
+        raw: b"",
+        symbol: symbol.map(|s| s.parse().unwrap()),
+    }
+}
+
+fn feed(b: &mut Bot, prices: &[(&str, &str)]) {
+    for (i, (sym, p)) in prices.iter().enumerate() {
+        assert_eq!(b.send(&tick(sym, p, i as i64)).unwrap(), Flow::Continue);
+    }
+}
+
+fn details(b: Box<Bot>) -> serde_json::Value {
+    serde_json::Value::Object(b.close().unwrap().details)
+}
+
+#[test]
+fn thresholds_are_inclusive_at_both_ends() {
+    let (mut b, out) = bot(BotConfig::default());
+    // 150.01 is above entry: no entry; 150 is the entry; 199.99 holds; 200 exits.
+    feed(&mut b, &[("AAPL", "150.01"), ("AAPL", "150"), ("AAPL", "199.99"), ("AAPL", "200")]);
+    let r = details(b);
+    assert_eq!(out.text(), "ENTRY AAPL 150 1970-01-01T00:00:01Z\nEXIT AAPL 200 1970-01-01T00:00:03Z pnl=+50\n");
+    assert_eq!(r["trade_count"], 1);
+    assert_eq!(r["realized_pnl"], 50.0);
+    assert_eq!(r["trades"][0]["entry_price"], 150.0);
+    assert_eq!(r["trades"][0]["exit_time"], "1970-01-01T00:00:03Z");
+}
+
+#[test]
+fn an_active_position_ignores_lower_prices() {
+    let (mut b, _) = bot(BotConfig::default());
+    feed(&mut b, &[("AAPL", "140"), ("AAPL", "120"), ("AAPL", "210")]);
+    let r = details(b);
+    // The entry stays at 140; a lower price while active does not re-enter.
+    assert_eq!(r["trades"][0]["entry_price"], 140.0);
+    assert_eq!(r["trades"][0]["pnl"], 70.0);
+}
+
+#[test]
+fn a_bad_record_while_active_abandons_the_position() {
+    let (mut b, _) = bot(BotConfig::default());
+    feed(&mut b, &[("AAPL", "140")]);
+    b.throw(&bad(Some("AAPL"), "Negative price: -140")).unwrap();
+    // Back to WATCHING: 210 is no exit, 145 is a new entry.
+    feed(&mut b, &[("AAPL", "210"), ("AAPL", "145"), ("AAPL", "205")]);
+    let r = details(b);
+    assert_eq!(r["abandoned_positions"], 1);
+    assert_eq!(r["bad_records"], 1);
+    assert_eq!(r["trade_count"], 1);
+    assert_eq!(r["trades"][0]["entry_price"], 145.0);
+}
+
+#[test]
+fn a_bad_record_while_watching_abandons_nothing() {
+    let (mut b, _) = bot(BotConfig::default());
+    feed(&mut b, &[("AAPL", "180")]);
+    b.throw(&bad(Some("AAPL"), "x")).unwrap();
+    feed(&mut b, &[("AAPL", "149"), ("AAPL", "200")]);
+    let r = details(b);
+    assert_eq!((r["abandoned_positions"].as_u64(), r["trade_count"].as_u64()), (Some(0), Some(1)));
+}
+
+#[test]
+fn symbols_interleave_independently() {
+    let (mut b, _) = bot(BotConfig::default());
+    feed(
+        &mut b,
+        &[("AAPL", "140"), ("MSFT", "250"), ("MSFT", "130"), ("AAPL", "201"), ("GOOG", "100"), ("MSFT", "199")],
+    );
+    b.throw(&bad(Some("MSFT"), "x")).unwrap();
+    let r = details(b);
+    assert_eq!(r["symbols"]["AAPL"]["realized_pnl"], 61.0);
+    assert_eq!(r["symbols"]["MSFT"]["abandoned_positions"], 1);
+    assert_eq!(r["symbols"]["MSFT"]["ticks"], 3);
+    // GOOG is still open at the end, marked at its last price.
+    assert_eq!(r["open_positions"].as_array().unwrap().len(), 1);
+    assert_eq!(r["open_positions"][0]["symbol"], "GOOG");
+    assert_eq!(r["unrealized_pnl"], 0.0);
+    assert_eq!(r["ticks"], 6);
+}
+
+#[test]
+fn a_bad_record_of_unknown_symbol_resets_every_symbol() {
+    let (mut b, _) = bot(BotConfig::default());
+    feed(&mut b, &[("AAPL", "140"), ("MSFT", "130"), ("GOOG", "180")]);
+    b.throw(&bad(None, "unreadable row")).unwrap();
+    let r = details(b);
+    assert_eq!(r["abandoned_positions"], 2);
+    assert_eq!(r["bad_records"], 1);
+    assert_eq!(r["open_positions"].as_array().unwrap().len(), 0);
+}
+
+#[test]
+fn open_positions_carry_unrealized_pnl_at_the_last_price() {
+    let (mut b, _) = bot(BotConfig { quantity: "10".parse().unwrap(), ..BotConfig::default() });
+    feed(&mut b, &[("AAPL", "140.10"), ("AAPL", "150.35")]);
+    let r = details(b);
+    assert_eq!(r["open_positions"][0]["unrealized_pnl"], 102.5);
+    assert_eq!(r["open_positions"][0]["last_price"], 150.35);
+}
+
+#[test]
+fn pnl_sums_exactly() {
+    let (mut b, _) = bot(BotConfig { entry: "1".parse().unwrap(), exit: "1.1".parse().unwrap(), ..BotConfig::default() });
+    // Three trades of +0.10, +0.20 and +0.30 by the thousand would drift in f64.
+    for _ in 0..1000 {
+        feed(&mut b, &[("X", "1"), ("X", "1.1"), ("X", "0.9"), ("X", "1.1"), ("X", "0.8"), ("X", "1.1")]);
+    }
+    let r = details(b);
+    assert_eq!(r["trade_count"], 3000);
+    assert_eq!(r["realized_pnl"], 600.0);
+}
+
+#[test]
+fn the_report_lists_at_most_report_trades() {
+    let (mut b, _) = bot(BotConfig { report_trades: 2, ..BotConfig::default() });
+    for _ in 0..5 {
+        feed(&mut b, &[("A", "100"), ("A", "200")]);
+    }
+    let r = details(b);
+    assert_eq!(r["trades"].as_array().unwrap().len(), 2);
+    assert_eq!((r["trade_count"].as_u64(), r["trades_omitted"].as_u64()), (Some(5), Some(3)));
+    assert_eq!(r["win_rate"], 1.0);
+}
+
+#[test]
+fn transcript_follows_the_article_line_by_line() {
+    let (mut b, out) = bot(BotConfig { transcript: true, ..BotConfig::default() });
+    b.start().unwrap();
+    feed(&mut b, &[("AAPL", "160"), ("AAPL", "140"), ("AAPL", "150"), ("AAPL", "135.5"), ("AAPL", "200")]);
+    b.throw(&bad(Some("AAPL"), "Negative price: -172.3")).unwrap();
+    feed(&mut b, &[("AAPL", "120.25"), ("AAPL", "1.23456")]);
+    let summary = b.close().unwrap().summary;
+    let want = "\
+[BOT] Initialized. State: WATCHING
+[WATCHING] AAPL @ $160.00
+[WATCHING] AAPL @ $140.00
+[SIGNAL] Entry at $140.00 → switching to ACTIVE
+[ACTIVE]   AAPL @ $150.00 | PnL: $+10.00
+[ACTIVE]   AAPL @ $135.50 | PnL: $-4.50
+[ACTIVE]   AAPL @ $200.00 | PnL: $+60.00
+[SIGNAL] Exit at $200.00 | Profit: $60.00 → switching to WATCHING
+[ERROR] Bad data received: Negative price: -172.3. Resetting to WATCHING.
+[WATCHING] AAPL @ $120.25
+[SIGNAL] Entry at $120.25 → switching to ACTIVE
+[ACTIVE]   AAPL @ $1.23456 | PnL: $-119.01544
+
+[BRIDGE] Pipeline complete. Processed 8 AAPL ticks.
+";
+    assert_eq!(out.text(), want);
+    assert!(summary.contains("7 ticks (1 bad), 1 trades"), "{summary}");
+}
+
+#[test]
+fn invalid_options_are_refused() {
+    let err = Bot::new(BotConfig { quantity: Decimal::ZERO, ..BotConfig::default() }, Box::new(std::io::sink()));
+    assert_eq!(err.err().unwrap().key, "quantity");
+}
