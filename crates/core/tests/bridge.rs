@@ -1,0 +1,234 @@
+//! The bridge's contract, with scripted sources and recording sinks.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use sluice_core::*;
+
+/// One scripted event of a test source.
+#[derive(Clone)]
+enum Ev {
+    Good(&'static str, &'static str),
+    Bad(Option<&'static str>),
+    Fail,
+}
+
+struct Script {
+    events: Vec<Ev>,
+    at: usize,
+    stop_after: Option<(usize, Stop)>,
+}
+
+impl Script {
+    fn new(events: Vec<Ev>) -> Box<Script> {
+        Box::new(Script { events, at: 0, stop_after: None })
+    }
+}
+
+impl Source for Script {
+    fn name(&self) -> &str {
+        "script"
+    }
+    fn emits(&self) -> RecordKind {
+        RecordKind::Tick
+    }
+    fn pull(&mut self) -> Result<Pull<'_>, Error> {
+        if let Some((n, stop)) = &self.stop_after
+            && self.at == *n
+        {
+            stop.request(2);
+        }
+        let Some(ev) = self.events.get(self.at).cloned() else { return Ok(Pull::End) };
+        self.at += 1;
+        Ok(match ev {
+            Ev::Good(sym, price) => Pull::Record(Record::Tick(Tick {
+                time: Timestamp::EPOCH,
+                symbol: sym.parse().unwrap(),
+                price: price.parse().unwrap(),
+                volume: Decimal::ONE,
+            })),
+            Ev::Bad(sym) => Pull::Bad(BadRecord {
+                kind: BadKind::NegativePrice,
+                reason: "Negative price: -1".into(),
+                location: Location::Seq { source: "script", seq: self.at as u64 },
+                raw: b"raw",
+                symbol: sym.map(|s| s.parse().unwrap()),
+            }),
+            Ev::Fail => return Err(Error::new("script", "disk on fire")),
+        })
+    }
+}
+
+/// What a recording sink saw, shared with the test.
+#[derive(Default)]
+struct Log {
+    events: Vec<String>,
+    closes: u32,
+}
+
+struct Recorder {
+    log: Rc<RefCell<Log>>,
+    done_after: Option<usize>,
+    fail_on: Option<usize>,
+    accepts: RecordKind,
+}
+
+fn recorder() -> (Box<Recorder>, Rc<RefCell<Log>>) {
+    let log = Rc::new(RefCell::new(Log::default()));
+    (Box::new(Recorder { log: log.clone(), done_after: None, fail_on: None, accepts: RecordKind::Tick }), log)
+}
+
+impl Recorder {
+    fn take(&mut self, what: String) -> Result<Flow, Error> {
+        let mut log = self.log.borrow_mut();
+        log.events.push(what);
+        let n = log.events.len();
+        if self.fail_on == Some(n) {
+            return Err(Error::new("recorder", "refused"));
+        }
+        Ok(if self.done_after == Some(n) { Flow::Done } else { Flow::Continue })
+    }
+}
+
+impl Sink for Recorder {
+    fn name(&self) -> &str {
+        "recorder"
+    }
+    fn accepts(&self, kind: RecordKind) -> bool {
+        kind == self.accepts
+    }
+    fn send(&mut self, record: &Record<'_>) -> Result<Flow, Error> {
+        let Record::Tick(t) = record else { panic!("not a tick") };
+        self.take(format!("send {} {}", t.symbol, t.price))
+    }
+    fn throw(&mut self, bad: &BadRecord<'_>) -> Result<Flow, Error> {
+        self.take(format!("throw {:?}", bad.symbol.map(|s| s.to_string())))
+    }
+    fn close(self: Box<Self>) -> Result<SinkReport, Error> {
+        self.log.borrow_mut().closes += 1;
+        Ok(SinkReport { sink: "recorder".into(), ..SinkReport::default() })
+    }
+}
+
+fn aapl() -> Vec<Filter> {
+    vec![Filter::Symbols(vec!["AAPL".parse().unwrap()])]
+}
+
+fn five() -> Vec<Ev> {
+    vec![Ev::Good("AAPL", "1"), Ev::Good("MSFT", "2"), Ev::Bad(Some("AAPL")), Ev::Bad(None), Ev::Good("AAPL", "3")]
+}
+
+#[test]
+fn end_of_input_closes_once_and_counts() {
+    let (sink, log) = recorder();
+    let out = Bridge::new(Script::new(five()), aapl(), vec![sink]).unwrap().run();
+    assert!(matches!(out.ending, Ending::Exhausted));
+    let log = log.borrow();
+    assert_eq!(log.closes, 1);
+    // MSFT is filtered out; the bad AAPL and the bad record of unknown
+    // symbol both reach the error channel.
+    assert_eq!(log.events, ["send AAPL 1", "throw Some(\"AAPL\")", "throw None", "send AAPL 3"]);
+    assert_eq!((out.summary.read, out.summary.passed, out.summary.delivered), (5, 4, 4));
+    assert_eq!(out.summary.bad.get(&BadKind::NegativePrice), Some(&2));
+}
+
+#[test]
+fn a_bad_record_of_a_filtered_symbol_is_filtered() {
+    let (sink, log) = recorder();
+    let events = vec![Ev::Bad(Some("MSFT")), Ev::Good("AAPL", "1")];
+    let out = Bridge::new(Script::new(events), aapl(), vec![sink]).unwrap().run();
+    assert_eq!(log.borrow().events, ["send AAPL 1"]);
+    assert_eq!(out.summary.bad_total(), 1, "still counted as read");
+}
+
+#[test]
+fn limit_counts_after_the_filters_and_pulls_no_further() {
+    let (sink, log) = recorder();
+    let out = Bridge::new(Script::new(five()), aapl(), vec![sink]).unwrap().limit(Some(2)).run();
+    assert!(matches!(out.ending, Ending::Limit));
+    assert_eq!(log.borrow().events.len(), 2);
+    assert_eq!(log.borrow().closes, 1);
+    assert_eq!(out.summary.read, 3, "the bridge must stop pulling at the limit");
+}
+
+#[test]
+fn limit_zero_delivers_nothing() {
+    let (sink, log) = recorder();
+    let out = Bridge::new(Script::new(five()), vec![], vec![sink]).unwrap().limit(Some(0)).run();
+    assert!(matches!(out.ending, Ending::Limit));
+    assert_eq!((log.borrow().events.len(), log.borrow().closes, out.summary.read), (0, 1, 0));
+}
+
+#[test]
+fn a_done_sink_stops_the_run_once_all_are_done() {
+    let (mut a, log_a) = recorder();
+    let (mut b, log_b) = recorder();
+    a.done_after = Some(1);
+    b.done_after = Some(3);
+    let out = Bridge::new(Script::new(five()), vec![], vec![a, b]).unwrap().run();
+    assert!(matches!(out.ending, Ending::SinksDone));
+    assert_eq!(log_a.borrow().events.len(), 1, "no more records after Done");
+    assert_eq!(log_b.borrow().events.len(), 3);
+    assert_eq!((log_a.borrow().closes, log_b.borrow().closes), (1, 1));
+    assert_eq!(out.summary.read, 3);
+}
+
+#[test]
+fn a_failing_source_still_closes_every_sink() {
+    let (a, log_a) = recorder();
+    let (b, log_b) = recorder();
+    let events = vec![Ev::Good("AAPL", "1"), Ev::Fail, Ev::Good("AAPL", "2")];
+    let out = Bridge::new(Script::new(events), vec![], vec![a, b]).unwrap().run();
+    assert!(matches!(&out.ending, Ending::SourceFailed(e) if e.to_string() == "script: disk on fire"));
+    assert_eq!((log_a.borrow().closes, log_b.borrow().closes), (1, 1));
+    assert_eq!(out.reports.len(), 2);
+}
+
+#[test]
+fn a_failing_sink_ends_the_run_and_every_sink_is_closed() {
+    let (mut a, log_a) = recorder();
+    let (b, log_b) = recorder();
+    a.fail_on = Some(2);
+    let out = Bridge::new(Script::new(five()), vec![], vec![a, b]).unwrap().run();
+    assert!(matches!(&out.ending, Ending::SinkFailed(e) if e.component() == "recorder"));
+    assert_eq!((log_a.borrow().closes, log_b.borrow().closes), (1, 1));
+    assert_eq!(log_b.borrow().events.len(), 1, "the run stops at the failing record");
+}
+
+#[test]
+fn a_stop_request_ends_the_run_cleanly() {
+    let (sink, log) = recorder();
+    let stop = Stop::new();
+    let mut src = Script::new(five());
+    src.stop_after = Some((2, stop.clone()));
+    let out = Bridge::new(src, vec![], vec![sink]).unwrap().stop_on(stop).run();
+    assert!(matches!(out.ending, Ending::Stopped(2)));
+    assert_eq!(log.borrow().closes, 1);
+    // The record pulled when the stop arrived is delivered; nothing after it.
+    assert_eq!(log.borrow().events.len(), 3);
+}
+
+#[test]
+fn fan_out_gives_every_sink_the_same_events_in_order() {
+    let (a, log_a) = recorder();
+    let (b, log_b) = recorder();
+    Bridge::new(Script::new(five()), vec![], vec![a, b]).unwrap().run();
+    assert_eq!(log_a.borrow().events, log_b.borrow().events);
+    assert_eq!(log_a.borrow().events.len(), 5);
+}
+
+#[test]
+fn mismatched_pipelines_are_refused_before_running() {
+    let (mut sink, log) = recorder();
+    sink.accepts = RecordKind::Line;
+    let err = Bridge::new(Script::new(five()), vec![], vec![sink]).err().unwrap();
+    assert!(err.to_string().contains("sink `recorder` does not take ticks"), "{err}");
+    assert_eq!(log.borrow().closes, 0);
+
+    let (sink, _) = recorder();
+    let lines = vec![Filter::Contains(Contains::new(b"ERROR"))];
+    let err = Bridge::new(Script::new(five()), lines, vec![sink]).err().unwrap();
+    assert_eq!(err.to_string(), "filter `contains=ERROR` reads lines, but source `script` emits ticks");
+
+    assert!(matches!(Bridge::new(Script::new(five()), vec![], vec![]), Err(PlanError::NoSink)));
+}
