@@ -1,1 +1,6 @@
+//! End-to-end tests: each runs the real `sluice` binary.
 
+mod errors;
+mod run;
+mod signals;
+mod util;

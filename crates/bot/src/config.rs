@@ -43,7 +43,10 @@ impl BotConfig {
     /// Checks the values serde cannot: ranges.
     pub fn validate(&self) -> Result<(), ConfigError> {
         if self.quantity <= Decimal::ZERO {
-            return Err(ConfigError::new("quantity", format!("{} is not a quantity; use a number above 0", self.quantity)));
+            return Err(ConfigError::new(
+                "quantity",
+                format!("{} is not a quantity; use a number above 0", self.quantity),
+            ));
         }
         if self.entry <= Decimal::ZERO {
             return Err(ConfigError::new("entry", format!("{} is not a price; use a number above 0", self.entry)));

@@ -103,7 +103,9 @@ impl Bot {
         } else {
             match step {
                 Step::Entered => writeln!(out, "ENTRY {sym} {} {}", tick.price, tick.time)?,
-                Step::Exited(t) => writeln!(out, "EXIT {sym} {} {} pnl={}{}", tick.price, tick.time, sign(t.pnl), t.pnl)?,
+                Step::Exited(t) => {
+                    writeln!(out, "EXIT {sym} {} {} pnl={}{}", tick.price, tick.time, sign(t.pnl), t.pnl)?
+                }
                 _ => {}
             }
         }
@@ -176,8 +178,13 @@ impl Sink for Bot {
     fn close(mut self: Box<Self>) -> Result<SinkReport, Error> {
         let report = report::BotReport::new(&self);
         if self.transcript {
-            writeln!(self.out, "\n[BRIDGE] Pipeline complete. Processed {} {} ticks.", report.processed(), report.symbol_label())
-                .map_err(Bot::io)?;
+            writeln!(
+                self.out,
+                "\n[BRIDGE] Pipeline complete. Processed {} {} ticks.",
+                report.processed(),
+                report.symbol_label()
+            )
+            .map_err(Bot::io)?;
         }
         self.out.flush().map_err(Bot::io)?;
         Ok(report.into_sink_report())

@@ -106,7 +106,7 @@ impl BotReport {
         let win = self.win_rate.map_or("n/a".to_owned(), |w| format!("{:.1}%", w * 100.0));
         let summary = format!(
             "bot: {} ticks ({} bad), {} trades, realized PnL {}, win rate {win}, max drawdown {}, \
-             {} open positions (unrealized {}), {} abandoned",
+             open positions {} (unrealized {}), abandoned positions {}",
             self.ticks,
             self.bad_records,
             self.trade_count,

@@ -147,7 +147,8 @@ fn open_positions_carry_unrealized_pnl_at_the_last_price() {
 
 #[test]
 fn pnl_sums_exactly() {
-    let (mut b, _) = bot(BotConfig { entry: "1".parse().unwrap(), exit: "1.1".parse().unwrap(), ..BotConfig::default() });
+    let (mut b, _) =
+        bot(BotConfig { entry: "1".parse().unwrap(), exit: "1.1".parse().unwrap(), ..BotConfig::default() });
     // Three trades of +0.10, +0.20 and +0.30 by the thousand would drift in f64.
     for _ in 0..1000 {
         feed(&mut b, &[("X", "1"), ("X", "1.1"), ("X", "0.9"), ("X", "1.1"), ("X", "0.8"), ("X", "1.1")]);

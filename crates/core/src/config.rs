@@ -68,8 +68,6 @@ where
     parse_item(s.trim())
 }
 
-
-
 /// A configuration value that parsed but is not acceptable.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[error("`{key}`: {message}")]

@@ -116,11 +116,7 @@ impl Decimal {
         let step = 10i64.pow(SCALE - places);
         let rem = self.0 % step;
         let down = self.0 - rem;
-        if rem.abs() * 2 >= step {
-            Decimal(down.saturating_add(step * self.0.signum()))
-        } else {
-            Decimal(down)
-        }
+        if rem.abs() * 2 >= step { Decimal(down.saturating_add(step * self.0.signum())) } else { Decimal(down) }
     }
 
     /// Text with at least `min_places` decimals and no trailing zeros beyond
@@ -258,10 +254,7 @@ fn parse_bytes(s: &[u8]) -> Result<Decimal, DecimalError> {
     // value = mantissa × 10^(exp − frac.len()); we store value × 10^SCALE.
     let shift = i64::from(SCALE) + exp - frac.len() as i64;
     let units = if shift >= 0 {
-        10i128
-            .checked_pow(shift as u32)
-            .and_then(|f| mantissa.checked_mul(f))
-            .ok_or(DecimalError::Overflow)?
+        10i128.checked_pow(shift as u32).and_then(|f| mantissa.checked_mul(f)).ok_or(DecimalError::Overflow)?
     } else {
         let div = 10i128.checked_pow((-shift) as u32).ok_or(DecimalError::TooPrecise)?;
         if mantissa % div != 0 {
@@ -317,9 +310,7 @@ impl serde::de::Visitor<'_> for DecimalVisitor {
     }
 
     fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Decimal, E> {
-        v.trim()
-            .parse()
-            .map_err(|e| E::custom(format_args!("`{v}` is not a decimal number: {e}")))
+        v.trim().parse().map_err(|e| E::custom(format_args!("`{v}` is not a decimal number: {e}")))
     }
 
     fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<Decimal, E> {
@@ -327,10 +318,7 @@ impl serde::de::Visitor<'_> for DecimalVisitor {
     }
 
     fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<Decimal, E> {
-        i64::try_from(v)
-            .ok()
-            .and_then(|v| Decimal::from_scaled(v, 0))
-            .ok_or_else(|| E::custom("number out of range"))
+        i64::try_from(v).ok().and_then(|v| Decimal::from_scaled(v, 0)).ok_or_else(|| E::custom("number out of range"))
     }
 
     fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<Decimal, E> {

@@ -74,13 +74,14 @@ impl fmt::Display for Filter {
 /// A case-sensitive literal, with its searcher built once.
 #[derive(Clone, Debug)]
 pub struct Contains {
-    finder: memmem::Finder<'static>,
+    // Boxed: the searcher is a few hundred bytes and filters are moved about.
+    finder: Box<memmem::Finder<'static>>,
 }
 
 impl Contains {
     /// A filter for lines holding `needle`.
     pub fn new(needle: &[u8]) -> Contains {
-        Contains { finder: memmem::Finder::new(needle).into_owned() }
+        Contains { finder: Box::new(memmem::Finder::new(needle).into_owned()) }
     }
 
     /// The literal searched for.
@@ -139,11 +140,7 @@ impl std::str::FromStr for PriceRange {
         let (lo, hi) = s.split_once("..").ok_or_else(expect)?;
         let end = |t: &str| -> Result<Option<Decimal>, String> {
             let t = t.trim();
-            if t.is_empty() {
-                Ok(None)
-            } else {
-                t.parse().map(Some).map_err(|e| format!("`{t}` in price range: {e}"))
-            }
+            if t.is_empty() { Ok(None) } else { t.parse().map(Some).map_err(|e| format!("`{t}` in price range: {e}")) }
         };
         let range = PriceRange { min: end(lo)?, max: end(hi)? };
         match (range.min, range.max) {
@@ -152,6 +149,43 @@ impl std::str::FromStr for PriceRange {
             _ => Ok(range),
         }
     }
+}
+
+/// A filter as written in `--filter FIELD=VALUE` or a `[[filter]]` table:
+/// exactly one of the fields below.
+#[derive(Clone, Debug, Default, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FilterConfig {
+    /// Ticks of these symbols: `symbol=AAPL,MSFT`.
+    #[serde(default, deserialize_with = "some_list")]
+    pub symbol: Option<Vec<Symbol>>,
+    /// Lines holding this literal, case-sensitive: `contains=ERROR`.
+    pub contains: Option<String>,
+    /// Ticks priced in this inclusive range: `price=100..200`, `price=..150`.
+    #[serde(default, deserialize_with = "some_text")]
+    pub price: Option<PriceRange>,
+}
+
+impl FilterConfig {
+    /// The filter this configuration describes.
+    pub fn build(self) -> Result<Filter, crate::config::ConfigError> {
+        use crate::config::ConfigError;
+        match (self.symbol, self.contains, self.price) {
+            (Some(set), None, None) => Ok(Filter::Symbols(set)),
+            (None, Some(text), None) if text.is_empty() => Err(ConfigError::new("contains", "the text is empty")),
+            (None, Some(text), None) => Ok(Filter::Contains(Contains::new(text.as_bytes()))),
+            (None, None, Some(range)) => Ok(Filter::Price(range)),
+            _ => Err(ConfigError::new("filter", "give exactly one of symbol, contains, price")),
+        }
+    }
+}
+
+fn some_list<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Vec<Symbol>>, D::Error> {
+    crate::config::comma_list(d).map(Some)
+}
+
+fn some_text<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<PriceRange>, D::Error> {
+    crate::config::from_text(d).map(Some)
 }
 
 #[cfg(test)]

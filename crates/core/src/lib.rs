@@ -22,7 +22,7 @@ pub mod time;
 pub use bridge::{Bridge, Ending, Outcome, PlanError, Summary};
 pub use decimal::Decimal;
 pub use error::Error;
-pub use filter::{Contains, Filter, PriceRange};
+pub use filter::{Contains, Filter, FilterConfig, PriceRange};
 pub use record::{BadKind, BadRecord, Line, Location, Record, RecordKind, Tick};
 pub use sink::{Flow, Sink, SinkReport};
 pub use source::{Pull, Source};

@@ -86,9 +86,7 @@ impl serde::Serialize for Symbol {
 impl<'de> serde::Deserialize<'de> for Symbol {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Symbol, D::Error> {
         let s = <std::borrow::Cow<'de, str>>::deserialize(d)?;
-        s.trim()
-            .parse()
-            .map_err(|e| serde::de::Error::custom(format_args!("`{s}`: {e}")))
+        s.trim().parse().map_err(|e| serde::de::Error::custom(format_args!("`{s}`: {e}")))
     }
 }
 

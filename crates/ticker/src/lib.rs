@@ -14,7 +14,9 @@ use rand_chacha::ChaCha8Rng;
 use rand_core::SeedableRng;
 use sluice_core::config::ConfigError;
 use sluice_core::pace::{Pacer, SystemClock};
-use sluice_core::{BadKind, BadRecord, Decimal, Error, Location, Pull, Record, RecordKind, Source, Symbol, Tick, Timestamp};
+use sluice_core::{
+    BadKind, BadRecord, Decimal, Error, Location, Pull, Record, RecordKind, Source, Symbol, Tick, Timestamp,
+};
 
 pub use config::{PriceMode, TickerConfig};
 use sample::Sampler;

@@ -72,7 +72,15 @@ fn bad_rate_corrupts_some_ticks_and_changes_no_other() {
             bad += 1;
             // The raw text is the clean tick with its price negated.
             let fields: Vec<&str> = c.split(',').collect();
-            let want = format!("ticker#{} Negative price: -{} {},{},-{},{}", i + 1, fields[2], fields[0], fields[1], fields[2], fields[3]);
+            let want = format!(
+                "ticker#{} Negative price: -{} {},{},-{},{}",
+                i + 1,
+                fields[2],
+                fields[0],
+                fields[1],
+                fields[2],
+                fields[3]
+            );
             assert_eq!(rest, want);
         } else {
             assert_eq!(c, d);

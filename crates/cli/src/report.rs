@@ -1,0 +1,65 @@
+//! The run's report: one JSON document, and a few lines for stderr.
+
+use serde_json::{Map, Value, json};
+use sluice_core::{Ending, Outcome, SinkReport};
+
+/// The report as written to `--report`: the first bot's report at the top
+/// level (so `ticks`, `trades`, `realized_pnl`… are where scripts look),
+/// `seed`, the bridge's counts under `run`, and every other sink's report
+/// under `sinks`. Nothing time-dependent, so a seeded run writes the same
+/// bytes every time.
+pub fn compose(outcome: &Outcome) -> Value {
+    let mut top = Map::new();
+    let reports: Vec<&SinkReport> = outcome.reports.iter().filter_map(|r| r.as_ref().ok()).collect();
+    let bot = reports.iter().position(|r| r.sink == "bot");
+    if let Some(i) = bot {
+        top.extend(reports[i].details.clone());
+    }
+    let others: Vec<Value> = reports
+        .iter()
+        .enumerate()
+        .filter(|&(i, _)| Some(i) != bot)
+        .map(|(_, r)| {
+            let mut m = r.details.clone();
+            m.insert("sink".into(), json!(r.sink));
+            Value::Object(m)
+        })
+        .collect();
+    if !others.is_empty() {
+        top.insert("sinks".into(), Value::Array(others));
+    }
+    top.insert("seed".into(), json!(outcome.seed));
+    let mut run = match serde_json::to_value(&outcome.summary) {
+        Ok(Value::Object(m)) => m,
+        _ => Map::new(),
+    };
+    run.insert("ending".into(), json!(ending_name(&outcome.ending)));
+    top.insert("run".into(), Value::Object(run));
+    Value::Object(top)
+}
+
+/// A stable name for how the run ended.
+pub fn ending_name(ending: &Ending) -> &'static str {
+    match ending {
+        Ending::Exhausted => "end_of_input",
+        Ending::Limit => "limit",
+        Ending::SinksDone => "sinks_done",
+        Ending::Stopped(_) => "interrupted",
+        Ending::SourceFailed(_) => "source_failed",
+        Ending::SinkFailed(_) => "sink_failed",
+    }
+}
+
+/// The human summary for stderr.
+pub fn human(outcome: &Outcome) -> String {
+    let mut text = format!("sluice: {}", outcome.summary);
+    if let Some(seed) = outcome.seed {
+        text.push_str(&format!("\nsluice: seed {seed} (pass seed={seed} to the source to repeat this run)"));
+    }
+    for report in outcome.reports.iter().flatten() {
+        if !report.summary.is_empty() {
+            text.push_str(&format!("\nsluice: {}", report.summary));
+        }
+    }
+    text
+}

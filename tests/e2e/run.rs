@@ -1,0 +1,142 @@
+//! `sluice run`: the demo, reproducible reports, limits and sinks.
+
+use crate::util::*;
+
+#[test]
+fn no_arguments_runs_the_article_demo() {
+    let out = run(&["run"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let text = stdout(&out);
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines[0], "[BOT] Initialized. State: WATCHING");
+    assert_eq!(lines[lines.len() - 2], "");
+    assert_eq!(lines[lines.len() - 1], "[BRIDGE] Pipeline complete. Processed 30 AAPL ticks.");
+    let body = &lines[1..lines.len() - 2];
+    let per_tick = body.iter().filter(|l| !l.starts_with("[SIGNAL]")).count();
+    assert_eq!(per_tick, 30, "one WATCHING, ACTIVE or ERROR line per tick");
+    for line in body {
+        let known = ["[WATCHING] AAPL @ $", "[ACTIVE]   AAPL @ $", "[SIGNAL] Entry at $", "[SIGNAL] Exit at $"];
+        let ok = known.iter().any(|p| line.starts_with(p))
+            || (line.starts_with("[ERROR] Bad data received: Negative price: -")
+                && line.ends_with(". Resetting to WATCHING."));
+        assert!(ok, "unexpected transcript line {line:?}");
+    }
+    // The random seed is printed so the run can be repeated.
+    assert!(stderr(&out).contains("pass seed="), "{}", stderr(&out));
+}
+
+#[test]
+fn a_seeded_run_writes_a_byte_identical_report() {
+    let dir = tempfile::tempdir().unwrap();
+    let (a, b) = (dir.path().join("a.json"), dir.path().join("b.json"));
+    for path in [&a, &b] {
+        let out = run(&[
+            "run",
+            "--source",
+            "ticker:seed=7,count=100000",
+            "--filter",
+            "symbol=AAPL",
+            "--sink",
+            "bot",
+            "--report",
+            arg(path),
+        ]);
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    }
+    assert_eq!(std::fs::read(&a).unwrap(), std::fs::read(&b).unwrap());
+    let r = json(&a);
+    for key in ["ticks", "bad_records", "trades", "realized_pnl", "open_positions", "abandoned_positions", "seed"] {
+        assert!(r.get(key).is_some(), "report lacks `{key}`");
+    }
+    assert_eq!(r["seed"], 7);
+    assert_eq!(r["run"]["read"], 100_000);
+    assert_eq!(r["run"]["passed"], r["ticks"]);
+    assert_eq!(r["symbols"].as_object().unwrap().keys().collect::<Vec<_>>(), ["AAPL"]);
+}
+
+#[test]
+fn another_seed_gives_another_report() {
+    let dir = tempfile::tempdir().unwrap();
+    let report = |seed: &str| {
+        let path = dir.path().join(format!("{seed}.json"));
+        let src = format!("ticker:seed={seed},count=2000");
+        assert!(run(&["run", "-q", "--source", &src, "--report", arg(&path)]).status.success());
+        json(&path)
+    };
+    assert_ne!(report("1")["realized_pnl"], report("2")["realized_pnl"]);
+}
+
+#[test]
+fn signal_lines_are_all_that_reaches_stdout_without_a_transcript() {
+    let out = run(&["run", "-q", "--source", "ticker:seed=3,count=400,bad_rate=0.05", "--sink", "bot"]);
+    assert!(out.status.success());
+    assert!(out.stderr.is_empty(), "--quiet prints nothing: {}", stderr(&out));
+    let text = stdout(&out);
+    assert!(!text.is_empty());
+    for line in text.lines() {
+        let f: Vec<&str> = line.split(' ').collect();
+        match f[0] {
+            "ENTRY" => assert_eq!(f.len(), 4, "{line}"),
+            "EXIT" => assert!(f.len() == 5 && f[4].starts_with("pnl="), "{line}"),
+            _ => panic!("unexpected line {line:?}"),
+        }
+    }
+}
+
+#[test]
+fn limit_counts_good_and_bad_ticks_after_the_filter() {
+    let out = run(&[
+        "run",
+        "--source",
+        "ticker:seed=4,bad_rate=0.3",
+        "--filter",
+        "symbol=MSFT",
+        "--limit",
+        "50",
+        "--transcript",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).ends_with("Processed 50 MSFT ticks.\n"), "{}", stdout(&out));
+}
+
+#[test]
+fn bad_records_are_counted_by_reason() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("r.json");
+    let out = run(&["run", "-q", "--source", "ticker:seed=5,count=100,bad_rate=1", "--report", arg(&path)]);
+    assert!(out.status.success());
+    let r = json(&path);
+    assert_eq!(r["bad_records"], 100);
+    assert_eq!(r["ticks"], 0);
+    assert_eq!(r["run"]["bad"]["negative_price"], 100);
+}
+
+#[test]
+fn two_bots_tee_the_same_stream() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("r.json");
+    let out = run(&[
+        "run",
+        "-q",
+        "--source",
+        "ticker:seed=6,count=300",
+        "--sink",
+        "bot",
+        "--sink",
+        "bot:entry=120,exit=280",
+        "--report",
+        arg(&path),
+    ]);
+    assert!(out.status.success());
+    let r = json(&path);
+    assert_eq!(r["entry"], 150.0, "the first bot is the report's top level");
+    assert_eq!(r["sinks"][0]["entry"], 120.0);
+    assert_eq!(r["sinks"][0]["ticks"], r["ticks"]);
+}
+
+#[test]
+fn help_shows_examples() {
+    let out = run(&["run", "--help"]);
+    assert!(out.status.success());
+    assert!(stdout(&out).contains("Examples:\n  sluice run\n"));
+}
