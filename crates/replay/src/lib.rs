@@ -1,1 +1,1 @@
-pub use sluice_core;
+pub mod input; pub mod lines;

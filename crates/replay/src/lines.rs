@@ -1,0 +1,270 @@
+//! A roll buffer that hands out whole lines without copying them.
+//!
+//! It reads large blocks, finds line ends with memchr, and keeps only the
+//! unread tail between reads, so memory is one buffer whatever the file
+//! size. The buffer grows only for a line longer than itself, up to a
+//! maximum; a longer line is reported and skipped, never held.
+
+use std::io::{self, Read};
+use std::ops::Range;
+
+/// Default size of a read.
+pub const DEFAULT_CAPACITY: usize = 256 * 1024;
+/// Default longest line, in bytes.
+pub const DEFAULT_MAX_LINE: usize = 16 * 1024 * 1024;
+/// How much of an over-long line is kept to show the user.
+const SAMPLE: usize = 200;
+
+/// What [`LineBuffer::next_line`] found.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Next {
+    /// A line: its bytes are `buffer()[range]`, without the `\n`.
+    Line { range: Range<usize>, number: u64, offset: u64 },
+    /// A line longer than the maximum, skipped; its first bytes are in
+    /// [`LineBuffer::sample`].
+    TooLong { number: u64, offset: u64, len: u64 },
+    /// End of input.
+    End,
+}
+
+/// A reader of lines over any `Read`.
+pub struct LineBuffer<R> {
+    reader: R,
+    buf: Vec<u8>,
+    /// Unread bytes are `buf[start..end]`.
+    start: usize,
+    end: usize,
+    eof: bool,
+    max_line: usize,
+    /// Input offset of `buf[0]`.
+    base: u64,
+    number: u64,
+    sample: Vec<u8>,
+}
+
+impl<R: Read> LineBuffer<R> {
+    /// A line buffer with the default capacity and maximum line length.
+    pub fn new(reader: R) -> LineBuffer<R> {
+        LineBuffer::with_limits(reader, DEFAULT_CAPACITY, DEFAULT_MAX_LINE)
+    }
+
+    /// A line buffer reading `capacity` bytes at a time and refusing lines
+    /// over `max_line` bytes.
+    pub fn with_limits(reader: R, capacity: usize, max_line: usize) -> LineBuffer<R> {
+        LineBuffer {
+            reader,
+            buf: vec![0; capacity.max(16)],
+            start: 0,
+            end: 0,
+            eof: false,
+            max_line: max_line.max(1),
+            base: 0,
+            number: 0,
+            sample: Vec::new(),
+        }
+    }
+
+    /// The buffer that line ranges index into.
+    #[inline]
+    pub fn buffer(&self) -> &[u8] {
+        &self.buf
+    }
+
+    /// The first bytes of the last over-long line.
+    pub fn sample(&self) -> &[u8] {
+        &self.sample
+    }
+
+    /// Bytes consumed so far (the offset of the next line).
+    pub fn position(&self) -> u64 {
+        self.base + self.start as u64
+    }
+
+    /// The next line. A last line without a newline is still a line.
+    #[inline]
+    pub fn next_line(&mut self) -> io::Result<Next> {
+        let mut searched = self.start;
+        loop {
+            if let Some(i) = memchr::memchr(b'\n', &self.buf[searched..self.end]) {
+                let nl = searched + i;
+                return Ok(self.take(nl, nl + 1));
+            }
+            if self.eof {
+                if self.start == self.end {
+                    return Ok(Next::End);
+                }
+                return Ok(self.take(self.end, self.end));
+            }
+            if self.end - self.start > self.max_line {
+                return self.skip_long_line();
+            }
+            searched = self.end - self.start;
+            self.fill()?;
+        }
+    }
+
+    fn take(&mut self, line_end: usize, next: usize) -> Next {
+        self.number += 1;
+        let (number, offset) = (self.number, self.position());
+        let range = self.start..line_end;
+        self.start = next;
+        if range.len() > self.max_line {
+            self.sample.clear();
+            self.sample.extend_from_slice(&self.buf[range.start..range.start + SAMPLE.min(range.len())]);
+            return Next::TooLong { number, offset, len: range.len() as u64 };
+        }
+        Next::Line { range, number, offset }
+    }
+
+    /// Keeps a sample of the line at `start`, then reads and drops the rest
+    /// of it, so memory stays bounded whatever the line's length.
+    fn skip_long_line(&mut self) -> io::Result<Next> {
+        self.number += 1;
+        let (number, offset) = (self.number, self.position());
+        self.sample.clear();
+        self.sample.extend_from_slice(&self.buf[self.start..self.start + SAMPLE.min(self.end - self.start)]);
+        let mut len = 0u64;
+        loop {
+            if let Some(i) = memchr::memchr(b'\n', &self.buf[self.start..self.end]) {
+                len += i as u64;
+                self.start += i + 1;
+                return Ok(Next::TooLong { number, offset, len });
+            }
+            len += (self.end - self.start) as u64;
+            self.base += self.end as u64;
+            self.start = 0;
+            self.end = 0;
+            if self.eof {
+                return Ok(Next::TooLong { number, offset, len });
+            }
+            self.end = self.read_into(0)?;
+        }
+    }
+
+    /// Moves the unread tail to the front, grows the buffer if the tail
+    /// fills it, and reads more.
+    fn fill(&mut self) -> io::Result<()> {
+        if self.start > 0 {
+            self.buf.copy_within(self.start..self.end, 0);
+            self.base += self.start as u64;
+            self.end -= self.start;
+            self.start = 0;
+        }
+        if self.end == self.buf.len() {
+            let grown = (self.buf.len() * 2).min(self.max_line + 1).max(self.buf.len() + 1);
+            self.buf.resize(grown, 0);
+        }
+        let n = self.read_into(self.end)?;
+        self.end += n;
+        Ok(())
+    }
+
+    /// Reads once into `buf[at..]`; sets `eof` on a zero read.
+    fn read_into(&mut self, at: usize) -> io::Result<usize> {
+        loop {
+            match self.reader.read(&mut self.buf[at..]) {
+                Ok(0) => {
+                    self.eof = true;
+                    return Ok(0);
+                }
+                Ok(n) => return Ok(n),
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(e),
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A reader that hands out at most `step` bytes per read.
+    struct Trickle<'a> {
+        data: &'a [u8],
+        step: usize,
+    }
+
+    impl Read for Trickle<'_> {
+        fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+            let n = self.step.min(out.len()).min(self.data.len());
+            out[..n].copy_from_slice(&self.data[..n]);
+            self.data = &self.data[n..];
+            Ok(n)
+        }
+    }
+
+    /// Every line (or `!len` for an over-long one), with number and offset.
+    fn lines(data: &[u8], capacity: usize, max: usize, step: usize) -> Vec<(String, u64, u64)> {
+        let mut lb = LineBuffer::with_limits(Trickle { data, step }, capacity, max);
+        let mut out = Vec::new();
+        loop {
+            match lb.next_line().unwrap() {
+                Next::Line { range, number, offset } => {
+                    out.push((String::from_utf8_lossy(&lb.buffer()[range]).into_owned(), number, offset))
+                }
+                Next::TooLong { number, offset, len } => out.push((format!("!{len}"), number, offset)),
+                Next::End => return out,
+            }
+        }
+    }
+
+    /// The same split, done the obvious way.
+    fn reference(data: &[u8], max: usize) -> Vec<(String, u64, u64)> {
+        let mut out = Vec::new();
+        let mut offset = 0u64;
+        let mut parts: Vec<&[u8]> = data.split(|&b| b == b'\n').collect();
+        if parts.last().is_some_and(|p| p.is_empty()) {
+            parts.pop();
+        }
+        for (i, p) in parts.iter().enumerate() {
+            let text =
+                if p.len() > max { format!("!{}", p.len()) } else { String::from_utf8_lossy(p).into_owned() };
+            out.push((text, i as u64 + 1, offset));
+            offset += p.len() as u64 + 1;
+        }
+        out
+    }
+
+    #[test]
+    fn splits_like_the_obvious_way_for_every_buffer_size() {
+        let data = b"a,b\r\n\nccc\nlonger line here\nx\nlast without newline";
+        for capacity in [16, 17, 31, 64, 4096] {
+            for step in [1, 3, 7, 4096] {
+                assert_eq!(lines(data, capacity, 1 << 20, step), reference(data, 1 << 20), "cap {capacity} step {step}");
+            }
+        }
+    }
+
+    #[test]
+    fn keeps_carriage_returns_and_handles_empty_input() {
+        assert_eq!(lines(b"", 16, 100, 5), []);
+        assert_eq!(lines(b"\n", 16, 100, 5), [(String::new(), 1, 0)]);
+        assert_eq!(lines(b"x\r\n", 16, 100, 5), [("x\r".to_owned(), 1, 0)]);
+    }
+
+    #[test]
+    fn over_long_lines_are_skipped_with_their_length() {
+        let long = "y".repeat(1000);
+        let data = format!("ok\n{long}\nafter\n{long}");
+        for capacity in [16, 64, 4096] {
+            for step in [1, 13, 4096] {
+                assert_eq!(lines(data.as_bytes(), capacity, 100, step), reference(data.as_bytes(), 100));
+            }
+        }
+    }
+
+    #[test]
+    fn a_line_just_over_the_limit_found_in_one_read_is_skipped() {
+        // The whole input arrives in one read, so the line is seen complete.
+        let data = format!("{}\nok\n", "q".repeat(150));
+        assert_eq!(lines(data.as_bytes(), 4096, 100, 4096), reference(data.as_bytes(), 100));
+    }
+
+    #[test]
+    fn a_long_line_within_the_limit_grows_the_buffer() {
+        let long = "z".repeat(5000);
+        let data = format!("{long}\nend\n");
+        assert_eq!(lines(data.as_bytes(), 16, 10_000, 100), reference(data.as_bytes(), 10_000));
+    }
+}
