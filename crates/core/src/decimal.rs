@@ -87,6 +87,14 @@ impl Decimal {
         i64::try_from((wide + half) / i128::from(ONE)).ok().map(Decimal)
     }
 
+    /// Halfway between two values (the mid of a bid and an ask), rounded
+    /// half away from zero at the eighth place.
+    pub fn midpoint(self, other: Decimal) -> Decimal {
+        let sum = i128::from(self.0) + i128::from(other.0);
+        let half = (sum + sum.signum()) / 2;
+        Decimal(half as i64)
+    }
+
     /// Sum, or `None` on overflow.
     pub fn checked_add(self, other: Decimal) -> Option<Decimal> {
         self.0.checked_add(other.0).map(Decimal)
@@ -391,6 +399,14 @@ mod tests {
         assert_eq!(d("1.5").checked_mul(d("2")), Some(d("3")));
         assert_eq!(d("0.00000001").checked_mul(d("0.5")), Some(d("0.00000001")));
         assert_eq!(d("90000000000").checked_mul(d("2")), None);
+    }
+
+    #[test]
+    fn midpoint_rounds_half_away_from_zero() {
+        assert_eq!(d("1.5").midpoint(d("2.5")), d("2"));
+        assert_eq!(d("0.00000001").midpoint(d("0")), d("0.00000001"));
+        assert_eq!(d("-0.00000001").midpoint(d("0")), d("-0.00000001"));
+        assert_eq!(Decimal::from_units(i64::MAX).midpoint(Decimal::from_units(i64::MAX)), Decimal::from_units(i64::MAX));
     }
 
     #[test]

@@ -1,1 +1,3 @@
-pub mod input; pub mod lines;
+pub mod input;
+pub mod lines;
+pub mod time;
