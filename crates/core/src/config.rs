@@ -68,6 +68,17 @@ where
     parse_item(s.trim())
 }
 
+/// Deserializes an optional `FromStr` type from its text; pair it with
+/// `#[serde(default)]`.
+pub fn opt_text<'de, D, T>(d: D) -> Result<Option<T>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: FromStr,
+    T::Err: fmt::Display,
+{
+    from_text(d).map(Some)
+}
+
 /// A configuration value that parsed but is not acceptable.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[error("`{key}`: {message}")]

@@ -10,17 +10,30 @@ pub struct Error {
     component: String,
     message: String,
     io: Option<io::Error>,
+    config: bool,
 }
 
 impl Error {
     /// A failure described by `message`, in `component` (`bot`, `csv`, ...).
     pub fn new(component: impl Into<String>, message: impl Into<String>) -> Error {
-        Error { component: component.into(), message: message.into(), io: None }
+        Error { component: component.into(), message: message.into(), io: None, config: false }
+    }
+
+    /// A mistake in the configuration found only once input was seen (a
+    /// column named that the file's header lacks): the user's to fix, so
+    /// the command line reports it as a usage error.
+    pub fn config(component: impl Into<String>, message: impl Into<String>) -> Error {
+        Error { config: true, ..Error::new(component, message) }
+    }
+
+    /// Whether this is a configuration mistake rather than a runtime fault.
+    pub fn is_config(&self) -> bool {
+        self.config
     }
 
     /// An I/O failure in `component` while doing `doing` (`writing stdout`).
     pub fn io(component: impl Into<String>, doing: impl Into<String>, err: io::Error) -> Error {
-        Error { component: component.into(), message: doing.into(), io: Some(err) }
+        Error { component: component.into(), message: doing.into(), io: Some(err), config: false }
     }
 
     /// The component that failed.

@@ -162,7 +162,7 @@ pub struct FilterConfig {
     /// Lines holding this literal, case-sensitive: `contains=ERROR`.
     pub contains: Option<String>,
     /// Ticks priced in this inclusive range: `price=100..200`, `price=..150`.
-    #[serde(default, deserialize_with = "some_text")]
+    #[serde(default, deserialize_with = "crate::config::opt_text")]
     pub price: Option<PriceRange>,
 }
 
@@ -182,10 +182,6 @@ impl FilterConfig {
 
 fn some_list<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Vec<Symbol>>, D::Error> {
     crate::config::comma_list(d).map(Some)
-}
-
-fn some_text<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<PriceRange>, D::Error> {
-    crate::config::from_text(d).map(Some)
 }
 
 #[cfg(test)]

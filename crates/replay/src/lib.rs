@@ -1,3 +1,4 @@
 pub mod input;
 pub mod lines;
 pub mod time;
+pub mod fields;
