@@ -32,3 +32,24 @@ pub fn json(path: &Path) -> serde_json::Value {
 pub fn arg(path: &Path) -> &str {
     path.to_str().expect("temp paths are UTF-8")
 }
+
+/// The workspace root.
+pub fn root() -> std::path::PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+/// A tick fixture of the project's own.
+pub fn tick_fixture(name: &str) -> String {
+    root().join("tests/fixtures/ticks").join(name).to_string_lossy().into_owned()
+}
+
+/// The shared real data, when this checkout has it beside it.
+pub fn real_data() -> Option<std::path::PathBuf> {
+    let dir = root().join("../shared/data/real");
+    if dir.is_dir() {
+        Some(dir)
+    } else {
+        eprintln!("../shared/data/real is absent: skipping the real-data check");
+        None
+    }
+}

@@ -3,6 +3,10 @@
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
+use sluice_core::Symbol;
+use sluice_replay::config::{Delimiter, Preset, Speed};
+use sluice_replay::layout::Columns;
+use sluice_replay::time::TimeFormat;
 
 /// sluice: constant-memory streaming pipelines. A source is pulled, filters
 /// let records through, and sinks consume them.
@@ -23,7 +27,28 @@ pub enum Command {
     /// ticker, AAPL only, into the trading bot, 30 ticks, with a transcript.
     #[command(after_help = RUN_EXAMPLES)]
     Run(RunArgs),
+    /// Replay tick files (CSV, plain, .gz or .zst) through the pipeline;
+    /// the sink defaults to the trading bot.
+    #[command(after_help = REPLAY_EXAMPLES)]
+    Replay(Box<ReplayArgs>),
 }
+
+const REPLAY_EXAMPLES: &str = "\
+Examples:
+  sluice replay data/sample-ticks.csv
+      The bundled sample (timestamp,symbol,price,volume) into the bot.
+  sluice replay ticks.csv.zst --filter symbol=AAPL --report r.json
+      A compressed file, one symbol, the report as JSON.
+  sluice replay BTCUSDT-trades-2024-01.csv --format binance-trades
+      A Binance dump; the symbol comes from the file name.
+  sluice replay trades.csv --columns timestamp=id,price=price,volume=amount --time-format epoch-us --symbol BTCUSD
+      A layout of your own: columns by header name or 0-based index.
+  sluice replay day1.csv day2.csv --merge --speed 10x --transcript
+      Two files interleaved by time, at ten times their own pace.
+  zcat ticks.csv.gz | sluice replay - --strict
+      From stdin, stopping at the first bad row.
+
+Formats: sluice, binance-trades, binance-aggtrades, yahoo, histdata, tardis (see the README).";
 
 const RUN_EXAMPLES: &str = "\
 Examples:
@@ -38,6 +63,8 @@ Examples:
 
 Components:
   source ticker: seed, symbols, count, rate, bad_rate, mode (uniform|walk), start
+  source csv:    path, format, header, delimiter, *_column, symbol, time_format, tz, quote,
+                 merge, speed, strict, backwards, max_line_bytes (as the replay flags)
   sink   bot:    entry (150), exit (200), quantity (1), transcript (false), report_trades (10000)
   filter symbol=A[,B...] | price=MIN..MAX | contains=TEXT";
 
@@ -47,6 +74,88 @@ pub struct RunArgs {
     /// The source, KIND[:key=value,...]. Default: `ticker` (unbounded).
     #[arg(long, value_name = "SPEC")]
     pub source: Option<String>,
+    #[command(flatten)]
+    pub pipeline: PipelineArgs,
+}
+
+/// Options of `sluice replay`: the csv source's, as flags.
+#[derive(Debug, Args)]
+pub struct ReplayArgs {
+    /// Tick files, replayed in the order given; `-` reads stdin.
+    #[arg(value_name = "FILE", required = true)]
+    pub files: Vec<String>,
+    /// A preset layout: sluice (default), binance-trades, binance-aggtrades,
+    /// yahoo, histdata, tardis.
+    #[arg(long, value_name = "NAME", value_parser = text::<Preset>)]
+    pub format: Option<Preset>,
+    /// The first line is a header (default: detected).
+    #[arg(long, conflicts_with = "no_header")]
+    pub header: bool,
+    /// The first line is data (default: detected).
+    #[arg(long)]
+    pub no_header: bool,
+    /// Field delimiter: , ; tab | or auto (default: auto).
+    #[arg(long, value_name = "D", value_parser = text::<Delimiter>)]
+    pub delimiter: Option<Delimiter>,
+    /// Columns by header name or 0-based index: timestamp=…,symbol=…,price=…,volume=…,bid=…,ask=…
+    #[arg(long, value_name = "ROLE=COL,...", value_parser = text::<Columns>)]
+    pub columns: Option<Columns>,
+    /// The symbol of every row, for files without a symbol column.
+    #[arg(long, value_name = "NAME", value_parser = text::<Symbol>)]
+    pub symbol: Option<Symbol>,
+    /// rfc3339, date, epoch, epoch-s, epoch-ms, epoch-us, epoch-ns, or a
+    /// strftime pattern like '%Y%m%d %H%M%S%3f' (default: auto).
+    #[arg(long, value_name = "FORMAT", value_parser = text::<TimeFormat>)]
+    pub time_format: Option<TimeFormat>,
+    /// Zone of timestamps without an offset: IANA name or ±HH:MM (default: UTC).
+    #[arg(long, value_name = "ZONE")]
+    pub tz: Option<String>,
+    /// Price of a quote file's tick: mid, bid or ask (default: mid).
+    #[arg(long, value_name = "WHICH", value_enum)]
+    pub quote: Option<QuoteArg>,
+    /// Interleave the files by timestamp instead of one after another.
+    #[arg(long)]
+    pub merge: bool,
+    /// max (default), or a multiple of the data's own pace: 1x, 10x, 0.5x.
+    #[arg(long, value_name = "SPEED", value_parser = text::<Speed>)]
+    pub speed: Option<Speed>,
+    /// Stop at the first bad row with an error (exit 1).
+    #[arg(long)]
+    pub strict: bool,
+    /// A timestamp earlier than the last: pass, bad (a bad record; default) or error.
+    #[arg(long, value_name = "WHAT", value_enum)]
+    pub backwards: Option<BackwardsArg>,
+    /// Longest row in bytes; a longer one is a bad record (default: 16 MiB).
+    #[arg(long, value_name = "N")]
+    pub max_line_bytes: Option<usize>,
+    #[command(flatten)]
+    pub pipeline: PipelineArgs,
+}
+
+/// `--quote` values.
+#[derive(Clone, Copy, Debug, clap::ValueEnum)]
+pub enum QuoteArg {
+    Mid,
+    Bid,
+    Ask,
+}
+
+/// `--backwards` values.
+#[derive(Clone, Copy, Debug, clap::ValueEnum)]
+pub enum BackwardsArg {
+    Pass,
+    Bad,
+    Error,
+}
+
+/// Any `FromStr` type as a clap value, its error as clap's message.
+fn text<T: std::str::FromStr<Err: std::fmt::Display>>(s: &str) -> Result<T, String> {
+    s.parse().map_err(|e: T::Err| e.to_string())
+}
+
+/// What every pipeline command takes besides its source.
+#[derive(Debug, Args)]
+pub struct PipelineArgs {
     /// A filter, FIELD=VALUE; repeat for several (all must pass).
     #[arg(long = "filter", value_name = "FIELD=VALUE")]
     pub filters: Vec<String>,
@@ -70,6 +179,7 @@ pub struct RunArgs {
 impl RunArgs {
     /// True when nothing names the pipeline, so the demo runs.
     pub fn is_demo(&self) -> bool {
-        self.source.is_none() && self.filters.is_empty() && self.sinks.is_empty() && self.limit.is_none()
+        let p = &self.pipeline;
+        self.source.is_none() && p.filters.is_empty() && p.sinks.is_empty() && p.limit.is_none()
     }
 }

@@ -4,12 +4,17 @@ use std::io::{self, BufWriter};
 
 use sluice_bot::{Bot, BotConfig};
 use sluice_core::{Filter, FilterConfig, Sink, Source, Stop};
+use sluice_replay::CsvConfig;
+use sluice_replay::config::Backwards;
+use sluice_replay::layout::QuotePrice;
 use sluice_ticker::{Ticker, TickerConfig};
+
+use crate::args::{BackwardsArg, QuoteArg, ReplayArgs};
 
 use crate::spec::Spec;
 use crate::suggest::did_you_mean;
 
-const SOURCES: &[&str] = &["ticker"];
+const SOURCES: &[&str] = &["ticker", "csv"];
 const SINKS: &[&str] = &["bot"];
 
 /// A configuration mistake: which flag, and what is wrong with it.
@@ -41,6 +46,10 @@ pub fn source(text: &str, stop: &Stop) -> Result<Box<dyn Source>, UsageError> {
             let config: TickerConfig = spec.deserialize().map_err(|e| usage("--source", text, e))?;
             Ok(Box::new(Ticker::new(config, Some(stop.clone())).map_err(|e| usage("--source", text, e))?))
         }
+        "csv" => {
+            let config: CsvConfig = spec.deserialize().map_err(|e| usage("--source", text, e))?;
+            sluice_replay::build(&config, Some(stop.clone())).map_err(|e| usage("--source", text, e))
+        }
         other => Err(usage("--source", text, unknown_kind("source", other, SOURCES))),
     }
 }
@@ -69,4 +78,58 @@ pub fn filter(text: &str) -> Result<Filter, UsageError> {
     }
     let config: FilterConfig = spec.deserialize().map_err(|e| usage("--filter", text, e))?;
     config.build().map_err(|e| usage("--filter", text, e))
+}
+
+/// Builds the csv source of `sluice replay` from its flags.
+pub fn replay_source(args: &ReplayArgs, stop: &Stop) -> Result<Box<dyn Source>, UsageError> {
+    let mut c = CsvConfig::new(args.files.clone());
+    if let Some(f) = args.format {
+        c.format = f;
+    }
+    c.header = match (args.header, args.no_header) {
+        (true, _) => Some(true),
+        (_, true) => Some(false),
+        _ => None,
+    };
+    if let Some(d) = args.delimiter {
+        c.delimiter = d;
+    }
+    if let Some(cols) = &args.columns {
+        c.set_columns(cols.clone());
+    }
+    c.symbol = args.symbol;
+    c.time_format = args.time_format.clone();
+    c.tz = args.tz.clone();
+    if let Some(q) = args.quote {
+        c.quote = match q {
+            QuoteArg::Mid => QuotePrice::Mid,
+            QuoteArg::Bid => QuotePrice::Bid,
+            QuoteArg::Ask => QuotePrice::Ask,
+        };
+    }
+    c.merge = args.merge;
+    if let Some(s) = args.speed {
+        c.speed = s;
+    }
+    c.strict = args.strict;
+    if let Some(b) = args.backwards {
+        c.backwards = match b {
+            BackwardsArg::Pass => Backwards::Pass,
+            BackwardsArg::Bad => Backwards::Bad,
+            BackwardsArg::Error => Backwards::Error,
+        };
+    }
+    if let Some(n) = args.max_line_bytes {
+        c.max_line_bytes = n;
+    }
+    let shown = args.files.join(" ");
+    sluice_replay::build(&c, Some(stop.clone())).map_err(|e| {
+        let flag = match e.key {
+            "path" => "replay",
+            "tz" => "--tz",
+            "max_line_bytes" => "--max-line-bytes",
+            _ => "replay",
+        };
+        usage(flag, &shown, e)
+    })
 }

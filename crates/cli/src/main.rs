@@ -15,9 +15,9 @@ use std::sync::atomic::AtomicBool;
 
 use anyhow::Context;
 use clap::Parser;
-use sluice_core::{Bridge, Ending, Stop};
+use sluice_core::{Bridge, Ending, Source, Stop};
 
-use args::{Cli, Command, RunArgs};
+use args::{Cli, Command, PipelineArgs, ReplayArgs, RunArgs};
 use components::UsageError;
 
 /// Exit code of a run that failed at runtime.
@@ -37,18 +37,20 @@ fn main() -> ExitCode {
         eprintln!("sluice: cannot install signal handlers: {e}");
         return ExitCode::from(FAILURE);
     }
-    match cli.command {
-        Command::Run(args) => match run(args, stop) {
-            Ok(code) => code,
-            Err(e) if e.is::<UsageError>() => {
-                eprintln!("sluice: {e}");
-                ExitCode::from(USAGE)
-            }
-            Err(e) => {
-                eprintln!("sluice: {e:#}");
-                ExitCode::from(FAILURE)
-            }
-        },
+    let result = match cli.command {
+        Command::Run(args) => run(args, stop),
+        Command::Replay(args) => replay(args, stop),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) if e.is::<UsageError>() => {
+            eprintln!("sluice: {e}");
+            ExitCode::from(USAGE)
+        }
+        Err(e) => {
+            eprintln!("sluice: {e:#}");
+            ExitCode::from(FAILURE)
+        }
     }
 }
 
@@ -69,15 +71,33 @@ fn watch_signals(stop: &Stop) -> std::io::Result<()> {
 fn run(mut args: RunArgs, stop: Stop) -> anyhow::Result<ExitCode> {
     if args.is_demo() {
         args.source = Some("ticker:bad_rate=0.1".into());
-        args.filters = vec!["symbol=AAPL".into()];
-        args.sinks = vec!["bot".into()];
-        args.limit = Some(30);
-        args.transcript = true;
+        let p = &mut args.pipeline;
+        p.filters = vec!["symbol=AAPL".into()];
+        p.sinks = vec!["bot".into()];
+        p.limit = Some(30);
+        p.transcript = true;
     }
-    if let Some(path) = &args.report {
-        check_writable_dir("--report", path)?;
-    }
+    check_outputs(&args.pipeline)?;
     let source = components::source(args.source.as_deref().unwrap_or("ticker"), &stop)?;
+    run_pipeline(source, &args.pipeline, stop)
+}
+
+fn replay(args: Box<ReplayArgs>, stop: Stop) -> anyhow::Result<ExitCode> {
+    check_outputs(&args.pipeline)?;
+    let source = components::replay_source(&args, &stop)?;
+    run_pipeline(source, &args.pipeline, stop)
+}
+
+fn check_outputs(args: &PipelineArgs) -> Result<(), UsageError> {
+    match &args.report {
+        Some(path) => check_writable_dir("--report", path),
+        None => Ok(()),
+    }
+}
+
+/// Builds the filters and sinks, runs the bridge, reports, and maps the
+/// way the run ended to an exit code.
+fn run_pipeline(source: Box<dyn Source>, args: &PipelineArgs, stop: Stop) -> anyhow::Result<ExitCode> {
     let filters = args.filters.iter().map(|f| components::filter(f)).collect::<Result<Vec<_>, _>>()?;
     let sink_specs = if args.sinks.is_empty() { vec!["bot".to_owned()] } else { args.sinks.clone() };
     let sinks = sink_specs.iter().map(|s| components::sink(s, args.transcript)).collect::<Result<Vec<_>, _>>()?;
@@ -97,6 +117,10 @@ fn run(mut args: RunArgs, stop: Stop) -> anyhow::Result<ExitCode> {
         Ending::Stopped(signal) => 128 + *signal as u8,
         // A closed stdout (`| head`) is the reader saying it has enough.
         Ending::SinkFailed(e) if e.is_broken_pipe() => 0,
+        Ending::SourceFailed(e) if e.is_config() => {
+            eprintln!("sluice: {e}");
+            USAGE
+        }
         Ending::SourceFailed(e) | Ending::SinkFailed(e) => {
             eprintln!("sluice: {e}");
             FAILURE

@@ -211,7 +211,7 @@ impl FromStr for Decimal {
     /// Accepts `[+-]digits[.digits][(e|E)[+-]digits]`, as found in vendor
     /// files (`1.5e-05` included). Surrounding spaces are not accepted.
     fn from_str(s: &str) -> Result<Decimal, DecimalError> {
-        parse_bytes(s.as_bytes())
+        parse_bytes(s.as_bytes(), false)
     }
 }
 
@@ -219,11 +219,18 @@ impl Decimal {
     /// Parses ASCII bytes without first checking UTF-8: the hot path of the
     /// CSV reader hands fields over as bytes.
     pub fn parse_bytes(s: &[u8]) -> Result<Decimal, DecimalError> {
-        parse_bytes(s)
+        parse_bytes(s, false)
+    }
+
+    /// Like [`Decimal::parse_bytes`], but rounds digits past the eighth
+    /// place (half away from zero) instead of refusing them: files written
+    /// from binary floats carry noise such as `203889.11713750003`.
+    pub fn parse_bytes_rounded(s: &[u8]) -> Result<Decimal, DecimalError> {
+        parse_bytes(s, true)
     }
 }
 
-fn parse_bytes(s: &[u8]) -> Result<Decimal, DecimalError> {
+fn parse_bytes(s: &[u8], round: bool) -> Result<Decimal, DecimalError> {
     if s.is_empty() {
         return Err(DecimalError::Empty);
     }
@@ -264,11 +271,13 @@ fn parse_bytes(s: &[u8]) -> Result<Decimal, DecimalError> {
     let units = if shift >= 0 {
         10i128.checked_pow(shift as u32).and_then(|f| mantissa.checked_mul(f)).ok_or(DecimalError::Overflow)?
     } else {
-        let div = 10i128.checked_pow((-shift) as u32).ok_or(DecimalError::TooPrecise)?;
-        if mantissa % div != 0 {
+        let Some(div) = 10i128.checked_pow((-shift) as u32) else {
+            return if round { Ok(Decimal(0)) } else { Err(DecimalError::TooPrecise) };
+        };
+        if mantissa % div != 0 && !round {
             return Err(DecimalError::TooPrecise);
         }
-        mantissa / div
+        (mantissa + div / 2) / div
     };
     let units = i64::try_from(units).map_err(|_| DecimalError::Overflow)?;
     Ok(Decimal(if negative { -units } else { units }))
@@ -374,6 +383,17 @@ mod tests {
     }
 
     #[test]
+    fn rounded_parsing_absorbs_float_noise() {
+        let r = |s: &str| Decimal::parse_bytes_rounded(s.as_bytes()).unwrap();
+        assert_eq!(r("203889.11713750003"), d("203889.1171375"));
+        assert_eq!(r("0.30000000000000004"), d("0.3"));
+        assert_eq!(r("0.000000005"), d("0.00000001"));
+        assert_eq!(r("-0.000000005"), d("-0.00000001"));
+        assert_eq!(r("1e-30"), Decimal::ZERO);
+        assert!(Decimal::parse_bytes_rounded(b"abc").is_err());
+    }
+
+    #[test]
     fn displays_shortest_or_rounded() {
         assert_eq!(d("150").to_string(), "150");
         assert_eq!(d("-0.05").to_string(), "-0.05");
@@ -406,7 +426,10 @@ mod tests {
         assert_eq!(d("1.5").midpoint(d("2.5")), d("2"));
         assert_eq!(d("0.00000001").midpoint(d("0")), d("0.00000001"));
         assert_eq!(d("-0.00000001").midpoint(d("0")), d("-0.00000001"));
-        assert_eq!(Decimal::from_units(i64::MAX).midpoint(Decimal::from_units(i64::MAX)), Decimal::from_units(i64::MAX));
+        assert_eq!(
+            Decimal::from_units(i64::MAX).midpoint(Decimal::from_units(i64::MAX)),
+            Decimal::from_units(i64::MAX)
+        );
     }
 
     #[test]

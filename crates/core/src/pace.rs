@@ -3,7 +3,7 @@
 
 use std::time::{Duration, Instant};
 
-use crate::Stop;
+use crate::{Error, Filter, Pull, Record, RecordKind, Source, Stop, Timestamp};
 
 /// A monotonic clock that can sleep.
 pub trait Clock {
@@ -76,6 +76,57 @@ impl<C: Clock> Pacer<C> {
     }
 }
 
+/// A tick source replayed at its own pace, scaled: each tick is held back
+/// until its distance from the first tick, divided by `speed`, has passed.
+pub struct Paced<C> {
+    inner: Box<dyn Source>,
+    pacer: Pacer<C>,
+    speed: f64,
+    first: Option<Timestamp>,
+}
+
+impl<C: Clock> Paced<C> {
+    /// Paces `inner` at `speed` times the data's own rate (`speed > 0`).
+    pub fn new(inner: Box<dyn Source>, clock: C, speed: f64) -> Paced<C> {
+        Paced { inner, pacer: Pacer::new(clock), speed, first: None }
+    }
+}
+
+impl<C: Clock> Source for Paced<C> {
+    fn name(&self) -> &str {
+        self.inner.name()
+    }
+
+    fn emits(&self) -> RecordKind {
+        self.inner.emits()
+    }
+
+    fn pull(&mut self) -> Result<Pull<'_>, Error> {
+        let pulled = self.inner.pull()?;
+        if let Pull::Record(Record::Tick(t)) = &pulled {
+            let first = *self.first.get_or_insert(t.time);
+            let ns = (t.time.as_nanos().saturating_sub(first.as_nanos())) as f64 / self.speed;
+            // Ticks out of order are not waited for: the pace never goes back.
+            if ns > 0.0 {
+                self.pacer.wait_until(Duration::from_secs_f64(ns / 1e9));
+            }
+        }
+        Ok(pulled)
+    }
+
+    fn take_over(&mut self, filter: &Filter) -> bool {
+        self.inner.take_over(filter)
+    }
+
+    fn scanned(&self) -> Option<u64> {
+        self.inner.scanned()
+    }
+
+    fn seed(&self) -> Option<u64> {
+        self.inner.seed()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -108,6 +159,42 @@ mod tests {
         p.clock().now.set(Duration::from_millis(400));
         p.wait_until(Duration::from_millis(300));
         assert_eq!(p.clock().now(), Duration::from_millis(400));
+    }
+
+    /// Ticks at the given second offsets.
+    struct At(Vec<i64>);
+
+    impl Source for At {
+        fn name(&self) -> &str {
+            "at"
+        }
+        fn emits(&self) -> RecordKind {
+            RecordKind::Tick
+        }
+        fn pull(&mut self) -> Result<Pull<'_>, Error> {
+            if self.0.is_empty() {
+                return Ok(Pull::End);
+            }
+            let s = self.0.remove(0);
+            Ok(Pull::Record(Record::Tick(crate::Tick {
+                time: Timestamp::from_nanos(1_000_000_000_000 + s * 1_000_000_000),
+                symbol: "X".parse().unwrap(),
+                price: crate::Decimal::ONE,
+                volume: crate::Decimal::ONE,
+            })))
+        }
+    }
+
+    #[test]
+    fn paced_replay_follows_the_data_scaled_by_speed() {
+        let mut p = Paced::new(Box::new(At(vec![0, 10, 10, 30, 20, 40])), FakeClock::default(), 10.0);
+        let mut seen = Vec::new();
+        while let Pull::Record(_) = p.pull().unwrap() {
+            seen.push(p.pacer.clock().now());
+        }
+        let ms = |m| Duration::from_millis(m);
+        // 10x: 10 s of data take 1 s; the tick at 20 s (out of order) is not waited for.
+        assert_eq!(seen, [ms(0), ms(1000), ms(1000), ms(3000), ms(3000), ms(4000)]);
     }
 
     #[test]

@@ -218,8 +218,7 @@ mod tests {
             parts.pop();
         }
         for (i, p) in parts.iter().enumerate() {
-            let text =
-                if p.len() > max { format!("!{}", p.len()) } else { String::from_utf8_lossy(p).into_owned() };
+            let text = if p.len() > max { format!("!{}", p.len()) } else { String::from_utf8_lossy(p).into_owned() };
             out.push((text, i as u64 + 1, offset));
             offset += p.len() as u64 + 1;
         }
@@ -231,7 +230,11 @@ mod tests {
         let data = b"a,b\r\n\nccc\nlonger line here\nx\nlast without newline";
         for capacity in [16, 17, 31, 64, 4096] {
             for step in [1, 3, 7, 4096] {
-                assert_eq!(lines(data, capacity, 1 << 20, step), reference(data, 1 << 20), "cap {capacity} step {step}");
+                assert_eq!(
+                    lines(data, capacity, 1 << 20, step),
+                    reference(data, 1 << 20),
+                    "cap {capacity} step {step}"
+                );
             }
         }
     }

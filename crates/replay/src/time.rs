@@ -181,9 +181,8 @@ impl TimeParser {
         }
         let suffix = &b[at..];
         let key_len = 16 + suffix.len();
-        let hit = self.minute_key.len() == key_len
-            && self.minute_key[..16] == b[..16]
-            && self.minute_key[16..] == *suffix;
+        let hit =
+            self.minute_key.len() == key_len && self.minute_key[..16] == b[..16] && self.minute_key[16..] == *suffix;
         if !hit {
             digits(0..4)?;
             digits(5..7)?;

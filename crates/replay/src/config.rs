@@ -1,0 +1,416 @@
+//! The options of the `csv` source, as `sluice replay` flags and
+//! `--source csv:…` keys: one serde model for both.
+
+use std::fmt;
+use std::str::FromStr;
+
+use jiff::tz::TimeZone;
+use serde::Deserialize;
+use sluice_core::Symbol;
+use sluice_core::config::{ConfigError, comma_list, from_text, opt_text};
+
+use crate::layout::{ColumnRef, Columns, QuotePrice};
+use crate::lines::DEFAULT_MAX_LINE;
+use crate::time::{EpochUnit, TimeFormat};
+
+/// Options of the `csv` tick source.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CsvConfig {
+    /// Files to replay, in order; `-` is stdin. `.gz` and `.zst` are read
+    /// transparently (recognised by their first bytes).
+    #[serde(deserialize_with = "comma_list")]
+    pub path: Vec<String>,
+    /// A preset layout. Default: `sluice` (`timestamp,symbol,price,volume`).
+    #[serde(default, deserialize_with = "from_text")]
+    pub format: Preset,
+    /// Whether the first line is a header. Default: detected (a first line
+    /// with no number in it is a header).
+    pub header: Option<bool>,
+    /// Field delimiter: `,` `;` `tab` `|` or `auto`. Default: `auto`.
+    #[serde(default, deserialize_with = "from_text")]
+    pub delimiter: Delimiter,
+    #[serde(default, deserialize_with = "opt_text")]
+    pub timestamp_column: Option<ColumnRef>,
+    #[serde(default, deserialize_with = "opt_text")]
+    pub symbol_column: Option<ColumnRef>,
+    #[serde(default, deserialize_with = "opt_text")]
+    pub price_column: Option<ColumnRef>,
+    #[serde(default, deserialize_with = "opt_text")]
+    pub volume_column: Option<ColumnRef>,
+    #[serde(default, deserialize_with = "opt_text")]
+    pub bid_column: Option<ColumnRef>,
+    #[serde(default, deserialize_with = "opt_text")]
+    pub ask_column: Option<ColumnRef>,
+    /// The symbol of every row, for files with no symbol column.
+    pub symbol: Option<Symbol>,
+    /// How timestamps are written. Default: the preset's, else `auto`.
+    #[serde(default, deserialize_with = "opt_text")]
+    pub time_format: Option<TimeFormat>,
+    /// Zone of timestamps that carry no offset: an IANA name or `±HH:MM`.
+    /// Default: the preset's, else UTC.
+    pub tz: Option<String>,
+    /// For quote files: `mid`, `bid` or `ask`. Default: `mid`.
+    #[serde(default)]
+    pub quote: QuotePrice,
+    /// Interleave the files by timestamp instead of reading them in turn.
+    #[serde(default)]
+    pub merge: bool,
+    /// `max` (default), or a multiple of the original pace: `1x`, `10x`.
+    #[serde(default, deserialize_with = "from_text")]
+    pub speed: Speed,
+    /// Stop at the first bad row, as an error. Default: false.
+    #[serde(default)]
+    pub strict: bool,
+    /// What a timestamp earlier than the last does: `pass`, `bad` (a bad
+    /// record) or `error` (stop). Default: `bad`.
+    #[serde(default)]
+    pub backwards: Backwards,
+    /// Longest row, in bytes; a longer one is a bad record. Default: 16 MiB.
+    #[serde(default = "default_max_line")]
+    pub max_line_bytes: usize,
+}
+
+fn default_max_line() -> usize {
+    DEFAULT_MAX_LINE
+}
+
+impl CsvConfig {
+    /// Options for `paths` with every default.
+    pub fn new(paths: Vec<String>) -> CsvConfig {
+        CsvConfig {
+            path: paths,
+            format: Preset::default(),
+            header: None,
+            delimiter: Delimiter::Auto,
+            timestamp_column: None,
+            symbol_column: None,
+            price_column: None,
+            volume_column: None,
+            bid_column: None,
+            ask_column: None,
+            symbol: None,
+            time_format: None,
+            tz: None,
+            quote: QuotePrice::default(),
+            merge: false,
+            speed: Speed::Max,
+            strict: false,
+            backwards: Backwards::default(),
+            max_line_bytes: DEFAULT_MAX_LINE,
+        }
+    }
+
+    /// Sets the columns named in a `--columns` value.
+    pub fn set_columns(&mut self, c: Columns) {
+        let pairs = [
+            (&mut self.timestamp_column, c.timestamp),
+            (&mut self.symbol_column, c.symbol),
+            (&mut self.price_column, c.price),
+            (&mut self.volume_column, c.volume),
+            (&mut self.bid_column, c.bid),
+            (&mut self.ask_column, c.ask),
+        ];
+        for (slot, value) in pairs {
+            if value.is_some() {
+                *slot = value;
+            }
+        }
+    }
+
+    /// The layout these options describe, the preset filling what the user
+    /// left unset.
+    pub fn layout(&self) -> Result<Layout, ConfigError> {
+        if self.path.is_empty() {
+            return Err(ConfigError::new("path", "no file given"));
+        }
+        if self.max_line_bytes == 0 {
+            return Err(ConfigError::new("max_line_bytes", "use a size above 0"));
+        }
+        let preset = self.format.layout();
+        let asked = Columns {
+            timestamp: self.timestamp_column.clone(),
+            symbol: self.symbol_column.clone(),
+            price: self.price_column.clone(),
+            volume: self.volume_column.clone(),
+            bid: self.bid_column.clone(),
+            ask: self.ask_column.clone(),
+        };
+        let columns = if asked == Columns::default() { preset.columns } else { asked };
+        let tz = match self.tz.as_deref().or(preset.tz) {
+            None => TimeZone::UTC,
+            Some(name) => parse_tz(name).map_err(|e| ConfigError::new("tz", e))?,
+        };
+        Ok(Layout {
+            header: self.header.or(preset.header),
+            delimiter: self.delimiter.byte().or(preset.delimiter),
+            columns,
+            symbol: self.symbol,
+            symbol_from_file_name: preset.symbol_from_file_name,
+            time_format: self.time_format.clone().unwrap_or(preset.time_format),
+            tz,
+            quote: self.quote,
+            backwards: self.backwards,
+            max_line_bytes: self.max_line_bytes,
+        })
+    }
+}
+
+/// An IANA zone name, or a fixed offset such as `-05:00`.
+fn parse_tz(name: &str) -> Result<TimeZone, String> {
+    if let Some(sign) = name.chars().next().filter(|c| *c == '+' || *c == '-') {
+        let (h, m) = name[1..].split_once(':').unwrap_or((&name[1..], "0"));
+        let (h, m): (i8, i8) = match (h.parse(), m.parse()) {
+            (Ok(h), Ok(m)) if h <= 25 && m < 60 => (h, m),
+            _ => return Err(format!("`{name}` is not an offset; write ±HH:MM")),
+        };
+        let secs = (i32::from(h) * 3600 + i32::from(m) * 60) * if sign == '-' { -1 } else { 1 };
+        let offset = jiff::tz::Offset::from_seconds(secs).map_err(|e| e.to_string())?;
+        return Ok(TimeZone::fixed(offset));
+    }
+    TimeZone::get(name)
+        .map_err(|_| format!("`{name}` is not a time zone; use an IANA name such as America/New_York, or ±HH:MM"))
+}
+
+/// Everything the reader needs to know about a file's layout.
+#[derive(Clone, Debug)]
+pub struct Layout {
+    pub header: Option<bool>,
+    pub delimiter: Option<u8>,
+    pub columns: Columns,
+    pub symbol: Option<Symbol>,
+    pub symbol_from_file_name: bool,
+    pub time_format: TimeFormat,
+    pub tz: TimeZone,
+    pub quote: QuotePrice,
+    pub backwards: Backwards,
+    pub max_line_bytes: usize,
+}
+
+/// The layouts people download.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Preset {
+    /// `timestamp,symbol,price,volume`, RFC 3339 times; header optional.
+    #[default]
+    Sluice,
+    /// Binance trades: `id,price,qty,quote_qty,time,is_buyer_maker,is_best_match`.
+    BinanceTrades,
+    /// Binance aggregate trades: `agg_id,price,qty,first_id,last_id,time,is_buyer_maker,is_best_match`.
+    BinanceAggTrades,
+    /// Yahoo Finance daily bars: `Date,Open,High,Low,Close,Adj Close,Volume`; price = Close.
+    Yahoo,
+    /// HistData.com ticks: `YYYYMMDD HHMMSSmmm,bid,ask,volume`, EST (UTC−5, no DST).
+    Histdata,
+    /// Tardis.dev trades: `exchange,symbol,timestamp,local_timestamp,id,side,price,amount`.
+    Tardis,
+}
+
+/// What a preset sets; the user's own options win over it.
+struct PresetLayout {
+    header: Option<bool>,
+    delimiter: Option<u8>,
+    columns: Columns,
+    time_format: TimeFormat,
+    tz: Option<&'static str>,
+    symbol_from_file_name: bool,
+}
+
+impl Preset {
+    /// Every preset, with its name.
+    pub const ALL: &[(&str, Preset)] = &[
+        ("sluice", Preset::Sluice),
+        ("binance-trades", Preset::BinanceTrades),
+        ("binance-aggtrades", Preset::BinanceAggTrades),
+        ("yahoo", Preset::Yahoo),
+        ("histdata", Preset::Histdata),
+        ("tardis", Preset::Tardis),
+    ];
+
+    fn layout(self) -> PresetLayout {
+        let idx = |i| Some(ColumnRef::Index(i));
+        let name = |n: &str| Some(ColumnRef::Name(n.to_owned()));
+        let base = PresetLayout {
+            header: None,
+            delimiter: None,
+            columns: Columns::default(),
+            time_format: TimeFormat::Auto,
+            tz: None,
+            symbol_from_file_name: false,
+        };
+        match self {
+            Preset::Sluice => base,
+            Preset::BinanceTrades | Preset::BinanceAggTrades => PresetLayout {
+                delimiter: Some(b','),
+                columns: Columns {
+                    timestamp: idx(if self == Preset::BinanceTrades { 4 } else { 5 }),
+                    price: idx(1),
+                    volume: idx(2),
+                    ..Columns::default()
+                },
+                time_format: TimeFormat::Epoch(EpochUnit::Auto),
+                symbol_from_file_name: true,
+                ..base
+            },
+            Preset::Yahoo => PresetLayout {
+                header: Some(true),
+                delimiter: Some(b','),
+                columns: Columns {
+                    timestamp: name("Date"),
+                    price: name("Close"),
+                    volume: name("Volume"),
+                    ..Columns::default()
+                },
+                time_format: TimeFormat::Date,
+                ..base
+            },
+            Preset::Histdata => PresetLayout {
+                header: Some(false),
+                delimiter: Some(b','),
+                columns: Columns { timestamp: idx(0), bid: idx(1), ask: idx(2), volume: idx(3), ..Columns::default() },
+                time_format: TimeFormat::Pattern("%Y%m%d %H%M%S%3f".into()),
+                tz: Some("-05:00"),
+                ..base
+            },
+            Preset::Tardis => PresetLayout {
+                header: Some(true),
+                delimiter: Some(b','),
+                columns: Columns {
+                    timestamp: name("timestamp"),
+                    symbol: name("symbol"),
+                    price: name("price"),
+                    volume: name("amount"),
+                    ..Columns::default()
+                },
+                time_format: TimeFormat::Epoch(EpochUnit::Micros),
+                ..base
+            },
+        }
+    }
+}
+
+impl FromStr for Preset {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Preset, String> {
+        Preset::ALL.iter().find(|(n, _)| *n == s).map(|(_, p)| *p).ok_or_else(|| {
+            let names: Vec<&str> = Preset::ALL.iter().map(|(n, _)| *n).collect();
+            format!("`{s}` is not a format; the formats are {}", names.join(", "))
+        })
+    }
+}
+
+impl fmt::Display for Preset {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let name = Preset::ALL.iter().find(|(_, p)| p == self).map_or("?", |(n, _)| n);
+        f.write_str(name)
+    }
+}
+
+/// The field delimiter.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Delimiter {
+    /// The most frequent of `,` `;` tab `|` in the first line.
+    #[default]
+    Auto,
+    Byte(u8),
+}
+
+impl Delimiter {
+    fn byte(self) -> Option<u8> {
+        match self {
+            Delimiter::Auto => None,
+            Delimiter::Byte(b) => Some(b),
+        }
+    }
+}
+
+impl FromStr for Delimiter {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Delimiter, String> {
+        Ok(match s {
+            "auto" => Delimiter::Auto,
+            "," | "comma" => Delimiter::Byte(b','),
+            ";" | "semicolon" => Delimiter::Byte(b';'),
+            "\t" | "tab" | "\\t" => Delimiter::Byte(b'\t'),
+            "|" | "pipe" => Delimiter::Byte(b'|'),
+            other => return Err(format!("`{other}` is not a delimiter; use , ; tab | or auto")),
+        })
+    }
+}
+
+/// How fast to replay.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub enum Speed {
+    /// As fast as the disk allows.
+    #[default]
+    Max,
+    /// The data's own pace, multiplied (`10x` is ten times faster).
+    Times(f64),
+}
+
+impl FromStr for Speed {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Speed, String> {
+        if s == "max" {
+            return Ok(Speed::Max);
+        }
+        match s.strip_suffix('x').unwrap_or(s).parse::<f64>() {
+            Ok(f) if f.is_finite() && f > 0.0 => Ok(Speed::Times(f)),
+            _ => Err(format!("`{s}` is not a speed; use max, or a multiple such as 1x, 10x, 0.5x")),
+        }
+    }
+}
+
+/// What a timestamp earlier than the one before it does.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Backwards {
+    /// Nothing: the row is a good tick.
+    Pass,
+    /// The row becomes a bad record (`time_backwards`).
+    #[default]
+    Bad,
+    /// The replay stops with an error.
+    Error,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn presets_read_their_names_and_user_options_win() {
+        for (name, p) in Preset::ALL {
+            assert_eq!(name.parse::<Preset>().unwrap(), *p);
+            assert_eq!(p.to_string(), *name);
+        }
+        assert!("yahooo".parse::<Preset>().unwrap_err().contains("the formats are sluice, binance-trades"));
+        let mut c = CsvConfig::new(vec!["x".into()]);
+        c.format = Preset::Histdata;
+        let l = c.layout().unwrap();
+        assert_eq!((l.header, l.delimiter), (Some(false), Some(b',')));
+        assert_eq!(l.time_format, TimeFormat::Pattern("%Y%m%d %H%M%S%3f".into()));
+        c.time_format = Some(TimeFormat::Rfc3339);
+        c.header = Some(true);
+        let l = c.layout().unwrap();
+        assert_eq!((l.header, l.time_format), (Some(true), TimeFormat::Rfc3339));
+    }
+
+    #[test]
+    fn zones_and_offsets() {
+        assert!(parse_tz("America/New_York").is_ok());
+        assert_eq!(parse_tz("-05:00").unwrap().to_fixed_offset().unwrap().seconds(), -5 * 3600);
+        assert_eq!(parse_tz("+0530").map(|_| ()), Err("`+0530` is not an offset; write ±HH:MM".into()));
+        assert!(parse_tz("Mars/Olympus").unwrap_err().contains("not a time zone"));
+    }
+
+    #[test]
+    fn speeds_and_delimiters() {
+        assert_eq!("max".parse::<Speed>(), Ok(Speed::Max));
+        assert_eq!("10x".parse::<Speed>(), Ok(Speed::Times(10.0)));
+        assert_eq!("0.5".parse::<Speed>(), Ok(Speed::Times(0.5)));
+        assert!("0x".parse::<Speed>().is_err());
+        assert!("fast".parse::<Speed>().is_err());
+        assert_eq!("tab".parse::<Delimiter>(), Ok(Delimiter::Byte(b'\t')));
+        assert!(":".parse::<Delimiter>().is_err());
+    }
+}

@@ -1,0 +1,315 @@
+//! One tick file, read row by row: the hot path of a replay.
+
+use std::fmt::Write as _;
+use std::io::Read;
+use std::ops::Range;
+
+use sluice_core::{BadKind, BadRecord, Decimal, Error, Location, Symbol, Tick, Timestamp};
+
+use crate::config::{Backwards, Layout};
+use crate::fields::{Fields, sniff_delimiter};
+use crate::input;
+use crate::layout::{PriceSource, QuotePrice, Resolved};
+use crate::lines::{LineBuffer, Next};
+use crate::time::TimeParser;
+
+const BOM: &[u8] = b"\xEF\xBB\xBF";
+
+/// What one step of a reader gave.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Step {
+    Tick(Tick),
+    /// A bad row; [`FileReader::bad`] describes it until the next step.
+    Bad,
+    End,
+}
+
+/// Where the last bad row's raw text is.
+#[derive(Clone, Debug)]
+enum Raw {
+    Line(Range<usize>),
+    /// The first bytes of an over-long line.
+    Sample,
+}
+
+/// The last bad row, kept until the next step.
+#[derive(Clone, Debug)]
+struct BadSlot {
+    kind: BadKind,
+    reason: String,
+    line: u64,
+    raw: Raw,
+    symbol: Option<Symbol>,
+}
+
+/// Reads ticks from one file.
+pub struct FileReader {
+    name: String,
+    lines: LineBuffer<Box<dyn Read + Send>>,
+    layout: Layout,
+    /// Set from the first line that is not blank.
+    resolved: Option<Resolved>,
+    delimiter: u8,
+    symbol: Option<Symbol>,
+    time: TimeParser,
+    fields: Fields,
+    last_time: Option<Timestamp>,
+    /// Symbols kept, when the source took over a symbol filter.
+    keep: Option<Vec<Symbol>>,
+    scanned: u64,
+    bad: BadSlot,
+}
+
+impl FileReader {
+    /// Opens `path` (`-` for stdin) for reading with `layout`.
+    pub fn open(path: &str, layout: &Layout, keep: Option<Vec<Symbol>>) -> Result<FileReader, Error> {
+        let (reader, _) = input::open(path).map_err(|e| Error::io("csv", format!("cannot open {path}"), e))?;
+        let name = if path == input::STDIN { "<stdin>".to_owned() } else { path.to_owned() };
+        let symbol =
+            layout.symbol.or_else(|| layout.symbol_from_file_name.then(|| symbol_from_file_name(path)).flatten());
+        Ok(FileReader {
+            lines: LineBuffer::with_limits(reader, crate::lines::DEFAULT_CAPACITY, layout.max_line_bytes),
+            time: TimeParser::new(layout.time_format.clone(), layout.tz.clone()),
+            layout: layout.clone(),
+            name,
+            resolved: None,
+            delimiter: b',',
+            symbol,
+            fields: Fields::default(),
+            last_time: None,
+            keep,
+            scanned: 0,
+            bad: BadSlot { kind: BadKind::FieldCount, reason: String::new(), line: 0, raw: Raw::Sample, symbol: None },
+        })
+    }
+
+    /// The file's name as shown in messages.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// Rows examined so far, including rows skipped by a taken-over filter.
+    pub fn scanned(&self) -> u64 {
+        self.scanned
+    }
+
+    /// The last bad row.
+    pub fn bad(&self) -> BadRecord<'_> {
+        let raw = match &self.bad.raw {
+            Raw::Line(r) => &self.lines.buffer()[r.clone()],
+            Raw::Sample => self.lines.sample(),
+        };
+        BadRecord {
+            kind: self.bad.kind,
+            reason: self.bad.reason.clone(),
+            location: Location::FileLine { file: &self.name, line: self.bad.line },
+            raw,
+            symbol: self.bad.symbol,
+        }
+    }
+
+    /// The next tick, bad row or end of the file.
+    pub fn advance(&mut self) -> Result<Step, Error> {
+        loop {
+            let next = self.lines.next_line().map_err(|e| Error::io("csv", format!("reading {}", self.name), e))?;
+            let (mut range, number) = match next {
+                Next::End => return Ok(Step::End),
+                Next::TooLong { number, len, .. } => {
+                    self.scanned += 1;
+                    self.set_bad(BadKind::LineTooLong, number, Raw::Sample, None);
+                    let _ = write!(self.bad.reason, "row of {len} bytes is longer than max_line_bytes");
+                    return Ok(Step::Bad);
+                }
+                Next::Line { range, number, .. } => (range, number),
+            };
+            let buf = self.lines.buffer();
+            if buf[range.clone()].ends_with(b"\r") {
+                range.end -= 1;
+            }
+            if number == 1 && buf[range.clone()].starts_with(BOM) {
+                range.start += BOM.len();
+            }
+            if buf[range.clone()].trim_ascii().is_empty() {
+                continue;
+            }
+            if self.resolved.is_none() && self.setup(range.clone())? {
+                continue; // the header
+            }
+            self.scanned += 1;
+            match self.row(range, number)? {
+                Some(step) => return Ok(step),
+                None => continue,
+            }
+        }
+    }
+
+    /// Learns the layout from the first line; `true` if it is a header.
+    fn setup(&mut self, range: Range<usize>) -> Result<bool, Error> {
+        let line = &self.lines.buffer()[range];
+        self.delimiter = self.layout.delimiter.unwrap_or_else(|| sniff_delimiter(line));
+        let mut fields = Fields::default();
+        fields.split(line, self.delimiter).map_err(|e| Error::config("csv", format!("{}:1: {e}", self.name)))?;
+        let texts: Vec<String> = (0..fields.len())
+            .map(|i| String::from_utf8_lossy(fields.get(line, i).unwrap_or_default()).into_owned())
+            .collect();
+        let is_header = self.layout.header.unwrap_or_else(|| texts.iter().all(|t| t.parse::<Decimal>().is_err()));
+        let header = is_header.then_some(texts.as_slice());
+        let resolved = self
+            .layout
+            .columns
+            .resolve(header, texts.len(), self.symbol.is_some(), self.layout.quote)
+            .map_err(|e| Error::config("csv", format!("{}: {e}", self.name)))?;
+        self.resolved = Some(resolved);
+        Ok(is_header)
+    }
+
+    fn set_bad(&mut self, kind: BadKind, line: u64, raw: Raw, symbol: Option<Symbol>) {
+        self.bad.kind = kind;
+        self.bad.reason.clear();
+        self.bad.line = line;
+        self.bad.raw = raw;
+        self.bad.symbol = symbol;
+    }
+
+    /// One data row: a tick, a bad row, or `None` when a taken-over filter
+    /// drops it.
+    #[inline]
+    fn row(&mut self, range: Range<usize>, number: u64) -> Result<Option<Step>, Error> {
+        let Some(r) = self.resolved else { return Ok(None) };
+        let line = &self.lines.buffer()[range.clone()];
+        if let Err(e) = self.fields.split(line, self.delimiter) {
+            self.set_bad(BadKind::FieldCount, number, Raw::Line(range), None);
+            self.bad.reason.push_str(e);
+            return Ok(Some(Step::Bad));
+        }
+        let fields = &self.fields;
+
+        // The symbol first, so that rows a filter drops cost nothing more.
+        let symbol = match (self.symbol, r.symbol) {
+            (Some(s), _) => Ok(s),
+            (None, Some(i)) => match fields.get(line, i) {
+                Some(raw) => {
+                    if let Some(keep) = &self.keep
+                        && !keep.iter().any(|k| k.as_bytes() == raw)
+                        && Symbol::from_bytes(raw).is_ok()
+                    {
+                        return Ok(None);
+                    }
+                    Symbol::from_bytes(raw).map_err(|e| e.to_string())
+                }
+                None => Err("missing symbol".to_owned()),
+            },
+            (None, None) => Err("no symbol".to_owned()),
+        };
+        if let (Some(keep), Ok(s)) = (&self.keep, &symbol)
+            && !keep.contains(s)
+        {
+            return Ok(None);
+        }
+        let known = symbol.as_ref().ok().copied();
+        let parsed = parse_row(fields, line, &r, symbol, &mut self.time, self.last_time, self.layout.backwards);
+        match parsed {
+            Ok(tick) => {
+                // Backwards rows that pass do not lower the mark.
+                self.last_time = Some(self.last_time.map_or(tick.time, |t| t.max(tick.time)));
+                Ok(Some(Step::Tick(tick)))
+            }
+            Err(Fault::Bad(kind, reason)) => {
+                self.set_bad(kind, number, Raw::Line(range), known);
+                self.bad.reason = reason;
+                Ok(Some(Step::Bad))
+            }
+            Err(Fault::Fatal(reason)) => Err(Error::new("csv", format!("{}:{number}: {reason}", self.name))),
+        }
+    }
+}
+
+/// Why a row is not a tick.
+enum Fault {
+    /// A bad record of this kind.
+    Bad(BadKind, String),
+    /// An error that ends the replay.
+    Fatal(String),
+}
+
+/// Reads a tick out of a row whose symbol has been read already.
+#[inline]
+fn parse_row(
+    fields: &Fields,
+    line: &[u8],
+    r: &Resolved,
+    symbol: Result<Symbol, String>,
+    time: &mut TimeParser,
+    last: Option<Timestamp>,
+    backwards: Backwards,
+) -> Result<Tick, Fault> {
+    if fields.len() != r.width {
+        return Err(Fault::Bad(BadKind::FieldCount, format!("expected {} fields, found {}", r.width, fields.len())));
+    }
+    let symbol = symbol.map_err(|e| Fault::Bad(BadKind::Symbol, e))?;
+    let time =
+        time.parse(fields.get(line, r.timestamp).unwrap_or_default()).map_err(|e| Fault::Bad(BadKind::Timestamp, e))?;
+    let price = price(fields, line, r.price).map_err(|(kind, e)| Fault::Bad(kind, e))?;
+    let volume = match r.volume.map(|i| fields.get(line, i).unwrap_or_default()) {
+        None => Decimal::ZERO,
+        Some(text) => match Decimal::parse_bytes_rounded(text) {
+            Ok(v) if !v.is_negative() => v,
+            Ok(v) => return Err(Fault::Bad(BadKind::Volume, format!("negative volume {v}"))),
+            Err(_) if text.is_empty() => return Err(Fault::Bad(BadKind::Volume, "missing volume".into())),
+            Err(e) => return Err(Fault::Bad(BadKind::Volume, format!("unparsable volume `{}`: {e}", show(text)))),
+        },
+    };
+    if let Some(last) = last
+        && time < last
+    {
+        let why = format!("timestamp {time} is before {last}");
+        match backwards {
+            Backwards::Pass => {}
+            Backwards::Bad => return Err(Fault::Bad(BadKind::TimeBackwards, why)),
+            Backwards::Error => return Err(Fault::Fatal(format!("{why} (backwards=error)"))),
+        }
+    }
+    Ok(Tick { time, symbol, price, volume })
+}
+
+/// The trade or quote price of a row, or the fault and why.
+fn price(fields: &Fields, line: &[u8], source: PriceSource) -> Result<Decimal, (BadKind, String)> {
+    let one = |i: usize| -> Result<Decimal, (BadKind, String)> {
+        let text = fields.get(line, i).unwrap_or_default();
+        match Decimal::parse_bytes_rounded(text) {
+            Ok(p) if p.is_negative() => Err((BadKind::NegativePrice, format!("Negative price: {p}"))),
+            Ok(p) if p.is_zero() => Err((BadKind::ZeroPrice, "Zero price".to_owned())),
+            Ok(p) => Ok(p),
+            Err(_) if text.is_empty() => Err((BadKind::Price, "missing price".to_owned())),
+            Err(_) if is_not_finite(text) => Err((BadKind::Price, format!("price `{}` is not finite", show(text)))),
+            Err(e) => Err((BadKind::Price, format!("unparsable price `{}`: {e}", show(text)))),
+        }
+    };
+    match source {
+        PriceSource::Trade(i) => one(i),
+        PriceSource::Quote { bid, ask, pick } => match pick {
+            QuotePrice::Bid => one(bid),
+            QuotePrice::Ask => one(ask),
+            QuotePrice::Mid => Ok(one(bid)?.midpoint(one(ask)?)),
+        },
+    }
+}
+
+fn is_not_finite(text: &[u8]) -> bool {
+    let t = text.strip_prefix(b"-").or_else(|| text.strip_prefix(b"+")).unwrap_or(text);
+    [&b"nan"[..], b"inf", b"infinity"].iter().any(|w| t.eq_ignore_ascii_case(w))
+}
+
+/// A field as text for a message, cut short if long.
+fn show(text: &[u8]) -> String {
+    let s = String::from_utf8_lossy(&text[..text.len().min(40)]).into_owned();
+    if text.len() > 40 { format!("{s}…") } else { s }
+}
+
+/// `BTCUSDT` from `BTCUSDT-trades-2024-01.csv`, as Binance names its dumps.
+fn symbol_from_file_name(path: &str) -> Option<Symbol> {
+    let name = std::path::Path::new(path).file_name()?.to_str()?;
+    let head = name.split('-').next()?;
+    let plausible = head.len() >= 2 && head.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit());
+    if plausible && head.len() < name.len() { head.parse().ok() } else { None }
+}

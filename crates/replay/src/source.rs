@@ -1,0 +1,242 @@
+//! The `csv` tick source: files in turn, or merged by time.
+
+use std::path::Path;
+
+use sluice_core::config::ConfigError;
+use sluice_core::pace::{Paced, SystemClock};
+use sluice_core::{BadKind, BadRecord, Error, Filter, Location, Pull, Record, RecordKind, Source, Stop, Symbol, Tick};
+
+use crate::config::{CsvConfig, Layout, Speed};
+use crate::input::STDIN;
+use crate::reader::{FileReader, Step};
+
+/// Builds the source a configuration describes: checked, not yet reading.
+/// `stop` cuts short the waits of a paced replay.
+pub fn build(config: &CsvConfig, stop: Option<Stop>) -> Result<Box<dyn Source>, ConfigError> {
+    let layout = config.layout()?;
+    for path in &config.path {
+        let p = Path::new(path);
+        if path == STDIN {
+            if config.path.iter().filter(|p| *p == STDIN).count() > 1 {
+                return Err(ConfigError::new("path", "stdin (-) can be read only once"));
+            }
+        } else if p.is_dir() {
+            return Err(ConfigError::new("path", format!("{path} is a directory")));
+        } else if !p.exists() {
+            return Err(ConfigError::new("path", format!("{path}: no such file")));
+        }
+    }
+    let files = Files { paths: config.path.clone(), layout, keep: None, strict: config.strict };
+    let source: Box<dyn Source> = if config.merge {
+        Box::new(Merged { files, readers: Vec::new(), pending: Vec::new(), bad: None, opened: false })
+    } else {
+        Box::new(InTurn { files, next: 0, reader: None, scanned: 0 })
+    };
+    Ok(match config.speed {
+        Speed::Max => source,
+        Speed::Times(f) => Box::new(Paced::new(source, SystemClock::new(stop), f)),
+    })
+}
+
+/// What both ways of reading share.
+struct Files {
+    paths: Vec<String>,
+    layout: Layout,
+    keep: Option<Vec<Symbol>>,
+    strict: bool,
+}
+
+impl Files {
+    fn open(&self, i: usize) -> Result<FileReader, Error> {
+        FileReader::open(&self.paths[i], &self.layout, self.keep.clone())
+    }
+
+    /// Takes over a symbol filter: rows of other symbols are skipped before
+    /// anything but their symbol is read.
+    fn take_over(&mut self, filter: &Filter) -> bool {
+        let Filter::Symbols(set) = filter else { return false };
+        self.keep = Some(match self.keep.take() {
+            None => set.clone(),
+            Some(kept) => kept.into_iter().filter(|s| set.contains(s)).collect(),
+        });
+        true
+    }
+
+    /// `--strict`: a bad row ends the replay, naming where and why.
+    fn refuse<'a>(strict: bool, bad: BadRecord<'a>) -> Result<Pull<'a>, Error> {
+        if strict {
+            return Err(Error::new("csv", format!("{} (strict)", bad)));
+        }
+        Ok(Pull::Bad(bad))
+    }
+}
+
+/// Files read one after the other.
+struct InTurn {
+    files: Files,
+    next: usize,
+    reader: Option<FileReader>,
+    /// Rows scanned in files already finished.
+    scanned: u64,
+}
+
+impl Source for InTurn {
+    fn name(&self) -> &str {
+        "csv"
+    }
+
+    fn emits(&self) -> RecordKind {
+        RecordKind::Tick
+    }
+
+    fn pull(&mut self) -> Result<Pull<'_>, Error> {
+        loop {
+            let reader = match &mut self.reader {
+                Some(r) => r,
+                None if self.next == self.files.paths.len() => return Ok(Pull::End),
+                None => {
+                    self.reader = Some(self.files.open(self.next)?);
+                    self.next += 1;
+                    continue;
+                }
+            };
+            match reader.advance()? {
+                Step::Tick(t) => return Ok(Pull::Record(Record::Tick(t))),
+                Step::Bad => break,
+                Step::End => {
+                    self.scanned += reader.scanned();
+                    self.reader = None;
+                }
+            }
+        }
+        // Only a bad row leaves the loop, with its reader in place.
+        match &self.reader {
+            Some(r) => Files::refuse(self.files.strict, r.bad()),
+            None => Ok(Pull::End),
+        }
+    }
+
+    fn take_over(&mut self, filter: &Filter) -> bool {
+        self.files.take_over(filter)
+    }
+
+    fn scanned(&self) -> Option<u64> {
+        let open = self.reader.as_ref().map_or(0, FileReader::scanned);
+        self.files.keep.as_ref().map(|_| self.scanned + open)
+    }
+}
+
+/// A bad row copied out of its reader, to wait its turn in a merge.
+struct OwnedBad {
+    kind: BadKind,
+    reason: String,
+    file: usize,
+    line: u64,
+    raw: Vec<u8>,
+    symbol: Option<Symbol>,
+}
+
+enum Pending {
+    Tick(Tick),
+    Bad(OwnedBad),
+}
+
+/// Files interleaved by timestamp: a k-way merge holding one pending row
+/// per file. Ties go to the file given first; bad rows, which may have no
+/// time, go out as soon as they are read.
+struct Merged {
+    files: Files,
+    readers: Vec<Option<FileReader>>,
+    pending: Vec<Option<Pending>>,
+    bad: Option<OwnedBad>,
+    opened: bool,
+}
+
+impl Merged {
+    fn refill(&mut self) -> Result<(), Error> {
+        for i in 0..self.readers.len() {
+            if self.pending[i].is_some() {
+                continue;
+            }
+            let Some(reader) = &mut self.readers[i] else { continue };
+            self.pending[i] = match reader.advance()? {
+                Step::Tick(t) => Some(Pending::Tick(t)),
+                Step::Bad => {
+                    let b = reader.bad();
+                    let line = match b.location {
+                        Location::FileLine { line, .. } => line,
+                        Location::Seq { seq, .. } => seq,
+                    };
+                    Some(Pending::Bad(OwnedBad {
+                        kind: b.kind,
+                        reason: b.reason,
+                        file: i,
+                        line,
+                        raw: b.raw.to_vec(),
+                        symbol: b.symbol,
+                    }))
+                }
+                Step::End => {
+                    self.readers[i] = None;
+                    None
+                }
+            };
+        }
+        Ok(())
+    }
+}
+
+impl Source for Merged {
+    fn name(&self) -> &str {
+        "csv"
+    }
+
+    fn emits(&self) -> RecordKind {
+        RecordKind::Tick
+    }
+
+    fn pull(&mut self) -> Result<Pull<'_>, Error> {
+        if !self.opened {
+            self.opened = true;
+            for i in 0..self.files.paths.len() {
+                self.readers.push(Some(self.files.open(i)?));
+                self.pending.push(None);
+            }
+        }
+        self.refill()?;
+        let bad_first = self.pending.iter().position(|p| matches!(p, Some(Pending::Bad(_))));
+        let earliest = || {
+            let ticks = self.pending.iter().enumerate().filter_map(|(i, p)| match p {
+                Some(Pending::Tick(t)) => Some((t.time, i)),
+                _ => None,
+            });
+            ticks.min().map(|(_, i)| i)
+        };
+        let Some(i) = bad_first.or_else(earliest) else { return Ok(Pull::End) };
+        match self.pending[i].take() {
+            Some(Pending::Tick(t)) => Ok(Pull::Record(Record::Tick(t))),
+            Some(Pending::Bad(b)) => {
+                let b = self.bad.insert(b);
+                let bad = BadRecord {
+                    kind: b.kind,
+                    reason: b.reason.clone(),
+                    location: Location::FileLine { file: &self.files.paths[b.file], line: b.line },
+                    raw: &b.raw,
+                    symbol: b.symbol,
+                };
+                Files::refuse(self.files.strict, bad)
+            }
+            None => Ok(Pull::End),
+        }
+    }
+
+    fn take_over(&mut self, filter: &Filter) -> bool {
+        self.files.take_over(filter)
+    }
+
+    fn scanned(&self) -> Option<u64> {
+        // Finished readers are dropped, so a merge cannot count them; it
+        // reports nothing and the bridge counts what it was given.
+        None
+    }
+}

@@ -1,0 +1,198 @@
+//! `sluice replay`: files, stdin, layouts and the ways a replay can fail.
+
+use std::io::Write;
+use std::process::Stdio;
+
+use crate::util::*;
+
+#[test]
+fn the_bundled_sample_replays_into_the_bot() {
+    let dir = tempfile::tempdir().unwrap();
+    let report = dir.path().join("r.json");
+    let sample = root().join("data/sample-ticks.csv");
+    let out = run(&["replay", arg(&sample), "--report", arg(&report)]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let r = json(&report);
+    assert_eq!(r["run"]["read"], 3000);
+    assert_eq!(r["run"]["bad"]["negative_price"], 1);
+    assert_eq!(r["run"]["bad"]["field_count"], 1);
+    assert_eq!(r["ticks"], 2998);
+    assert!(r["trade_count"].as_u64().unwrap() > 0);
+    assert_eq!(
+        stdout(&out).lines().filter(|l| l.starts_with("EXIT")).count() as u64,
+        r["trade_count"].as_u64().unwrap()
+    );
+}
+
+#[test]
+fn replay_and_a_csv_source_are_the_same_pipeline() {
+    let dir = tempfile::tempdir().unwrap();
+    let (a, b) = (dir.path().join("a.json"), dir.path().join("b.json"));
+    let sample = root().join("data/sample-ticks.csv");
+    let s = arg(&sample);
+    assert!(run(&["replay", s, "-q", "--filter", "symbol=AAPL", "--report", arg(&a)]).status.success());
+    let spec = format!("csv:path={s}");
+    assert!(run(&["run", "-q", "--source", &spec, "--filter", "symbol=AAPL", "--report", arg(&b)]).status.success());
+    assert_eq!(std::fs::read(&a).unwrap(), std::fs::read(&b).unwrap());
+    // The symbol filter was taken over by the source: it read every row,
+    // and handed on only AAPL's.
+    let r = json(&a);
+    assert_eq!(r["run"]["read"], 3000);
+    assert_eq!(r["symbols"].as_object().unwrap().keys().collect::<Vec<_>>(), ["AAPL"]);
+}
+
+#[test]
+fn stdin_is_read_with_a_dash() {
+    let sample = std::fs::read(root().join("data/sample-ticks.csv")).unwrap();
+    let mut child = sluice(&["replay", "-", "-q", "--limit", "10", "--transcript"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Written from a thread: the replay may stop reading at its limit.
+    let mut stdin = child.stdin.take().unwrap();
+    let writer = std::thread::spawn(move || {
+        let _ = stdin.write_all(&sample);
+    });
+    let out = child.wait_with_output().unwrap();
+    writer.join().unwrap();
+    assert!(out.status.success());
+    assert!(stdout(&out).ends_with("Processed 10 AAPL/MSFT/NVDA ticks.\n"), "{}", stdout(&out));
+}
+
+#[test]
+fn strict_stops_with_exit_1_naming_the_row() {
+    let out = run(&["replay", &tick_fixture("bad-rows.csv"), "--strict", "-q"]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.contains("bad-rows.csv:3: expected 4 fields, found 3 (strict)"), "{err}");
+}
+
+#[test]
+fn mistakes_in_files_and_flags_exit_2() {
+    let cases: &[(&[&str], &str)] = &[
+        (&["replay", "/no/such/ticks.csv"], "no such file"),
+        (&["replay", "/tmp"], "is a directory"),
+        (&["replay", "x.csv", "--format", "yahooo"], "the formats are sluice"),
+        (&["replay", "x.csv", "--speed", "fast"], "not a speed"),
+        (&["replay", "x.csv", "--columns", "colour=1"], "not a column role"),
+        (&["replay", "x.csv", "--time-format", "weekly"], "not a time format"),
+    ];
+    for (args, want) in cases {
+        let out = run(args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert!(stderr(&out).contains(want), "{args:?}: {}", stderr(&out));
+    }
+    // A layout that does not fit the file is found at its first line.
+    let out = run(&["replay", &tick_fixture("bitstamp-headerless.csv"), "-q"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("bitstamp-headerless.csv: no symbol column; give the symbol with --symbol NAME"));
+}
+
+#[test]
+fn the_transcript_of_a_replay_counts_every_tick() {
+    let out = run(&["replay", &tick_fixture("bad-rows.csv"), "--transcript", "-q"]);
+    assert!(out.status.success());
+    let text = stdout(&out);
+    assert!(text.contains("[ERROR] Bad data received: Negative price: -3.5. Resetting to WATCHING.\n"));
+    assert!(text.ends_with("Processed 18 AAPL/MSFT ticks.\n"), "{text}");
+}
+
+/// Each real layout replays with its preset or documented flags, with the
+/// counts SOURCES.md gives for it.
+#[test]
+fn real_files_replay_with_presets_and_flags() {
+    let Some(real) = real_data() else { return };
+    let t = |p: &str| real.join("ticks").join(p).to_string_lossy().into_owned();
+    let cases: Vec<(Vec<String>, u64, u64)> = vec![
+        (
+            vec![
+                t("pyalgotrade/trades-mgtox-usd-2013-01-01.csv"),
+                "--columns".into(),
+                "timestamp=id".into(),
+                "--time-format".into(),
+                "epoch-us".into(),
+                "--symbol".into(),
+                "BTCUSD".into(),
+            ],
+            2331,
+            0,
+        ),
+        (vec![t("pyalgotrade/bitstampUSD.csv"), "--symbol".into(), "BTCUSD".into()], 9999, 0),
+        (vec![t("nautilus_trader/bitmex_trades_XBTUSD.csv"), "--format".into(), "tardis".into()], 10, 0),
+        (vec![t("nautilus_trader/truefx_usdjpy-ticks.csv"), "--symbol".into(), "USDJPY".into()], 1000, 0),
+        (vec![t("backtrader/ticksample.csv"), "--symbol".into(), "STOXX50".into()], 135, 0),
+        (
+            vec![
+                t("backtrader/orcl-1995-2014.txt"),
+                "--format".into(),
+                "yahoo".into(),
+                "--symbol".into(),
+                "ORCL".into(),
+            ],
+            5036,
+            0,
+        ),
+        // Newest first: every row after the first goes back in time.
+        (
+            vec![
+                t("pyalgotrade/orcl-2000-yahoofinance.csv"),
+                "--format".into(),
+                "yahoo".into(),
+                "--symbol".into(),
+                "ORCL".into(),
+            ],
+            252,
+            251,
+        ),
+        (
+            vec![
+                t("pyalgotrade/WIKI-ORCL-2000-quandl.csv"),
+                "--symbol".into(),
+                "ORCL".into(),
+                "--backwards".into(),
+                "pass".into(),
+            ],
+            252,
+            0,
+        ),
+        (
+            vec![
+                t("pyalgotrade/nt-spy-minute-2011.csv"),
+                "--no-header".into(),
+                "--columns".into(),
+                "timestamp=0,price=4,volume=5".into(),
+                "--time-format".into(),
+                "%Y%m%d %H%M%S".into(),
+                "--symbol".into(),
+                "SPY".into(),
+            ],
+            14180,
+            0,
+        ),
+        (vec![t("nautilus_trader/btc-perp-20211231-20220201_1m.csv"), "--symbol".into(), "BTCPERP".into()], 45031, 0),
+        (
+            vec![
+                t("nautilus_trader/ADABTC-1m-2021-11-27.csv"),
+                "--no-header".into(),
+                "--columns".into(),
+                "timestamp=0,price=4,volume=5".into(),
+                "--symbol".into(),
+                "ADABTC".into(),
+            ],
+            10,
+            0,
+        ),
+    ];
+    let dir = tempfile::tempdir().unwrap();
+    let report = dir.path().join("r.json");
+    for (args, rows, bad) in cases {
+        let mut all = vec!["replay", "-q", "--report", arg(&report)];
+        all.extend(args.iter().map(String::as_str));
+        let out = run(&all);
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {}", stderr(&out));
+        let r = json(&report);
+        assert_eq!((r["run"]["read"].as_u64(), r["bad_records"].as_u64()), (Some(rows), Some(bad)), "{args:?}");
+    }
+}
