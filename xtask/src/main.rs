@@ -1,22 +1,56 @@
-//! Developer tasks, run as `cargo xtask TASK`.
+//! Developer tasks: `cargo xtask gen-data` and `cargo xtask bench`.
+
+mod bench;
+mod generate;
+mod measure;
 
 use std::process::ExitCode;
 
 const USAGE: &str = "\
-usage: cargo xtask TASK
+usage: cargo xtask TASK [OPTIONS]
 
-Tasks are added here as the project grows; see docs/BENCHMARKS.md once the
-benchmark harness exists. There are none yet.";
+  gen-data ticks [--rows N] [--bad-rate R] [--seed S] [--out PATH]
+      A tick CSV (timestamp,symbol,price,volume) of N rows (default 10000000),
+      deterministic for a seed; R is the share of bad rows (default 0).
+  gen-data logs [--mib N] [--error-share R] [--crlf] [--seed S] [--out PATH]
+      A log of N MiB (default 1024) where a share R of lines (default 0.01)
+      hold ERROR; some harmless lines hold `error` in lower case.
+  bench [--quick]
+      Release build, generated inputs, and each sluice command against the
+      tool a user would pick instead, alternated; prints a markdown table.
+  csv-baseline FILE SYMBOL
+      The bare csv-crate loop the replay is measured against.
+
+Generated files go under target/data/ and are reused when present.";
 
 fn main() -> ExitCode {
-    match std::env::args().nth(1).as_deref() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let result = match args.first().map(String::as_str) {
         None | Some("help" | "-h" | "--help") => {
             println!("{USAGE}");
-            ExitCode::SUCCESS
+            Ok(())
         }
-        Some(task) => {
-            eprintln!("xtask: unknown task `{task}`\n{USAGE}");
+        Some("gen-data") => generate::main(&args[1..]).map(|path| println!("{}", path.display())),
+        Some("bench") => bench::main(&args[1..]),
+        Some("csv-baseline") => bench::csv_baseline(&args[1..]),
+        Some(task) => Err(anyhow::anyhow!("unknown task `{task}`\n{USAGE}")),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("xtask: {e:#}");
             ExitCode::from(2)
+        }
+    }
+}
+
+/// The value after `--name` in `args`, parsed, or `default`.
+fn opt<T: std::str::FromStr>(args: &[String], name: &str, default: T) -> anyhow::Result<T> {
+    match args.iter().position(|a| a == name) {
+        None => Ok(default),
+        Some(i) => {
+            let v = args.get(i + 1).ok_or_else(|| anyhow::anyhow!("{name} needs a value"))?;
+            v.parse().map_err(|_| anyhow::anyhow!("{name}: `{v}` is not valid"))
         }
     }
 }

@@ -231,6 +231,53 @@ impl Decimal {
 }
 
 fn parse_bytes(s: &[u8], round: bool) -> Result<Decimal, DecimalError> {
+    if let Some(d) = parse_plain(s) {
+        return Ok(d);
+    }
+    parse_general(s, round)
+}
+
+/// The common case, `[-]digits[.digits]` with at most 11 integer and 8
+/// fraction digits, in plain u64 arithmetic; `None` sends anything else
+/// (exponents, long fractions, errors) to the general parser.
+#[inline]
+fn parse_plain(s: &[u8]) -> Option<Decimal> {
+    let (negative, rest) = match s.first()? {
+        b'-' => (true, &s[1..]),
+        _ => (false, s),
+    };
+    let mut i = 0;
+    let mut int: u64 = 0;
+    while i < rest.len() && rest[i].is_ascii_digit() {
+        int = int * 10 + u64::from(rest[i] - b'0');
+        i += 1;
+        if i > 11 {
+            return None;
+        }
+    }
+    let int_digits = i;
+    let mut frac: u64 = 0;
+    let mut places = 0;
+    if i < rest.len() && rest[i] == b'.' {
+        i += 1;
+        while i < rest.len() && rest[i].is_ascii_digit() {
+            if places == SCALE {
+                return None;
+            }
+            frac = frac * 10 + u64::from(rest[i] - b'0');
+            places += 1;
+            i += 1;
+        }
+    }
+    if i != rest.len() || (int_digits == 0 && places == 0) {
+        return None;
+    }
+    let units = int.checked_mul(ONE as u64)?.checked_add(frac * 10u64.pow(SCALE - places))?;
+    let units = i64::try_from(units).ok()?;
+    Some(Decimal(if negative { -units } else { units }))
+}
+
+fn parse_general(s: &[u8], round: bool) -> Result<Decimal, DecimalError> {
     if s.is_empty() {
         return Err(DecimalError::Empty);
     }

@@ -55,7 +55,7 @@ pub struct FileReader {
     fields: Fields,
     last_time: Option<Timestamp>,
     /// Symbols kept, when the source took over a symbol filter.
-    keep: Option<Vec<Symbol>>,
+    keep: Option<Keep>,
     scanned: u64,
     bad: BadSlot,
 }
@@ -77,7 +77,7 @@ impl FileReader {
             symbol,
             fields: Fields::default(),
             last_time: None,
-            keep,
+            keep: keep.map(|k| Keep::new(&k)),
             scanned: 0,
             bad: BadSlot { kind: BadKind::FieldCount, reason: String::new(), line: 0, raw: Raw::Sample, symbol: None },
         })
@@ -177,32 +177,35 @@ impl FileReader {
     fn row(&mut self, range: Range<usize>, number: u64) -> Result<Option<Step>, Error> {
         let Some(r) = self.resolved else { return Ok(None) };
         let line = &self.lines.buffer()[range.clone()];
+        // Most rows of a filtered replay are dropped: look at their symbol
+        // field alone, before splitting the row.
+        let mut matched = None;
+        if let (Some(keep), None, Some(col)) = (&self.keep, self.symbol, r.symbol)
+            && let Some(raw) = nth_field(line, self.delimiter, col)
+        {
+            matched = keep.find(raw);
+            if matched.is_none() && plain_symbol(raw) {
+                return Ok(None);
+            }
+        }
         if let Err(e) = self.fields.split(line, self.delimiter) {
             self.set_bad(BadKind::FieldCount, number, Raw::Line(range), None);
             self.bad.reason.push_str(e);
             return Ok(Some(Step::Bad));
         }
         let fields = &self.fields;
-
-        // The symbol first, so that rows a filter drops cost nothing more.
-        let symbol = match (self.symbol, r.symbol) {
+        let symbol = match (self.symbol.or(matched), r.symbol) {
             (Some(s), _) => Ok(s),
             (None, Some(i)) => match fields.get(line, i) {
-                Some(raw) => {
-                    if let Some(keep) = &self.keep
-                        && !keep.iter().any(|k| k.as_bytes() == raw)
-                        && Symbol::from_bytes(raw).is_ok()
-                    {
-                        return Ok(None);
-                    }
-                    Symbol::from_bytes(raw).map_err(|e| e.to_string())
-                }
+                Some(raw) => Symbol::from_bytes(raw).map_err(|e| e.to_string()),
                 None => Err("missing symbol".to_owned()),
             },
             (None, None) => Err("no symbol".to_owned()),
         };
+        // A readable symbol the filter does not keep is dropped like the
+        // fast path drops it; an unreadable one goes on as a bad record.
         if let (Some(keep), Ok(s)) = (&self.keep, &symbol)
-            && !keep.contains(s)
+            && keep.find(s.as_bytes()).is_none()
         {
             return Ok(None);
         }
@@ -270,6 +273,67 @@ fn parse_row(
         }
     }
     Ok(Tick { time, symbol, price, volume })
+}
+
+/// The symbols a taken-over filter keeps, compared without a call to
+/// memcmp: a symbol of up to eight bytes is one integer comparison.
+struct Keep {
+    symbols: Vec<(usize, u64, Symbol)>,
+}
+
+impl Keep {
+    fn new(symbols: &[Symbol]) -> Keep {
+        Keep { symbols: symbols.iter().map(|s| (s.as_bytes().len(), head(s.as_bytes()), *s)).collect() }
+    }
+
+    /// The kept symbol spelt `raw`, if there is one.
+    #[inline]
+    fn find(&self, raw: &[u8]) -> Option<Symbol> {
+        if raw.len() <= 8 {
+            let h = head(raw);
+            self.symbols.iter().find(|(len, hd, _)| *len == raw.len() && *hd == h).map(|k| k.2)
+        } else {
+            self.symbols.iter().find(|(_, _, s)| s.as_bytes() == raw).map(|k| k.2)
+        }
+    }
+}
+
+/// Up to the first eight bytes, packed into an integer.
+#[inline]
+fn head(raw: &[u8]) -> u64 {
+    raw.iter().take(8).enumerate().fold(0, |h, (i, &b)| h | u64::from(b) << (8 * i))
+}
+
+/// Field `n` of an unquoted row, found without splitting the rest; `None`
+/// when a quote comes first (the full split must judge it) or the row is
+/// shorter.
+#[inline]
+fn nth_field(line: &[u8], delimiter: u8, n: usize) -> Option<&[u8]> {
+    // A plain loop: the fields before a symbol are short, and memchr's
+    // set-up per call costs more than it saves on a few dozen bytes.
+    let (mut seen, mut start) = (0, 0);
+    for (i, &b) in line.iter().enumerate() {
+        if b == delimiter {
+            if seen == n {
+                return Some(&line[start..i]);
+            }
+            seen += 1;
+            start = i + 1;
+        } else if b == b'"' {
+            return None;
+        }
+    }
+    (seen == n).then(|| &line[start..])
+}
+
+/// Whether `raw` is certainly a readable symbol: the cheap test of the hot
+/// path (printable ASCII of a valid length); anything else goes through
+/// the full check, so an unreadable symbol still reaches the sinks.
+#[inline]
+fn plain_symbol(raw: &[u8]) -> bool {
+    !raw.is_empty()
+        && raw.len() <= sluice_core::symbol::MAX_SYMBOL_LEN
+        && raw.iter().all(|&b| (0x21..0x7f).contains(&b))
 }
 
 /// The trade or quote price of a row, or the fault and why.

@@ -101,7 +101,13 @@ impl TimeParser {
 
     /// The timestamp in `field`, or why it is not one.
     pub fn parse(&mut self, field: &[u8]) -> Result<Timestamp, String> {
-        let text = std::str::from_utf8(field).map_err(|_| "timestamp is not text".to_owned())?.trim();
+        let field = field.trim_ascii();
+        if matches!(self.format, TimeFormat::Auto | TimeFormat::Rfc3339)
+            && let Some(ts) = self.rfc3339_fast(field)
+        {
+            return Ok(ts);
+        }
+        let text = std::str::from_utf8(field).map_err(|_| "timestamp is not text".to_owned())?;
         if text.is_empty() {
             return Err("missing timestamp".into());
         }

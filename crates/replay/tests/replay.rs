@@ -277,3 +277,15 @@ fn an_over_long_row_is_a_bad_record_and_reading_goes_on() {
         ]
     );
 }
+
+#[test]
+fn the_fast_symbol_check_and_the_full_split_agree_on_quoted_rows() {
+    // Row 3 of quirks.csv quotes its symbol, so the fast path must defer to
+    // the full split, which unquotes it and keeps it.
+    let mut src = build(&config(&["quirks.csv"]), None).unwrap();
+    assert!(src.take_over(&Filter::Symbols(vec!["MSFT".parse().unwrap()])));
+    assert_eq!(drain(src), ["BAD quirks.csv:3 volume: unparsable volume `2,000`: not a number"]);
+    let mut src = build(&config(&["quirks.csv"]), None).unwrap();
+    assert!(src.take_over(&Filter::Symbols(vec!["AAPL".parse().unwrap()])));
+    assert_eq!(drain(src).len(), 3);
+}
