@@ -38,7 +38,16 @@ pub fn main(args: &[String]) -> anyhow::Result<()> {
         install_hint: "",
         ok_codes: &[0],
     }];
-    let _ = &mut pairs;
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("py/article_pipeline.py");
+    let python = which("python3");
+    pairs.push(Pair {
+        name: format!("replay {small} rows, AAPL, --transcript to a file"),
+        sluice: s(&[&sluice, "replay", &tick_file, "--filter", "symbol=AAPL", "--transcript", "-q"]),
+        peer: python.map(|py| s(&[&py, &script.to_string_lossy(), &tick_file, "AAPL"])),
+        peer_name: "the article's Python pipeline".into(),
+        install_hint: "apt-get install python3",
+        ok_codes: &[0],
+    });
 
     println!("| benchmark | command | median s | min–max s | sluice ÷ peer | peak RSS MiB |");
     println!("| --- | --- | --- | --- | --- | --- |");
@@ -75,13 +84,16 @@ fn report(pair: &Pair, runs: usize) -> anyhow::Result<()> {
         println!("| {} | {} | missing: {} | | | |", pair.name, pair.peer_name, pair.install_hint);
         return Ok(());
     };
-    // One warm-up each, then A B A B …
-    measure::run(&pair.sluice, "/dev/null", pair.ok_codes)?;
-    measure::run(peer, "/dev/null", pair.ok_codes)?;
+    // Output goes to a real file, as a user's would. One warm-up each,
+    // then A B A B …
+    let out = generate::data_dir().join("bench-output");
+    let out = out.to_string_lossy();
+    measure::run(&pair.sluice, &out, pair.ok_codes)?;
+    measure::run(peer, &out, pair.ok_codes)?;
     let (mut a, mut b) = (Vec::new(), Vec::new());
     for _ in 0..runs {
-        a.push(measure::run(&pair.sluice, "/dev/null", pair.ok_codes)?);
-        b.push(measure::run(peer, "/dev/null", pair.ok_codes)?);
+        a.push(measure::run(&pair.sluice, &out, pair.ok_codes)?);
+        b.push(measure::run(peer, &out, pair.ok_codes)?);
     }
     let ratio = median(&a) / median(&b);
     row(&pair.name, "sluice", &a, Some(ratio));
@@ -116,6 +128,15 @@ fn mib(bytes: u64) -> f64 {
 
 fn file_size(p: &Path) -> u64 {
     std::fs::metadata(p).map_or(0, |m| m.len())
+}
+
+/// The full path of `program` on PATH, if it is installed.
+fn which(program: &str) -> Option<String> {
+    let path = std::env::var_os("PATH")?;
+    std::env::split_paths(&path)
+        .map(|d| d.join(program))
+        .find(|p| p.is_file())
+        .map(|p| p.to_string_lossy().into_owned())
 }
 
 fn gen_ticks(rows: u64) -> anyhow::Result<PathBuf> {

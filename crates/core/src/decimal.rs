@@ -127,12 +127,25 @@ impl Decimal {
         if rem.abs() * 2 >= step { Decimal(down.saturating_add(step * self.0.signum())) } else { Decimal(down) }
     }
 
-    /// Text with at least `min_places` decimals and no trailing zeros beyond
-    /// them: `150` → `150.00`, `1.23456` → `1.23456` for `min_places = 2`.
-    /// Used where the article prints `$150.00` but prices may be finer.
-    pub fn display_min_places(self, min_places: u32) -> String {
+    /// Shown with at least `min_places` decimals and no trailing zeros
+    /// beyond them: `150` → `150.00`, `1.23456` → `1.23456` for
+    /// `min_places = 2`. Used where the article prints `$150.00` but prices
+    /// may be finer. Formats without allocating.
+    pub fn display_min_places(self, min_places: u32) -> MinPlaces {
+        MinPlaces { value: self, places: self.significant_places().max(min_places.min(SCALE)) }
+    }
+
+    /// Appends what [`Decimal::display_min_places`] shows to `out`, with a
+    /// `+` before a value of zero or more when `plus`: the byte-level twin
+    /// for writers that format a value per record.
+    pub fn push_min_places(self, min_places: u32, plus: bool, out: &mut Vec<u8>) {
         let places = self.significant_places().max(min_places.min(SCALE));
-        format!("{:.*}", places as usize, self)
+        if self.round_to(places).0 < 0 {
+            out.push(b'-');
+        } else if plus {
+            out.push(b'+');
+        }
+        out.extend_from_slice(self.digits(places, &mut [0; 32]).as_bytes());
     }
 
     fn significant_places(self) -> u32 {
@@ -191,17 +204,55 @@ impl fmt::Display for Decimal {
             Some(p) => p.min(SCALE as usize) as u32,
             None => self.significant_places(),
         };
-        let v = self.round_to(places).0;
-        let abs = v.unsigned_abs();
-        let int = abs / ONE as u64;
-        let digits = if places == 0 {
-            int.to_string()
-        } else {
-            let frac = (abs % ONE as u64) / 10u64.pow(SCALE - places);
-            format!("{int}.{frac:0width$}", width = places as usize)
+        f.pad_integral(self.round_to(places).0 >= 0, "", self.digits(places, &mut [0; 32]))
+    }
+}
+
+impl Decimal {
+    /// The unsigned digits of this value rounded to `places` decimals,
+    /// written into `buf` (no allocation: the transcript formats a price
+    /// per tick).
+    fn digits(self, places: u32, buf: &mut [u8; 32]) -> &str {
+        let abs = self.round_to(places).0.unsigned_abs();
+        let (int, frac) = (abs / ONE as u64, (abs % ONE as u64) / 10u64.pow(SCALE - places));
+        let mut at = buf.len();
+        let mut push = |digit: u64| {
+            at -= 1;
+            buf[at] = b'0' + digit as u8;
         };
-        // pad_integral writes the sign (and `+` under `{:+}`) and pads.
-        f.pad_integral(v >= 0, "", &digits)
+        let mut f = frac;
+        for _ in 0..places {
+            push(f % 10);
+            f /= 10;
+        }
+        if places > 0 {
+            at -= 1;
+            buf[at] = b'.';
+        }
+        let mut i = int;
+        loop {
+            at -= 1;
+            buf[at] = b'0' + (i % 10) as u8;
+            i /= 10;
+            if i == 0 {
+                break;
+            }
+        }
+        std::str::from_utf8(&buf[at..]).unwrap_or("")
+    }
+}
+
+/// A [`Decimal`] shown with a minimum number of decimal places; see
+/// [`Decimal::display_min_places`].
+#[derive(Clone, Copy, Debug)]
+pub struct MinPlaces {
+    value: Decimal,
+    places: u32,
+}
+
+impl fmt::Display for MinPlaces {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.pad_integral(self.value.0 >= 0, "", self.value.digits(self.places, &mut [0; 32]))
     }
 }
 
@@ -450,8 +501,17 @@ mod tests {
         assert_eq!(format!("{:+.2}", d("10")), "+10.00");
         assert_eq!(format!("{:+.2}", d("-10")), "-10.00");
         assert_eq!(format!("{:>8.1}", d("2.25")), "     2.3");
-        assert_eq!(d("1.23456").display_min_places(2), "1.23456");
-        assert_eq!(d("150.5").display_min_places(2), "150.50");
+        assert_eq!(d("1.23456").display_min_places(2).to_string(), "1.23456");
+        assert_eq!(d("150.5").display_min_places(2).to_string(), "150.50");
+        assert_eq!(d("-0.5").display_min_places(2).to_string(), "-0.50");
+        assert_eq!(format!("{:+}", d("7").display_min_places(2)), "+7.00");
+        for (v, plus) in [("7", true), ("-7.125", true), ("0", false), ("-0.001", false)] {
+            let mut out = Vec::new();
+            d(v).push_min_places(2, plus, &mut out);
+            let shown =
+                if plus { format!("{:+}", d(v).display_min_places(2)) } else { d(v).display_min_places(2).to_string() };
+            assert_eq!(String::from_utf8(out).unwrap(), shown);
+        }
     }
 
     #[test]
