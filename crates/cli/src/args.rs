@@ -31,6 +31,94 @@ pub enum Command {
     /// the sink defaults to the trading bot.
     #[command(after_help = REPLAY_EXAMPLES)]
     Replay(Box<ReplayArgs>),
+    /// Print the lines of files that match a pattern, as GNU grep does.
+    #[command(after_help = GREP_EXAMPLES, disable_help_flag = true)]
+    Grep(Box<GrepArgs>),
+}
+
+const GREP_EXAMPLES: &str = "\
+Exit status: 0 if a line was selected, 1 if none, 2 on an error (0 with -q
+once a line is selected).
+
+Examples:
+  sluice grep ERROR app.log
+  sluice grep -c -F 'ERROR [' *.log
+  sluice grep -n -i 'timeout|refused' app.log
+  zcat old.log.gz | sluice grep -v DEBUG
+  sluice grep -z ERROR app.log.1.gz app.log.2.zst
+  sluice grep --follow ERROR /var/log/app.log       # like tail -F | grep; Ctrl-C ends it";
+
+/// Options of `sluice grep`, named as GNU grep names them.
+#[derive(Debug, Args)]
+pub struct GrepArgs {
+    /// A regular expression (the regex crate's syntax); a plain literal is
+    /// searched as one.
+    #[arg(value_name = "PATTERN", allow_hyphen_values = true)]
+    pub pattern: String,
+    /// Files to search; none, or `-`, reads stdin.
+    #[arg(value_name = "FILE")]
+    pub files: Vec<String>,
+    /// PATTERN is a fixed string.
+    #[arg(short = 'F', long = "fixed-strings")]
+    pub fixed: bool,
+    /// Ignore ASCII case.
+    #[arg(short, long = "ignore-case")]
+    pub ignore_case: bool,
+    /// Select lines that do not match.
+    #[arg(short = 'v', long = "invert-match")]
+    pub invert: bool,
+    /// Match whole words only.
+    #[arg(short = 'w', long = "word-regexp")]
+    pub word: bool,
+    /// Print a count of selected lines per file.
+    #[arg(short, long)]
+    pub count: bool,
+    /// Prefix lines with their line number.
+    #[arg(short = 'n', long = "line-number")]
+    pub line_number: bool,
+    /// Prefix lines with the file name (the default for several files).
+    #[arg(short = 'H', long = "with-filename", overrides_with = "no_filename")]
+    pub with_filename: bool,
+    /// Never prefix lines with the file name.
+    #[arg(short = 'h', long = "no-filename", overrides_with = "with_filename")]
+    pub no_filename: bool,
+    /// Print only the names of files with a selected line.
+    #[arg(short = 'l', long = "files-with-matches")]
+    pub files_with_matches: bool,
+    /// Print nothing; exit 0 at the first selected line.
+    #[arg(short, long, visible_alias = "silent")]
+    pub quiet: bool,
+    /// Stop reading a file after NUM selected lines.
+    #[arg(short = 'm', long = "max-count", value_name = "NUM")]
+    pub max_count: Option<u64>,
+    /// Colour matches, names and numbers: auto (a terminal, unless NO_COLOR
+    /// is set), always or never.
+    #[arg(long, value_name = "WHEN", num_args = 0..=1, default_value = "auto", default_missing_value = "auto", value_enum)]
+    pub color: ColorWhen,
+    /// Search binary files (holding a NUL byte) as text.
+    #[arg(short = 'a', long)]
+    pub text: bool,
+    /// Read .gz and .zst files decompressed (recognised by their first bytes).
+    #[arg(short = 'z', long)]
+    pub decompress: bool,
+    /// Longest line searched; a longer one is reported and skipped (exit 2).
+    #[arg(long, value_name = "N", default_value_t = 8 << 20)]
+    pub max_line_bytes: usize,
+    /// At the end of a file, wait for more, across rotation by rename or by
+    /// copy-and-truncate, like `tail -F`. Ctrl-C ends it (exit 0).
+    #[arg(long)]
+    pub follow: bool,
+    /// Print help.
+    #[arg(long, action = clap::ArgAction::Help)]
+    pub help: Option<bool>,
+}
+
+/// `--color` values.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum ColorWhen {
+    Auto,
+    Always,
+    Never,
 }
 
 const REPLAY_EXAMPLES: &str = "\

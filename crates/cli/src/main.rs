@@ -3,6 +3,7 @@
 
 mod args;
 mod components;
+mod grep;
 mod report;
 mod spec;
 mod suggest;
@@ -40,6 +41,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Run(args) => run(args, stop),
         Command::Replay(args) => replay(args, stop),
+        Command::Grep(args) => return grep::run(&args, &stop),
     };
     match result {
         Ok(code) => code,

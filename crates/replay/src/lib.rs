@@ -16,3 +16,4 @@ pub mod time;
 
 pub use config::CsvConfig;
 pub use source::build;
+pub mod grep;

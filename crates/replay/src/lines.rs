@@ -27,6 +27,18 @@ pub enum Next {
     End,
 }
 
+/// What [`LineBuffer::region`] found.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Region {
+    /// Whole lines, `buffer()[range]`, each ending in `\n` except perhaps a
+    /// last line at the end of input; `offset` is where the range starts.
+    Lines { range: Range<usize>, offset: u64 },
+    /// A line longer than the maximum, skipped; see [`LineBuffer::sample`].
+    TooLong { offset: u64, len: u64 },
+    /// End of input (or, when holding partial lines, of the whole lines).
+    End,
+}
+
 /// A reader of lines over any `Read`.
 pub struct LineBuffer<R> {
     reader: R,
@@ -40,6 +52,9 @@ pub struct LineBuffer<R> {
     base: u64,
     number: u64,
     sample: Vec<u8>,
+    /// At the end of input, keep a last line without a newline for later
+    /// (a followed log may still be writing it).
+    hold_partial: bool,
 }
 
 impl<R: Read> LineBuffer<R> {
@@ -53,7 +68,9 @@ impl<R: Read> LineBuffer<R> {
     pub fn with_limits(reader: R, capacity: usize, max_line: usize) -> LineBuffer<R> {
         LineBuffer {
             reader,
-            buf: vec![0; capacity.max(16)],
+            // No bigger than a longest line plus its newline, so that a line
+            // over the limit can never sit whole in a region.
+            buf: vec![0; capacity.min(max_line.saturating_add(1)).max(16)],
             start: 0,
             end: 0,
             eof: false,
@@ -61,6 +78,7 @@ impl<R: Read> LineBuffer<R> {
             base: 0,
             number: 0,
             sample: Vec::new(),
+            hold_partial: false,
         }
     }
 
@@ -80,6 +98,55 @@ impl<R: Read> LineBuffer<R> {
         self.base + self.start as u64
     }
 
+    /// Holds a last line without a newline back instead of handing it out,
+    /// until [`LineBuffer::resume`] finds its end. Default: off.
+    pub fn hold_partial(&mut self, hold: bool) {
+        self.hold_partial = hold;
+    }
+
+    /// After the end of input, tries reading again (the file grew).
+    pub fn resume(&mut self) {
+        self.eof = false;
+    }
+
+    /// Bytes read from the input so far.
+    pub fn read_so_far(&self) -> u64 {
+        self.base + self.end as u64
+    }
+
+    /// Every whole line in the buffer, reading more when there is none:
+    /// for searching many lines at once. Call [`LineBuffer::consume`] with
+    /// the end of what was used before the next call.
+    #[inline]
+    pub fn region(&mut self) -> io::Result<Region> {
+        let mut searched = self.start;
+        loop {
+            if let Some(i) = memchr::memrchr(b'\n', &self.buf[searched..self.end]) {
+                let end = searched + i + 1;
+                return Ok(Region::Lines { range: self.start..end, offset: self.position() });
+            }
+            if self.eof {
+                if self.start == self.end || self.hold_partial {
+                    return Ok(Region::End);
+                }
+                return Ok(Region::Lines { range: self.start..self.end, offset: self.position() });
+            }
+            if self.end - self.start > self.max_line {
+                let offset = self.position();
+                let len = self.skip_long_line()?;
+                return Ok(Region::TooLong { offset, len });
+            }
+            searched = self.end - self.start;
+            self.fill()?;
+        }
+    }
+
+    /// Marks `buffer()[..upto]` as used.
+    #[inline]
+    pub fn consume(&mut self, upto: usize) {
+        self.start = upto.clamp(self.start, self.end);
+    }
+
     /// The next line. A last line without a newline is still a line.
     #[inline]
     pub fn next_line(&mut self) -> io::Result<Next> {
@@ -96,11 +163,19 @@ impl<R: Read> LineBuffer<R> {
                 return Ok(self.take(self.end, self.end));
             }
             if self.end - self.start > self.max_line {
-                return self.skip_long_line();
+                self.number += 1;
+                let (number, offset) = (self.number, self.position());
+                let len = self.skip_long_line()?;
+                return Ok(Next::TooLong { number, offset, len });
             }
             searched = self.end - self.start;
             self.fill()?;
         }
+    }
+
+    fn keep_sample(&mut self, from: usize, len: usize) {
+        self.sample.clear();
+        self.sample.extend_from_slice(&self.buf[from..from + SAMPLE.min(len)]);
     }
 
     fn take(&mut self, line_end: usize, next: usize) -> Next {
@@ -109,33 +184,30 @@ impl<R: Read> LineBuffer<R> {
         let range = self.start..line_end;
         self.start = next;
         if range.len() > self.max_line {
-            self.sample.clear();
-            self.sample.extend_from_slice(&self.buf[range.start..range.start + SAMPLE.min(range.len())]);
+            self.keep_sample(range.start, range.len());
             return Next::TooLong { number, offset, len: range.len() as u64 };
         }
         Next::Line { range, number, offset }
     }
 
     /// Keeps a sample of the line at `start`, then reads and drops the rest
-    /// of it, so memory stays bounded whatever the line's length.
-    fn skip_long_line(&mut self) -> io::Result<Next> {
-        self.number += 1;
-        let (number, offset) = (self.number, self.position());
-        self.sample.clear();
-        self.sample.extend_from_slice(&self.buf[self.start..self.start + SAMPLE.min(self.end - self.start)]);
+    /// of it, so memory stays bounded whatever the line's length. Returns
+    /// the line's length.
+    fn skip_long_line(&mut self) -> io::Result<u64> {
+        self.keep_sample(self.start, self.end - self.start);
         let mut len = 0u64;
         loop {
             if let Some(i) = memchr::memchr(b'\n', &self.buf[self.start..self.end]) {
                 len += i as u64;
                 self.start += i + 1;
-                return Ok(Next::TooLong { number, offset, len });
+                return Ok(len);
             }
             len += (self.end - self.start) as u64;
             self.base += self.end as u64;
             self.start = 0;
             self.end = 0;
             if self.eof {
-                return Ok(Next::TooLong { number, offset, len });
+                return Ok(len);
             }
             self.end = self.read_into(0)?;
         }
@@ -237,6 +309,61 @@ mod tests {
                 );
             }
         }
+    }
+
+    /// Every line via the region API, split by hand.
+    fn region_lines(data: &[u8], capacity: usize, max: usize, step: usize) -> Vec<(String, u64, u64)> {
+        let mut lb = LineBuffer::with_limits(Trickle { data, step }, capacity, max);
+        let (mut out, mut number) = (Vec::new(), 0);
+        loop {
+            match lb.region().unwrap() {
+                Region::Lines { range, offset } => {
+                    let mut at = offset;
+                    let text = lb.buffer()[range.clone()].to_vec();
+                    let mut parts: Vec<&[u8]> = text.split(|&b| b == b'\n').collect();
+                    if text.ends_with(b"\n") {
+                        parts.pop();
+                    }
+                    for p in parts {
+                        number += 1;
+                        out.push((String::from_utf8_lossy(p).into_owned(), number, at));
+                        at += p.len() as u64 + 1;
+                    }
+                    lb.consume(range.end);
+                }
+                Region::TooLong { offset, len } => {
+                    number += 1;
+                    out.push((format!("!{len}"), number, offset));
+                }
+                Region::End => return out,
+            }
+        }
+    }
+
+    #[test]
+    fn regions_hold_the_same_lines() {
+        let long = "y".repeat(300);
+        let data = format!("a,b\r\n\nccc\n{long}\nlonger line here\nx\n{long}\nlast without newline");
+        for capacity in [16, 17, 64, 4096] {
+            for step in [1, 3, 4096] {
+                assert_eq!(
+                    region_lines(data.as_bytes(), capacity, 100, step),
+                    reference(data.as_bytes(), 100),
+                    "cap {capacity} step {step}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn a_held_partial_line_waits_for_its_end() {
+        let mut lb = LineBuffer::with_limits(std::io::Cursor::new(b"one\ntw".to_vec()), 64, 100);
+        lb.hold_partial(true);
+        let Region::Lines { range, .. } = lb.region().unwrap() else { panic!() };
+        assert_eq!(&lb.buffer()[range.clone()], b"one\n");
+        lb.consume(range.end);
+        assert_eq!(lb.region().unwrap(), Region::End);
+        assert_eq!(lb.read_so_far(), 6);
     }
 
     #[test]

@@ -1,0 +1,81 @@
+//! `sluice grep`: flags to a search, the search's outcome to grep's exit
+//! status.
+
+use std::io::{self, IsTerminal, Write};
+use std::process::ExitCode;
+
+use sluice_core::Stop;
+use sluice_replay::grep::{self, GrepOptions, MatchOptions, Matcher};
+
+use crate::args::{ColorWhen, GrepArgs};
+
+pub fn run(args: &GrepArgs, stop: &Stop) -> ExitCode {
+    let matcher = match Matcher::new(
+        &args.pattern,
+        MatchOptions { fixed: args.fixed, ignore_case: args.ignore_case, word: args.word },
+    ) {
+        Ok(m) => m,
+        Err(e) => {
+            eprintln!("sluice: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    if args.follow && args.decompress {
+        eprintln!("sluice: --follow cannot read compressed input (-z)");
+        return ExitCode::from(2);
+    }
+    let stdout = io::stdout();
+    let color = match args.color {
+        ColorWhen::Always => true,
+        ColorWhen::Never => false,
+        ColorWhen::Auto => {
+            stdout.is_terminal()
+                && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+                && std::env::var("TERM").is_ok_and(|t| t != "dumb")
+        }
+    };
+    let opts = GrepOptions {
+        matcher,
+        invert: args.invert,
+        count: args.count,
+        line_number: args.line_number,
+        with_filename: args.with_filename || (!args.no_filename && args.files.len() > 1),
+        files_with_matches: args.files_with_matches,
+        quiet: args.quiet,
+        max_count: args.max_count,
+        color,
+        text: args.text,
+        decompress: args.decompress,
+        max_line_bytes: args.max_line_bytes.max(1),
+        follow: args.follow,
+    };
+    // Lines go out as they are found when following, or to a terminal.
+    let mut out: Box<dyn Write> = if args.follow || stdout.is_terminal() {
+        Box::new(io::LineWriter::new(stdout.lock()))
+    } else {
+        Box::new(io::BufWriter::with_capacity(64 * 1024, stdout.lock()))
+    };
+    let mut warn = |line: String| eprintln!("sluice: {line}");
+    let result = grep::grep(&opts, &args.files, &mut out, &mut warn, stop);
+    let outcome = match result {
+        Ok(o) => o,
+        // `sluice grep … | head -1`: the reader has what it wanted.
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => return ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("sluice: {}", grep::io_message(&e));
+            return ExitCode::from(2);
+        }
+    };
+    if let Some(signal) = outcome.stopped
+        && !args.follow
+    {
+        return ExitCode::from(128 + signal as u8);
+    }
+    if outcome.selected && (args.quiet || !outcome.errors) {
+        ExitCode::SUCCESS
+    } else if outcome.errors {
+        ExitCode::from(2)
+    } else {
+        ExitCode::from(1)
+    }
+}

@@ -1,0 +1,140 @@
+//! What a line must hold to be selected: a literal or a regex.
+
+use regex::bytes::{Regex, RegexBuilder};
+use sluice_core::Contains;
+
+/// How to read a pattern.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct MatchOptions {
+    /// The pattern is a fixed string (`-F`).
+    pub fixed: bool,
+    /// ASCII case is ignored (`-i`; the C locale's rules).
+    pub ignore_case: bool,
+    /// Only whole words match (`-w`).
+    pub word: bool,
+}
+
+/// A compiled pattern.
+#[derive(Clone, Debug)]
+pub enum Matcher {
+    /// A plain literal, searched with memchr's memmem built once (the same
+    /// searcher as the `contains` filter).
+    Literal(Contains),
+    /// Anything else, with `^` and `$` at line ends. For `-w` the pattern
+    /// is wrapped so group 1 is the word itself.
+    Regex { re: Regex, word: bool },
+}
+
+const META: &[u8] = b"\\.+*?()|[]{}^$";
+
+impl Matcher {
+    /// Compiles `pattern`; a pattern with no regex syntax and no options
+    /// takes the literal path.
+    pub fn new(pattern: &str, options: MatchOptions) -> Result<Matcher, String> {
+        let plain = options.fixed || !pattern.bytes().any(|b| META.contains(&b));
+        if plain && !options.ignore_case && !options.word {
+            return Ok(Matcher::Literal(Contains::new(pattern.as_bytes())));
+        }
+        let body = if options.fixed { regex::escape(pattern) } else { pattern.to_owned() };
+        let full = if options.word { format!(r"(?:^|[^0-9A-Za-z_])({body})(?:$|[^0-9A-Za-z_])") } else { body };
+        let re = RegexBuilder::new(&full)
+            .multi_line(true)
+            .case_insensitive(options.ignore_case)
+            // Bytes, not Unicode: `.` is any byte but `\n`, as in the C locale.
+            .unicode(false)
+            .build()
+            .map_err(|e| format!("invalid pattern `{pattern}`: {}", e.to_string().lines().last().unwrap_or("")))?;
+        Ok(Matcher::Regex { re, word: options.word })
+    }
+
+    /// The first match in `hay` (which may hold many lines), as a range.
+    /// A regex match can run across a line end; the caller checks.
+    #[inline]
+    pub fn find(&self, hay: &[u8]) -> Option<(usize, usize)> {
+        match self {
+            Matcher::Literal(c) => c.finder().find(hay).map(|i| (i, i + c.needle().len())),
+            Matcher::Regex { re, .. } => re.find(hay).map(|m| (m.start(), m.end())),
+        }
+    }
+
+    /// Whether one line (without its `\n`) matches.
+    #[inline]
+    pub fn is_match(&self, line: &[u8]) -> bool {
+        match self {
+            Matcher::Literal(c) => c.is_in(line),
+            Matcher::Regex { re, .. } => re.is_match(line),
+        }
+    }
+
+    /// The parts of `line` to highlight: each non-empty match, in order.
+    pub fn highlights(&self, line: &[u8], out: &mut Vec<(usize, usize)>) {
+        out.clear();
+        match self {
+            Matcher::Literal(c) if !c.needle().is_empty() => {
+                out.extend(c.finder().find_iter(line).map(|i| (i, i + c.needle().len())));
+            }
+            Matcher::Literal(_) => {}
+            Matcher::Regex { re, word } => {
+                let mut at = 0;
+                while at <= line.len() {
+                    let Some(c) = re.captures_at(line, at) else { break };
+                    let m = if *word { c.get(1) } else { c.get(0) };
+                    let whole = c.get(0).map_or((at, at), |w| (w.start(), w.end()));
+                    if let Some(m) = m.filter(|m| !m.is_empty()) {
+                        out.push((m.start(), m.end()));
+                    }
+                    // A word match consumed its boundary byte; resume after
+                    // the word itself so adjacent words are found too.
+                    let next = m.map_or(whole.1, |m| m.end());
+                    at = if next > at { next } else { at + 1 };
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn m(p: &str, fixed: bool, ignore_case: bool, word: bool) -> Matcher {
+        Matcher::new(p, MatchOptions { fixed, ignore_case, word }).unwrap()
+    }
+
+    #[test]
+    fn plain_patterns_take_the_literal_path() {
+        assert!(matches!(m("ERROR", false, false, false), Matcher::Literal(_)));
+        assert!(matches!(m("a.b", true, false, false), Matcher::Literal(_)));
+        assert!(matches!(m("a.b", false, false, false), Matcher::Regex { .. }));
+        assert!(matches!(m("ERROR", false, true, false), Matcher::Regex { .. }));
+    }
+
+    #[test]
+    fn options_behave_as_grep_in_the_c_locale() {
+        assert!(m("error", false, true, false).is_match(b"x ERROR y"));
+        assert!(!m("ERROR", false, false, true).is_match(b"ERRORS only"));
+        assert!(m("ERROR", false, false, true).is_match(b"ERRORS then ERROR."));
+        assert!(m("a.c", true, false, false).is_match(b"xa.cx") && !m("a.c", true, false, false).is_match(b"abc"));
+        assert!(m("^E", false, false, false).is_match(b"Ex"));
+        assert!(m("x$", false, false, false).find(b"ax\nb").is_some());
+        assert!(!m("x$", false, false, false).is_match(b"ax\r"), "a CR is part of the line, as in grep");
+        assert!(m("a.b", false, false, false).is_match(b"a\xffb"), "any byte, not only UTF-8");
+    }
+
+    #[test]
+    fn highlights_each_match() {
+        let mut out = Vec::new();
+        m("ab", false, false, false).highlights(b"xabyab", &mut out);
+        assert_eq!(out, [(1, 3), (4, 6)]);
+        m("ERROR", false, false, true).highlights(b"ERROR ERROR,ERRORS", &mut out);
+        assert_eq!(out, [(0, 5), (6, 11)]);
+        m("e", false, true, false).highlights(b"EeE", &mut out);
+        assert_eq!(out, [(0, 1), (1, 2), (2, 3)]);
+    }
+
+    #[test]
+    fn a_bad_regex_says_why() {
+        let err = Matcher::new("a(", MatchOptions::default()).unwrap_err();
+        assert!(err.starts_with("invalid pattern `a(`"), "{err}");
+    }
+}

@@ -1,0 +1,381 @@
+//! `sluice grep`: selected lines out of files, printed as GNU grep prints
+//! them, searched a whole buffer at a time.
+//!
+//! The matcher runs over every whole line in the buffer at once; only
+//! around a hit are the line's ends found, and line numbers are counted
+//! over the gaps between hits, never line by line (ripgrep's way).
+
+pub mod matcher;
+mod print;
+
+use std::fs::File;
+use std::io::{self, Read, Write};
+use std::os::unix::fs::MetadataExt;
+use std::path::Path;
+use std::time::Duration;
+
+use sluice_core::Stop;
+use sluice_core::pace::{Clock, SystemClock};
+
+use crate::input;
+use crate::lines::{LineBuffer, Region};
+pub use matcher::{MatchOptions, Matcher};
+use print::Select;
+
+/// What `sluice grep` was asked to do.
+#[derive(Clone, Debug)]
+pub struct GrepOptions {
+    pub matcher: Matcher,
+    /// Select the lines that do not match (`-v`).
+    pub invert: bool,
+    /// Print a count of selected lines per file (`-c`).
+    pub count: bool,
+    /// Prefix lines with their number (`-n`).
+    pub line_number: bool,
+    /// Prefix lines with the file name (`-H`; default when there are
+    /// several files).
+    pub with_filename: bool,
+    /// Print only the names of files with a selected line (`-l`).
+    pub files_with_matches: bool,
+    /// Print nothing; stop at the first selected line (`-q`).
+    pub quiet: bool,
+    /// Stop a file after this many selected lines (`-m`).
+    pub max_count: Option<u64>,
+    /// Highlight matches, names and numbers as GNU grep does.
+    pub color: bool,
+    /// Search binary files as text (`-a`).
+    pub text: bool,
+    /// Read gzip and zstd files decompressed (`-z`).
+    pub decompress: bool,
+    /// Longest line searched; a longer one is reported and skipped.
+    pub max_line_bytes: usize,
+    /// Keep reading as the file grows, across rotation (`--follow`).
+    pub follow: bool,
+}
+
+/// What a grep run found, for the exit status.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Outcome {
+    /// A line was selected somewhere.
+    pub selected: bool,
+    /// A file could not be read, or a line was too long.
+    pub errors: bool,
+    /// Ctrl-C or SIGTERM ended the run (the signal's number).
+    pub stopped: Option<usize>,
+}
+
+/// The name grep prints for standard input.
+pub const STDIN_NAME: &str = "(standard input)";
+
+/// Searches `files` (stdin for none or `-`), printing to `out`; problems
+/// go to `warn` as one line each, without the program's name.
+pub fn grep(
+    opts: &GrepOptions,
+    files: &[String],
+    out: &mut dyn Write,
+    warn: &mut dyn FnMut(String),
+    stop: &Stop,
+) -> io::Result<Outcome> {
+    let stdin = [input::STDIN.to_owned()];
+    let files = if files.is_empty() { &stdin[..] } else { files };
+    let mut outcome = Outcome::default();
+    for path in files {
+        let shown = if path == input::STDIN { STDIN_NAME } else { path.as_str() };
+        match search_path(opts, path, shown, out, warn, stop) {
+            Ok(found) => {
+                outcome.selected |= found.selected;
+                outcome.errors |= found.errors;
+                outcome.stopped = found.stopped;
+            }
+            Err(e) if e.kind() == io::ErrorKind::BrokenPipe => return Err(e),
+            Err(e) if is_output_error(&e) => return Err(e),
+            Err(e) => {
+                // Flushed first, so that messages and lines interleave as
+                // grep's do.
+                out.flush()?;
+                warn(format!("{shown}: {}", io_message(&e)));
+                outcome.errors = true;
+            }
+        }
+        if outcome.stopped.is_some() || (opts.quiet && outcome.selected) {
+            break;
+        }
+    }
+    out.flush()?;
+    Ok(outcome)
+}
+
+/// One file's result.
+#[derive(Default)]
+struct Found {
+    selected: bool,
+    errors: bool,
+    stopped: Option<usize>,
+}
+
+/// An error from writing the output carries this marker, so that it is not
+/// reported as the input file's fault.
+#[derive(Debug)]
+struct OutputError(io::Error);
+
+impl std::fmt::Display for OutputError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "writing output: {}", io_message(&self.0))
+    }
+}
+
+impl std::error::Error for OutputError {}
+
+fn output_error(e: io::Error) -> io::Error {
+    if e.kind() == io::ErrorKind::BrokenPipe {
+        return e;
+    }
+    io::Error::new(e.kind(), OutputError(e))
+}
+
+fn is_output_error(e: &io::Error) -> bool {
+    e.get_ref().is_some_and(|inner| inner.is::<OutputError>())
+}
+
+/// An io::Error as grep words it: `No such file or directory`, without
+/// Rust's `(os error 2)`.
+pub fn io_message(e: &io::Error) -> String {
+    let text = e.to_string();
+    match text.find(" (os error") {
+        Some(i) => text[..i].to_owned(),
+        None => {
+            let mut c = text.chars();
+            c.next().map_or(String::new(), |f| f.to_uppercase().collect::<String>() + c.as_str())
+        }
+    }
+}
+
+fn open(opts: &GrepOptions, path: &str) -> io::Result<Box<dyn Read + Send>> {
+    if opts.decompress {
+        return input::open(path).map(|(r, _)| r);
+    }
+    if path == input::STDIN {
+        return Ok(Box::new(io::stdin()));
+    }
+    if Path::new(path).is_dir() {
+        return Err(io::Error::new(io::ErrorKind::IsADirectory, "Is a directory"));
+    }
+    Ok(Box::new(File::open(path)?))
+}
+
+fn search_path(
+    opts: &GrepOptions,
+    path: &str,
+    shown: &str,
+    out: &mut dyn Write,
+    warn: &mut dyn FnMut(String),
+    stop: &Stop,
+) -> io::Result<Found> {
+    let reader = open(opts, path)?;
+    let mut select = Select::new(opts, shown, out);
+    let mut found = Found::default();
+    if opts.max_count == Some(0) {
+        select.finish().map_err(output_error)?;
+        return Ok(found);
+    }
+    let inode = (path != input::STDIN).then(|| std::fs::metadata(path).map(|m| m.ino()).ok()).flatten();
+    let mut lb = LineBuffer::with_limits(reader, crate::lines::DEFAULT_CAPACITY, opts.max_line_bytes);
+    lb.hold_partial(opts.follow);
+    let mut number = 1u64;
+    let mut current_inode = inode;
+    let clock = SystemClock::new(Some(stop.clone()));
+    'file: loop {
+        match search(opts, &mut lb, &mut number, &mut select, warn, shown, stop)? {
+            Searched::Done => break 'file,
+            Searched::Stopped(signal) => {
+                found.stopped = Some(signal);
+                break 'file;
+            }
+            Searched::Errors => found.errors = true,
+            Searched::End => {}
+        }
+        if !opts.follow || path == input::STDIN {
+            check_changed(path, &lb, warn, shown);
+            break;
+        }
+        // --follow: wait for more, and notice rotation.
+        if let Some(signal) = stop.requested() {
+            // Ctrl-C is how a follow ends: not a failure.
+            let _ = signal;
+            break;
+        }
+        clock.sleep(Duration::from_millis(100));
+        match std::fs::metadata(path) {
+            Ok(meta) if Some(meta.ino()) != current_inode => {
+                // Renamed away and recreated: finish the old file, whose last
+                // line is now final, then start the new one from the top.
+                lb.resume();
+                lb.hold_partial(false);
+                let _ = search(opts, &mut lb, &mut number, &mut select, warn, shown, stop)?;
+                lb = LineBuffer::with_limits(open(opts, path)?, crate::lines::DEFAULT_CAPACITY, opts.max_line_bytes);
+                lb.hold_partial(true);
+                current_inode = Some(meta.ino());
+                number = 1;
+            }
+            Ok(meta) if meta.len() < lb.read_so_far() => {
+                // Copied and truncated in place: what is there now is new.
+                lb = LineBuffer::with_limits(open(opts, path)?, crate::lines::DEFAULT_CAPACITY, opts.max_line_bytes);
+                lb.hold_partial(true);
+                number = 1;
+            }
+            // Missing for a moment during a rotation: keep waiting.
+            _ => lb.resume(),
+        }
+    }
+    found.selected = select.selected > 0;
+    select.finish().map_err(output_error)?;
+    if select.binary_matched() {
+        select.flush().map_err(output_error)?;
+        warn(format!("{shown}: binary file matches"));
+    }
+    Ok(found)
+}
+
+/// Warns when a file changed under a search that is not following it.
+fn check_changed<R: Read>(path: &str, lb: &LineBuffer<R>, warn: &mut dyn FnMut(String), shown: &str) {
+    if path == input::STDIN {
+        return;
+    }
+    match std::fs::metadata(path) {
+        Err(_) => warn(format!("{shown}: file was deleted while being searched; searched what was read")),
+        Ok(m) if m.len() < lb.read_so_far() => {
+            warn(format!("{shown}: file was truncated while being searched; searched what was read"))
+        }
+        Ok(m) if m.len() > lb.read_so_far() && !m.is_dir() && m.is_file() => warn(format!(
+            "{shown}: file grew while being searched; lines added after its end was reached were not searched (use --follow)"
+        )),
+        Ok(_) => {}
+    }
+}
+
+/// How a pass over the buffered input ended.
+enum Searched {
+    /// The input ran out.
+    End,
+    /// The input ran out, and a line was too long.
+    Errors,
+    /// Nothing more is wanted from this file (-l, -q, -m, binary).
+    Done,
+    /// A signal asked to stop.
+    Stopped(usize),
+}
+
+/// Searches everything the line buffer can give until the end of input.
+fn search<R: Read>(
+    opts: &GrepOptions,
+    lb: &mut LineBuffer<R>,
+    number: &mut u64,
+    select: &mut Select<'_>,
+    warn: &mut dyn FnMut(String),
+    shown: &str,
+    stop: &Stop,
+) -> io::Result<Searched> {
+    let mut errors = false;
+    loop {
+        if let Some(signal) = stop.requested() {
+            return Ok(Searched::Stopped(signal));
+        }
+        let range = match lb.region()? {
+            Region::End => return Ok(if errors { Searched::Errors } else { Searched::End }),
+            Region::TooLong { len, .. } => {
+                warn(format!("{shown}:{number}: line of {len} bytes is longer than --max-line-bytes; skipped"));
+                *number += 1;
+                errors = true;
+                continue;
+            }
+            Region::Lines { range, .. } => range,
+        };
+        let buf = lb.buffer();
+        if !opts.text && !select.binary && memchr::memchr(0, &buf[range.clone()]).is_some() {
+            select.binary = true;
+        }
+        let done = if select.binary {
+            select_binary(opts, &buf[range.clone()], select)
+        } else if opts.invert {
+            select_inverted(opts, &buf[range.clone()], number, select)
+        } else {
+            select_matches(opts, &buf[range.clone()], number, select)
+        }
+        .map_err(output_error)?;
+        lb.consume(range.end);
+        if done {
+            return Ok(Searched::Done);
+        }
+    }
+}
+
+/// Lines that match, found a whole region at a time. Returns whether the
+/// file is done.
+#[inline]
+fn select_matches(opts: &GrepOptions, region: &[u8], number: &mut u64, select: &mut Select<'_>) -> io::Result<bool> {
+    let end = region.len();
+    let mut pos = 0;
+    while pos < end {
+        let Some((ms, me)) = opts.matcher.find(&region[pos..]) else { break };
+        let (ms, me) = (pos + ms, pos + me);
+        // An empty match after the region's last newline is no line.
+        if ms == end && region[end - 1] == b'\n' {
+            break;
+        }
+        let ls = memchr::memrchr(b'\n', &region[pos..ms]).map_or(pos, |i| pos + i + 1);
+        let le = memchr::memchr(b'\n', &region[ms..]).map_or(end, |i| ms + i);
+        // Counted always (the count vectorizes, and is cheap next to the
+        // search), so a warning can name the line.
+        *number += count_newlines(&region[pos..ls]);
+        // A regex match may run on past the line's end; then the line must
+        // match on its own.
+        let line = &region[ls..le];
+        if (me <= le || opts.matcher.is_match(line)) && select.line(line, *number)? {
+            return Ok(true);
+        }
+        *number += 1;
+        pos = le + 1;
+    }
+    if pos < end {
+        *number += count_newlines(&region[pos..]);
+        if region[end - 1] != b'\n' {
+            *number += 1;
+        }
+    }
+    Ok(false)
+}
+
+/// Lines that do not match, one by one.
+fn select_inverted(opts: &GrepOptions, region: &[u8], number: &mut u64, select: &mut Select<'_>) -> io::Result<bool> {
+    let mut pos = 0;
+    while pos < region.len() {
+        let le = memchr::memchr(b'\n', &region[pos..]).map_or(region.len(), |i| pos + i);
+        let line = &region[pos..le];
+        if !opts.matcher.is_match(line) && select.line(line, *number)? {
+            return Ok(true);
+        }
+        *number += 1;
+        pos = le + 1;
+    }
+    Ok(false)
+}
+
+/// A binary file's lines: like GNU grep, a NUL ends a line as a newline
+/// does, so counts and `-v` agree with it. No line is printed.
+fn select_binary(opts: &GrepOptions, region: &[u8], select: &mut Select<'_>) -> io::Result<bool> {
+    let mut pos = 0;
+    while pos < region.len() {
+        let le = memchr::memchr2(b'\n', 0, &region[pos..]).map_or(region.len(), |i| pos + i);
+        if opts.matcher.is_match(&region[pos..le]) != opts.invert && select.line(&region[pos..le], 0)? {
+            return Ok(true);
+        }
+        pos = le + 1;
+    }
+    Ok(false)
+}
+
+/// Newlines in `b`; the loop vectorizes.
+#[inline]
+fn count_newlines(b: &[u8]) -> u64 {
+    b.iter().filter(|&&c| c == b'\n').count() as u64
+}
