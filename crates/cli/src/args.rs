@@ -108,6 +108,10 @@ pub struct GrepArgs {
     /// copy-and-truncate, like `tail -F`. Ctrl-C ends it (exit 0).
     #[arg(long)]
     pub follow: bool,
+    /// Map files into memory instead of reading them: faster on cached
+    /// files, but a file truncated during the search kills sluice (SIGBUS).
+    #[arg(long, conflicts_with_all = ["follow", "decompress"])]
+    pub mmap: bool,
     /// Print help.
     #[arg(long, action = clap::ArgAction::Help)]
     pub help: Option<bool>,
