@@ -15,7 +15,7 @@ use std::collections::BTreeMap;
 use std::io::Write;
 
 use sluice_core::config::ConfigError;
-use sluice_core::{BadRecord, Decimal, Error, Flow, Record, RecordKind, Sink, SinkReport, Symbol, Tick};
+use sluice_core::{BadRecord, Decimal, Error, Flow, Location, Record, RecordKind, Sink, SinkReport, Symbol, Tick};
 
 pub use config::BotConfig;
 use machine::{Rules, State, Step, Trade};
@@ -174,7 +174,7 @@ impl Sink for Bot {
         Ok(())
     }
 
-    fn send(&mut self, record: &Record<'_>) -> Result<Flow, Error> {
+    fn send(&mut self, record: &Record<'_>, _: &Location<'_>) -> Result<Flow, Error> {
         if let Record::Tick(tick) = record {
             self.on_tick(tick).map_err(Bot::io)?;
         }

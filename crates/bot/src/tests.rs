@@ -51,7 +51,8 @@ fn bad(symbol: Option<&str>, reason: &str) -> BadRecord<'static> {
 
 fn feed(b: &mut Bot, prices: &[(&str, &str)]) {
     for (i, (sym, p)) in prices.iter().enumerate() {
-        assert_eq!(b.send(&tick(sym, p, i as i64)).unwrap(), Flow::Continue);
+        let at = Location::Seq { source: "test", seq: i as u64 + 1 };
+        assert_eq!(b.send(&tick(sym, p, i as i64), &at).unwrap(), Flow::Continue);
     }
 }
 

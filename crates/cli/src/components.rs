@@ -6,6 +6,7 @@ use sluice_bot::{Bot, BotConfig};
 use sluice_core::{Filter, FilterConfig, Sink, Source, Stop};
 use sluice_replay::CsvConfig;
 use sluice_replay::config::Backwards;
+use sluice_replay::grep::source::{LinesConfig, LinesSource};
 use sluice_replay::layout::QuotePrice;
 use sluice_ticker::{Ticker, TickerConfig};
 
@@ -14,12 +15,12 @@ use crate::args::{BackwardsArg, QuoteArg, ReplayArgs};
 use crate::spec::Spec;
 use crate::suggest::did_you_mean;
 
-const SOURCES: &[&str] = &["ticker", "csv"];
+const SOURCES: &[&str] = &["ticker", "csv", "lines"];
 const SINKS: &[&str] = &["bot"];
 
 /// A configuration mistake: which flag, and what is wrong with it.
 #[derive(Debug, thiserror::Error)]
-#[error("{flag} {given}: {message}")]
+#[error("{flag}{}{given}: {message}", if given.is_empty() { "" } else { " " })]
 pub struct UsageError {
     pub flag: &'static str,
     pub given: String,
@@ -49,6 +50,10 @@ pub fn source(text: &str, stop: &Stop) -> Result<Box<dyn Source>, UsageError> {
         "csv" => {
             let config: CsvConfig = spec.deserialize().map_err(|e| usage("--source", text, e))?;
             sluice_replay::build(&config, Some(stop.clone())).map_err(|e| usage("--source", text, e))
+        }
+        "lines" => {
+            let config: LinesConfig = spec.deserialize().map_err(|e| usage("--source", text, e))?;
+            Ok(Box::new(LinesSource::new(config).map_err(|e| usage("--source", text, e))?))
         }
         other => Err(usage("--source", text, unknown_kind("source", other, SOURCES))),
     }

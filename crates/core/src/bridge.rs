@@ -21,7 +21,7 @@ use crate::{BadKind, Error, Filter, Flow, Pull, Record, RecordKind, Sink, SinkRe
 /// # impl Sink for Null {
 /// #     fn name(&self) -> &str { "null" }
 /// #     fn accepts(&self, _: RecordKind) -> bool { true }
-/// #     fn send(&mut self, _: &Record<'_>) -> Result<Flow, Error> { Ok(Flow::Continue) }
+/// #     fn send(&mut self, _: &Record<'_>, _: &Location<'_>) -> Result<Flow, Error> { Ok(Flow::Continue) }
 /// #     fn throw(&mut self, _: &BadRecord<'_>) -> Result<Flow, Error> { Ok(Flow::Continue) }
 /// #     fn close(self: Box<Self>) -> Result<SinkReport, Error> { Ok(SinkReport::default()) }
 /// # }
@@ -215,13 +215,13 @@ fn pump(
         let flow = match source.pull() {
             Err(e) => return Ending::SourceFailed(e),
             Ok(Pull::End) => return Ending::Exhausted,
-            Ok(Pull::Record(record)) => {
+            Ok(Pull::Record(record, at)) => {
                 summary.read += 1;
                 if !filters.iter().all(|f| f.keeps(&record)) {
                     continue;
                 }
                 summary.passed += 1;
-                fanout.send(&record)
+                fanout.send(&record, &at)
             }
             Ok(Pull::Bad(bad)) => {
                 summary.read += 1;
@@ -273,8 +273,8 @@ impl Fanout {
         Ok(if live { Flow::Continue } else { Flow::Done })
     }
 
-    fn send(&mut self, record: &Record<'_>) -> Result<Flow, Error> {
-        self.each(|s| s.send(record))
+    fn send(&mut self, record: &Record<'_>, at: &crate::Location<'_>) -> Result<Flow, Error> {
+        self.each(|s| s.send(record, at))
     }
 
     fn throw(&mut self, bad: &crate::BadRecord<'_>) -> Result<Flow, Error> {

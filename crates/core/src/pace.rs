@@ -103,7 +103,7 @@ impl<C: Clock> Source for Paced<C> {
 
     fn pull(&mut self) -> Result<Pull<'_>, Error> {
         let pulled = self.inner.pull()?;
-        if let Pull::Record(Record::Tick(t)) = &pulled {
+        if let Pull::Record(Record::Tick(t), _) = &pulled {
             let first = *self.first.get_or_insert(t.time);
             let ns = (t.time.as_nanos().saturating_sub(first.as_nanos())) as f64 / self.speed;
             // Ticks out of order are not waited for: the pace never goes back.
@@ -176,12 +176,15 @@ mod tests {
                 return Ok(Pull::End);
             }
             let s = self.0.remove(0);
-            Ok(Pull::Record(Record::Tick(crate::Tick {
-                time: Timestamp::from_nanos(1_000_000_000_000 + s * 1_000_000_000),
-                symbol: "X".parse().unwrap(),
-                price: crate::Decimal::ONE,
-                volume: crate::Decimal::ONE,
-            })))
+            Ok(Pull::Record(
+                Record::Tick(crate::Tick {
+                    time: Timestamp::from_nanos(1_000_000_000_000 + s * 1_000_000_000),
+                    symbol: "X".parse().unwrap(),
+                    price: crate::Decimal::ONE,
+                    volume: crate::Decimal::ONE,
+                }),
+                crate::Location::Seq { source: "at", seq: 1 },
+            ))
         }
     }
 
@@ -189,7 +192,7 @@ mod tests {
     fn paced_replay_follows_the_data_scaled_by_speed() {
         let mut p = Paced::new(Box::new(At(vec![0, 10, 10, 30, 20, 40])), FakeClock::default(), 10.0);
         let mut seen = Vec::new();
-        while let Pull::Record(_) = p.pull().unwrap() {
+        while let Pull::Record(..) = p.pull().unwrap() {
             seen.push(p.pacer.clock().now());
         }
         let ms = |m| Duration::from_millis(m);

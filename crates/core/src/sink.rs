@@ -1,6 +1,6 @@
 //! The coroutine side: sinks are pushed to.
 
-use crate::{BadRecord, Error, Record, RecordKind};
+use crate::{BadRecord, Error, Location, Record, RecordKind};
 
 /// What a sink wants after taking a record.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -42,8 +42,8 @@ pub trait Sink {
         Ok(())
     }
 
-    /// Takes one good record.
-    fn send(&mut self, record: &Record<'_>) -> Result<Flow, Error>;
+    /// Takes one good record, read at `at`.
+    fn send(&mut self, record: &Record<'_>, at: &Location<'_>) -> Result<Flow, Error>;
 
     /// Takes one bad record; each sink decides what an error means to it.
     fn throw(&mut self, bad: &BadRecord<'_>) -> Result<Flow, Error>;

@@ -1,12 +1,13 @@
 //! The generator side: sources are pulled, lazily.
 
-use crate::{BadRecord, Error, Filter, Record, RecordKind};
+use crate::{BadRecord, Error, Filter, Location, Record, RecordKind};
 
 /// What one pull gives.
 #[derive(Debug)]
 pub enum Pull<'a> {
-    /// A good record, borrowed from the source until the next pull.
-    Record(Record<'a>),
+    /// A good record, borrowed from the source until the next pull, and
+    /// where it came from.
+    Record(Record<'a>, Location<'a>),
     /// A record that could not be read; the bridge throws it at the sinks.
     Bad(BadRecord<'a>),
     /// End of input. Pulling again keeps giving `End`.

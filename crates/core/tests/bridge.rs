@@ -41,12 +41,15 @@ impl Source for Script {
         let Some(ev) = self.events.get(self.at).cloned() else { return Ok(Pull::End) };
         self.at += 1;
         Ok(match ev {
-            Ev::Good(sym, price) => Pull::Record(Record::Tick(Tick {
-                time: Timestamp::EPOCH,
-                symbol: sym.parse().unwrap(),
-                price: price.parse().unwrap(),
-                volume: Decimal::ONE,
-            })),
+            Ev::Good(sym, price) => Pull::Record(
+                Record::Tick(Tick {
+                    time: Timestamp::EPOCH,
+                    symbol: sym.parse().unwrap(),
+                    price: price.parse().unwrap(),
+                    volume: Decimal::ONE,
+                }),
+                Location::Seq { source: "script", seq: self.at as u64 },
+            ),
             Ev::Bad(sym) => Pull::Bad(BadRecord {
                 kind: BadKind::NegativePrice,
                 reason: "Negative price: -1".into(),
@@ -97,7 +100,7 @@ impl Sink for Recorder {
     fn accepts(&self, kind: RecordKind) -> bool {
         kind == self.accepts
     }
-    fn send(&mut self, record: &Record<'_>) -> Result<Flow, Error> {
+    fn send(&mut self, record: &Record<'_>, _: &Location<'_>) -> Result<Flow, Error> {
         let Record::Tick(t) = record else { panic!("not a tick") };
         self.take(format!("send {} {}", t.symbol, t.price))
     }

@@ -18,7 +18,8 @@ const BOM: &[u8] = b"\xEF\xBB\xBF";
 /// What one step of a reader gave.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Step {
-    Tick(Tick),
+    /// A tick, and its line number.
+    Tick(Tick, u64),
     /// A bad row; [`FileReader::bad`] describes it until the next step.
     Bad,
     End,
@@ -215,7 +216,7 @@ impl FileReader {
             Ok(tick) => {
                 // Backwards rows that pass do not lower the mark.
                 self.last_time = Some(self.last_time.map_or(tick.time, |t| t.max(tick.time)));
-                Ok(Some(Step::Tick(tick)))
+                Ok(Some(Step::Tick(tick, number)))
             }
             Err(Fault::Bad(kind, reason)) => {
                 self.set_bad(kind, number, Raw::Line(range), known);

@@ -90,7 +90,7 @@ impl Source for InTurn {
     }
 
     fn pull(&mut self) -> Result<Pull<'_>, Error> {
-        loop {
+        let tick = loop {
             let reader = match &mut self.reader {
                 Some(r) => r,
                 None if self.next == self.files.paths.len() => return Ok(Pull::End),
@@ -101,18 +101,22 @@ impl Source for InTurn {
                 }
             };
             match reader.advance()? {
-                Step::Tick(t) => return Ok(Pull::Record(Record::Tick(t))),
-                Step::Bad => break,
+                Step::Tick(t, line) => break Some((t, line)),
+                Step::Bad => break None,
                 Step::End => {
                     self.scanned += reader.scanned();
                     self.reader = None;
                 }
             }
-        }
-        // Only a bad row leaves the loop, with its reader in place.
-        match &self.reader {
-            Some(r) => Files::refuse(self.files.strict, r.bad()),
-            None => Ok(Pull::End),
+        };
+        // Built after the loop: a value borrowed from the reader cannot
+        // leave a loop that borrows it again.
+        match (&self.reader, tick) {
+            (Some(r), Some((t, line))) => {
+                Ok(Pull::Record(Record::Tick(t), Location::FileLine { file: r.name(), line }))
+            }
+            (Some(r), None) => Files::refuse(self.files.strict, r.bad()),
+            (None, _) => Ok(Pull::End),
         }
     }
 
@@ -137,7 +141,8 @@ struct OwnedBad {
 }
 
 enum Pending {
-    Tick(Tick),
+    /// A tick, with its file's index and its line.
+    Tick(Tick, usize, u64),
     Bad(OwnedBad),
 }
 
@@ -160,7 +165,7 @@ impl Merged {
             }
             let Some(reader) = &mut self.readers[i] else { continue };
             self.pending[i] = match reader.advance()? {
-                Step::Tick(t) => Some(Pending::Tick(t)),
+                Step::Tick(t, line) => Some(Pending::Tick(t, i, line)),
                 Step::Bad => {
                     let b = reader.bad();
                     let line = match b.location {
@@ -207,14 +212,16 @@ impl Source for Merged {
         let bad_first = self.pending.iter().position(|p| matches!(p, Some(Pending::Bad(_))));
         let earliest = || {
             let ticks = self.pending.iter().enumerate().filter_map(|(i, p)| match p {
-                Some(Pending::Tick(t)) => Some((t.time, i)),
+                Some(Pending::Tick(t, ..)) => Some((t.time, i)),
                 _ => None,
             });
             ticks.min().map(|(_, i)| i)
         };
         let Some(i) = bad_first.or_else(earliest) else { return Ok(Pull::End) };
         match self.pending[i].take() {
-            Some(Pending::Tick(t)) => Ok(Pull::Record(Record::Tick(t))),
+            Some(Pending::Tick(t, file, line)) => {
+                Ok(Pull::Record(Record::Tick(t), Location::FileLine { file: &self.files.paths[file], line }))
+            }
             Some(Pending::Bad(b)) => {
                 let b = self.bad.insert(b);
                 let bad = BadRecord {

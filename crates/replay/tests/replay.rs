@@ -25,8 +25,8 @@ fn drain(mut src: Box<dyn Source>) -> Vec<String> {
     loop {
         match src.pull().unwrap() {
             Pull::End => return out,
-            Pull::Record(Record::Tick(t)) => out.push(format!("{} {} {} {}", t.time, t.symbol, t.price, t.volume)),
-            Pull::Record(other) => panic!("csv emitted {other:?}"),
+            Pull::Record(Record::Tick(t), _) => out.push(format!("{} {} {} {}", t.time, t.symbol, t.price, t.volume)),
+            Pull::Record(other, _) => panic!("csv emitted {other:?}"),
             Pull::Bad(b) => {
                 let line = b.location.to_string();
                 let line = line.rsplit('/').next().unwrap().to_owned();
@@ -96,7 +96,7 @@ fn backwards_time_can_pass_or_stop_the_replay() {
     );
     c.backwards = Backwards::Error;
     let mut src = build(&c, None).unwrap();
-    assert!(matches!(src.pull(), Ok(Pull::Record(_))));
+    assert!(matches!(src.pull(), Ok(Pull::Record(..))));
     let err = src.pull().unwrap_err().to_string();
     assert!(
         err.ends_with(
@@ -236,7 +236,7 @@ fn strict_stops_at_the_first_bad_row() {
     let mut c = config(&["bad-rows.csv"]);
     c.strict = true;
     let mut src = build(&c, None).unwrap();
-    assert!(matches!(src.pull(), Ok(Pull::Record(_))));
+    assert!(matches!(src.pull(), Ok(Pull::Record(..))));
     let err = src.pull().unwrap_err().to_string();
     assert!(err.ends_with("bad-rows.csv:3: expected 4 fields, found 3 (strict)"), "{err}");
 }

@@ -115,7 +115,7 @@ impl Source for Ticker {
         let (tick, bad) = self.next_tick();
         self.seq += 1;
         if !bad {
-            return Ok(Pull::Record(Record::Tick(tick)));
+            return Ok(Pull::Record(Record::Tick(tick), Location::Seq { source: "ticker", seq: self.seq }));
         }
         // The article's corrupt tick: the same tick with its price negated.
         let price = -tick.price;

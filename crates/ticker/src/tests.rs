@@ -11,9 +11,9 @@ fn render(config: TickerConfig) -> Vec<String> {
     loop {
         match t.pull().unwrap() {
             Pull::End => return out,
-            Pull::Record(Record::Tick(k)) => out.push(format!("{},{},{},{}", k.time, k.symbol, k.price, k.volume)),
+            Pull::Record(Record::Tick(k), _) => out.push(format!("{},{},{},{}", k.time, k.symbol, k.price, k.volume)),
             Pull::Bad(b) => out.push(format!("BAD {} {} {}", b.location, b.reason, String::from_utf8_lossy(b.raw))),
-            Pull::Record(other) => panic!("ticker emitted {other:?}"),
+            Pull::Record(other, _) => panic!("ticker emitted {other:?}"),
         }
     }
 }
@@ -36,7 +36,7 @@ fn values_stay_in_the_article_ranges() {
     let mut t = Ticker::new(config(1, 20_000), None).unwrap();
     let (mut lo, mut hi) = (Decimal::from_units(i64::MAX), Decimal::ZERO);
     let mut seen = std::collections::BTreeSet::new();
-    while let Pull::Record(Record::Tick(k)) = t.pull().unwrap() {
+    while let Pull::Record(Record::Tick(k), _) = t.pull().unwrap() {
         assert_eq!(k.price.round_to(2), k.price, "two decimals");
         let v = k.volume.units() / Decimal::ONE.units();
         assert!((100..=10_000).contains(&v), "volume {v}");
@@ -101,8 +101,8 @@ fn bad_rate_extremes() {
 #[test]
 fn count_ends_the_stream_and_end_repeats() {
     let mut t = Ticker::new(config(2, 2), None).unwrap();
-    assert!(matches!(t.pull().unwrap(), Pull::Record(_)));
-    assert!(matches!(t.pull().unwrap(), Pull::Record(_)));
+    assert!(matches!(t.pull().unwrap(), Pull::Record(..)));
+    assert!(matches!(t.pull().unwrap(), Pull::Record(..)));
     assert!(matches!(t.pull().unwrap(), Pull::End));
     assert!(matches!(t.pull().unwrap(), Pull::End));
 }
@@ -113,7 +113,7 @@ fn walk_moves_each_symbol_by_at_most_one_dollar() {
     c.mode = PriceMode::Walk;
     let mut t = Ticker::new(c, None).unwrap();
     let mut last = std::collections::HashMap::new();
-    while let Pull::Record(Record::Tick(k)) = t.pull().unwrap() {
+    while let Pull::Record(Record::Tick(k), _) = t.pull().unwrap() {
         if let Some(prev) = last.insert(k.symbol, k.price) {
             assert!((k.price - prev).abs() <= Decimal::ONE, "{prev} -> {}", k.price);
         }

@@ -1,0 +1,77 @@
+//! The audit sink's options, as written in `--sink audit:…` and in files.
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::Deserialize;
+use sluice_core::config::from_text;
+
+/// Options of the `audit` sink.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AuditConfig {
+    /// The log file, appended to and never truncated; `-` is stdout.
+    pub path: String,
+    /// `jsonl` (default) or `csv`.
+    #[serde(default)]
+    pub format: Format,
+    /// When to fsync: `never`, `close` (default), `always`, or `every:N`
+    /// records.
+    #[serde(default, deserialize_with = "from_text")]
+    pub fsync: Fsync,
+    /// Roll over to `PATH.1`, `PATH.2`, … once a file would grow past this
+    /// many bytes. Default: never.
+    pub max_bytes: Option<u64>,
+}
+
+/// The line format.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Format {
+    /// One JSON object per line.
+    #[default]
+    Jsonl,
+    /// One CSV row per line, with a header in each new file.
+    Csv,
+}
+
+/// When written lines are forced to disk.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Fsync {
+    /// Never: the operating system decides.
+    Never,
+    /// When the sink is closed, on every way a run ends.
+    #[default]
+    Close,
+    /// After every line: slow, and nothing is lost but a line in flight.
+    Always,
+    /// After every N lines.
+    Every(u64),
+}
+
+impl FromStr for Fsync {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Fsync, String> {
+        let bad = || format!("`{s}` is not an fsync policy; use never, close, always or every:N");
+        Ok(match s {
+            "never" => Fsync::Never,
+            "close" => Fsync::Close,
+            "always" => Fsync::Always,
+            _ => match s.strip_prefix("every:").map(str::parse::<u64>) {
+                Some(Ok(n)) if n > 0 => Fsync::Every(n),
+                _ => return Err(bad()),
+            },
+        })
+    }
+}
+
+impl fmt::Display for Fsync {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Fsync::Never => f.write_str("never"),
+            Fsync::Close => f.write_str("close"),
+            Fsync::Always => f.write_str("always"),
+            Fsync::Every(n) => write!(f, "every:{n}"),
+        }
+    }
+}
