@@ -34,6 +34,26 @@ pub enum Command {
     /// Print the lines of files that match a pattern, as GNU grep does.
     #[command(after_help = GREP_EXAMPLES, disable_help_flag = true)]
     Grep(Box<GrepArgs>),
+    /// Audit-log tools.
+    #[command(subcommand)]
+    Audit(AuditCommand),
+}
+
+/// `sluice audit …`
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// Check an audit log's hash chain, sequence and ending. Exit 0 and the
+    /// count when intact; exit 1 naming the first line that was edited,
+    /// deleted, reordered or cut.
+    #[command(
+        after_help = "Examples:\n  sluice audit verify trades.jsonl        # and trades.jsonl.1, .2 … if it rolled over\n  sluice audit verify a.jsonl a.jsonl.1"
+    )]
+    Verify {
+        /// The log's files, in order; one file brings its rolled-over
+        /// successors with it.
+        #[arg(value_name = "FILE", required = true)]
+        files: Vec<String>,
+    },
 }
 
 const GREP_EXAMPLES: &str = "\
@@ -157,7 +177,9 @@ Components:
   source ticker: seed, symbols, count, rate, bad_rate, mode (uniform|walk), start
   source csv:    path, format, header, delimiter, *_column, symbol, time_format, tz, quote,
                  merge, speed, strict, backwards, max_line_bytes (as the replay flags)
+  source lines:  path, max_line_bytes (a log file's lines; takes a contains filter over)
   sink   bot:    entry (150), exit (200), quantity (1), transcript (false), report_trades (10000)
+  sink   audit:  path (- for stdout), format (jsonl|csv), fsync (never|close|always|every:N), max_bytes
   filter symbol=A[,B...] | price=MIN..MAX | contains=TEXT";
 
 /// Options of `sluice run`.

@@ -2,6 +2,7 @@
 
 use std::io::{self, BufWriter};
 
+use sluice_audit::{AuditConfig, AuditLog};
 use sluice_bot::{Bot, BotConfig};
 use sluice_core::{Filter, FilterConfig, Sink, Source, Stop};
 use sluice_replay::CsvConfig;
@@ -16,7 +17,7 @@ use crate::spec::Spec;
 use crate::suggest::did_you_mean;
 
 const SOURCES: &[&str] = &["ticker", "csv", "lines"];
-const SINKS: &[&str] = &["bot"];
+const SINKS: &[&str] = &["bot", "audit"];
 
 /// A configuration mistake: which flag, and what is wrong with it.
 #[derive(Debug, thiserror::Error)]
@@ -69,6 +70,10 @@ pub fn sink(text: &str, transcript: bool) -> Result<Box<dyn Sink>, UsageError> {
             config.transcript |= transcript;
             let out = Box::new(BufWriter::new(io::stdout()));
             Ok(Box::new(Bot::new(config, out).map_err(|e| usage("--sink", text, e))?))
+        }
+        "audit" => {
+            let config: AuditConfig = spec.deserialize().map_err(|e| usage("--sink", text, e))?;
+            Ok(Box::new(AuditLog::new(config)))
         }
         other => Err(usage("--sink", text, unknown_kind("sink", other, SINKS))),
     }

@@ -18,7 +18,7 @@ use anyhow::Context;
 use clap::Parser;
 use sluice_core::{Bridge, Ending, Source, Stop};
 
-use args::{Cli, Command, PipelineArgs, ReplayArgs, RunArgs};
+use args::{AuditCommand, Cli, Command, PipelineArgs, ReplayArgs, RunArgs};
 use components::UsageError;
 
 /// Exit code of a run that failed at runtime.
@@ -42,6 +42,7 @@ fn main() -> ExitCode {
         Command::Run(args) => run(args, stop),
         Command::Replay(args) => replay(args, stop),
         Command::Grep(args) => return grep::run(&args, &stop),
+        Command::Audit(AuditCommand::Verify { files }) => return verify(&files),
     };
     match result {
         Ok(code) => code,
@@ -164,4 +165,19 @@ fn check_writable_dir(flag: &'static str, path: &Path) -> Result<(), UsageError>
         });
     }
     Ok(())
+}
+
+/// `sluice audit verify`: 0 and the count when intact, 1 and the first
+/// broken line otherwise.
+fn verify(files: &[String]) -> ExitCode {
+    match sluice_audit::verify::verify(files) {
+        Ok(v) => {
+            println!("{}: {} lines intact (seq 1..{})", v.files.join(", "), v.lines, v.last_seq);
+            ExitCode::SUCCESS
+        }
+        Err(broken) => {
+            eprintln!("sluice: {broken}");
+            ExitCode::from(FAILURE)
+        }
+    }
 }

@@ -1,0 +1,180 @@
+//! The files of an audit log: `PATH`, then `PATH.1`, `PATH.2`, … when it
+//! rolls over; appended to, never truncated.
+
+use std::fs::{File, OpenOptions};
+use std::io::{self, BufWriter, Read, Seek, SeekFrom, Write};
+
+use crate::chain::{self, GENESIS};
+use crate::config::Format;
+
+/// The header row of each CSV file (not part of the chain).
+pub const CSV_HEADER: &[u8] =
+    b"seq,kind,origin,time,symbol,price,volume,offset,text,text_hex,error,reason,records,errors,hash\n";
+
+/// The name of file `index` of the set.
+pub fn path_of(base: &str, index: u32) -> String {
+    if index == 0 { base.to_owned() } else { format!("{base}.{index}") }
+}
+
+/// The existing files of the set, in order.
+pub fn existing(base: &str) -> Vec<String> {
+    (0..).map(|i| path_of(base, i)).take_while(|p| std::path::Path::new(p).is_file()).collect()
+}
+
+/// Where an existing log leaves off.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Tail {
+    pub seq: u64,
+    pub hash: String,
+}
+
+impl Tail {
+    pub fn genesis() -> Tail {
+        Tail { seq: 0, hash: GENESIS.to_owned() }
+    }
+}
+
+/// Why an existing log cannot be appended to.
+#[derive(Debug)]
+pub enum TailError {
+    Io(io::Error),
+    /// The last line has no newline: a run was killed mid-write.
+    Torn {
+        path: String,
+    },
+    /// The last line is not an audit line.
+    Unreadable {
+        path: String,
+    },
+}
+
+impl From<io::Error> for TailError {
+    fn from(e: io::Error) -> TailError {
+        TailError::Io(e)
+    }
+}
+
+/// The last line of `path` (without its newline): `None` for an empty file.
+fn last_line(path: &str) -> Result<Option<Vec<u8>>, TailError> {
+    let mut f = File::open(path)?;
+    let len = f.seek(SeekFrom::End(0))?;
+    if len == 0 {
+        return Ok(None);
+    }
+    let mut last = [0u8; 1];
+    f.seek(SeekFrom::End(-1))?;
+    f.read_exact(&mut last)?;
+    if last[0] != b'\n' {
+        return Err(TailError::Torn { path: path.to_owned() });
+    }
+    // Read backwards in growing windows until the line's start is found.
+    let mut window = 64 * 1024u64;
+    loop {
+        let start = len.saturating_sub(window);
+        f.seek(SeekFrom::Start(start))?;
+        let mut buf = vec![0; (len - start) as usize];
+        f.read_exact(&mut buf)?;
+        let body = &buf[..buf.len() - 1];
+        match memrchr_newline(body) {
+            Some(i) => return Ok(Some(body[i + 1..].to_vec())),
+            None if start == 0 => return Ok(Some(body.to_vec())),
+            None => window *= 4,
+        }
+    }
+}
+
+fn memrchr_newline(b: &[u8]) -> Option<usize> {
+    b.iter().rposition(|&c| c == b'\n')
+}
+
+/// Where the set at `base` leaves off, looking back past files that hold
+/// only a header.
+pub fn tail(base: &str, format: Format) -> Result<(Tail, u32), TailError> {
+    let files = existing(base);
+    // New lines go to the last file; the chain continues from the last line
+    // of any file.
+    for path in files.iter().rev() {
+        match last_line(path)? {
+            None => continue,
+            Some(line) if format == Format::Csv && line.starts_with(b"seq,") => continue,
+            Some(line) => {
+                let parsed = parse_seq_and_hash(&line, format);
+                let (seq, hash) = parsed.ok_or_else(|| TailError::Unreadable { path: path.clone() })?;
+                return Ok((Tail { seq, hash: hash.to_owned() }, files.len().saturating_sub(1) as u32));
+            }
+        }
+    }
+    Ok((Tail::genesis(), files.len().saturating_sub(1) as u32))
+}
+
+/// The seq and hash of a written line.
+pub fn parse_seq_and_hash(line: &[u8], format: Format) -> Option<(u64, &str)> {
+    let (body, hash) = match format {
+        Format::Jsonl => chain::jsonl::split(line)?,
+        Format::Csv => chain::csv::split(line)?,
+    };
+    let digits = match format {
+        Format::Jsonl => body.strip_prefix(b"{\"seq\":")?,
+        Format::Csv => body,
+    };
+    let end = digits.iter().position(|b| !b.is_ascii_digit()).unwrap_or(digits.len());
+    let seq = std::str::from_utf8(&digits[..end]).ok()?.parse().ok()?;
+    Some((seq, hash))
+}
+
+/// The file being written.
+pub struct LogFile {
+    base: String,
+    index: u32,
+    out: BufWriter<File>,
+    bytes: u64,
+    format: Format,
+}
+
+impl LogFile {
+    /// Opens file `index` of the set for appending.
+    pub fn open(base: &str, index: u32, format: Format) -> io::Result<LogFile> {
+        let path = path_of(base, index);
+        let file = OpenOptions::new().create(true).append(true).open(&path)?;
+        let bytes = file.metadata()?.len();
+        let mut log =
+            LogFile { base: base.to_owned(), index, out: BufWriter::with_capacity(64 * 1024, file), bytes, format };
+        if bytes == 0 && format == Format::Csv {
+            log.write(CSV_HEADER)?;
+        }
+        Ok(log)
+    }
+
+    /// The file's name.
+    pub fn path(&self) -> String {
+        path_of(&self.base, self.index)
+    }
+
+    /// Rolls over to the next file if `len` more bytes would take this one
+    /// past `max` (a file holding nothing yet takes any line).
+    pub fn roll_if_needed(&mut self, len: u64, max: Option<u64>, sync: bool) -> io::Result<()> {
+        let Some(max) = max else { return Ok(()) };
+        let header = if self.format == Format::Csv { CSV_HEADER.len() as u64 } else { 0 };
+        if self.bytes <= header || self.bytes + len <= max {
+            return Ok(());
+        }
+        self.flush(sync)?;
+        *self = LogFile::open(&self.base, self.index + 1, self.format)?;
+        Ok(())
+    }
+
+    pub fn write(&mut self, bytes: &[u8]) -> io::Result<()> {
+        self.out.write_all(bytes)?;
+        self.bytes += bytes.len() as u64;
+        Ok(())
+    }
+
+    /// Flushes the buffer, and fsyncs when `sync`.
+    pub fn flush(&mut self, sync: bool) -> io::Result<()> {
+        self.out.flush()?;
+        if sync {
+            self.out.get_ref().sync_data()?;
+        }
+        Ok(())
+    }
+}
