@@ -1,6 +1,8 @@
 //! End-to-end tests: each runs the real `sluice` binary.
 
+mod audit;
 mod errors;
+mod grep;
 mod replay;
 mod run;
 mod signals;

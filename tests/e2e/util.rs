@@ -53,3 +53,8 @@ pub fn real_data() -> Option<std::path::PathBuf> {
         None
     }
 }
+
+/// A log fixture of the project's own.
+pub fn log_fixture(name: &str) -> String {
+    root().join("tests/fixtures/logs").join(name).to_string_lossy().into_owned()
+}

@@ -32,6 +32,8 @@ pub struct AuditLog {
     records: u64,
     errors: u64,
     since_sync: u64,
+    /// A write failed: the error was reported, and close writes no more.
+    failed: bool,
     /// Reused per line: the line and its origin text.
     line: Vec<u8>,
     origin: String,
@@ -48,14 +50,16 @@ impl AuditLog {
             records: 0,
             errors: 0,
             since_sync: 0,
+            failed: false,
             line: Vec::with_capacity(512),
             origin: String::new(),
         }
     }
 
-    fn err(&self, doing: &str, e: io::Error) -> Error {
+    fn err(&mut self, doing: &str, e: io::Error) -> Error {
+        self.failed = true;
         let written = self.records + self.errors;
-        Error::io("audit", format!("{doing} {} after {written} lines this run", self.config.path), e)
+        Error::io("audit", format!("{doing} {} failed after {written} lines", self.config.path), e)
     }
 
     /// Encodes `entry` (without its hash) into `self.line`.
@@ -223,6 +227,11 @@ impl Sink for AuditLog {
     fn close(mut self: Box<Self>) -> Result<SinkReport, Error> {
         if self.out.is_none() {
             return Err(Error::new("audit", format!("{}: never opened", self.config.path)));
+        }
+        if self.failed {
+            // Reported once, when it happened; a retry would only fail again.
+            let summary = format!("audit: {} lines written before the failure", self.records + self.errors);
+            return Ok(SinkReport { sink: "audit".into(), summary, details: serde_json::Map::new() });
         }
         let close = Entry::close(self.next_seq(), self.records, self.errors);
         self.encode(&close).and_then(|()| self.write_line()).map_err(|e| self.err("writing", e))?;

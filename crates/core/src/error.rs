@@ -57,9 +57,22 @@ impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}: {}", self.component, self.message)?;
         if let Some(e) = &self.io {
-            write!(f, ": {e}")?;
+            write!(f, ": {}", io_message(e))?;
         }
         Ok(())
+    }
+}
+
+/// An I/O error worded as the classic tools word it: `No such file or
+/// directory`, without Rust's ` (os error 2)`.
+pub fn io_message(e: &io::Error) -> String {
+    let text = e.to_string();
+    match text.find(" (os error") {
+        Some(i) => text[..i].to_owned(),
+        None => {
+            let mut c = text.chars();
+            c.next().map_or(String::new(), |first| first.to_uppercase().collect::<String>() + c.as_str())
+        }
     }
 }
 

@@ -142,18 +142,7 @@ fn is_output_error(e: &io::Error) -> bool {
     e.get_ref().is_some_and(|inner| inner.is::<OutputError>())
 }
 
-/// An io::Error as grep words it: `No such file or directory`, without
-/// Rust's `(os error 2)`.
-pub fn io_message(e: &io::Error) -> String {
-    let text = e.to_string();
-    match text.find(" (os error") {
-        Some(i) => text[..i].to_owned(),
-        None => {
-            let mut c = text.chars();
-            c.next().map_or(String::new(), |f| f.to_uppercase().collect::<String>() + c.as_str())
-        }
-    }
-}
+pub use sluice_core::error::io_message;
 
 fn open(opts: &GrepOptions, path: &str) -> io::Result<Box<dyn Read + Send>> {
     if opts.decompress {

@@ -1,0 +1,141 @@
+//! The audit sink from the command line: tee order, failures, signals.
+
+use std::io::Read;
+use std::process::Stdio;
+use std::time::Duration;
+
+use crate::util::*;
+
+#[test]
+fn bot_and_audit_see_the_same_events_in_the_same_order() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("a.jsonl");
+    let sink = format!("audit:path={}", arg(&log));
+    let out = run(&[
+        "run",
+        "-q",
+        "--source",
+        "ticker:seed=3,count=200,bad_rate=0.2",
+        "--sink",
+        "bot:transcript=true",
+        "--sink",
+        &sink,
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    // The transcript's per-event lines, and the audit's, side by side.
+    let transcript: Vec<String> = stdout(&out)
+        .lines()
+        .filter(|l| l.starts_with("[WATCHING]") || l.starts_with("[ACTIVE]") || l.starts_with("[ERROR]"))
+        .map(|l| {
+            if l.starts_with("[ERROR]") {
+                "error".to_owned()
+            } else {
+                l.split(" @ $").nth(1).unwrap().split(' ').next().unwrap().to_owned()
+            }
+        })
+        .collect();
+    let audit: Vec<String> = std::fs::read_to_string(&log)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+        .filter(|v| v["kind"] != "close")
+        .map(|v| {
+            if v["kind"] == "error" {
+                "error".to_owned()
+            } else {
+                format!("{:.2}", v["price"].as_str().unwrap().parse::<f64>().unwrap())
+            }
+        })
+        .collect();
+    assert_eq!(transcript.len(), 200);
+    assert_eq!(transcript, audit);
+    let v = run(&["audit", "verify", arg(&log)]);
+    assert_eq!(v.status.code(), Some(0));
+    assert_eq!(stdout(&v), format!("{}: 201 lines intact (seq 1..201)\n", arg(&log)));
+}
+
+#[test]
+fn a_full_disk_and_a_forbidden_path_exit_1_with_one_clear_line() {
+    for (path, want) in
+        [("/dev/full", "No space left on device"), ("/sys/sluice-audit.jsonl", "opening /sys/sluice-audit.jsonl")]
+    {
+        let sink = format!("audit:path={path}");
+        let out = run(&["run", "--source", "ticker:seed=1,count=50000", "--sink", &sink]);
+        assert_eq!(out.status.code(), Some(1), "{path}: {}", stderr(&out));
+        let errors: Vec<String> =
+            stderr(&out).lines().filter(|l| l.contains("audit: ") && l.contains(want)).map(str::to_owned).collect();
+        assert_eq!(errors.len(), 1, "{path}: {}", stderr(&out));
+    }
+}
+
+#[test]
+fn verify_exits_1_naming_the_broken_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("a.jsonl");
+    let sink = format!("audit:path={}", arg(&log));
+    assert!(run(&["run", "-q", "--source", "ticker:seed=3,count=20", "--sink", &sink]).status.success());
+    let text = std::fs::read_to_string(&log).unwrap().replacen("\"seq\":3,", "\"seq\":3, ", 1);
+    std::fs::write(&log, text).unwrap();
+    let out = run(&["audit", "verify", arg(&log)]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(stderr(&out), format!("sluice: {}:3: the line was edited: its hash does not match\n", arg(&log)));
+}
+
+#[test]
+fn ctrl_c_during_a_fast_run_leaves_a_whole_log_that_verifies() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("a.jsonl");
+    let sink = format!("audit:path={}", arg(&log));
+    let mut child = sluice(&["run", "--source", "ticker:seed=8,bad_rate=0.01", "--sink", &sink, "--sink", "bot"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Wait until the log has something in it, then interrupt.
+    for _ in 0..200 {
+        if std::fs::metadata(&log).is_ok_and(|m| m.len() > 200_000) {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let kill = std::process::Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap();
+    assert!(kill.success());
+    let mut err = String::new();
+    child.stderr.take().unwrap().read_to_string(&mut err).unwrap();
+    assert_eq!(child.wait().unwrap().code(), Some(130), "{err}");
+    assert!(err.contains("sluice: audit: "), "the summary is printed: {err}");
+    let bytes = std::fs::read(&log).unwrap();
+    assert_eq!(bytes.last(), Some(&b'\n'), "the last line is whole");
+    let out = run(&["audit", "verify", arg(&log)]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+}
+
+#[test]
+fn a_grep_of_errors_into_an_audit_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("errors.jsonl");
+    let src = format!("lines:path={}", log_fixture("crlf-no-final-newline.log"));
+    let sink = format!("audit:path={}", arg(&log));
+    let out = run(&[
+        "run",
+        "-q",
+        "--source",
+        &src,
+        "--filter",
+        "contains=ERROR",
+        "--sink",
+        &sink,
+        "--report",
+        arg(&dir.path().join("r.json")),
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let lines: Vec<serde_json::Value> =
+        std::fs::read_to_string(&log).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let origins: Vec<&str> =
+        lines.iter().filter_map(|v| v["origin"].as_str()).map(|o| o.rsplit('/').next().unwrap()).collect();
+    assert_eq!(origins, ["crlf-no-final-newline.log:2", "crlf-no-final-newline.log:4", "crlf-no-final-newline.log:7"]);
+    assert_eq!(lines[0]["text"], "2026-01-05 10:00:01 ERROR disk full on /var\r");
+    assert_eq!(lines[2]["text"], "2026-01-05 10:00:09 ERROR last line has no newline");
+    let r = json(&dir.path().join("r.json"));
+    assert_eq!((r["run"]["read"].as_u64(), r["run"]["passed"].as_u64()), (Some(7), Some(3)));
+}

@@ -1,0 +1,299 @@
+//! `sluice grep` against hand-written expectations, against GNU grep, and
+//! against files that change while they are searched.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::process::{Command, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+use crate::util::*;
+
+fn grep(args: &[&str]) -> (Option<i32>, String, String) {
+    let mut all = vec!["grep"];
+    all.extend_from_slice(args);
+    let out = run(&all);
+    (out.status.code(), stdout(&out), stderr(&out))
+}
+
+#[test]
+fn crlf_and_a_missing_final_newline_print_as_grep_prints_them() {
+    let f = log_fixture("crlf-no-final-newline.log");
+    let (code, out, err) = grep(&["ERROR", &f]);
+    assert_eq!(code, Some(0), "{err}");
+    assert_eq!(
+        out,
+        "2026-01-05 10:00:01 ERROR disk full on /var\r\n\
+         2026-01-05 10:00:03 INFO retry ERRORS=0 ERROR [worker-1] refused\r\n\
+         2026-01-05 10:00:09 ERROR last line has no newline\n"
+    );
+    assert_eq!(grep(&["-c", "ERROR", &f]).1, "3\n");
+    assert_eq!(grep(&["-n", "-w", "ERROR", &f]).1.lines().map(|l| &l[..2]).collect::<Vec<_>>(), ["2:", "4:", "7:"]);
+    assert_eq!(grep(&["-c", "-i", "error", &f]).1, "5\n");
+    assert_eq!(grep(&["-c", "-v", "ERROR", &f]).1, "4\n");
+    assert_eq!(grep(&["-m", "1", "-n", "ERROR", &f]).1, "2:2026-01-05 10:00:01 ERROR disk full on /var\r\n");
+    assert_eq!(grep(&["-n", "ERROR$", &f]).1, "", "the CR is part of the line");
+}
+
+#[test]
+fn flags_on_plain_lines_and_invalid_utf8() {
+    let f = log_fixture("lf.log");
+    assert_eq!(
+        grep(&["-n", "ERROR", &f]).1.as_bytes(),
+        b"1:plain ERROR line\n3:\xef\xbf\xbd\xef\xbf\xbd invalid utf8 ERROR \xef\xbf\xbd\n4:ERRORS plural\n"
+    );
+    let out = run(&["grep", "ERROR", &f]);
+    assert_eq!(
+        &out.stdout[..],
+        b"plain ERROR line\n\xff\xfe invalid utf8 ERROR \xc3\nERRORS plural\n",
+        "bytes as they are"
+    );
+    assert_eq!(grep(&["-w", "-c", "ERROR", &f]).1, "2\n");
+    assert_eq!(grep(&["-F", "-c", "E.ROR", &f]).1, "0\n");
+    assert_eq!(grep(&["-c", "E.ROR", &f]).1, "3\n");
+    assert_eq!(grep(&["-c", "^$", &f]).1, "1\n");
+    let two = log_fixture("crlf-no-final-newline.log");
+    assert_eq!(grep(&["-l", "plural", &f, &two]).1, format!("{f}\n"));
+    assert_eq!(grep(&["-c", "-h", "plain", &f, &two]).1, "1\n0\n");
+    assert_eq!(grep(&["-H", "-c", "plain", &f]).1, format!("{f}:1\n"));
+}
+
+#[test]
+fn exit_status_is_grep_s() {
+    let f = log_fixture("lf.log");
+    let empty = log_fixture("empty.log");
+    assert_eq!(grep(&["ERROR", &f]).0, Some(0));
+    assert_eq!(grep(&["nothing-like-this", &f]).0, Some(1));
+    assert_eq!(grep(&["ERROR", &empty]), (Some(1), String::new(), String::new()));
+    // An unreadable file is reported, the others are still searched, and the
+    // status is 2 — unless -q found a match.
+    let (code, out, err) = grep(&["plain", "/no/such/file.log", &f]);
+    assert_eq!(code, Some(2));
+    assert_eq!(out, format!("{f}:plain ERROR line\n"));
+    assert_eq!(err, "sluice: /no/such/file.log: No such file or directory\n");
+    assert_eq!(grep(&["-q", "plain", "/no/such/file.log", &f]).0, Some(0));
+    let (code, _, err) = grep(&["x", "/tmp"]);
+    assert_eq!((code, err.as_str()), (Some(2), "sluice: /tmp: Is a directory\n"));
+    let (code, _, err) = grep(&["a(", &f]);
+    assert_eq!(code, Some(2));
+    assert!(err.starts_with("sluice: invalid pattern `a(`"), "{err}");
+}
+
+#[test]
+fn a_binary_file_is_reported_not_printed_unless_a() {
+    let f = log_fixture("binary.log");
+    let (code, out, err) = grep(&["ERROR", &f]);
+    assert_eq!((code, out.as_str()), (Some(0), ""));
+    assert_eq!(err, format!("sluice: {f}: binary file matches\n"));
+    // A NUL ends a line in a binary file, as in grep: "head", "binary ",
+    // " junk ERROR", "ERROR after the nul".
+    assert_eq!(grep(&["-c", "ERROR", &f]).1, "2\n");
+    let out = run(&["grep", "-a", "ERROR", &f]);
+    assert_eq!(&out.stdout[..], b"binary \x00 junk ERROR\nERROR after the nul\n");
+}
+
+#[test]
+fn stdin_is_searched_and_named_as_grep_names_it() {
+    let mut child =
+        sluice(&["grep", "-H", "-n", "b", "-"]).stdin(Stdio::piped()).stdout(Stdio::piped()).spawn().unwrap();
+    child.stdin.take().unwrap().write_all(b"a\nb\r\nc").unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(String::from_utf8(out.stdout).unwrap(), "(standard input):2:b\r\n");
+}
+
+#[test]
+fn a_line_over_the_limit_is_reported_and_skipped() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("long.log");
+    std::fs::write(&path, format!("ERROR short\n{}ERROR\nERROR after\n", "x".repeat(5000))).unwrap();
+    let (code, out, err) = grep(&["--max-line-bytes", "1000", "ERROR", arg(&path)]);
+    assert_eq!(code, Some(2));
+    assert_eq!(out, "ERROR short\nERROR after\n");
+    assert_eq!(err, format!("sluice: {}:2: line of 5005 bytes is longer than --max-line-bytes; skipped\n", arg(&path)));
+}
+
+#[test]
+fn a_closed_stdout_ends_quietly() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("big.log");
+    std::fs::write(&path, "ERROR a line of the log\n".repeat(200_000)).unwrap();
+    let mut child =
+        sluice(&["grep", "ERROR", arg(&path)]).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+    let mut first = String::new();
+    BufReader::new(child.stdout.take().unwrap()).read_line(&mut first).unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(first, "ERROR a line of the log\n");
+    assert!(out.stderr.is_empty(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(out.status.code(), Some(0));
+}
+
+/// Starts a grep whose output nobody reads yet, so it stalls early in a
+/// big file; `change` then alters the file; the rest of the output is read.
+fn change_during_search(change: impl FnOnce(&std::path::Path)) -> (Option<i32>, usize, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("live.log");
+    std::fs::write(&path, "ERROR a line that every search selects\n".repeat(400_000)).unwrap();
+    let mut child =
+        sluice(&["grep", "ERROR", arg(&path)]).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+    let mut out = child.stdout.take().unwrap();
+    let mut first = [0u8; 1];
+    out.read_exact(&mut first).unwrap();
+    change(&path);
+    let mut rest = Vec::new();
+    out.read_to_end(&mut rest).unwrap();
+    let mut err = String::new();
+    child.stderr.take().unwrap().read_to_string(&mut err).unwrap();
+    let lines = rest.iter().filter(|&&b| b == b'\n').count();
+    (child.wait().unwrap().code(), lines, err)
+}
+
+#[test]
+fn a_file_truncated_during_the_search_gives_a_warning_not_a_crash() {
+    let (code, lines, err) =
+        change_during_search(|p| std::fs::File::options().write(true).open(p).unwrap().set_len(0).unwrap());
+    assert_eq!(code, Some(0));
+    assert!(lines < 400_000, "the truncated part was not searched");
+    assert!(err.contains("live.log: file was truncated while being searched"), "{err}");
+}
+
+#[test]
+fn a_file_deleted_during_the_search_is_searched_to_its_end() {
+    let (code, lines, err) = change_during_search(|p| std::fs::remove_file(p).unwrap());
+    assert_eq!(code, Some(0));
+    assert_eq!(lines, 400_000, "the open file stays readable to its end");
+    assert!(err.contains("live.log: file was deleted while being searched"), "{err}");
+}
+
+#[test]
+fn a_file_appended_to_during_the_search_says_so() {
+    let (code, _, err) = change_during_search(|p| {
+        let mut f = std::fs::File::options().append(true).open(p).unwrap();
+        f.write_all(&b"ERROR appended\n".repeat(100_000)).unwrap();
+    });
+    assert_eq!(code, Some(0));
+    assert!(err.is_empty() || err.contains("live.log: file grew while being searched"), "{err}");
+}
+
+/// A `--follow` grep and a channel of the lines it prints.
+fn follow(path: &std::path::Path) -> (std::process::Child, mpsc::Receiver<String>) {
+    let mut child = sluice(&["grep", "--follow", "-n", "ERROR", arg(path)]).stdout(Stdio::piped()).spawn().unwrap();
+    let out = BufReader::new(child.stdout.take().unwrap());
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in out.lines() {
+            if tx.send(line.unwrap()).is_err() {
+                break;
+            }
+        }
+    });
+    (child, rx)
+}
+
+fn next(rx: &mpsc::Receiver<String>) -> String {
+    rx.recv_timeout(Duration::from_secs(10)).expect("a line within 10 s")
+}
+
+fn append(path: &std::path::Path, text: &str) {
+    std::fs::File::options().create(true).append(true).open(path).unwrap().write_all(text.as_bytes()).unwrap();
+}
+
+fn interrupt(mut child: std::process::Child) -> Option<i32> {
+    Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap();
+    child.wait().unwrap().code()
+}
+
+#[test]
+fn follow_survives_rename_and_recreate() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("app.log");
+    append(&path, "INFO a\nERROR 1\n");
+    let (child, rx) = follow(&path);
+    assert_eq!(next(&rx), "2:ERROR 1");
+    append(&path, "ERROR 2 partial");
+    std::thread::sleep(Duration::from_millis(300));
+    append(&path, " line\n");
+    assert_eq!(next(&rx), "3:ERROR 2 partial line", "a partial line waits for its newline");
+    // Rotation: the old file gets one more line after the rename.
+    std::fs::rename(&path, dir.path().join("app.log.1")).unwrap();
+    append(&dir.path().join("app.log.1"), "ERROR 3 late in the old file\n");
+    append(&path, "ERROR 4 in the new file\n");
+    assert_eq!(next(&rx), "4:ERROR 3 late in the old file");
+    assert_eq!(next(&rx), "1:ERROR 4 in the new file");
+    assert_eq!(interrupt(child), Some(0));
+    assert!(rx.recv_timeout(Duration::from_millis(200)).is_err(), "no line repeated");
+}
+
+#[test]
+fn follow_survives_copy_and_truncate() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("app.log");
+    append(&path, "ERROR 1\nINFO x\n");
+    let (child, rx) = follow(&path);
+    assert_eq!(next(&rx), "1:ERROR 1");
+    std::fs::copy(&path, dir.path().join("app.log.1")).unwrap();
+    std::fs::File::options().write(true).open(&path).unwrap().set_len(0).unwrap();
+    std::thread::sleep(Duration::from_millis(300));
+    append(&path, "ERROR 2 after truncation\n");
+    assert_eq!(next(&rx), "1:ERROR 2 after truncation");
+    assert_eq!(interrupt(child), Some(0));
+}
+
+/// Every flag set on every log, the real ones where ../shared is present,
+/// byte for byte against GNU grep (run with LC_ALL=C).
+#[test]
+fn output_and_status_equal_gnu_grep() {
+    if Command::new("grep").arg("--version").output().is_err() {
+        eprintln!("GNU grep is not installed: skipping the comparison");
+        return;
+    }
+    let mut files: Vec<String> =
+        ["crlf-no-final-newline.log", "lf.log", "binary.log", "empty.log"].iter().map(|f| log_fixture(f)).collect();
+    if let Some(real) = real_data() {
+        let mut logs: Vec<String> = std::fs::read_dir(real.join("logs"))
+            .unwrap()
+            .map(|e| e.unwrap().path().to_string_lossy().into_owned())
+            .filter(|p| p.ends_with(".log"))
+            .collect();
+        logs.sort();
+        files.extend(logs);
+    }
+    let flag_sets: &[&[&str]] = &[
+        &["ERROR"],
+        &["-F", "ERROR"],
+        &["-c", "ERROR"],
+        &["-n", "ERROR"],
+        &["-i", "error"],
+        &["-v", "INFO"],
+        &["-w", "ERROR"],
+        &["-c", "-v", "INFO"],
+        &["-n", "-i", "-w", "error"],
+        &["-l", "ERROR"],
+        &["-m", "3", "-n", "error"],
+        &["-H", "ERROR"],
+        &["-q", "ERROR"],
+        &["--color=always", "-n", "-i", "error"],
+        &["-a", "ERROR"],
+        &["-c", "^"],
+    ];
+    for file in &files {
+        for flags in flag_sets {
+            let theirs = Command::new("grep").env("LC_ALL", "C").args(*flags).arg(file).output().unwrap();
+            let ours = sluice(&[&["grep"], *flags, &[file.as_str()]].concat()).output().unwrap();
+            assert_eq!(ours.stdout, theirs.stdout, "{flags:?} {file}");
+            assert_eq!(ours.status.code(), theirs.status.code(), "{flags:?} {file}");
+            assert_eq!(
+                String::from_utf8_lossy(&ours.stderr).replace("sluice: ", ""),
+                String::from_utf8_lossy(&theirs.stderr).replace("grep: ", ""),
+                "{flags:?} {file}"
+            );
+        }
+    }
+    // Several files at once: names, and an error between them.
+    let theirs =
+        Command::new("grep").env("LC_ALL", "C").args(["-n", "ERROR"]).args(&files).arg("/no/such").output().unwrap();
+    let mut args = vec!["grep", "-n", "ERROR"];
+    args.extend(files.iter().map(String::as_str));
+    args.push("/no/such");
+    let ours = run(&args);
+    assert_eq!(ours.stdout, theirs.stdout);
+    assert_eq!(ours.status.code(), theirs.status.code());
+}
