@@ -56,6 +56,9 @@ pub struct GrepOptions {
     /// files in the page cache, but a file truncated during the search
     /// kills the process with SIGBUS, which is why it is not the default.
     pub mmap: bool,
+    /// Bytes read at a time (the buffer grows only for longer lines).
+    /// Default: [`crate::lines::DEFAULT_CAPACITY`].
+    pub buffer: usize,
 }
 
 /// What a grep run found, for the exit status.
@@ -176,7 +179,7 @@ fn search_path(
         return Ok(found);
     }
     let inode = (path != input::STDIN).then(|| std::fs::metadata(path).map(|m| m.ino()).ok()).flatten();
-    let mut lb = LineBuffer::with_limits(reader, crate::lines::DEFAULT_CAPACITY, opts.max_line_bytes);
+    let mut lb = LineBuffer::with_limits(reader, opts.buffer, opts.max_line_bytes);
     lb.hold_partial(opts.follow);
     let mut number = 1u64;
     let mut current_inode = inode;
@@ -209,14 +212,14 @@ fn search_path(
                 lb.resume();
                 lb.hold_partial(false);
                 let _ = search(opts, &mut lb, &mut number, &mut select, warn, shown, stop)?;
-                lb = LineBuffer::with_limits(open(opts, path)?, crate::lines::DEFAULT_CAPACITY, opts.max_line_bytes);
+                lb = LineBuffer::with_limits(open(opts, path)?, opts.buffer, opts.max_line_bytes);
                 lb.hold_partial(true);
                 current_inode = Some(meta.ino());
                 number = 1;
             }
             Ok(meta) if meta.len() < lb.read_so_far() => {
                 // Copied and truncated in place: what is there now is new.
-                lb = LineBuffer::with_limits(open(opts, path)?, crate::lines::DEFAULT_CAPACITY, opts.max_line_bytes);
+                lb = LineBuffer::with_limits(open(opts, path)?, opts.buffer, opts.max_line_bytes);
                 lb.hold_partial(true);
                 number = 1;
             }
