@@ -1,6 +1,8 @@
 //! Side-by-side benchmarks: each sluice command against the tool a user
 //! would pick instead, run alternately so both see the same machine.
 
+use std::fs::File;
+use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -17,7 +19,14 @@ struct Pair {
     peer_name: String,
     /// Shown instead of a figure when the peer is not installed.
     install_hint: &'static str,
+    /// Exit codes that mean success (grep's 1 is "no line selected").
     ok_codes: &'static [i32],
+    /// A file removed before every run (an audit log would be appended to).
+    reset: Option<PathBuf>,
+}
+
+fn argv(v: &[&str]) -> Vec<String> {
+    v.iter().map(|x| x.to_string()).collect()
 }
 
 pub fn main(args: &[String]) -> anyhow::Result<()> {
@@ -25,85 +34,149 @@ pub fn main(args: &[String]) -> anyhow::Result<()> {
     let runs = if quick { 5 } else { 7 };
     let sluice = build_release()?;
     let xtask = std::env::current_exe()?.to_string_lossy().into_owned();
-    let (small, large) = if quick { (200_000, 2_000_000) } else { (10_000_000, 100_000_000) };
+    let (rows, big_rows) = if quick { (200_000, 2_000_000) } else { (10_000_000, 100_000_000) };
+    let (log_mib, big_log_mib) = if quick { (64, 256) } else { (1024, 8192) };
 
-    let ticks = gen_ticks(small)?;
-    let s = |v: &[&str]| v.iter().map(|x| x.to_string()).collect::<Vec<_>>();
-    let tick_file = ticks.to_string_lossy().into_owned();
-    let mut pairs = vec![Pair {
-        name: format!("replay {small} rows, --filter symbol=AAPL → bot"),
-        sluice: s(&[&sluice, "replay", &tick_file, "--filter", "symbol=AAPL", "-q"]),
-        peer: Some(s(&[&xtask, "csv-baseline", &tick_file, "AAPL"])),
-        peer_name: "bare csv-crate loop".into(),
-        install_hint: "",
-        ok_codes: &[0],
-    }];
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("py/article_pipeline.py");
+    let ticks = gen_ticks(rows)?.to_string_lossy().into_owned();
+    let log = gen_log(log_mib)?.to_string_lossy().into_owned();
+    let audit_out = generate::data_dir().join("bench-audit.jsonl");
+    let audit_out_s = audit_out.to_string_lossy().into_owned();
     let python = which("python3");
-    pairs.push(Pair {
-        name: format!("replay {small} rows, AAPL, --transcript to a file"),
-        sluice: s(&[&sluice, "replay", &tick_file, "--filter", "symbol=AAPL", "--transcript", "-q"]),
-        peer: python.map(|py| s(&[&py, &script.to_string_lossy(), &tick_file, "AAPL"])),
-        peer_name: "the article's Python pipeline".into(),
-        install_hint: "apt-get install python3",
-        ok_codes: &[0],
-    });
+    let rg = which("rg");
+    let grep = which("grep");
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("py/article_pipeline.py");
+
+    let mut pairs = vec![
+        Pair {
+            name: format!("replay {rows} rows, --filter symbol=AAPL → bot"),
+            sluice: argv(&[&sluice, "replay", &ticks, "--filter", "symbol=AAPL", "-q"]),
+            peer: Some(argv(&[&xtask, "csv-baseline", &ticks, "AAPL"])),
+            peer_name: "bare csv-crate loop".into(),
+            install_hint: "",
+            ok_codes: &[0],
+            reset: None,
+        },
+        Pair {
+            name: format!("replay {rows} rows, AAPL, --transcript to a file"),
+            sluice: argv(&[&sluice, "replay", &ticks, "--filter", "symbol=AAPL", "--transcript", "-q"]),
+            peer: python.map(|py| argv(&[&py, &script.to_string_lossy(), &ticks, "AAPL"])),
+            peer_name: "the article's Python pipeline".into(),
+            install_hint: "apt-get install python3",
+            ok_codes: &[0],
+            reset: None,
+        },
+        Pair {
+            name: format!("replay {rows} rows → audit (JSON lines, SHA-256 chain)"),
+            sluice: argv(&[
+                &sluice,
+                "replay",
+                &ticks,
+                "-q",
+                "--sink",
+                &format!("audit:path={audit_out_s},fsync=never"),
+            ]),
+            peer: Some(argv(&[&xtask, "audit-baseline", &ticks, &audit_out_s])),
+            peer_name: "bare serde_json + BufWriter loop".into(),
+            install_hint: "",
+            ok_codes: &[0],
+            reset: Some(audit_out.clone()),
+        },
+    ];
+    for flags in [&["-F", "ERROR"][..], &["ERROR"], &["-c", "ERROR"], &["-n", "ERROR"], &["-i", "ERROR"]] {
+        let shown = flags.join(" ");
+        let with = |program: &str, extra: &[&str]| {
+            let mut v = vec![program];
+            v.extend_from_slice(extra);
+            v.extend_from_slice(flags);
+            v.push(&log);
+            argv(&v)
+        };
+        pairs.push(Pair {
+            name: format!("grep {shown}, {log_mib} MiB log"),
+            sluice: with(&sluice, &["grep"]),
+            peer: rg.as_deref().map(|rg| with(rg, &[])),
+            peer_name: "rg".into(),
+            install_hint: "apt-get install ripgrep (or cargo install ripgrep)",
+            ok_codes: &[0, 1],
+            reset: None,
+        });
+        pairs.push(Pair {
+            name: format!("grep {shown}, {log_mib} MiB log"),
+            sluice: with(&sluice, &["grep", "--mmap"]),
+            peer: rg.as_deref().map(|rg| with(rg, &[])),
+            peer_name: "rg (sluice with --mmap)".into(),
+            install_hint: "apt-get install ripgrep (or cargo install ripgrep)",
+            ok_codes: &[0, 1],
+            reset: None,
+        });
+        pairs.push(Pair {
+            name: format!("grep {shown}, {log_mib} MiB log"),
+            sluice: with(&sluice, &["grep"]),
+            peer: grep.as_deref().map(|g| with(g, &[])),
+            peer_name: "GNU grep".into(),
+            install_hint: "apt-get install grep",
+            ok_codes: &[0, 1],
+            reset: None,
+        });
+    }
 
     println!("| benchmark | command | median s | min–max s | sluice ÷ peer | peak RSS MiB |");
     println!("| --- | --- | --- | --- | --- | --- |");
     for pair in &pairs {
         report(pair, runs)?;
     }
+    let _ = std::fs::remove_file(&audit_out);
 
     // Memory at two input sizes: flat means it does not grow with the input.
-    let big = gen_ticks(large)?;
-    let mut rss = Vec::new();
-    for file in [&ticks, &big] {
-        let argv = s(&[&sluice, "replay", &file.to_string_lossy(), "--filter", "symbol=AAPL", "-q"]);
-        let sample = measure::run(&argv, "/dev/null", &[0])?;
-        rss.push((file_size(file), sample));
-    }
     println!();
-    println!("| replay input | size MiB | wall s | peak RSS MiB |");
+    println!("| input | size MiB | wall s | peak RSS MiB |");
     println!("| --- | --- | --- | --- |");
-    for (size, sample) in &rss {
-        println!(
-            "| ticks | {:.0} | {:.2} | {:.1} |",
-            *size as f64 / 1048576.0,
-            sample.wall.as_secs_f64(),
-            mib(sample.max_rss)
-        );
+    let big_ticks = gen_ticks(big_rows)?.to_string_lossy().into_owned();
+    for file in [&ticks, &big_ticks] {
+        let sample =
+            measure::run(&argv(&[&sluice, "replay", file, "--filter", "symbol=AAPL", "-q"]), "/dev/null", &[0])?;
+        memory_row("replay --filter symbol=AAPL", file, &sample);
+    }
+    let big_log = gen_log(big_log_mib)?.to_string_lossy().into_owned();
+    for file in [&log, &big_log] {
+        let sample = measure::run(&argv(&[&sluice, "grep", "-c", "ERROR", file]), "/dev/null", &[0, 1])?;
+        memory_row("grep -c ERROR", file, &sample);
     }
     Ok(())
 }
 
+fn memory_row(what: &str, file: &str, s: &Sample) {
+    let size = std::fs::metadata(file).map_or(0, |m| m.len());
+    println!("| {what} | {:.0} | {:.2} | {:.1} |", mib(size), s.wall.as_secs_f64(), mib(s.max_rss));
+}
+
 fn report(pair: &Pair, runs: usize) -> anyhow::Result<()> {
+    let out = generate::data_dir().join("bench-output").to_string_lossy().into_owned();
+    let once = |argv: &[String]| {
+        if let Some(p) = &pair.reset {
+            let _ = std::fs::remove_file(p);
+        }
+        measure::run(argv, &out, pair.ok_codes)
+    };
     let Some(peer) = &pair.peer else {
-        let a = series(&pair.sluice, runs, pair.ok_codes)?;
+        once(&pair.sluice)?;
+        let a = (0..runs).map(|_| once(&pair.sluice)).collect::<anyhow::Result<Vec<_>>>()?;
         row(&pair.name, "sluice", &a, None);
-        println!("| {} | {} | missing: {} | | | |", pair.name, pair.peer_name, pair.install_hint);
+        println!("| {} | {}: missing; {} | | | | |", pair.name, pair.peer_name, pair.install_hint);
         return Ok(());
     };
     // Output goes to a real file, as a user's would. One warm-up each,
     // then A B A B …
-    let out = generate::data_dir().join("bench-output");
-    let out = out.to_string_lossy();
-    measure::run(&pair.sluice, &out, pair.ok_codes)?;
-    measure::run(peer, &out, pair.ok_codes)?;
+    once(&pair.sluice)?;
+    once(peer)?;
     let (mut a, mut b) = (Vec::new(), Vec::new());
     for _ in 0..runs {
-        a.push(measure::run(&pair.sluice, &out, pair.ok_codes)?);
-        b.push(measure::run(peer, &out, pair.ok_codes)?);
+        a.push(once(&pair.sluice)?);
+        b.push(once(peer)?);
     }
-    let ratio = median(&a) / median(&b);
-    row(&pair.name, "sluice", &a, Some(ratio));
+    row(&pair.name, "sluice", &a, Some(median(&a) / median(&b)));
     row(&pair.name, &pair.peer_name, &b, None);
     Ok(())
-}
-
-fn series(argv: &[String], runs: usize, ok: &[i32]) -> anyhow::Result<Vec<Sample>> {
-    measure::run(argv, "/dev/null", ok)?;
-    (0..runs).map(|_| measure::run(argv, "/dev/null", ok)).collect()
 }
 
 fn row(name: &str, who: &str, s: &[Sample], ratio: Option<f64>) {
@@ -126,10 +199,6 @@ fn mib(bytes: u64) -> f64 {
     bytes as f64 / 1048576.0
 }
 
-fn file_size(p: &Path) -> u64 {
-    std::fs::metadata(p).map_or(0, |m| m.len())
-}
-
 /// The full path of `program` on PATH, if it is installed.
 fn which(program: &str) -> Option<String> {
     let path = std::env::var_os("PATH")?;
@@ -141,6 +210,10 @@ fn which(program: &str) -> Option<String> {
 
 fn gen_ticks(rows: u64) -> anyhow::Result<PathBuf> {
     generate::main(&["ticks".into(), "--rows".into(), rows.to_string()])
+}
+
+fn gen_log(mib: u64) -> anyhow::Result<PathBuf> {
+    generate::main(&["logs".into(), "--mib".into(), mib.to_string()])
 }
 
 /// Builds the release binary and returns its path.
@@ -172,5 +245,41 @@ pub fn csv_baseline(args: &[String]) -> anyhow::Result<()> {
         }
     }
     println!("{n} {sum}");
+    Ok(())
+}
+
+/// The same records as the audit sink writes, serialized with serde_json
+/// into a BufWriter: no checks, no hashing.
+pub fn audit_baseline(args: &[String]) -> anyhow::Result<()> {
+    #[derive(serde::Serialize)]
+    struct Row<'a> {
+        seq: u64,
+        kind: &'static str,
+        origin: String,
+        time: &'a str,
+        symbol: &'a str,
+        price: &'a str,
+        volume: &'a str,
+    }
+    let [file, out] = args else { bail!("usage: cargo xtask audit-baseline FILE OUT") };
+    let mut rdr = csv::ReaderBuilder::new().has_headers(true).from_path(file)?;
+    let mut w = BufWriter::with_capacity(64 * 1024, File::create(out)?);
+    let mut rec = csv::StringRecord::new();
+    let mut seq = 0;
+    while rdr.read_record(&mut rec)? {
+        seq += 1;
+        let row = Row {
+            seq,
+            kind: "record",
+            origin: format!("{file}:{}", seq + 1),
+            time: &rec[0],
+            symbol: &rec[1],
+            price: &rec[2],
+            volume: &rec[3],
+        };
+        serde_json::to_writer(&mut w, &row)?;
+        w.write_all(b"\n")?;
+    }
+    w.flush()?;
     Ok(())
 }

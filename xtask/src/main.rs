@@ -20,6 +20,8 @@ usage: cargo xtask TASK [OPTIONS]
       tool a user would pick instead, alternated; prints a markdown table.
   csv-baseline FILE SYMBOL
       The bare csv-crate loop the replay is measured against.
+  audit-baseline FILE OUT
+      The bare serde_json + BufWriter loop the audit sink is measured against.
 
 Generated files go under target/data/ and are reused when present.";
 
@@ -33,6 +35,7 @@ fn main() -> ExitCode {
         Some("gen-data") => generate::main(&args[1..]).map(|path| println!("{}", path.display())),
         Some("bench") => bench::main(&args[1..]),
         Some("csv-baseline") => bench::csv_baseline(&args[1..]),
+        Some("audit-baseline") => bench::audit_baseline(&args[1..]),
         Some(task) => Err(anyhow::anyhow!("unknown task `{task}`\n{USAGE}")),
     };
     match result {

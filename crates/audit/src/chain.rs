@@ -2,21 +2,51 @@
 
 use sha2::{Digest, Sha256};
 
-/// Hex of 32 zero bytes: what the first line of a log chains to.
-pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+/// A SHA-256 digest as 64 lowercase hex digits, held inline.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub struct Hex([u8; 64]);
 
-/// SHA-256 of `prev` (hex) then `body`, as lowercase hex.
-pub fn link(prev: &str, body: &[u8]) -> String {
+impl Hex {
+    /// The hash the first line of a log chains to.
+    pub fn genesis() -> Hex {
+        Hex([b'0'; 64])
+    }
+
+    /// 64 hex digits read back from a line.
+    pub fn parse(text: &str) -> Option<Hex> {
+        let bytes: [u8; 64] = text.as_bytes().try_into().ok()?;
+        bytes.iter().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(b)).then_some(Hex(bytes))
+    }
+
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.0
+    }
+
+    pub fn as_str(&self) -> &str {
+        // Only hex digits are ever stored.
+        std::str::from_utf8(&self.0).unwrap_or("")
+    }
+}
+
+impl std::fmt::Debug for Hex {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// SHA-256 of `prev` (as hex text) then `body`.
+pub fn link(prev: &Hex, body: &[u8]) -> Hex {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
     let mut h = Sha256::new();
     h.update(prev.as_bytes());
     h.update(body);
     let digest = h.finalize();
-    let mut hex = String::with_capacity(64);
-    for b in digest.iter() {
-        hex.push(char::from(b"0123456789abcdef"[usize::from(b >> 4)]));
-        hex.push(char::from(b"0123456789abcdef"[usize::from(b & 15)]));
+    let mut hex = [0u8; 64];
+    for (i, b) in digest.iter().enumerate() {
+        hex[2 * i] = DIGITS[usize::from(b >> 4)];
+        hex[2 * i + 1] = DIGITS[usize::from(b & 15)];
     }
-    hex
+    Hex(hex)
 }
 
 /// The JSON-lines form: the body is the line up to the hash field, which
@@ -55,19 +85,24 @@ pub mod csv {
 mod tests {
     use super::*;
 
+    const PYTHON: &str = "b64374d04ef9c4f39fddb1e0d6be38a0130f6c057fc0f4ee467ea0e18bc758f1";
+
     #[test]
-    fn sha256_of_the_empty_chain_start() {
-        // SHA-256 of 64 ASCII zeros, as Python's hashlib computes it.
-        assert_eq!(link("", GENESIS.as_bytes()), "60e05bd1b195af2f94112fa7197a5c88289058840ce7c6df9693756bc6250f55");
+    fn sha256_of_the_chain_start_and_a_body() {
+        // SHA-256 of 64 ASCII zeros then "abc", as Python's hashlib computes it:
+        // hashlib.sha256(b"0" * 64 + b"abc").hexdigest()
+        assert_eq!(link(&Hex::genesis(), b"abc").as_str(), PYTHON);
     }
 
     #[test]
     fn splits_what_it_writes() {
-        let h = link(GENESIS, b"{\"seq\":1");
-        let line = format!("{{\"seq\":1,\"hash\":\"{h}\"}}");
+        let h = link(&Hex::genesis(), b"{\"seq\":1");
+        let line = format!("{{\"seq\":1,\"hash\":\"{}\"}}", h.as_str());
         assert_eq!(jsonl::split(line.as_bytes()), Some((&b"{\"seq\":1"[..], h.as_str())));
+        assert_eq!(Hex::parse(h.as_str()), Some(h));
+        assert_eq!(Hex::parse("xyz"), None);
         assert_eq!(jsonl::split(b"{\"seq\":1}"), None);
-        let row = format!("1,record,{h}");
+        let row = format!("1,record,{}", h.as_str());
         assert_eq!(csv::split(row.as_bytes()), Some((&b"1,record"[..], h.as_str())));
     }
 }

@@ -1,55 +1,35 @@
 //! One audit line: what is written for a record, a bad record, or a close.
 
-use serde::Serialize;
 use sluice_core::{BadRecord, Decimal, Location, Record, Symbol, Timestamp};
 
 /// The fields of a line, before its hash. Absent fields are left out.
-#[derive(Serialize)]
 pub struct Entry<'a> {
     pub seq: u64,
     /// `record`, `error` or `close`.
     pub kind: &'static str,
     /// `file:line`, or `source#seq`.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub origin: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub time: Option<Timestamp>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub symbol: Option<Symbol>,
     /// Prices and volumes as exact decimal text, so they read back exactly.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub price: Option<Exact>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub volume: Option<Exact>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub offset: Option<u64>,
     /// A line's text, or a bad record's raw text, when it is UTF-8.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub text: Option<&'a str>,
     /// The same, as hex, when it is not UTF-8.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub text_hex: Option<String>,
     /// A bad record's class (`negative_price`, …).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<&'static str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<&'a str>,
     /// On a close line: records and errors written by the run.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub records: Option<u64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub errors: Option<u64>,
 }
 
 /// A decimal written as its exact text (`"150.25"`), not as a float.
 #[derive(Clone, Copy)]
 pub struct Exact(pub Decimal);
-
-impl Serialize for Exact {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_str(&self.0)
-    }
-}
 
 impl<'a> Entry<'a> {
     fn blank(seq: u64, kind: &'static str) -> Entry<'a> {
@@ -112,6 +92,78 @@ impl<'a> Entry<'a> {
             Ok(t) => self.text = Some(t),
             Err(_) => self.text_hex = Some(bytes.iter().map(|b| format!("{b:02x}")).collect()),
         }
+    }
+}
+
+impl Entry<'_> {
+    /// Writes the JSON object without its closing brace (the hash field
+    /// goes last). Field by field rather than through a derived serializer:
+    /// this runs once per record. Strings are escaped by serde_json.
+    pub fn write_jsonl(&self, out: &mut Vec<u8>) -> std::io::Result<()> {
+        out.extend_from_slice(b"{\"seq\":");
+        out.extend_from_slice(self.seq.to_string().as_bytes());
+        out.extend_from_slice(b",\"kind\":\"");
+        out.extend_from_slice(self.kind.as_bytes());
+        out.push(b'"');
+        let text = |out: &mut Vec<u8>, key: &str, value: &str| -> std::io::Result<()> {
+            out.extend_from_slice(b",\"");
+            out.extend_from_slice(key.as_bytes());
+            out.extend_from_slice(b"\":");
+            serde_json::to_writer(&mut *out, value).map_err(std::io::Error::other)
+        };
+        let exact = |out: &mut Vec<u8>, key: &str, value: Decimal| {
+            out.extend_from_slice(b",\"");
+            out.extend_from_slice(key.as_bytes());
+            out.extend_from_slice(b"\":\"");
+            value.push_min_places(0, false, out);
+            out.push(b'"');
+        };
+        let number = |out: &mut Vec<u8>, key: &str, value: u64| {
+            out.extend_from_slice(b",\"");
+            out.extend_from_slice(key.as_bytes());
+            out.extend_from_slice(b"\":");
+            out.extend_from_slice(value.to_string().as_bytes());
+        };
+        if let Some(o) = self.origin {
+            text(out, "origin", o)?;
+        }
+        if let Some(t) = self.time {
+            use std::io::Write;
+            out.extend_from_slice(b",\"time\":\"");
+            write!(out, "{t}")?;
+            out.push(b'"');
+        }
+        if let Some(s) = self.symbol {
+            text(out, "symbol", s.as_str())?;
+        }
+        if let Some(Exact(p)) = self.price {
+            exact(out, "price", p);
+        }
+        if let Some(Exact(v)) = self.volume {
+            exact(out, "volume", v);
+        }
+        if let Some(o) = self.offset {
+            number(out, "offset", o);
+        }
+        if let Some(t) = self.text {
+            text(out, "text", t)?;
+        }
+        if let Some(h) = &self.text_hex {
+            text(out, "text_hex", h)?;
+        }
+        if let Some(e) = self.error {
+            text(out, "error", e)?;
+        }
+        if let Some(r) = self.reason {
+            text(out, "reason", r)?;
+        }
+        if let Some(n) = self.records {
+            number(out, "records", n);
+        }
+        if let Some(n) = self.errors {
+            number(out, "errors", n);
+        }
+        Ok(())
     }
 }
 

@@ -4,7 +4,7 @@
 use std::fs::{File, OpenOptions};
 use std::io::{self, BufWriter, Read, Seek, SeekFrom, Write};
 
-use crate::chain::{self, GENESIS};
+use crate::chain::{self, Hex};
 use crate::config::Format;
 
 /// The header row of each CSV file (not part of the chain).
@@ -25,12 +25,12 @@ pub fn existing(base: &str) -> Vec<String> {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Tail {
     pub seq: u64,
-    pub hash: String,
+    pub hash: Hex,
 }
 
 impl Tail {
     pub fn genesis() -> Tail {
-        Tail { seq: 0, hash: GENESIS.to_owned() }
+        Tail { seq: 0, hash: Hex::genesis() }
     }
 }
 
@@ -98,9 +98,9 @@ pub fn tail(base: &str, format: Format) -> Result<(Tail, u32), TailError> {
             None => continue,
             Some(line) if format == Format::Csv && line.starts_with(b"seq,") => continue,
             Some(line) => {
-                let parsed = parse_seq_and_hash(&line, format);
+                let parsed = parse_seq_and_hash(&line, format).and_then(|(seq, h)| Some((seq, Hex::parse(h)?)));
                 let (seq, hash) = parsed.ok_or_else(|| TailError::Unreadable { path: path.clone() })?;
-                return Ok((Tail { seq, hash: hash.to_owned() }, files.len().saturating_sub(1) as u32));
+                return Ok((Tail { seq, hash }, files.len().saturating_sub(1) as u32));
             }
         }
     }

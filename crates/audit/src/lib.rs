@@ -66,10 +66,7 @@ impl AuditLog {
     fn encode(&mut self, entry: &Entry<'_>) -> io::Result<()> {
         self.line.clear();
         match self.config.format {
-            Format::Jsonl => {
-                serde_json::to_writer(&mut self.line, entry).map_err(io::Error::other)?;
-                self.line.pop(); // the closing brace: the hash field goes before it
-            }
+            Format::Jsonl => entry.write_jsonl(&mut self.line)?,
             Format::Csv => {
                 let text = |o: Option<String>| o.unwrap_or_default();
                 let row = [

@@ -3,7 +3,7 @@
 use std::fs::File;
 use std::io::{BufRead, BufReader};
 
-use crate::chain::{self, GENESIS};
+use crate::chain::{self, Hex};
 use crate::config::Format;
 use crate::file;
 
@@ -41,7 +41,7 @@ pub fn expand(paths: &[String]) -> Vec<String> {
 /// Checks `paths`, in order, as one log.
 pub fn verify(paths: &[String]) -> Result<Verified, Broken> {
     let files = expand(paths);
-    let mut prev = GENESIS.to_owned();
+    let mut prev = Hex::genesis();
     let (mut seq, mut lines, mut closed) = (0u64, 0u64, false);
     let mut last_at = String::new();
     for path in &files {
@@ -79,7 +79,8 @@ pub fn verify(paths: &[String]) -> Result<Verified, Broken> {
             }
             .map(|(b, _)| b)
             .unwrap_or_default();
-            if chain::link(&prev, body) != hash {
+            let linked = chain::link(&prev, body);
+            if linked.as_str() != hash {
                 return Err(Broken { at, what: "the line was edited: its hash does not match".into() });
             }
             closed = match format {
@@ -89,7 +90,7 @@ pub fn verify(paths: &[String]) -> Result<Verified, Broken> {
                 }
                 Format::Csv => body.split(|&b| b == b',').nth(1) == Some(b"close".as_slice()),
             };
-            prev = hash.to_owned();
+            prev = linked;
             seq = found;
             lines += 1;
             last_at = at;
