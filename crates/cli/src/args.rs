@@ -37,6 +37,17 @@ pub enum Command {
     /// Audit-log tools.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// Check pipeline files without running them: parse, type-check and
+    /// build every component, check that inputs exist and output
+    /// directories are writable. Exit 0, or 2 with the first mistake.
+    #[command(after_help = "Examples:\n  sluice validate data/pipelines/*.toml")]
+    Validate {
+        #[arg(value_name = "PIPELINE", required = true)]
+        files: Vec<String>,
+    },
+    /// Every source, filter and sink: what records each emits or takes,
+    /// and its options with their types and defaults.
+    List,
 }
 
 /// `sluice audit …`
@@ -172,6 +183,8 @@ Examples:
       Two symbols, 1% bad ticks, other thresholds, stop after 500 records.
   sluice run --source ticker:rate=5 --transcript
       A live-paced feed (5 ticks a second) until Ctrl-C.
+  sluice run data/pipelines/replay-bot-audit.toml --set sink.1.path=/tmp/a.jsonl
+      A pipeline file, with one value overridden.
 
 Components:
   source ticker: seed, symbols, count, rate, bad_rate, mode (uniform|walk), start
@@ -185,6 +198,13 @@ Components:
 /// Options of `sluice run`.
 #[derive(Debug, Args)]
 pub struct RunArgs {
+    /// A pipeline file (.toml, or .json); the flags below override it.
+    #[arg(value_name = "PIPELINE")]
+    pub file: Option<String>,
+    /// Override one value of the pipeline file: PATH=VALUE, e.g.
+    /// sink.0.path=x.jsonl or source.seed=7. Repeatable.
+    #[arg(long = "set", value_name = "PATH=VALUE", requires = "file")]
+    pub sets: Vec<String>,
     /// The source, KIND[:key=value,...]. Default: `ticker` (unbounded).
     #[arg(long, value_name = "SPEC")]
     pub source: Option<String>,
@@ -294,6 +314,6 @@ impl RunArgs {
     /// True when nothing names the pipeline, so the demo runs.
     pub fn is_demo(&self) -> bool {
         let p = &self.pipeline;
-        self.source.is_none() && p.filters.is_empty() && p.sinks.is_empty() && p.limit.is_none()
+        self.file.is_none() && self.source.is_none() && p.filters.is_empty() && p.sinks.is_empty() && p.limit.is_none()
     }
 }

@@ -1,4 +1,4 @@
-//! From specs to components: the one place that knows every kind.
+//! From component specs to components: the one place that knows every kind.
 
 use std::io::{self, BufWriter};
 
@@ -12,82 +12,168 @@ use sluice_replay::layout::QuotePrice;
 use sluice_ticker::{Ticker, TickerConfig};
 
 use crate::args::{BackwardsArg, QuoteArg, ReplayArgs};
-
+use crate::options::{OptionError, Options};
 use crate::spec::Spec;
 use crate::suggest::did_you_mean;
 
-const SOURCES: &[&str] = &["ticker", "csv", "lines"];
-const SINKS: &[&str] = &["bot", "audit"];
+/// Every source kind, what it emits, and what it is.
+pub const SOURCES: &[(&str, &str, &str)] = &[
+    ("ticker", "ticks", "a seeded random market ticker"),
+    ("csv", "ticks", "tick files in the layouts vendors ship (the source of `sluice replay`)"),
+    ("lines", "lines", "a log file's lines (the search of `sluice grep`)"),
+];
+/// Every sink kind, what it consumes, and what it is.
+pub const SINKS: &[(&str, &str, &str)] = &[
+    ("bot", "ticks", "the trading bot: one WATCHING/ACTIVE machine per symbol"),
+    ("audit", "ticks and lines", "a hash-chained audit log of every record and error"),
+];
 
-/// A configuration mistake: which flag, and what is wrong with it.
+/// A configuration mistake, worded for the user: which flag or file
+/// position, and what is wrong. Exit code 2.
 #[derive(Debug, thiserror::Error)]
-#[error("{flag}{}{given}: {message}", if given.is_empty() { "" } else { " " })]
-pub struct UsageError {
-    pub flag: &'static str,
-    pub given: String,
-    pub message: String,
+#[error("{0}")]
+pub struct UsageError(pub String);
+
+/// Where a component was given, for messages.
+#[derive(Clone, Debug)]
+pub enum Place {
+    /// A flag and its text: `--sink bot:entyr=1`.
+    Flag { flag: &'static str, text: String },
+    /// A table of a pipeline file, and a way to find a key's line.
+    File { path: String, table: String, locate: crate::pipeline::Locator },
 }
 
-fn usage(flag: &'static str, given: &str, message: impl ToString) -> UsageError {
-    UsageError { flag, given: given.to_owned(), message: message.to_string() }
-}
+impl Place {
+    /// The mistake `message`, at the key `key` if one is known.
+    pub fn error(&self, key: Option<&str>, message: impl std::fmt::Display) -> UsageError {
+        UsageError(match self {
+            Place::Flag { flag, text } => format!("{flag} {text}: {message}"),
+            Place::File { path, table, locate } => match key.and_then(|k| locate.find(k)) {
+                Some((line, col)) => format!("{path}:{line}:{col}: {table}: {message}"),
+                None => format!("{path}: {table}: {message}"),
+            },
+        })
+    }
 
-fn unknown_kind(what: &str, kind: &str, known: &[&str]) -> String {
-    format!(
-        "unknown {what} `{kind}`; the {what}s are {}{}",
-        known.join(", "),
-        did_you_mean(kind, known.iter().copied())
-    )
-}
-
-/// Builds the source a `--source` spec names.
-pub fn source(text: &str, stop: &Stop) -> Result<Box<dyn Source>, UsageError> {
-    let spec = Spec::parse(text).map_err(|e| usage("--source", text, e))?;
-    match spec.kind.as_str() {
-        "ticker" => {
-            let config: TickerConfig = spec.deserialize().map_err(|e| usage("--source", text, e))?;
-            Ok(Box::new(Ticker::new(config, Some(stop.clone())).map_err(|e| usage("--source", text, e))?))
-        }
-        "csv" => {
-            let config: CsvConfig = spec.deserialize().map_err(|e| usage("--source", text, e))?;
-            sluice_replay::build(&config, Some(stop.clone())).map_err(|e| usage("--source", text, e))
-        }
-        "lines" => {
-            let config: LinesConfig = spec.deserialize().map_err(|e| usage("--source", text, e))?;
-            Ok(Box::new(LinesSource::new(config).map_err(|e| usage("--source", text, e))?))
-        }
-        other => Err(usage("--source", text, unknown_kind("source", other, SOURCES))),
+    fn option_error(&self, e: OptionError) -> UsageError {
+        self.error(e.key.as_deref(), e.message)
     }
 }
 
-/// Builds the sink a `--sink` spec names. `transcript` turns on every
-/// bot's transcript (the `--transcript` flag).
-pub fn sink(text: &str, transcript: bool) -> Result<Box<dyn Sink>, UsageError> {
-    let spec = Spec::parse(text).map_err(|e| usage("--sink", text, e))?;
-    match spec.kind.as_str() {
+/// The options of a component, owned.
+#[derive(Clone, Debug)]
+pub enum OwnedOptions {
+    Pairs(Vec<(String, String)>),
+    Table(toml::Table),
+}
+
+/// A source or sink as a pipeline names it.
+#[derive(Clone, Debug)]
+pub struct Component {
+    pub kind: String,
+    pub options: OwnedOptions,
+    pub place: Place,
+}
+
+impl Component {
+    /// A component from a `--source` or `--sink` spec.
+    pub fn from_flag(flag: &'static str, text: &str) -> Result<Component, UsageError> {
+        let place = Place::Flag { flag, text: text.to_owned() };
+        let spec = Spec::parse(text).map_err(|e| place.error(None, e))?;
+        Ok(Component { kind: spec.kind, options: OwnedOptions::Pairs(spec.pairs), place })
+    }
+
+    /// A filter from `--filter FIELD=VALUE`: a spec with one pair and no kind.
+    pub fn filter_flag(text: &str) -> Result<Component, UsageError> {
+        let place = Place::Flag { flag: "--filter", text: text.to_owned() };
+        let spec = Spec::parse(&format!("filter:{text}")).map_err(|e| place.error(None, e))?;
+        if spec.pairs.len() != 1 {
+            return Err(place.error(None, "write one FIELD=VALUE: symbol=A[,B...], price=MIN..MAX or contains=TEXT"));
+        }
+        Ok(Component { kind: "filter".into(), options: OwnedOptions::Pairs(spec.pairs), place })
+    }
+
+    fn options(&self) -> Options<'_> {
+        match &self.options {
+            OwnedOptions::Pairs(p) => Options::Pairs(p),
+            OwnedOptions::Table(t) => Options::Table(t),
+        }
+    }
+
+    fn read<T: serde::de::DeserializeOwned>(&self) -> Result<T, UsageError> {
+        self.options().deserialize().map_err(|e| self.place.option_error(e))
+    }
+
+    fn unknown(&self, what: &str, known: &[(&str, &str, &str)]) -> UsageError {
+        let names: Vec<&str> = known.iter().map(|k| k.0).collect();
+        self.place.error(
+            None,
+            format!(
+                "unknown {what} `{}`; the {what}s are {}{}",
+                self.kind,
+                names.join(", "),
+                did_you_mean(&self.kind, names.iter().copied())
+            ),
+        )
+    }
+}
+
+/// Builds a source.
+pub fn source(c: &Component, stop: &Stop) -> Result<Box<dyn Source>, UsageError> {
+    let bad = |e: sluice_core::config::ConfigError| c.place.error(Some(e.key), e);
+    match c.kind.as_str() {
+        "ticker" => Ok(Box::new(Ticker::new(c.read::<TickerConfig>()?, Some(stop.clone())).map_err(bad)?)),
+        "csv" => sluice_replay::build(&c.read::<CsvConfig>()?, Some(stop.clone())).map_err(bad),
+        "lines" => Ok(Box::new(LinesSource::new(c.read::<LinesConfig>()?).map_err(bad)?)),
+        _ => Err(c.unknown("source", SOURCES)),
+    }
+}
+
+/// Builds a sink. `transcript` turns on every bot's transcript (the
+/// `--transcript` flag).
+pub fn sink(c: &Component, transcript: bool) -> Result<Box<dyn Sink>, UsageError> {
+    match c.kind.as_str() {
         "bot" => {
-            let mut config: BotConfig = spec.deserialize().map_err(|e| usage("--sink", text, e))?;
+            let mut config: BotConfig = c.read()?;
             config.transcript |= transcript;
             let out = Box::new(BufWriter::new(io::stdout()));
-            Ok(Box::new(Bot::new(config, out).map_err(|e| usage("--sink", text, e))?))
+            Ok(Box::new(Bot::new(config, out).map_err(|e| c.place.error(Some(e.key), e))?))
         }
-        "audit" => {
-            let config: AuditConfig = spec.deserialize().map_err(|e| usage("--sink", text, e))?;
-            Ok(Box::new(AuditLog::new(config)))
-        }
-        other => Err(usage("--sink", text, unknown_kind("sink", other, SINKS))),
+        "audit" => Ok(Box::new(AuditLog::new(c.read::<AuditConfig>()?))),
+        _ => Err(c.unknown("sink", SINKS)),
     }
 }
 
-/// Builds the filter a `--filter FIELD=VALUE` names.
-pub fn filter(text: &str) -> Result<Filter, UsageError> {
-    // A filter is a spec whose kind is implied: its one pair is the field.
-    let spec = Spec::parse(&format!("filter:{text}")).map_err(|e| usage("--filter", text, e))?;
-    if spec.pairs.len() != 1 {
-        return Err(usage("--filter", text, "write one FIELD=VALUE: symbol=A[,B...], price=MIN..MAX or contains=TEXT"));
+/// Checks, without writing, that a sink's output can be created: for
+/// `sluice validate`, which must not run anything.
+pub fn check_sink_output(c: &Component) -> Result<(), UsageError> {
+    if c.kind != "audit" {
+        return Ok(());
     }
-    let config: FilterConfig = spec.deserialize().map_err(|e| usage("--filter", text, e))?;
-    config.build().map_err(|e| usage("--filter", text, e))
+    let config: AuditConfig = c.read()?;
+    if config.path == "-" {
+        return Ok(());
+    }
+    let path = std::path::Path::new(&config.path);
+    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(std::path::Path::new("."));
+    let problem = if path.is_dir() {
+        Some("is a directory".to_owned())
+    } else if !dir.is_dir() {
+        Some(format!("directory {} does not exist", dir.display()))
+    } else if std::fs::metadata(dir).is_ok_and(|m| m.permissions().readonly()) {
+        Some(format!("directory {} is read-only", dir.display()))
+    } else {
+        None
+    };
+    match problem {
+        Some(p) => Err(c.place.error(Some("path"), format!("`path`: {}: {p}", config.path))),
+        None => Ok(()),
+    }
+}
+
+/// Builds a filter.
+pub fn filter(c: &Component) -> Result<Filter, UsageError> {
+    c.read::<FilterConfig>()?.build().map_err(|e| c.place.error(Some(e.key), e))
 }
 
 /// Builds the csv source of `sluice replay` from its flags.
@@ -132,14 +218,12 @@ pub fn replay_source(args: &ReplayArgs, stop: &Stop) -> Result<Box<dyn Source>, 
     if let Some(n) = args.max_line_bytes {
         c.max_line_bytes = n;
     }
-    let shown = args.files.join(" ");
     sluice_replay::build(&c, Some(stop.clone())).map_err(|e| {
         let flag = match e.key {
-            "path" => "replay",
             "tz" => "--tz",
             "max_line_bytes" => "--max-line-bytes",
             _ => "replay",
         };
-        usage(flag, &shown, e)
+        UsageError(format!("{flag}: {}", e.message))
     })
 }

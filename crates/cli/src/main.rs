@@ -4,6 +4,8 @@
 mod args;
 mod components;
 mod grep;
+mod options;
+mod pipeline;
 mod report;
 mod spec;
 mod suggest;
@@ -19,7 +21,8 @@ use clap::Parser;
 use sluice_core::{Bridge, Ending, Source, Stop};
 
 use args::{AuditCommand, Cli, Command, PipelineArgs, ReplayArgs, RunArgs};
-use components::UsageError;
+use components::{Component, UsageError};
+use pipeline::Plan;
 
 /// Exit code of a run that failed at runtime.
 const FAILURE: u8 = 1;
@@ -43,6 +46,11 @@ fn main() -> ExitCode {
         Command::Replay(args) => replay(args, stop),
         Command::Grep(args) => return grep::run(&args, &stop),
         Command::Audit(AuditCommand::Verify { files }) => return verify(&files),
+        Command::Validate { files } => validate(&files, &stop),
+        Command::List => {
+            print!("{}", list());
+            return ExitCode::SUCCESS;
+        }
     };
     match result {
         Ok(code) => code,
@@ -71,24 +79,58 @@ fn watch_signals(stop: &Stop) -> std::io::Result<()> {
     Ok(())
 }
 
-fn run(mut args: RunArgs, stop: Stop) -> anyhow::Result<ExitCode> {
-    if args.is_demo() {
-        args.source = Some("ticker:bad_rate=0.1".into());
-        let p = &mut args.pipeline;
-        p.filters = vec!["symbol=AAPL".into()];
-        p.sinks = vec!["bot".into()];
-        p.limit = Some(30);
-        p.transcript = true;
-    }
+fn run(args: RunArgs, stop: Stop) -> anyhow::Result<ExitCode> {
     check_outputs(&args.pipeline)?;
-    let source = components::source(args.source.as_deref().unwrap_or("ticker"), &stop)?;
-    run_pipeline(source, &args.pipeline, stop)
+    let plan = plan(&args)?;
+    let source = components::source(plan.source.as_ref().unwrap_or(&default_source()?), &stop)?;
+    let mut pipeline = args.pipeline;
+    pipeline.limit = pipeline.limit.or(plan.limit);
+    run_built(source, &plan, &pipeline, stop)
+}
+
+fn default_source() -> Result<Component, UsageError> {
+    Component::from_flag("--source", "ticker")
+}
+
+/// The pipeline `sluice run` was given: the demo when nothing names one,
+/// else the file (if any) with each flag replacing its part.
+fn plan(args: &RunArgs) -> Result<Plan, UsageError> {
+    if args.is_demo() {
+        return Ok(Plan {
+            source: Some(Component::from_flag("--source", "ticker:bad_rate=0.1")?),
+            filters: vec![Component::filter_flag("symbol=AAPL")?],
+            sinks: vec![Component::from_flag("--sink", "bot:transcript=true")?],
+            limit: Some(30),
+        });
+    }
+    let mut plan = match &args.file {
+        Some(path) => pipeline::load(path, &args.sets)?,
+        None => Plan::default(),
+    };
+    if let Some(s) = &args.source {
+        plan.source = Some(Component::from_flag("--source", s)?);
+    }
+    let p = &args.pipeline;
+    if !p.filters.is_empty() {
+        plan.filters = p.filters.iter().map(|f| Component::filter_flag(f)).collect::<Result<_, _>>()?;
+    }
+    if !p.sinks.is_empty() {
+        plan.sinks = p.sinks.iter().map(|s| Component::from_flag("--sink", s)).collect::<Result<_, _>>()?;
+    }
+    Ok(plan)
 }
 
 fn replay(args: Box<ReplayArgs>, stop: Stop) -> anyhow::Result<ExitCode> {
     check_outputs(&args.pipeline)?;
     let source = components::replay_source(&args, &stop)?;
-    run_pipeline(source, &args.pipeline, stop)
+    let p = &args.pipeline;
+    let plan = Plan {
+        source: None,
+        filters: p.filters.iter().map(|f| Component::filter_flag(f)).collect::<Result<_, _>>()?,
+        sinks: p.sinks.iter().map(|s| Component::from_flag("--sink", s)).collect::<Result<_, _>>()?,
+        limit: None,
+    };
+    run_built(source, &plan, &args.pipeline, stop)
 }
 
 fn check_outputs(args: &PipelineArgs) -> Result<(), UsageError> {
@@ -98,17 +140,15 @@ fn check_outputs(args: &PipelineArgs) -> Result<(), UsageError> {
     }
 }
 
-/// Builds the filters and sinks, runs the bridge, reports, and maps the
-/// way the run ended to an exit code.
-fn run_pipeline(source: Box<dyn Source>, args: &PipelineArgs, stop: Stop) -> anyhow::Result<ExitCode> {
-    let filters = args.filters.iter().map(|f| components::filter(f)).collect::<Result<Vec<_>, _>>()?;
-    let sink_specs = if args.sinks.is_empty() { vec!["bot".to_owned()] } else { args.sinks.clone() };
+/// Builds the filters and sinks (the bot when none is named), checks the
+/// whole, runs the bridge, reports, and maps the way the run ended to an
+/// exit code.
+fn run_built(source: Box<dyn Source>, plan: &Plan, args: &PipelineArgs, stop: Stop) -> anyhow::Result<ExitCode> {
+    let filters = plan.filters.iter().map(components::filter).collect::<Result<Vec<_>, _>>()?;
+    let default_sink = [Component::from_flag("--sink", "bot")?];
+    let sink_specs = if plan.sinks.is_empty() { &default_sink[..] } else { &plan.sinks[..] };
     let sinks = sink_specs.iter().map(|s| components::sink(s, args.transcript)).collect::<Result<Vec<_>, _>>()?;
-    let bridge = Bridge::new(source, filters, sinks).map_err(|e| UsageError {
-        flag: "pipeline",
-        given: String::new(),
-        message: e.to_string(),
-    })?;
+    let bridge = Bridge::new(source, filters, sinks).map_err(|e| UsageError(format!("pipeline: {e}")))?;
 
     let outcome = bridge.limit(args.limit).stop_on(stop).run();
 
@@ -155,16 +195,50 @@ fn write_report(path: &Path, report: &serde_json::Value) -> anyhow::Result<()> {
 fn check_writable_dir(flag: &'static str, path: &Path) -> Result<(), UsageError> {
     let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
     if path.is_dir() {
-        return Err(UsageError { flag, given: path.display().to_string(), message: "is a directory".into() });
+        return Err(UsageError(format!("{flag} {}: is a directory", path.display())));
     }
     if !dir.is_dir() {
-        return Err(UsageError {
-            flag,
-            given: path.display().to_string(),
-            message: format!("directory {} does not exist", dir.display()),
-        });
+        return Err(UsageError(format!("{flag} {}: directory {} does not exist", path.display(), dir.display())));
     }
     Ok(())
+}
+
+/// `sluice validate`: everything `run` does before running.
+fn validate(files: &[String], stop: &Stop) -> anyhow::Result<ExitCode> {
+    for file in files {
+        let plan = pipeline::load(file, &[])?;
+        let source = components::source(plan.source.as_ref().unwrap_or(&default_source()?), stop)?;
+        let filters = plan.filters.iter().map(components::filter).collect::<Result<Vec<_>, _>>()?;
+        plan.sinks.iter().try_for_each(components::check_sink_output)?;
+        let default_sink = [Component::from_flag("--sink", "bot")?];
+        let specs = if plan.sinks.is_empty() { &default_sink[..] } else { &plan.sinks[..] };
+        let sinks = specs.iter().map(|s| components::sink(s, false)).collect::<Result<Vec<_>, _>>()?;
+        let names: Vec<&str> = specs.iter().map(|s| s.kind.as_str()).collect();
+        let shown = format!("{} → {} filter(s) → {}", source.name(), filters.len(), names.join(", "));
+        Bridge::new(source, filters, sinks).map_err(|e| UsageError(format!("{file}: {e}")))?;
+        println!("{file}: ok ({shown})");
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `sluice list`.
+fn list() -> String {
+    let mut out = String::from("Sources (emit):\n");
+    for (kind, emits, what) in components::SOURCES {
+        out.push_str(&format!("  {kind:<8} {emits:<16} {what}\n"));
+    }
+    out.push_str("Sinks (take):\n");
+    for (kind, takes, what) in components::SINKS {
+        out.push_str(&format!("  {kind:<8} {takes:<16} {what}\n"));
+    }
+    out.push_str(concat!(
+        "Filters:\n",
+        "  symbol=A[,B...]   ticks of these symbols\n",
+        "  price=MIN..MAX    ticks priced in the range (inclusive; MIN.. and ..MAX)\n",
+        "  contains=TEXT     lines holding TEXT (case-sensitive)\n",
+        "\nOptions, with their types and defaults: sluice run --help, and the README.\n"
+    ));
+    out
 }
 
 /// `sluice audit verify`: 0 and the count when intact, 1 and the first

@@ -1,0 +1,305 @@
+//! Pipeline files: the same components as the flags, in TOML or JSON.
+//!
+//! ```toml
+//! limit = 30
+//! [source]
+//! kind = "ticker"
+//! bad_rate = 0.1
+//! [[filter]]
+//! symbol = "AAPL"
+//! [[sink]]
+//! kind = "bot"
+//! transcript = true
+//! ```
+
+use std::sync::Arc;
+
+use crate::components::{Component, OwnedOptions, Place, UsageError};
+use crate::suggest::did_you_mean;
+
+const TOP_KEYS: &[&str] = &["source", "filter", "sink", "limit"];
+
+/// A pipeline as read from a file, before the flags have their say.
+#[derive(Clone, Debug, Default)]
+pub struct Plan {
+    pub source: Option<Component>,
+    pub filters: Vec<Component>,
+    pub sinks: Vec<Component>,
+    pub limit: Option<u64>,
+}
+
+/// Finds the line and column of a key inside one table of a file's text.
+#[derive(Clone, Debug)]
+pub struct Locator {
+    text: Arc<str>,
+    /// The byte range of the table's text, when it could be found.
+    region: Option<(usize, usize)>,
+    json: bool,
+}
+
+impl Locator {
+    /// The 1-based line and column where `key` is written.
+    pub fn find(&self, key: &str) -> Option<(usize, usize)> {
+        let (start, end) = self.region.unwrap_or((0, self.text.len()));
+        let region = &self.text[start..end];
+        let at = if self.json {
+            let quoted = format!("\"{key}\"");
+            region
+                .match_indices(&quoted)
+                .find(|(i, _)| region[i + quoted.len()..].trim_start().starts_with(':'))
+                .map(|(i, _)| i)
+        } else {
+            let mut offset = 0;
+            region.split_inclusive('\n').find_map(|line| {
+                let here = offset;
+                offset += line.len();
+                let trimmed = line.trim_start();
+                let rest = trimmed.strip_prefix(key)?;
+                rest.trim_start().starts_with('=').then(|| here + (line.len() - trimmed.len()))
+            })
+        }?;
+        Some(position(&self.text, start + at))
+    }
+}
+
+/// 1-based line and column of a byte offset.
+fn position(text: &str, offset: usize) -> (usize, usize) {
+    let before = &text[..offset.min(text.len())];
+    let line = before.matches('\n').count() + 1;
+    let col = before.len() - before.rfind('\n').map_or(0, |i| i + 1) + 1;
+    (line, col)
+}
+
+/// Reads a pipeline file, expanding `${VAR}` from the environment, then
+/// applies `overrides` (`sink.0.path=x.jsonl`) from the environment
+/// (`SLUICE_SET`, `;`-separated) and from `--set`, in that order.
+pub fn load(path: &str, overrides: &[String]) -> Result<Plan, UsageError> {
+    let raw = std::fs::read_to_string(path)
+        .map_err(|e| UsageError(format!("{path}: {}", sluice_core::error::io_message(&e))))?;
+    let text: Arc<str> = expand_env(path, &raw)?.into();
+    let json = path.ends_with(".json");
+    let mut doc = if json { parse_json(path, &text)? } else { parse_toml(path, &text)? };
+    if let Some(key) = doc.keys().find(|k| !TOP_KEYS.contains(&k.as_str())) {
+        let at = Locator { text: text.clone(), region: None, json }.find(key);
+        let pos = at.map_or(String::new(), |(l, c)| format!(":{l}:{c}"));
+        return Err(UsageError(format!(
+            "{path}{pos}: unknown key `{key}`; the keys are `source`, `filter`, `sink`, `limit`{}",
+            did_you_mean(key, TOP_KEYS.iter().copied())
+        )));
+    }
+    let env_sets = std::env::var("SLUICE_SET").unwrap_or_default();
+    for set in env_sets.split(';').filter(|s| !s.trim().is_empty()).map(str::to_owned).chain(overrides.iter().cloned())
+    {
+        apply_set(&mut doc, &set).map_err(|e| UsageError(format!("--set {set}: {e}")))?;
+    }
+    plan(path, &text, json, doc)
+}
+
+/// `${NAME}` replaced by the variable's value; an unset one is an error.
+fn expand_env(path: &str, text: &str) -> Result<String, UsageError> {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(i) = rest.find("${") {
+        out.push_str(&rest[..i]);
+        let after = &rest[i + 2..];
+        let Some(end) = after.find('}') else {
+            let (line, col) = position(text, text.len() - rest.len() + i);
+            return Err(UsageError(format!("{path}:{line}:{col}: `${{` without a closing `}}`")));
+        };
+        let name = &after[..end];
+        match std::env::var(name) {
+            Ok(v) => out.push_str(&v),
+            Err(_) => {
+                let (line, col) = position(text, text.len() - rest.len() + i);
+                return Err(UsageError(format!("{path}:{line}:{col}: environment variable `{name}` is not set")));
+            }
+        }
+        rest = &after[end + 1..];
+    }
+    out.push_str(rest);
+    Ok(out)
+}
+
+fn parse_toml(path: &str, text: &str) -> Result<toml::Table, UsageError> {
+    toml::from_str::<toml::Table>(text).map_err(|e| {
+        let pos = e.span().map(|s| position(text, s.start)).map_or(String::new(), |(l, c)| format!(":{l}:{c}"));
+        UsageError(format!("{path}{pos}: {}", e.message().trim()))
+    })
+}
+
+fn parse_json(path: &str, text: &str) -> Result<toml::Table, UsageError> {
+    let value: serde_json::Value =
+        serde_json::from_str(text).map_err(|e| UsageError(format!("{path}:{}:{}: {e}", e.line(), e.column())))?;
+    match toml::Value::try_from(&value) {
+        Ok(toml::Value::Table(t)) => Ok(t),
+        Ok(_) => Err(UsageError(format!("{path}: a pipeline is a JSON object"))),
+        // JSON null has no TOML twin.
+        Err(e) => Err(UsageError(format!("{path}: {e}"))),
+    }
+}
+
+/// Sets one value: `limit=5`, `source.seed=7`, `sink.0.path=x.jsonl`. The
+/// value is read as TOML (a number, a boolean, an array) when it parses as
+/// one, and as a string otherwise.
+fn apply_set(doc: &mut toml::Table, set: &str) -> Result<(), String> {
+    let (path, value) = set.split_once('=').ok_or("write PATH=VALUE, e.g. sink.0.path=x.jsonl")?;
+    let value = format!("v = {value}")
+        .parse::<toml::Table>()
+        .ok()
+        .and_then(|mut t| t.remove("v"))
+        .unwrap_or_else(|| toml::Value::String(value.to_owned()));
+    let parts: Vec<&str> = path.trim().split('.').collect();
+    let (last, walk) = parts.split_last().ok_or("the path is empty")?;
+    let mut table = doc;
+    let mut i = 0;
+    while i < walk.len() {
+        let key = walk[i];
+        if !TOP_KEYS.contains(&key) && i == 0 {
+            return Err(format!("`{key}` is not a section; use source, filter.N, sink.N or limit"));
+        }
+        let entry = table.entry(key.to_owned()).or_insert_with(|| toml::Value::Table(toml::Table::new()));
+        table = match entry {
+            toml::Value::Table(t) => t,
+            toml::Value::Array(items) => {
+                let n: usize =
+                    walk.get(i + 1).and_then(|s| s.parse().ok()).ok_or(format!("`{key}` needs an index: {key}.0"))?;
+                let len = items.len();
+                i += 1;
+                match items.get_mut(n) {
+                    Some(toml::Value::Table(t)) => t,
+                    _ => return Err(format!("the pipeline has {len} {key} table(s); {key}.{n} is not one")),
+                }
+            }
+            _ => return Err(format!("`{key}` is not a table")),
+        };
+        i += 1;
+    }
+    table.insert((*last).to_owned(), value);
+    Ok(())
+}
+
+/// The components of a parsed file.
+fn plan(path: &str, text: &Arc<str>, json: bool, mut doc: toml::Table) -> Result<Plan, UsageError> {
+    let limit = match doc.remove("limit") {
+        None => None,
+        Some(toml::Value::Integer(n)) if n >= 0 => Some(n as u64),
+        Some(v) => {
+            let at = Locator { text: text.clone(), region: None, json }
+                .find("limit")
+                .map_or(String::new(), |(l, c)| format!(":{l}:{c}"));
+            return Err(UsageError(format!("{path}{at}: `limit`: {v} is not a whole number of 0 or more")));
+        }
+    };
+    let table = |value: toml::Value, name: &str, index: Option<usize>| -> Result<Component, UsageError> {
+        let label = match index {
+            Some(i) => format!("[[{name}]] #{}", i + 1),
+            None => format!("[{name}]"),
+        };
+        let region = region_of(text, json, name, index);
+        let place =
+            Place::File { path: path.to_owned(), table: label, locate: Locator { text: text.clone(), region, json } };
+        let toml::Value::Table(mut t) = value else { return Err(place.error(None, "must be a table")) };
+        let kind = if name == "filter" {
+            "filter".to_owned()
+        } else {
+            match t.remove("kind") {
+                Some(toml::Value::String(k)) => k,
+                Some(_) => return Err(place.error(Some("kind"), "`kind` must be a string, e.g. kind = \"bot\"")),
+                None => {
+                    return Err(place.error(
+                        None,
+                        format!(
+                            "`kind` is missing; name the {name}, e.g. kind = \"{}\"",
+                            if name == "source" { "ticker" } else { "bot" }
+                        ),
+                    ));
+                }
+            }
+        };
+        Ok(Component { kind, options: OwnedOptions::Table(t), place })
+    };
+    let list = |value: Option<toml::Value>, name: &str| -> Result<Vec<Component>, UsageError> {
+        match value {
+            None => Ok(Vec::new()),
+            Some(toml::Value::Array(items)) => {
+                items.into_iter().enumerate().map(|(i, v)| table(v, name, Some(i))).collect()
+            }
+            Some(v @ toml::Value::Table(_)) => Ok(vec![table(v, name, Some(0))?]),
+            Some(_) => Err(UsageError(format!("{path}: `{name}` must be a list of tables ([[{name}]])"))),
+        }
+    };
+    let source = doc.remove("source").map(|v| table(v, "source", None)).transpose()?;
+    let filters = list(doc.remove("filter"), "filter")?;
+    let sinks = list(doc.remove("sink"), "sink")?;
+    Ok(Plan { source, filters, sinks, limit })
+}
+
+/// The text of `[name]` (or the `index`th `[[name]]`) up to the next table
+/// header, so that a key is found in the table it belongs to.
+fn region_of(text: &str, json: bool, name: &str, index: Option<usize>) -> Option<(usize, usize)> {
+    if json {
+        return None;
+    }
+    let header = match index {
+        Some(_) => format!("[[{name}]]"),
+        None => format!("[{name}]"),
+    };
+    let mut offset = 0;
+    let mut starts = Vec::new();
+    let mut headers = Vec::new();
+    for line in text.split_inclusive('\n') {
+        let t = line.trim();
+        if t.starts_with('[') {
+            headers.push(offset);
+            if t == header {
+                starts.push(offset);
+            }
+        }
+        offset += line.len();
+    }
+    let start = *starts.get(index.unwrap_or(0))?;
+    let end = headers.into_iter().find(|&h| h > start).unwrap_or(text.len());
+    Some((start, end))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_are_found_in_their_own_table() {
+        let text: Arc<str> = "[[sink]]\nkind = \"bot\"\nentry = 1\n\n[[sink]]\nkind = \"bot\"\n  entyr = 2\n".into();
+        let second = Locator { text: text.clone(), region: region_of(&text, false, "sink", Some(1)), json: false };
+        assert_eq!(second.find("entyr"), Some((7, 3)));
+        let first = Locator { text: text.clone(), region: region_of(&text, false, "sink", Some(0)), json: false };
+        assert_eq!(first.find("entry"), Some((3, 1)));
+        assert_eq!(first.find("entyr"), None);
+        let json =
+            Locator { text: "{\n  \"sink\": [{\"kind\": \"bot\", \"entyr\": 2}]\n}".into(), region: None, json: true };
+        assert_eq!(json.find("entyr"), Some((2, 28)));
+    }
+
+    #[test]
+    fn set_reaches_into_lists_and_types_its_value() {
+        let mut doc: toml::Table =
+            "[[sink]]\nkind = \"audit\"\npath = \"a\"\n[source]\nkind = \"ticker\"\n".parse().unwrap();
+        apply_set(&mut doc, "sink.0.path=b.jsonl").unwrap();
+        apply_set(&mut doc, "source.seed=7").unwrap();
+        apply_set(&mut doc, "limit=5").unwrap();
+        assert_eq!(doc["sink"][0]["path"].as_str(), Some("b.jsonl"));
+        assert_eq!(doc["source"]["seed"].as_integer(), Some(7));
+        assert_eq!(doc["limit"].as_integer(), Some(5));
+        assert!(apply_set(&mut doc, "sink.3.path=x").unwrap_err().contains("has 1 sink"));
+        assert!(apply_set(&mut doc, "sinks.0.path=x").unwrap_err().contains("not a section"));
+        assert!(apply_set(&mut doc, "nothing").is_err());
+    }
+
+    #[test]
+    fn environment_variables_expand_or_are_refused() {
+        // PATH is set in every test environment.
+        let path = std::env::var("PATH").unwrap();
+        assert_eq!(expand_env("p.toml", "a = \"${PATH}\"").unwrap(), format!("a = \"{path}\""));
+        let err = expand_env("p.toml", "x = 1\ny = \"${SLUICE_SURELY_UNSET_VAR}\"").unwrap_err().0;
+        assert_eq!(err, "p.toml:2:6: environment variable `SLUICE_SURELY_UNSET_VAR` is not set");
+    }
+}
