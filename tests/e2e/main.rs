@@ -3,6 +3,7 @@
 mod audit;
 mod errors;
 mod grep;
+mod pipeline;
 mod replay;
 mod run;
 mod signals;
