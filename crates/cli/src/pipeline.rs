@@ -54,8 +54,17 @@ impl Locator {
                 let here = offset;
                 offset += line.len();
                 let trimmed = line.trim_start();
+                let indent = here + (line.len() - trimmed.len());
+                // A table header (`[key]`, `[[key]]`) or an assignment.
+                let header = trimmed
+                    .trim_start_matches('[')
+                    .strip_prefix(key)
+                    .is_some_and(|r| r.starts_with(']') || r.starts_with('.'));
+                if header && trimmed.starts_with('[') {
+                    return Some(indent);
+                }
                 let rest = trimmed.strip_prefix(key)?;
-                rest.trim_start().starts_with('=').then(|| here + (line.len() - trimmed.len()))
+                rest.trim_start().starts_with('=').then_some(indent)
             })
         }?;
         Some(position(&self.text, start + at))
