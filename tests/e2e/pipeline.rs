@@ -194,3 +194,41 @@ fn list_names_every_component() {
         assert!(text.contains(kind), "{kind}: {text}");
     }
 }
+
+#[test]
+fn the_schema_covers_every_key_the_examples_use() {
+    let out = run(&["schema"]);
+    assert!(out.status.success());
+    let schema: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(schema["additionalProperties"], false);
+    let kinds = |section: &serde_json::Value| -> Vec<(String, serde_json::Value)> {
+        section["oneOf"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| (s["properties"]["kind"]["const"].as_str().unwrap().to_owned(), s.clone()))
+            .collect()
+    };
+    let sources = kinds(&schema["properties"]["source"]);
+    let sinks = kinds(&schema["properties"]["sink"]["items"]);
+    assert_eq!(sources.iter().map(|k| k.0.as_str()).collect::<Vec<_>>(), ["ticker", "csv", "lines"]);
+    assert_eq!(sinks.iter().map(|k| k.0.as_str()).collect::<Vec<_>>(), ["bot", "audit"]);
+    for entry in std::fs::read_dir(root().join("data/pipelines")).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_none_or(|e| e != "toml") {
+            continue;
+        }
+        let doc: toml::Table = std::fs::read_to_string(&path).unwrap().parse().unwrap();
+        let check = |table: &toml::Value, known: &[(String, serde_json::Value)]| {
+            let kind = table["kind"].as_str().unwrap();
+            let (_, s) = known.iter().find(|k| k.0 == kind).unwrap_or_else(|| panic!("{kind} not in the schema"));
+            for key in table.as_table().unwrap().keys() {
+                assert!(s["properties"].get(key).is_some(), "{path:?}: `{key}` of {kind} is not in the schema");
+            }
+        };
+        check(&doc["source"], &sources);
+        for sink in doc["sink"].as_array().unwrap() {
+            check(sink, &sinks);
+        }
+    }
+}

@@ -7,7 +7,7 @@ use serde::Deserialize;
 use sluice_core::config::from_text;
 
 /// Options of the `audit` sink.
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AuditConfig {
     /// The log file, appended to and never truncated; `-` is stdout.
@@ -25,7 +25,7 @@ pub struct AuditConfig {
 }
 
 /// The line format.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Format {
     /// One JSON object per line.
@@ -48,6 +48,8 @@ pub enum Fsync {
     /// After every N lines.
     Every(u64),
 }
+
+sluice_core::text_schema!(Fsync, "Fsync", "never, close, always, or every:N lines.");
 
 impl FromStr for Fsync {
     type Err = String;

@@ -5,7 +5,7 @@ use sluice_core::Decimal;
 use sluice_core::config::ConfigError;
 
 /// Options of the `bot` sink.
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct BotConfig {
     /// While watching, a price at or below this opens a position. Default: 150.

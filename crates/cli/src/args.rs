@@ -48,6 +48,9 @@ pub enum Command {
     /// Every source, filter and sink: what records each emits or takes,
     /// and its options with their types and defaults.
     List,
+    /// Print the JSON Schema of pipeline files, for editors that check
+    /// TOML or JSON as it is typed.
+    Schema,
 }
 
 /// `sluice audit …`

@@ -7,6 +7,7 @@ mod grep;
 mod options;
 mod pipeline;
 mod report;
+mod schema;
 mod spec;
 mod suggest;
 
@@ -49,6 +50,10 @@ fn main() -> ExitCode {
         Command::Validate { files } => validate(&files, &stop),
         Command::List => {
             print!("{}", list());
+            return ExitCode::SUCCESS;
+        }
+        Command::Schema => {
+            println!("{}", serde_json::to_string_pretty(&schema::pipeline()).unwrap_or_default());
             return ExitCode::SUCCESS;
         }
     };
@@ -221,23 +226,30 @@ fn validate(files: &[String], stop: &Stop) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// `sluice list`.
+/// `sluice list`: every component, what it emits or takes, and its
+/// options, from the same schemas as `sluice schema`.
 fn list() -> String {
-    let mut out = String::from("Sources (emit):\n");
-    for (kind, emits, what) in components::SOURCES {
-        out.push_str(&format!("  {kind:<8} {emits:<16} {what}\n"));
+    let s = schema::schemas();
+    let mut out = String::from("Sources (kind, emits):\n");
+    let section = |out: &mut String, table: &[(&str, &str, &str)], described: &[schema::Described]| {
+        for (kind, records, what) in table {
+            out.push_str(&format!("  {kind:<8} {records:<16} {what}\n"));
+            if let Some(d) = described.iter().find(|d| d.kind == *kind) {
+                for line in schema::option_lines(&d.schema, &s.definitions) {
+                    out.push_str(&line);
+                    out.push('\n');
+                }
+            }
+        }
+    };
+    section(&mut out, components::SOURCES, &s.sources);
+    out.push_str("Sinks (kind, takes):\n");
+    section(&mut out, components::SINKS, &s.sinks);
+    out.push_str("Filters (one key each: --filter KEY=VALUE, or a [[filter]] table):\n");
+    for line in schema::option_lines(&s.filter, &s.definitions) {
+        out.push_str(&line);
+        out.push('\n');
     }
-    out.push_str("Sinks (take):\n");
-    for (kind, takes, what) in components::SINKS {
-        out.push_str(&format!("  {kind:<8} {takes:<16} {what}\n"));
-    }
-    out.push_str(concat!(
-        "Filters:\n",
-        "  symbol=A[,B...]   ticks of these symbols\n",
-        "  price=MIN..MAX    ticks priced in the range (inclusive; MIN.. and ..MAX)\n",
-        "  contains=TEXT     lines holding TEXT (case-sensitive)\n",
-        "\nOptions, with their types and defaults: sluice run --help, and the README.\n"
-    ));
     out
 }
 

@@ -4,7 +4,6 @@ use std::fmt;
 use std::marker::PhantomData;
 use std::str::FromStr;
 
-use serde::Deserialize;
 use serde::de::{self, Deserializer, SeqAccess, Visitor};
 
 /// Deserializes a list written either as a sequence (`["AAPL", "MSFT"]` in
@@ -57,15 +56,46 @@ where
     item.parse().map_err(|e| E::custom(format_args!("`{item}`: {e}")))
 }
 
-/// Deserializes any `FromStr` type from its text.
+/// Deserializes any `FromStr` type from its text; a number or a boolean
+/// is read as its text too (`timestamp_column = 4` in a file).
 pub fn from_text<'de, D, T>(d: D) -> Result<T, D::Error>
 where
     D: Deserializer<'de>,
     T: FromStr,
     T::Err: fmt::Display,
 {
-    let s = <std::borrow::Cow<'de, str>>::deserialize(d)?;
-    parse_item(s.trim())
+    struct TextVisitor;
+
+    impl Visitor<'_> for TextVisitor {
+        type Value = String;
+
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("text")
+        }
+
+        fn visit_str<E: de::Error>(self, v: &str) -> Result<String, E> {
+            Ok(v.to_owned())
+        }
+
+        fn visit_i64<E: de::Error>(self, v: i64) -> Result<String, E> {
+            Ok(v.to_string())
+        }
+
+        fn visit_u64<E: de::Error>(self, v: u64) -> Result<String, E> {
+            Ok(v.to_string())
+        }
+
+        fn visit_f64<E: de::Error>(self, v: f64) -> Result<String, E> {
+            Ok(v.to_string())
+        }
+
+        fn visit_bool<E: de::Error>(self, v: bool) -> Result<String, E> {
+            Ok(v.to_string())
+        }
+    }
+
+    let text = d.deserialize_any(TextVisitor)?;
+    parse_item(text.trim())
 }
 
 /// Deserializes an optional `FromStr` type from its text; pair it with
@@ -77,6 +107,38 @@ where
     T::Err: fmt::Display,
 {
     from_text(d).map(Some)
+}
+
+/// Implements `schemars::JsonSchema` for a type written as text in
+/// configuration (a decimal, a symbol, a range…), with a description.
+#[macro_export]
+macro_rules! text_schema {
+    ($ty:ty, $name:literal, $description:literal) => {
+        impl $crate::schemars::JsonSchema for $ty {
+            fn schema_name() -> std::borrow::Cow<'static, str> {
+                $name.into()
+            }
+            fn json_schema(_: &mut $crate::schemars::SchemaGenerator) -> $crate::schemars::Schema {
+                $crate::schemars::json_schema!({ "type": "string", "description": $description })
+            }
+        }
+    };
+}
+
+text_schema!(crate::Symbol, "Symbol", "An instrument symbol, e.g. AAPL (at most 31 bytes).");
+text_schema!(crate::Timestamp, "Timestamp", "An RFC 3339 time with an offset, e.g. 2026-01-01T00:00:00Z.");
+text_schema!(crate::PriceRange, "PriceRange", "MIN..MAX, both inclusive; MIN.. or ..MAX leave one end open.");
+
+impl schemars::JsonSchema for crate::Decimal {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Decimal".into()
+    }
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "type": ["number", "string"],
+            "description": "An exact decimal with at most 8 decimal places, as a number or as text."
+        })
+    }
 }
 
 /// A configuration value that parsed but is not acceptable.

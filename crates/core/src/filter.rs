@@ -153,7 +153,7 @@ impl std::str::FromStr for PriceRange {
 
 /// A filter as written in `--filter FIELD=VALUE` or a `[[filter]]` table:
 /// exactly one of the fields below.
-#[derive(Clone, Debug, Default, serde::Deserialize)]
+#[derive(Clone, Debug, Default, serde::Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct FilterConfig {
     /// Ticks of these symbols: `symbol=AAPL,MSFT`.

@@ -19,6 +19,8 @@ pub mod stop;
 pub mod symbol;
 pub mod time;
 
+pub use schemars;
+
 pub use bridge::{Bridge, Ending, Outcome, PlanError, Summary};
 pub use decimal::Decimal;
 pub use error::Error;

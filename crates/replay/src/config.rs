@@ -14,7 +14,7 @@ use crate::lines::DEFAULT_MAX_LINE;
 use crate::time::{EpochUnit, TimeFormat};
 
 /// Options of the `csv` tick source.
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CsvConfig {
     /// Files to replay, in order; `-` is stdin. `.gz` and `.zst` are read
@@ -30,16 +30,26 @@ pub struct CsvConfig {
     /// Field delimiter: `,` `;` `tab` `|` or `auto`. Default: `auto`.
     #[serde(default, deserialize_with = "from_text")]
     pub delimiter: Delimiter,
+    /// The timestamp column, by header name or 0-based index. Default: by
+    /// header name (`timestamp`, `time`, `date`…), else the first.
     #[serde(default, deserialize_with = "opt_text")]
     pub timestamp_column: Option<ColumnRef>,
+    /// The symbol column. Default: by header name (`symbol`, `ticker`…),
+    /// else the second; none with `symbol`.
     #[serde(default, deserialize_with = "opt_text")]
     pub symbol_column: Option<ColumnRef>,
+    /// The price column. Default: by header name (`price`, `close`…), else
+    /// the one after the symbol.
     #[serde(default, deserialize_with = "opt_text")]
     pub price_column: Option<ColumnRef>,
+    /// The volume column. Default: by header name (`volume`, `amount`…),
+    /// else the one after the price; none means zero volume.
     #[serde(default, deserialize_with = "opt_text")]
     pub volume_column: Option<ColumnRef>,
+    /// The bid column of a quote file. Default: by header name (`bid`).
     #[serde(default, deserialize_with = "opt_text")]
     pub bid_column: Option<ColumnRef>,
+    /// The ask column of a quote file. Default: by header name (`ask`).
     #[serde(default, deserialize_with = "opt_text")]
     pub ask_column: Option<ColumnRef>,
     /// The symbol of every row, for files with no symbol column.
@@ -288,6 +298,10 @@ impl Preset {
     }
 }
 
+sluice_core::text_schema!(Preset, "Preset", "sluice, binance-trades, binance-aggtrades, yahoo, histdata or tardis.");
+sluice_core::text_schema!(Delimiter, "Delimiter", ", ; tab | or auto.");
+sluice_core::text_schema!(Speed, "Speed", "max, or a multiple of the data's pace: 1x, 10x, 0.5x.");
+
 impl FromStr for Preset {
     type Err = String;
     fn from_str(s: &str) -> Result<Preset, String> {
@@ -361,7 +375,7 @@ impl FromStr for Speed {
 }
 
 /// What a timestamp earlier than the one before it does.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Backwards {
     /// Nothing: the row is a good tick.

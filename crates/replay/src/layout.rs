@@ -10,6 +10,15 @@ pub enum ColumnRef {
     Name(String),
 }
 
+impl schemars::JsonSchema for ColumnRef {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Column".into()
+    }
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({ "type": ["string", "integer"], "description": "A header name, or a 0-based index." })
+    }
+}
+
 impl FromStr for ColumnRef {
     type Err = String;
     fn from_str(s: &str) -> Result<ColumnRef, String> {
@@ -45,7 +54,7 @@ pub struct Columns {
 }
 
 /// Which price a quote file's tick carries.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum QuotePrice {
     /// (bid + ask) / 2.

@@ -43,6 +43,12 @@ pub enum EpochUnit {
     Nanos,
 }
 
+sluice_core::text_schema!(
+    TimeFormat,
+    "TimeFormat",
+    "auto, rfc3339, date, epoch, epoch-s, epoch-ms, epoch-us, epoch-ns, or a strftime pattern."
+);
+
 impl FromStr for TimeFormat {
     type Err = String;
 

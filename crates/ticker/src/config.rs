@@ -5,7 +5,7 @@ use sluice_core::config::{ConfigError, comma_list, from_text};
 use sluice_core::{Symbol, Timestamp};
 
 /// Options of the `ticker` source.
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TickerConfig {
     /// Seed of the generator. Default: random, and printed in the summary.
@@ -31,7 +31,7 @@ pub struct TickerConfig {
 }
 
 /// How the ticker draws prices.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum PriceMode {
     /// Each price uniform in 100.00–300.00, as in the article.

@@ -11,7 +11,7 @@ use crate::input;
 use crate::lines::{DEFAULT_CAPACITY, LineBuffer, Region};
 
 /// Options of the `lines` source.
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct LinesConfig {
     /// The file to read; `-` is stdin. `.gz` and `.zst` are read

@@ -1,0 +1,125 @@
+//! The JSON Schema of pipeline files, and the option lists of `sluice list`,
+//! both generated from the components' configuration structs.
+
+use schemars::{JsonSchema, Schema, SchemaGenerator, generate::SchemaSettings};
+use serde_json::{Map, Value, json};
+use sluice_audit::AuditConfig;
+use sluice_bot::BotConfig;
+use sluice_core::FilterConfig;
+use sluice_replay::CsvConfig;
+use sluice_replay::grep::source::LinesConfig;
+use sluice_ticker::TickerConfig;
+
+/// A component's kind and the schema of its options.
+pub struct Described {
+    pub kind: &'static str,
+    pub schema: Value,
+}
+
+/// Every source's and every sink's options, and the filters', with the
+/// shared definitions they refer to.
+pub struct Schemas {
+    pub sources: Vec<Described>,
+    pub sinks: Vec<Described>,
+    pub filter: Value,
+    pub definitions: Map<String, Value>,
+}
+
+fn inline<T: JsonSchema>(g: &mut SchemaGenerator) -> Value {
+    let schema: Schema = T::json_schema(g);
+    schema.to_value()
+}
+
+/// Generates the schemas.
+pub fn schemas() -> Schemas {
+    let mut g = SchemaSettings::draft2020_12().into_generator();
+    let sources = vec![
+        Described { kind: "ticker", schema: inline::<TickerConfig>(&mut g) },
+        Described { kind: "csv", schema: inline::<CsvConfig>(&mut g) },
+        Described { kind: "lines", schema: inline::<LinesConfig>(&mut g) },
+    ];
+    let sinks = vec![
+        Described { kind: "bot", schema: inline::<BotConfig>(&mut g) },
+        Described { kind: "audit", schema: inline::<AuditConfig>(&mut g) },
+    ];
+    let filter = inline::<FilterConfig>(&mut g);
+    let definitions = g.take_definitions(true);
+    Schemas { sources, sinks, filter, definitions }
+}
+
+/// The schema of a component table: its options plus `kind`.
+fn with_kind(d: &Described) -> Value {
+    let mut s = d.schema.clone();
+    s["properties"]["kind"] = json!({ "const": d.kind });
+    let required = s["required"].as_array().cloned().unwrap_or_default();
+    let mut required: Vec<Value> = required;
+    required.push(json!("kind"));
+    s["required"] = Value::Array(required);
+    s
+}
+
+/// The JSON Schema of a pipeline file, for editors.
+pub fn pipeline() -> Value {
+    let s = schemas();
+    json!({
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "title": "sluice pipeline",
+        "description": "A source, filters and sinks; each table's `kind` names its component.",
+        "type": "object",
+        "additionalProperties": false,
+        "properties": {
+            "source": { "oneOf": s.sources.iter().map(with_kind).collect::<Vec<_>>() },
+            "filter": { "type": "array", "items": s.filter },
+            "sink": { "type": "array", "items": { "oneOf": s.sinks.iter().map(with_kind).collect::<Vec<_>>() } },
+            "limit": { "type": "integer", "minimum": 0, "description": "Stop after this many records, counted after the filters." }
+        },
+        "$defs": s.definitions,
+    })
+}
+
+/// One line per option: name, type, and the first sentences of its doc.
+pub fn option_lines(schema: &Value, definitions: &Map<String, Value>) -> Vec<String> {
+    let Some(props) = schema["properties"].as_object() else { return Vec::new() };
+    props
+        .iter()
+        .map(|(name, p)| {
+            let (kind, doc) = describe(p, definitions);
+            format!("    {name:<18} {kind:<22} {}", doc.replace('\n', " "))
+        })
+        .collect()
+}
+
+/// The type and description of a property, following a `$ref` once.
+fn describe(p: &Value, definitions: &Map<String, Value>) -> (String, String) {
+    let target = p["$ref"].as_str().and_then(|r| r.rsplit('/').next()).and_then(|n| definitions.get(n).map(|d| (n, d)));
+    let doc = p["description"].as_str().or_else(|| target.and_then(|(_, d)| d["description"].as_str())).unwrap_or("");
+    let kind = match (&p["type"], target) {
+        (Value::String(t), _) => t.clone(),
+        (Value::Array(ts), _) => {
+            ts.iter().filter_map(Value::as_str).filter(|t| *t != "null").collect::<Vec<_>>().join("|")
+        }
+        (_, Some((name, d))) => match d["enum"].as_array().or_else(|| d["oneOf"].as_array()) {
+            Some(values) => values
+                .iter()
+                .flat_map(|v| match (v.as_str(), v["const"].as_str(), v["enum"].as_array()) {
+                    (Some(s), ..) | (_, Some(s), _) => vec![s],
+                    (_, _, Some(all)) => all.iter().filter_map(Value::as_str).collect(),
+                    _ => Vec::new(),
+                })
+                .collect::<Vec<_>>()
+                .join("|"),
+            None => name.to_owned(),
+        },
+        _ => p["anyOf"]
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(|v| describe(v, definitions).0.into())
+                    .filter(|t: &String| t != "null" && !t.is_empty())
+                    .collect::<Vec<_>>()
+                    .join("|")
+            })
+            .unwrap_or_default(),
+    };
+    (kind, doc.to_owned())
+}
