@@ -177,7 +177,11 @@ pub fn filter(c: &Component) -> Result<Filter, UsageError> {
 }
 
 /// Builds the csv source of `sluice replay` from its flags.
-pub fn replay_source(args: &ReplayArgs, stop: &Stop) -> Result<Box<dyn Source>, UsageError> {
+pub fn replay_source(
+    args: &ReplayArgs,
+    stop: &Stop,
+    progress: Option<std::sync::Arc<std::sync::atomic::AtomicU64>>,
+) -> Result<Box<dyn Source>, UsageError> {
     let mut c = CsvConfig::new(args.files.clone());
     if let Some(f) = args.format {
         c.format = f;
@@ -218,7 +222,7 @@ pub fn replay_source(args: &ReplayArgs, stop: &Stop) -> Result<Box<dyn Source>, 
     if let Some(n) = args.max_line_bytes {
         c.max_line_bytes = n;
     }
-    sluice_replay::build(&c, Some(stop.clone())).map_err(|e| {
+    sluice_replay::build_with_progress(&c, Some(stop.clone()), progress).map_err(|e| {
         let flag = match e.key {
             "tz" => "--tz",
             "max_line_bytes" => "--max-line-bytes",

@@ -6,6 +6,7 @@ mod components;
 mod grep;
 mod options;
 mod pipeline;
+mod progress;
 mod report;
 mod schema;
 mod spec;
@@ -90,7 +91,7 @@ fn run(args: RunArgs, stop: Stop) -> anyhow::Result<ExitCode> {
     let source = components::source(plan.source.as_ref().unwrap_or(&default_source()?), &stop)?;
     let mut pipeline = args.pipeline;
     pipeline.limit = pipeline.limit.or(plan.limit);
-    run_built(source, &plan, &pipeline, stop)
+    run_built(source, &plan, &pipeline, stop, None)
 }
 
 fn default_source() -> Result<Component, UsageError> {
@@ -127,7 +128,8 @@ fn plan(args: &RunArgs) -> Result<Plan, UsageError> {
 
 fn replay(args: Box<ReplayArgs>, stop: Stop) -> anyhow::Result<ExitCode> {
     check_outputs(&args.pipeline)?;
-    let source = components::replay_source(&args, &stop)?;
+    let bar = progress::Progress::start(&args.files, args.pipeline.quiet);
+    let source = components::replay_source(&args, &stop, bar.as_ref().map(|b| b.counter()))?;
     let p = &args.pipeline;
     let plan = Plan {
         source: None,
@@ -135,7 +137,7 @@ fn replay(args: Box<ReplayArgs>, stop: Stop) -> anyhow::Result<ExitCode> {
         sinks: p.sinks.iter().map(|s| Component::from_flag("--sink", s)).collect::<Result<_, _>>()?,
         limit: None,
     };
-    run_built(source, &plan, &args.pipeline, stop)
+    run_built(source, &plan, &args.pipeline, stop, bar)
 }
 
 fn check_outputs(args: &PipelineArgs) -> Result<(), UsageError> {
@@ -148,7 +150,13 @@ fn check_outputs(args: &PipelineArgs) -> Result<(), UsageError> {
 /// Builds the filters and sinks (the bot when none is named), checks the
 /// whole, runs the bridge, reports, and maps the way the run ended to an
 /// exit code.
-fn run_built(source: Box<dyn Source>, plan: &Plan, args: &PipelineArgs, stop: Stop) -> anyhow::Result<ExitCode> {
+fn run_built(
+    source: Box<dyn Source>,
+    plan: &Plan,
+    args: &PipelineArgs,
+    stop: Stop,
+    bar: Option<progress::Progress>,
+) -> anyhow::Result<ExitCode> {
     let filters = plan.filters.iter().map(components::filter).collect::<Result<Vec<_>, _>>()?;
     let default_sink = [Component::from_flag("--sink", "bot")?];
     let sink_specs = if plan.sinks.is_empty() { &default_sink[..] } else { &plan.sinks[..] };
@@ -156,6 +164,9 @@ fn run_built(source: Box<dyn Source>, plan: &Plan, args: &PipelineArgs, stop: St
     let bridge = Bridge::new(source, filters, sinks).map_err(|e| UsageError(format!("pipeline: {e}")))?;
 
     let outcome = bridge.limit(args.limit).stop_on(stop).run();
+    if let Some(bar) = bar {
+        bar.finish();
+    }
 
     if !args.quiet {
         eprintln!("{}", report::human(&outcome));

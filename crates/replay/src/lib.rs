@@ -15,5 +15,5 @@ pub mod source;
 pub mod time;
 
 pub use config::CsvConfig;
-pub use source::build;
+pub use source::{build, build_with_progress};
 pub mod grep;

@@ -3,6 +3,8 @@
 use std::fmt::Write as _;
 use std::io::Read;
 use std::ops::Range;
+use std::sync::Arc;
+use std::sync::atomic::AtomicU64;
 
 use sluice_core::{BadKind, BadRecord, Decimal, Error, Location, Symbol, Tick, Timestamp};
 
@@ -63,8 +65,14 @@ pub struct FileReader {
 
 impl FileReader {
     /// Opens `path` (`-` for stdin) for reading with `layout`.
-    pub fn open(path: &str, layout: &Layout, keep: Option<Vec<Symbol>>) -> Result<FileReader, Error> {
-        let (reader, _) = input::open(path).map_err(|e| Error::io("csv", format!("cannot open {path}"), e))?;
+    pub fn open(
+        path: &str,
+        layout: &Layout,
+        keep: Option<Vec<Symbol>>,
+        progress: Option<Arc<AtomicU64>>,
+    ) -> Result<FileReader, Error> {
+        let (reader, _) =
+            input::open_counted(path, progress).map_err(|e| Error::io("csv", format!("cannot open {path}"), e))?;
         let name = if path == input::STDIN { "<stdin>".to_owned() } else { path.to_owned() };
         let symbol =
             layout.symbol.or_else(|| layout.symbol_from_file_name.then(|| symbol_from_file_name(path)).flatten());

@@ -1,6 +1,8 @@
 //! The `csv` tick source: files in turn, or merged by time.
 
 use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::AtomicU64;
 
 use sluice_core::config::ConfigError;
 use sluice_core::pace::{Paced, SystemClock};
@@ -13,6 +15,15 @@ use crate::reader::{FileReader, Step};
 /// Builds the source a configuration describes: checked, not yet reading.
 /// `stop` cuts short the waits of a paced replay.
 pub fn build(config: &CsvConfig, stop: Option<Stop>) -> Result<Box<dyn Source>, ConfigError> {
+    build_with_progress(config, stop, None)
+}
+
+/// Like [`build`], adding the bytes read from the files to `progress`.
+pub fn build_with_progress(
+    config: &CsvConfig,
+    stop: Option<Stop>,
+    progress: Option<Arc<AtomicU64>>,
+) -> Result<Box<dyn Source>, ConfigError> {
     let layout = config.layout()?;
     for path in &config.path {
         let p = Path::new(path);
@@ -26,7 +37,7 @@ pub fn build(config: &CsvConfig, stop: Option<Stop>) -> Result<Box<dyn Source>, 
             return Err(ConfigError::new("path", format!("{path}: no such file")));
         }
     }
-    let files = Files { paths: config.path.clone(), layout, keep: None, strict: config.strict };
+    let files = Files { paths: config.path.clone(), layout, keep: None, strict: config.strict, progress };
     let source: Box<dyn Source> = if config.merge {
         Box::new(Merged { files, readers: Vec::new(), pending: Vec::new(), bad: None, opened: false })
     } else {
@@ -44,11 +55,12 @@ struct Files {
     layout: Layout,
     keep: Option<Vec<Symbol>>,
     strict: bool,
+    progress: Option<Arc<AtomicU64>>,
 }
 
 impl Files {
     fn open(&self, i: usize) -> Result<FileReader, Error> {
-        FileReader::open(&self.paths[i], &self.layout, self.keep.clone())
+        FileReader::open(&self.paths[i], &self.layout, self.keep.clone(), self.progress.clone())
     }
 
     /// Takes over a symbol filter: rows of other symbols are skipped before
