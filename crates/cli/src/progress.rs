@@ -23,14 +23,16 @@ impl Progress {
         if quiet || !std::io::stderr().is_terminal() {
             return None;
         }
-        let total: Option<u64> = files.iter().map(|f| (f != "-").then(|| std::fs::metadata(f).ok().map(|m| m.len())).flatten()).sum();
+        let total: Option<u64> =
+            files.iter().map(|f| (f != "-").then(|| std::fs::metadata(f).ok().map(|m| m.len())).flatten()).sum();
         let bar = match total {
             Some(len) => ProgressBar::new(len).with_style(
                 ProgressStyle::with_template("{bar:30} {bytes}/{total_bytes} {bytes_per_sec} ETA {eta}")
                     .unwrap_or_else(|_| ProgressStyle::default_bar()),
             ),
             None => ProgressBar::new_spinner().with_style(
-                ProgressStyle::with_template("{spinner} {bytes} {bytes_per_sec}").unwrap_or_else(|_| ProgressStyle::default_spinner()),
+                ProgressStyle::with_template("{spinner} {bytes} {bytes_per_sec}")
+                    .unwrap_or_else(|_| ProgressStyle::default_spinner()),
             ),
         };
         let counter = Arc::new(AtomicU64::new(0));
