@@ -21,8 +21,6 @@ struct Pair {
     install_hint: &'static str,
     /// Exit codes that mean success (grep's 1 is "no line selected").
     ok_codes: &'static [i32],
-    /// A file removed before every run (an audit log would be appended to).
-    reset: Option<PathBuf>,
 }
 
 fn argv(v: &[&str]) -> Vec<String> {
@@ -56,7 +54,6 @@ pub fn main(args: &[String]) -> anyhow::Result<()> {
             peer_name: "bare csv-crate loop".into(),
             install_hint: "",
             ok_codes: &[0],
-            reset: None,
         },
         Pair {
             name: format!("replay {rows} rows, AAPL, --transcript to a file"),
@@ -65,7 +62,6 @@ pub fn main(args: &[String]) -> anyhow::Result<()> {
             peer_name: "the article's Python pipeline".into(),
             install_hint: "apt-get install python3",
             ok_codes: &[0],
-            reset: None,
         },
         Pair {
             name: format!("replay {rows} rows → audit (JSON lines, SHA-256 chain) to /dev/null"),
@@ -81,7 +77,6 @@ pub fn main(args: &[String]) -> anyhow::Result<()> {
             peer_name: "bare serde_json + BufWriter loop".into(),
             install_hint: "",
             ok_codes: &[0],
-            reset: None,
         },
     ];
     for flags in [&["-F", "ERROR"][..], &["ERROR"], &["-c", "ERROR"], &["-n", "ERROR"], &["-i", "ERROR"]] {
@@ -100,7 +95,6 @@ pub fn main(args: &[String]) -> anyhow::Result<()> {
             peer_name: "rg".into(),
             install_hint: "apt-get install ripgrep (or cargo install ripgrep)",
             ok_codes: &[0, 1],
-            reset: None,
         });
         pairs.push(Pair {
             name: format!("grep {shown}, {log_mib} MiB log"),
@@ -109,7 +103,6 @@ pub fn main(args: &[String]) -> anyhow::Result<()> {
             peer_name: "rg (sluice with --mmap)".into(),
             install_hint: "apt-get install ripgrep (or cargo install ripgrep)",
             ok_codes: &[0, 1],
-            reset: None,
         });
         pairs.push(Pair {
             name: format!("grep {shown}, {log_mib} MiB log"),
@@ -118,7 +111,6 @@ pub fn main(args: &[String]) -> anyhow::Result<()> {
             peer_name: "GNU grep".into(),
             install_hint: "apt-get install grep",
             ok_codes: &[0, 1],
-            reset: None,
         });
     }
 
@@ -153,12 +145,7 @@ fn memory_row(what: &str, file: &str, s: &Sample) {
 
 fn report(pair: &Pair, runs: usize) -> anyhow::Result<()> {
     let out = generate::data_dir().join("bench-output").to_string_lossy().into_owned();
-    let once = |argv: &[String]| {
-        if let Some(p) = &pair.reset {
-            let _ = std::fs::remove_file(p);
-        }
-        measure::run(argv, &out, pair.ok_codes)
-    };
+    let once = |argv: &[String]| measure::run(argv, &out, pair.ok_codes);
     let Some(peer) = &pair.peer else {
         once(&pair.sluice)?;
         let a = (0..runs).map(|_| once(&pair.sluice)).collect::<anyhow::Result<Vec<_>>>()?;
