@@ -3,6 +3,8 @@
 use std::fs::File;
 use std::io::{BufRead, BufReader};
 
+use sluice_core::error::io_message;
+
 use crate::chain::{self, Hex};
 use crate::config::Format;
 use crate::file;
@@ -45,7 +47,8 @@ pub fn verify(paths: &[String]) -> Result<Verified, Broken> {
     let (mut seq, mut lines, mut closed) = (0u64, 0u64, false);
     let mut last_at = String::new();
     for path in &files {
-        let f = File::open(path).map_err(|e| Broken { at: path.clone(), what: format!("cannot read: {e}") })?;
+        let f = File::open(path)
+            .map_err(|e| Broken { at: path.clone(), what: format!("cannot read: {}", io_message(&e)) })?;
         let mut reader = BufReader::new(f);
         let mut line = Vec::new();
         let mut number = 0u64;
@@ -53,7 +56,7 @@ pub fn verify(paths: &[String]) -> Result<Verified, Broken> {
             line.clear();
             let n = reader
                 .read_until(b'\n', &mut line)
-                .map_err(|e| Broken { at: path.clone(), what: format!("cannot read: {e}") })?;
+                .map_err(|e| Broken { at: path.clone(), what: format!("cannot read: {}", io_message(&e)) })?;
             if n == 0 {
                 break;
             }

@@ -32,6 +32,7 @@ const FAILURE: u8 = 1;
 const USAGE: u8 = 2;
 
 fn main() -> ExitCode {
+    report_panics_in_one_line();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         // clap prints help and version on stdout with code 0, and mistakes
@@ -69,6 +70,24 @@ fn main() -> ExitCode {
             ExitCode::from(FAILURE)
         }
     }
+}
+
+/// A panic is a bug: say so in one line, with where, and ask for a report
+/// instead of printing a backtrace. The process then exits with 101.
+fn report_panics_in_one_line() {
+    std::panic::set_hook(Box::new(|info| {
+        let what = info
+            .payload()
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| info.payload().downcast_ref::<String>().cloned())
+            .unwrap_or_default();
+        let at = info.location().map_or(String::new(), |l| format!(" at {}:{}", l.file(), l.line()));
+        eprintln!(
+            "sluice: internal error{at}: {}; this is a bug, please report it with the command that caused it",
+            what.replace('\n', " ")
+        );
+    }));
 }
 
 /// The first SIGINT or SIGTERM asks the run to stop cleanly (sinks are

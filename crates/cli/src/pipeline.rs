@@ -83,8 +83,14 @@ fn position(text: &str, offset: usize) -> (usize, usize) {
 /// applies `overrides` (`sink.0.path=x.jsonl`) from the environment
 /// (`SLUICE_SET`, `;`-separated) and from `--set`, in that order.
 pub fn load(path: &str, overrides: &[String]) -> Result<Plan, UsageError> {
-    let raw = std::fs::read_to_string(path)
-        .map_err(|e| UsageError(format!("{path}: {}", sluice_core::error::io_message(&e))))?;
+    let raw = std::fs::read_to_string(path).map_err(|e| {
+        let why = if e.kind() == std::io::ErrorKind::InvalidData {
+            "is not UTF-8 text: a pipeline file is TOML or JSON".to_owned()
+        } else {
+            sluice_core::error::io_message(&e)
+        };
+        UsageError(format!("{path}: {why}"))
+    })?;
     let text: Arc<str> = expand_env(path, &raw)?.into();
     let json = path.ends_with(".json");
     let mut doc = if json { parse_json(path, &text)? } else { parse_toml(path, &text)? };

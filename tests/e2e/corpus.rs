@@ -1,0 +1,140 @@
+//! Every bad input through every command: each gets its defined answer (a
+//! counted bad record, or one clear line and the right exit code), and none
+//! makes sluice panic.
+
+use std::io::Write;
+use std::process::Stdio;
+
+use crate::util::*;
+
+fn bad(name: &str) -> String {
+    root().join("tests/fixtures/bad").join(name).to_string_lossy().into_owned()
+}
+
+/// Runs `args`; checks the code and that stderr is at most `lines` lines,
+/// none of them a panic. Returns stderr.
+fn expect(args: &[&str], code: i32, lines: usize) -> String {
+    let out = run(args);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(code), "{args:?}: {err}");
+    assert!(!err.contains("panicked") && !err.contains("internal error"), "{args:?}: {err}");
+    assert!(err.lines().count() <= lines, "{args:?}: {err}");
+    err
+}
+
+#[test]
+fn data_files_through_every_command() {
+    let dir = tempfile::tempdir().unwrap();
+    let report = dir.path().join("r.json");
+    let r = arg(&report);
+    // (file, replay's exit code, bad records it counts)
+    let cases = [
+        ("invalid-utf8.csv", 0, 2),
+        ("empty.csv", 0, 0),
+        ("header-only.csv", 0, 0),
+        // \r\n, \n, and a lone \r (not a line end, so two rows run together).
+        ("bom-mixed-line-ends.csv", 0, 1),
+    ];
+    for (name, code, bad_records) in cases {
+        let f = bad(name);
+        expect(&["replay", &f, "-q", "--report", r], code, 0);
+        assert_eq!(json(&report)["bad_records"], bad_records, "{name}");
+        expect(&["grep", "-c", "ERROR", &f], 1, 0);
+        expect(&["run", "-q", "--source", &format!("csv:path={f}")], 0, 0);
+    }
+    assert_eq!(json(&report)["ticks"], 2, "the BOM is not part of the header");
+    // Random bytes: the first line reads as a header without a timestamp.
+    let err = expect(&["replay", &bad("random.bin"), "-q"], 2, 1);
+    assert!(err.contains("no timestamp column"), "{err}");
+    expect(&["grep", "-c", "ERROR", &bad("random.bin")], 1, 1);
+}
+
+#[test]
+fn things_that_are_not_readable_files() {
+    for path in ["/tmp", "/no/such/file.csv"] {
+        expect(&["replay", path, "-q"], 2, 1);
+        expect(&["grep", "x", path], 2, 1);
+        expect(&["audit", "verify", path], 1, 1);
+        expect(&["run", "-q", "--source", &format!("csv:path={path}")], 2, 1);
+        expect(&["run", "-q", "--source", &format!("lines:path={path}")], 2, 1);
+    }
+    let err = expect(&["audit", "verify", &bad("header-only.csv")], 1, 1);
+    assert!(err.contains("header-only.csv:1: not an audit line"), "{err}");
+}
+
+#[test]
+fn broken_pipeline_files_are_usage_errors_with_a_position() {
+    for (name, want) in [
+        ("garbage.toml", "garbage.toml:1:"),
+        ("truncated.toml", "truncated.toml:4:"),
+        ("truncated.json", "truncated.json:1:"),
+        ("wrong-shape.toml", "[source]: must be a table"),
+        ("random.bin", "is not UTF-8 text"),
+    ] {
+        for cmd in ["run", "validate"] {
+            let err = expect(&[cmd, &bad(name)], 2, 1);
+            assert!(err.contains(want), "{cmd} {name}: {err}");
+        }
+    }
+}
+
+#[test]
+fn a_fifo_is_read_like_a_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("ticks.fifo");
+    let made = std::process::Command::new("mkfifo").arg(&fifo).status().unwrap();
+    assert!(made.success());
+    let path = fifo.clone();
+    let writer = std::thread::spawn(move || {
+        let mut f = std::fs::OpenOptions::new().write(true).open(path).unwrap();
+        f.write_all(
+            b"timestamp,symbol,price,volume\n2026-01-05T00:00:00Z,AAPL,140,1\n2026-01-05T00:00:01Z,AAPL,210,1\n",
+        )
+        .unwrap();
+    });
+    let out = run(&["replay", arg(&fifo), "-q"]);
+    writer.join().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(stdout(&out).lines().count(), 2, "an entry and an exit");
+}
+
+#[test]
+fn a_100_mb_line_without_a_newline_is_bounded() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("huge");
+    let mut f = std::fs::File::create(&path).unwrap();
+    f.write_all(b"timestamp,symbol,price,volume\n").unwrap();
+    let chunk = vec![b'7'; 1 << 20];
+    for _ in 0..100 {
+        f.write_all(&chunk).unwrap();
+    }
+    drop(f);
+    let p = arg(&path);
+    let report = dir.path().join("r.json");
+    expect(&["replay", p, "-q", "--report", arg(&report)], 0, 0);
+    assert_eq!(json(&report)["run"]["bad"]["line_too_long"], 1);
+    let err = expect(&["grep", "-c", "ERROR", p], 2, 1);
+    assert!(err.contains(":2: line of 104857600 bytes is longer than --max-line-bytes"), "{err}");
+}
+
+#[test]
+fn a_slow_reader_holds_memory_flat() {
+    // The transcript of a long ticker run into a pipe nobody reads for a
+    // while: the pipeline blocks on the pipe rather than buffering.
+    let mut child = sluice(&["run", "-q", "--source", "ticker:seed=1,count=3000000", "--transcript"])
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    let status = std::fs::read_to_string(format!("/proc/{}/status", child.id())).unwrap();
+    let rss_kb: u64 = status
+        .lines()
+        .find(|l| l.starts_with("VmRSS:"))
+        .and_then(|l| l.split_whitespace().nth(1))
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(rss_kb < 16 * 1024, "{rss_kb} kB while the reader waits");
+    drop(child.stdout.take());
+    let _ = child.wait();
+}
