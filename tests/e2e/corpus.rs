@@ -113,7 +113,7 @@ fn a_100_mb_line_without_a_newline_is_bounded() {
     let report = dir.path().join("r.json");
     expect(&["replay", p, "-q", "--report", arg(&report)], 0, 0);
     assert_eq!(json(&report)["run"]["bad"]["line_too_long"], 1);
-    let err = expect(&["grep", "-c", "ERROR", p], 2, 1);
+    let err = expect(&["grep", "-n", "-c", "ERROR", p], 2, 1);
     assert!(err.contains(":2: line of 104857600 bytes is longer than --max-line-bytes"), "{err}");
 }
 

@@ -108,7 +108,15 @@ fn a_line_over_the_limit_is_reported_and_skipped() {
     let (code, out, err) = grep(&["--max-line-bytes", "1000", "ERROR", arg(&path)]);
     assert_eq!(code, Some(2));
     assert_eq!(out, "ERROR short\nERROR after\n");
-    assert_eq!(err, format!("sluice: {}:2: line of 5005 bytes is longer than --max-line-bytes; skipped\n", arg(&path)));
+    let p = arg(&path);
+    assert_eq!(
+        err,
+        format!("sluice: {p}: the line at byte 12: line of 5005 bytes is longer than --max-line-bytes; skipped\n")
+    );
+    // With -n, lines are counted, and the warning names the line.
+    let (code, out, err) = grep(&["-n", "--max-line-bytes", "1000", "ERROR", p]);
+    assert_eq!((code, out.as_str()), (Some(2), "1:ERROR short\n3:ERROR after\n"));
+    assert_eq!(err, format!("sluice: {p}:2: line of 5005 bytes is longer than --max-line-bytes; skipped\n"));
 }
 
 #[test]

@@ -322,8 +322,15 @@ fn search<R: Read>(
         }
         let range = match lb.region()? {
             Region::End => return Ok(if errors { Searched::Errors } else { Searched::End }),
-            Region::TooLong { len, .. } => {
-                warn(format!("{shown}:{number}: line of {len} bytes is longer than --max-line-bytes; skipped"));
+            Region::TooLong { len, offset } => {
+                // Lines are counted only for -n (counting costs a quarter of
+                // a search); without it the line is named by its offset.
+                let at = if opts.line_number {
+                    format!("{shown}:{number}")
+                } else {
+                    format!("{shown}: the line at byte {offset}")
+                };
+                warn(format!("{at}: line of {len} bytes is longer than --max-line-bytes; skipped"));
                 *number += 1;
                 errors = true;
                 continue;
@@ -339,9 +346,7 @@ fn search<R: Read>(
         } else if opts.invert {
             select_inverted(opts, &buf[range.clone()], number, select)
         } else {
-            // Counted even without -n (it is cheap next to reading), so a
-            // warning about an over-long line can name it.
-            select_matches(opts, &buf[range.clone()], number, true, select)
+            select_matches(opts, &buf[range.clone()], number, opts.line_number, select)
         }
         .map_err(output_error)?;
         lb.consume(range.end);
