@@ -367,6 +367,8 @@ fn select_matches(
     select: &mut Select<'_>,
 ) -> io::Result<bool> {
     let end = region.len();
+    let printing = !(opts.count || opts.quiet || opts.files_with_matches) && !select.binary;
+    let whole_lines = printing || !matches!(opts.matcher, Matcher::Literal(_));
     let mut pos = 0;
     while pos < end {
         let Some((ms, me)) = opts.matcher.find(&region[pos..]) else { break };
@@ -375,10 +377,13 @@ fn select_matches(
         if ms == end && region[end - 1] == b'\n' {
             break;
         }
-        let ls = memchr::memrchr(b'\n', &region[pos..ms]).map_or(pos, |i| pos + i + 1);
+        // The line's start is needed only to print it or to check a regex
+        // on it alone; a count of literal matches skips the search back.
+        let ls = if whole_lines { memchr::memrchr(b'\n', &region[pos..ms]).map_or(pos, |i| pos + i + 1) } else { ms };
         let le = memchr::memchr(b'\n', &region[ms..]).map_or(end, |i| ms + i);
         if count {
-            *number += count_newlines(&region[pos..ls]);
+            // No newline lies between the line's start and the match.
+            *number += count_newlines(&region[pos..ms]);
         }
         // A regex match may run on past the line's end; then the line must
         // match on its own.
