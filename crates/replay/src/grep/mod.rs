@@ -367,7 +367,7 @@ fn select_matches(
     select: &mut Select<'_>,
 ) -> io::Result<bool> {
     let end = region.len();
-    let printing = !(opts.count || opts.quiet || opts.files_with_matches) && !select.binary;
+    let printing = !(opts.count || opts.quiet || opts.files_with_matches || select.binary);
     let whole_lines = printing || !matches!(opts.matcher, Matcher::Literal(_));
     let mut pos = 0;
     while pos < end {
