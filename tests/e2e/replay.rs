@@ -196,3 +196,70 @@ fn real_files_replay_with_presets_and_flags() {
         assert_eq!((r["run"]["read"].as_u64(), r["bad_records"].as_u64()), (Some(rows), Some(bad)), "{args:?}");
     }
 }
+
+/// A tick file big enough that a transcript to an unread pipe stalls early.
+fn big_tick_file(dir: &std::path::Path) -> std::path::PathBuf {
+    let path = dir.join("big.csv");
+    let mut text = String::from("timestamp,symbol,price,volume\n");
+    for i in 0..300_000u32 {
+        text.push_str(&format!(
+            "2026-01-05T10:{:02}:{:02}.{:06}Z,AAPL,{}.{:02},1\n",
+            i / 60_000 % 60,
+            i / 1000 % 60,
+            i % 1_000_000,
+            100 + i % 150,
+            i % 100
+        ));
+    }
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+#[test]
+fn a_file_truncated_during_a_replay_gives_a_warning_not_a_crash() {
+    use std::io::Read;
+    let dir = tempfile::tempdir().unwrap();
+    let path = big_tick_file(dir.path());
+    let mut child = sluice(&["replay", arg(&path), "--transcript", "-q"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut out = child.stdout.take().unwrap();
+    let mut first = [0u8; 1];
+    out.read_exact(&mut first).unwrap();
+    std::fs::File::options().write(true).open(&path).unwrap().set_len(0).unwrap();
+    let mut rest = Vec::new();
+    out.read_to_end(&mut rest).unwrap();
+    let mut err = String::new();
+    child.stderr.take().unwrap().read_to_string(&mut err).unwrap();
+    assert_eq!(child.wait().unwrap().code(), Some(0), "{err}");
+    assert!(err.contains("big.csv: was truncated while being replayed"), "{err}");
+}
+
+#[test]
+fn sigterm_during_a_replay_into_bot_and_audit_leaves_a_log_that_verifies() {
+    use std::io::Read;
+    let dir = tempfile::tempdir().unwrap();
+    let path = big_tick_file(dir.path());
+    let log = dir.path().join("a.jsonl");
+    let sink = format!("audit:path={}", arg(&log));
+    let mut child = sluice(&["replay", arg(&path), "--transcript", "--sink", "bot", "--sink", &sink])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut out = child.stdout.take().unwrap();
+    let mut first = [0u8; 1];
+    out.read_exact(&mut first).unwrap();
+    let kill = std::process::Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
+    assert!(kill.success());
+    let mut rest = Vec::new();
+    out.read_to_end(&mut rest).unwrap();
+    let mut err = String::new();
+    child.stderr.take().unwrap().read_to_string(&mut err).unwrap();
+    assert_eq!(child.wait().unwrap().code(), Some(143), "{err}");
+    assert!(err.contains("sluice: audit: "), "the summary is printed: {err}");
+    let verify = run(&["audit", "verify", arg(&log)]);
+    assert_eq!(verify.status.code(), Some(0), "{}", stderr(&verify));
+}

@@ -187,6 +187,9 @@ fn run_built(
         bar.finish();
     }
 
+    for warning in &outcome.summary.warnings {
+        eprintln!("sluice: warning: {warning}");
+    }
     if !args.quiet {
         eprintln!("{}", report::human(&outcome));
     }

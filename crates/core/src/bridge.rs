@@ -83,6 +83,9 @@ pub struct Summary {
     /// Wall time of the run (not in the JSON, so reports are repeatable).
     #[serde(skip)]
     pub elapsed: Duration,
+    /// The source's warnings (a file changed while it was read).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
 }
 
 impl Summary {
@@ -189,6 +192,7 @@ impl Bridge {
         if let Some(scanned) = source.scanned() {
             summary.read = scanned;
         }
+        summary.warnings = source.warnings();
         let reports = fanout.close();
         summary.elapsed = started.elapsed();
         Outcome { summary, reports, ending, seed: source.seed() }

@@ -125,6 +125,10 @@ impl<C: Clock> Source for Paced<C> {
     fn seed(&self) -> Option<u64> {
         self.inner.seed()
     }
+
+    fn warnings(&mut self) -> Vec<String> {
+        self.inner.warnings()
+    }
 }
 
 #[cfg(test)]

@@ -51,6 +51,12 @@ pub trait Source {
     fn seed(&self) -> Option<u64> {
         None
     }
+
+    /// Things the user should know that are neither records nor errors (a
+    /// file that changed while it was read), taken once at the end.
+    fn warnings(&mut self) -> Vec<String> {
+        Vec::new()
+    }
 }
 
 impl<S: Source + ?Sized> Source for Box<S> {
@@ -71,5 +77,8 @@ impl<S: Source + ?Sized> Source for Box<S> {
     }
     fn seed(&self) -> Option<u64> {
         (**self).seed()
+    }
+    fn warnings(&mut self) -> Vec<String> {
+        (**self).warnings()
     }
 }

@@ -60,6 +60,10 @@ pub struct FileReader {
     /// Symbols kept, when the source took over a symbol filter.
     keep: Option<Keep>,
     scanned: u64,
+    path: String,
+    checked: bool,
+    compressed_none: bool,
+    warnings: Vec<String>,
     bad: BadSlot,
 }
 
@@ -71,7 +75,7 @@ impl FileReader {
         keep: Option<Vec<Symbol>>,
         progress: Option<Arc<AtomicU64>>,
     ) -> Result<FileReader, Error> {
-        let (reader, _) =
+        let (reader, compression) =
             input::open_counted(path, progress).map_err(|e| Error::io("csv", format!("cannot open {path}"), e))?;
         let name = if path == input::STDIN { "<stdin>".to_owned() } else { path.to_owned() };
         let symbol =
@@ -88,8 +92,37 @@ impl FileReader {
             last_time: None,
             keep: keep.map(|k| Keep::new(&k)),
             scanned: 0,
+            path: path.to_owned(),
+            checked: false,
+            // Sizes compare with bytes read only for a plain file.
+            compressed_none: compression == input::Compression::None,
+            warnings: Vec::new(),
             bad: BadSlot { kind: BadKind::FieldCount, reason: String::new(), line: 0, raw: Raw::Sample, symbol: None },
         })
+    }
+
+    /// Notes a file that was truncated, grew or was deleted while it was
+    /// read: what was read was replayed, but the user should know.
+    fn check_changed(&mut self) {
+        if self.path == input::STDIN || self.checked {
+            return;
+        }
+        self.checked = true;
+        let read = self.lines.read_so_far();
+        let what = match std::fs::metadata(&self.path) {
+            Err(_) => "was deleted while being replayed; replayed what was read",
+            Ok(m) if m.len() < read => "was truncated while being replayed; replayed what was read",
+            Ok(m) if m.len() > read && self.compressed_none => {
+                "grew while being replayed; rows added after its end were not replayed"
+            }
+            Ok(_) => return,
+        };
+        self.warnings.push(format!("{}: {what}", self.name));
+    }
+
+    /// Warnings gathered so far, taken.
+    pub fn take_warnings(&mut self) -> Vec<String> {
+        std::mem::take(&mut self.warnings)
     }
 
     /// The file's name as shown in messages.
@@ -122,7 +155,10 @@ impl FileReader {
         loop {
             let next = self.lines.next_line().map_err(|e| Error::io("csv", format!("reading {}", self.name), e))?;
             let (mut range, number) = match next {
-                Next::End => return Ok(Step::End),
+                Next::End => {
+                    self.check_changed();
+                    return Ok(Step::End);
+                }
                 Next::TooLong { number, len, .. } => {
                     self.scanned += 1;
                     self.set_bad(BadKind::LineTooLong, number, Raw::Sample, None);

@@ -39,9 +39,16 @@ pub fn build_with_progress(
     }
     let files = Files { paths: config.path.clone(), layout, keep: None, strict: config.strict, progress };
     let source: Box<dyn Source> = if config.merge {
-        Box::new(Merged { files, readers: Vec::new(), pending: Vec::new(), bad: None, opened: false })
+        Box::new(Merged {
+            files,
+            readers: Vec::new(),
+            pending: Vec::new(),
+            bad: None,
+            opened: false,
+            warnings: Vec::new(),
+        })
     } else {
-        Box::new(InTurn { files, next: 0, reader: None, scanned: 0 })
+        Box::new(InTurn { files, next: 0, reader: None, scanned: 0, warnings: Vec::new() })
     };
     Ok(match config.speed {
         Speed::Max => source,
@@ -90,6 +97,7 @@ struct InTurn {
     reader: Option<FileReader>,
     /// Rows scanned in files already finished.
     scanned: u64,
+    warnings: Vec<String>,
 }
 
 impl Source for InTurn {
@@ -117,6 +125,7 @@ impl Source for InTurn {
                 Step::Bad => break None,
                 Step::End => {
                     self.scanned += reader.scanned();
+                    self.warnings.extend(reader.take_warnings());
                     self.reader = None;
                 }
             }
@@ -139,6 +148,14 @@ impl Source for InTurn {
     fn scanned(&self) -> Option<u64> {
         let open = self.reader.as_ref().map_or(0, FileReader::scanned);
         self.files.keep.as_ref().map(|_| self.scanned + open)
+    }
+
+    fn warnings(&mut self) -> Vec<String> {
+        let mut all = std::mem::take(&mut self.warnings);
+        if let Some(r) = &mut self.reader {
+            all.extend(r.take_warnings());
+        }
+        all
     }
 }
 
@@ -167,6 +184,7 @@ struct Merged {
     pending: Vec<Option<Pending>>,
     bad: Option<OwnedBad>,
     opened: bool,
+    warnings: Vec<String>,
 }
 
 impl Merged {
@@ -194,6 +212,7 @@ impl Merged {
                     }))
                 }
                 Step::End => {
+                    self.warnings.extend(reader.take_warnings());
                     self.readers[i] = None;
                     None
                 }
@@ -257,5 +276,9 @@ impl Source for Merged {
         // Finished readers are dropped, so a merge cannot count them; it
         // reports nothing and the bridge counts what it was given.
         None
+    }
+
+    fn warnings(&mut self) -> Vec<String> {
+        std::mem::take(&mut self.warnings)
     }
 }
