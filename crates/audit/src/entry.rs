@@ -1,5 +1,7 @@
 //! One audit line: what is written for a record, a bad record, or a close.
 
+use sluice_core::record::push_u64;
+use sluice_core::time::TimeWriter;
 use sluice_core::{BadRecord, Decimal, Location, Record, Symbol, Timestamp};
 
 /// The fields of a line, before its hash. Absent fields are left out.
@@ -8,7 +10,7 @@ pub struct Entry<'a> {
     /// `record`, `error` or `close`.
     pub kind: &'static str,
     /// `file:line`, or `source#seq`.
-    pub origin: Option<&'a str>,
+    pub origin: Option<Location<'a>>,
     pub time: Option<Timestamp>,
     pub symbol: Option<Symbol>,
     /// Prices and volumes as exact decimal text, so they read back exactly.
@@ -52,7 +54,7 @@ impl<'a> Entry<'a> {
     }
 
     /// The line for a good record read at `origin`.
-    pub fn record(seq: u64, record: &'a Record<'a>, origin: &'a str) -> Entry<'a> {
+    pub fn record(seq: u64, record: &'a Record<'a>, origin: Location<'a>) -> Entry<'a> {
         let mut e = Entry { origin: Some(origin), ..Entry::blank(seq, "record") };
         match record {
             Record::Tick(t) => {
@@ -70,9 +72,9 @@ impl<'a> Entry<'a> {
     }
 
     /// The line for a bad record.
-    pub fn error(seq: u64, bad: &'a BadRecord<'a>, origin: &'a str) -> Entry<'a> {
+    pub fn error(seq: u64, bad: &'a BadRecord<'a>) -> Entry<'a> {
         let mut e = Entry {
-            origin: Some(origin),
+            origin: Some(bad.location),
             symbol: bad.symbol,
             error: Some(bad.kind.name()),
             reason: Some(&bad.reason),
@@ -99,9 +101,9 @@ impl Entry<'_> {
     /// Writes the JSON object without its closing brace (the hash field
     /// goes last). Field by field rather than through a derived serializer:
     /// this runs once per record. Strings are escaped by serde_json.
-    pub fn write_jsonl(&self, out: &mut Vec<u8>) -> std::io::Result<()> {
+    pub fn write_jsonl(&self, out: &mut Vec<u8>, times: &mut TimeWriter) -> std::io::Result<()> {
         out.extend_from_slice(b"{\"seq\":");
-        out.extend_from_slice(self.seq.to_string().as_bytes());
+        push_u64(self.seq, out);
         out.extend_from_slice(b",\"kind\":\"");
         out.extend_from_slice(self.kind.as_bytes());
         out.push(b'"');
@@ -122,15 +124,24 @@ impl Entry<'_> {
             out.extend_from_slice(b",\"");
             out.extend_from_slice(key.as_bytes());
             out.extend_from_slice(b"\":");
-            out.extend_from_slice(value.to_string().as_bytes());
+            push_u64(value, out);
         };
         if let Some(o) = self.origin {
-            text(out, "origin", o)?;
+            // The name escaped as JSON, then `:line` or `#seq`, which need no
+            // escaping.
+            let (name, sep, n) = match o {
+                Location::FileLine { file, line } => (file, b':', line),
+                Location::Seq { source, seq } => (source, b'#', seq),
+            };
+            text(out, "origin", name)?;
+            out.pop();
+            out.push(sep);
+            push_u64(n, out);
+            out.push(b'"');
         }
         if let Some(t) = self.time {
-            use std::io::Write;
             out.extend_from_slice(b",\"time\":\"");
-            write!(out, "{t}")?;
+            times.write(t, out);
             out.push(b'"');
         }
         if let Some(s) = self.symbol {
@@ -165,11 +176,4 @@ impl Entry<'_> {
         }
         Ok(())
     }
-}
-
-/// `file:line` or `source#seq`, written into a reused string.
-pub fn origin(at: &Location<'_>, into: &mut String) {
-    use std::fmt::Write;
-    into.clear();
-    let _ = write!(into, "{at}");
 }

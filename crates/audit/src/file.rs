@@ -145,11 +145,6 @@ impl LogFile {
         Ok(log)
     }
 
-    /// The file's name.
-    pub fn path(&self) -> String {
-        path_of(&self.base, self.index)
-    }
-
     /// Rolls over to the next file if `len` more bytes would take this one
     /// past `max` (a file holding nothing yet takes any line).
     pub fn roll_if_needed(&mut self, len: u64, max: Option<u64>, sync: bool) -> io::Result<()> {

@@ -8,35 +8,38 @@ mod config;
 mod entry;
 mod file;
 pub mod verify;
+mod writer;
 
-use std::io::{self, BufWriter, Write};
+use std::io::{self, BufWriter};
+use std::sync::mpsc::SyncSender;
+use std::thread::JoinHandle;
 
 use sluice_core::{BadRecord, Error, Flow, Location, Record, RecordKind, Sink, SinkReport};
 
 pub use config::{AuditConfig, Format, Fsync};
 use entry::Entry;
-use file::{LogFile, Tail, TailError};
+use file::{LogFile, TailError};
+use writer::{Batch, Finished, Output};
 
-/// Where lines go.
-enum Output {
-    Stdout(BufWriter<io::Stdout>),
-    File(LogFile),
-}
+/// Bytes of encoded lines handed to the writer at a time.
+const BATCH_BYTES: usize = 64 * 1024;
 
 /// The audit-log sink.
 pub struct AuditLog {
     config: AuditConfig,
-    out: Option<Output>,
-    tail: Tail,
+    /// The writer thread, once the run has started.
+    writer: Option<(SyncSender<Batch>, JoinHandle<Finished>)>,
+    batch: Batch,
+    /// The seq of the next line, and of the first line of this run.
+    next_seq: u64,
     first_seq: u64,
     records: u64,
     errors: u64,
-    since_sync: u64,
     /// A write failed: the error was reported, and close writes no more.
     failed: bool,
-    /// Reused per line: the line and its origin text.
+    /// Reused per line: the encoded line, and the timestamp writer.
     line: Vec<u8>,
-    origin: String,
+    times: sluice_core::time::TimeWriter,
 }
 
 impl AuditLog {
@@ -44,35 +47,73 @@ impl AuditLog {
     pub fn new(config: AuditConfig) -> AuditLog {
         AuditLog {
             config,
-            out: None,
-            tail: Tail::genesis(),
+            writer: None,
+            batch: Batch::default(),
+            next_seq: 1,
             first_seq: 1,
             records: 0,
             errors: 0,
-            since_sync: 0,
             failed: false,
             line: Vec::with_capacity(512),
-            origin: String::new(),
+            times: sluice_core::time::TimeWriter::default(),
         }
     }
 
-    fn err(&mut self, doing: &str, e: io::Error) -> Error {
+    fn failure(&mut self, e: io::Error, written: u64) -> Error {
         self.failed = true;
-        let written = self.records + self.errors;
-        Error::io("audit", format!("{doing} {} failed after {written} lines", self.config.path), e)
+        Error::io("audit", format!("writing {} failed after {written} lines", self.config.path), e)
+    }
+
+    /// Ends the writer and returns how it finished.
+    fn finish_writer(&mut self) -> Option<Finished> {
+        let (tx, handle) = self.writer.take()?;
+        drop(tx);
+        Some(handle.join().unwrap_or_else(|_| Err((io::Error::other("the audit writer stopped"), 0))))
+    }
+
+    /// Hands the encoded lines to the writer; if it has stopped, its error.
+    fn ship(&mut self) -> Result<(), Error> {
+        if self.batch.lines() == 0 {
+            return Ok(());
+        }
+        let batch = std::mem::take(&mut self.batch);
+        let sent = self.writer.as_ref().map(|(tx, _)| tx.send(batch));
+        match sent {
+            Some(Ok(())) => Ok(()),
+            // The writer hung up: it failed; its error says why.
+            _ => match self.finish_writer() {
+                Some(Err((e, written))) => Err(self.failure(e, written)),
+                _ => Err(self.failure(io::Error::other("the audit writer stopped"), 0)),
+            },
+        }
+    }
+
+    /// Encodes `entry` and queues it; ships the batch when it is full (at
+    /// once under `fsync=always`, so a line is on disk before the next).
+    fn log(&mut self, entry: &Entry<'_>) -> Result<(), Error> {
+        self.encode(entry).map_err(|e| self.failure(e, 0))?;
+        self.batch.bytes.extend_from_slice(&self.line);
+        self.batch.ends.push(self.batch.bytes.len());
+        self.next_seq += 1;
+        let full = match self.config.fsync {
+            Fsync::Always => true,
+            Fsync::Every(n) => self.batch.lines() as u64 >= n,
+            _ => self.batch.bytes.len() >= BATCH_BYTES,
+        };
+        if full { self.ship() } else { Ok(()) }
     }
 
     /// Encodes `entry` (without its hash) into `self.line`.
     fn encode(&mut self, entry: &Entry<'_>) -> io::Result<()> {
         self.line.clear();
         match self.config.format {
-            Format::Jsonl => entry.write_jsonl(&mut self.line)?,
+            Format::Jsonl => entry.write_jsonl(&mut self.line, &mut self.times)?,
             Format::Csv => {
                 let text = |o: Option<String>| o.unwrap_or_default();
                 let row = [
                     entry.seq.to_string(),
                     entry.kind.to_owned(),
-                    text(entry.origin.map(str::to_owned)),
+                    text(entry.origin.map(|o| o.to_string())),
                     text(entry.time.map(|t| t.to_string())),
                     text(entry.symbol.map(|s| s.to_string())),
                     text(entry.price.map(|p| p.0.to_string())),
@@ -94,57 +135,6 @@ impl AuditLog {
             }
         }
         Ok(())
-    }
-
-    /// Hashes the encoded line, finishes it, and writes it.
-    fn write_line(&mut self) -> io::Result<()> {
-        let hash = chain::link(&self.tail.hash, &self.line);
-        match self.config.format {
-            Format::Jsonl => {
-                self.line.extend_from_slice(chain::jsonl::FIELD);
-                self.line.extend_from_slice(hash.as_bytes());
-                self.line.extend_from_slice(b"\"}\n");
-            }
-            Format::Csv => {
-                self.line.push(b',');
-                self.line.extend_from_slice(hash.as_bytes());
-                self.line.push(b'\n');
-            }
-        }
-        let sync_every = matches!(self.config.fsync, Fsync::Always | Fsync::Every(_));
-        match &mut self.out {
-            Some(Output::File(f)) => {
-                f.roll_if_needed(self.line.len() as u64, self.config.max_bytes, sync_every)?;
-                f.write(&self.line)?;
-            }
-            Some(Output::Stdout(s)) => s.write_all(&self.line)?,
-            None => return Err(io::Error::other("the audit log was not opened")),
-        }
-        self.tail.seq += 1;
-        self.tail.hash = hash;
-        self.since_sync += 1;
-        let due = match self.config.fsync {
-            Fsync::Always => true,
-            Fsync::Every(n) => self.since_sync >= n,
-            _ => false,
-        };
-        if due {
-            self.flush(true)?;
-        }
-        Ok(())
-    }
-
-    fn flush(&mut self, sync: bool) -> io::Result<()> {
-        self.since_sync = 0;
-        match &mut self.out {
-            Some(Output::File(f)) => f.flush(sync),
-            Some(Output::Stdout(s)) => s.flush(),
-            None => Ok(()),
-        }
-    }
-
-    fn next_seq(&self) -> u64 {
-        self.tail.seq + 1
     }
 }
 
@@ -175,79 +165,75 @@ impl Sink for AuditLog {
     }
 
     /// Opens the log: appends to the set at `path`, continuing its sequence
-    /// and chain, after checking that its last line is whole.
+    /// and chain, after checking that its last line is whole; then starts
+    /// the writer.
     fn start(&mut self) -> Result<(), Error> {
-        if self.config.path == "-" {
-            self.out = Some(Output::Stdout(BufWriter::new(io::stdout())));
-            return Ok(());
-        }
-        let path = self.config.path.clone();
-        let (tail, index) = file::tail(&path, self.config.format).map_err(|e| match e {
-            TailError::Io(e) => Error::io("audit", format!("reading {path}"), e),
-            TailError::Torn { path } => Error::new(
-                "audit",
-                format!("{path} ends with a torn line (a run was killed while writing); move the file aside or cut the torn line, then run `sluice audit verify` on it"),
-            ),
-            TailError::Unreadable { path } => {
-                Error::new("audit", format!("{path}: its last line is not an audit line in this format; refusing to append"))
-            }
-        })?;
-        let file = LogFile::open(&path, index, self.config.format)
-            .map_err(|e| Error::io("audit", format!("opening {path}"), e))?;
+        let (out, tail) = if self.config.path == "-" {
+            (Output::Stdout(BufWriter::new(io::stdout())), file::Tail::genesis())
+        } else {
+            let path = self.config.path.clone();
+            let (tail, index) = file::tail(&path, self.config.format).map_err(|e| match e {
+                TailError::Io(e) => Error::io("audit", format!("reading {path}"), e),
+                TailError::Torn { path } => Error::new(
+                    "audit",
+                    format!("{path} ends with a torn line (a run was killed while writing); move the file aside or cut the torn line, then run `sluice audit verify` on it"),
+                ),
+                TailError::Unreadable { path } => {
+                    Error::new("audit", format!("{path}: its last line is not an audit line in this format; refusing to append"))
+                }
+            })?;
+            let file = LogFile::open(&path, index, self.config.format)
+                .map_err(|e| Error::io("audit", format!("opening {path}"), e))?;
+            (Output::File(file), tail)
+        };
         self.first_seq = tail.seq + 1;
-        self.tail = tail;
-        self.out = Some(Output::File(file));
+        self.next_seq = tail.seq + 1;
+        self.writer = Some(writer::spawn(out, tail, self.config.format, self.config.fsync, self.config.max_bytes));
         Ok(())
     }
 
     fn send(&mut self, record: &Record<'_>, at: &Location<'_>) -> Result<Flow, Error> {
-        entry::origin(at, &mut self.origin);
-        let origin = std::mem::take(&mut self.origin);
-        let written = self.encode(&Entry::record(self.next_seq(), record, &origin)).and_then(|()| self.write_line());
-        self.origin = origin;
-        written.map_err(|e| self.err("writing", e))?;
+        self.log(&Entry::record(self.next_seq, record, *at))?;
         self.records += 1;
         Ok(Flow::Continue)
     }
 
     fn throw(&mut self, bad: &BadRecord<'_>) -> Result<Flow, Error> {
-        entry::origin(&bad.location, &mut self.origin);
-        let origin = std::mem::take(&mut self.origin);
-        let written = self.encode(&Entry::error(self.next_seq(), bad, &origin)).and_then(|()| self.write_line());
-        self.origin = origin;
-        written.map_err(|e| self.err("writing", e))?;
+        self.log(&Entry::error(self.next_seq, bad))?;
         self.errors += 1;
         Ok(Flow::Continue)
     }
 
-    /// Writes the close line, flushes, and fsyncs unless `fsync=never`.
+    /// Writes the close line, waits for the writer to flush (and fsync,
+    /// unless `fsync=never`), and reports.
     fn close(mut self: Box<Self>) -> Result<SinkReport, Error> {
-        if self.out.is_none() {
+        if self.writer.is_none() && !self.failed {
             return Err(Error::new("audit", format!("{}: never opened", self.config.path)));
         }
         if self.failed {
             // Reported once, when it happened; a retry would only fail again.
-            let summary = format!("audit: {} lines written before the failure", self.records + self.errors);
+            let summary = format!("audit: {} lines accepted before the failure", self.records + self.errors);
             return Ok(SinkReport { sink: "audit".into(), summary, details: serde_json::Map::new() });
         }
-        let close = Entry::close(self.next_seq(), self.records, self.errors);
-        self.encode(&close).and_then(|()| self.write_line()).map_err(|e| self.err("writing", e))?;
-        let sync = self.config.fsync != Fsync::Never;
-        self.flush(sync).map_err(|e| self.err("flushing", e))?;
-        let shown = match &self.out {
-            Some(Output::File(f)) => f.path(),
-            _ => "stdout".to_owned(),
+        let close = Entry::close(self.next_seq, self.records, self.errors);
+        self.log(&close)?;
+        self.ship()?;
+        let (tail, _) = match self.finish_writer() {
+            Some(Ok(done)) => done,
+            Some(Err((e, written))) => return Err(self.failure(e, written)),
+            None => return Err(Error::new("audit", "the writer was not running")),
         };
+        let shown = if self.config.path == "-" { "stdout".to_owned() } else { self.config.path.clone() };
         let summary = format!(
             "audit: {} records and {} errors written to {shown} (seq {}..{}, with the close line)",
-            self.records, self.errors, self.first_seq, self.tail.seq
+            self.records, self.errors, self.first_seq, tail.seq
         );
         let mut details = serde_json::Map::new();
         details.insert("path".into(), self.config.path.clone().into());
         details.insert("records".into(), self.records.into());
         details.insert("errors".into(), self.errors.into());
         details.insert("first_seq".into(), self.first_seq.into());
-        details.insert("last_seq".into(), self.tail.seq.into());
+        details.insert("last_seq".into(), tail.seq.into());
         Ok(SinkReport { sink: "audit".into(), summary, details })
     }
 }

@@ -77,6 +77,22 @@ pub enum Location<'a> {
     Seq { source: &'a str, seq: u64 },
 }
 
+/// Appends the decimal digits of `n`, without the formatting machinery
+/// (writers that emit a number per record use it).
+pub fn push_u64(mut n: u64, out: &mut Vec<u8>) {
+    let mut digits = [0u8; 20];
+    let mut at = digits.len();
+    loop {
+        at -= 1;
+        digits[at] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    out.extend_from_slice(&digits[at..]);
+}
+
 impl fmt::Display for Location<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {

@@ -41,6 +41,55 @@ impl Timestamp {
     }
 }
 
+/// Writes timestamps as their `Display` does, fast: the text up to the
+/// minute is asked of jiff once per minute and reused, so a stream of ticks
+/// costs a few digit writes each.
+#[derive(Debug, Default)]
+pub struct TimeWriter {
+    minute: Option<i64>,
+    prefix: Vec<u8>,
+}
+
+impl TimeWriter {
+    /// Appends `ts` as RFC 3339 in UTC, exactly as `ts.to_string()` would.
+    pub fn write(&mut self, ts: Timestamp, out: &mut Vec<u8>) {
+        let ns = ts.as_nanos();
+        let minute = ns.div_euclid(60_000_000_000);
+        if self.minute != Some(minute) {
+            // "YYYY-MM-DDTHH:MM:" of the minute's start.
+            let text = Timestamp::from_nanos(minute * 60_000_000_000).to_string();
+            match text.rfind(':') {
+                Some(i) if text.len() == i + 4 => {
+                    self.prefix.clear();
+                    self.prefix.extend_from_slice(&text.as_bytes()[..=i]);
+                    self.minute = Some(minute);
+                }
+                // Years past 9999 and the like: no shortcut.
+                _ => {
+                    out.extend_from_slice(ts.to_string().as_bytes());
+                    return;
+                }
+            }
+        }
+        let within = ns.rem_euclid(60_000_000_000);
+        let (secs, mut frac) = (within / 1_000_000_000, within % 1_000_000_000);
+        out.extend_from_slice(&self.prefix);
+        out.push(b'0' + (secs / 10) as u8);
+        out.push(b'0' + (secs % 10) as u8);
+        if frac != 0 {
+            let mut digits = [0u8; 9];
+            for d in digits.iter_mut().rev() {
+                *d = b'0' + (frac % 10) as u8;
+                frac /= 10;
+            }
+            let len = 9 - digits.iter().rev().take_while(|&&d| d == b'0').count();
+            out.push(b'.');
+            out.extend_from_slice(&digits[..len]);
+        }
+        out.push(b'Z');
+    }
+}
+
 impl fmt::Display for Timestamp {
     /// RFC 3339 in UTC with as many fractional digits as needed:
     /// `2026-01-01T00:00:00Z`, `2026-01-01T00:00:00.25Z`.
@@ -74,6 +123,23 @@ mod tests {
         assert_eq!(Timestamp::EPOCH.to_string(), "1970-01-01T00:00:00Z");
         assert_eq!(Timestamp::from_nanos(1_500_000_000).to_string(), "1970-01-01T00:00:01.5Z");
         assert_eq!(Timestamp::from_nanos(-1).to_string(), "1969-12-31T23:59:59.999999999Z");
+    }
+
+    #[test]
+    fn the_time_writer_writes_what_display_does() {
+        let mut w = TimeWriter::default();
+        let mut out = Vec::new();
+        let mut ns: i64 = -3_000_000_000_000;
+        for step in
+            [1, 7, 999, 1_000_000, 123_456_789, 59_999_999_999, 61_000_000_007, 3_600_000_000_000, 86_400_000_000_001]
+        {
+            for _ in 0..50 {
+                ns += step;
+                out.clear();
+                w.write(Timestamp::from_nanos(ns), &mut out);
+                assert_eq!(String::from_utf8(out.clone()).unwrap(), Timestamp::from_nanos(ns).to_string(), "{ns}");
+            }
+        }
     }
 
     #[test]
