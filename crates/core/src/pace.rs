@@ -49,6 +49,12 @@ impl Clock for SystemClock {
     }
 }
 
+/// A float number of seconds as a duration; past what a duration holds
+/// (an absurdly slow `--speed`), the longest one, rather than a panic.
+pub fn seconds(secs: f64) -> Duration {
+    Duration::try_from_secs_f64(secs).unwrap_or(Duration::MAX)
+}
+
 /// Holds each item back until its offset from the first one has passed.
 #[derive(Debug)]
 pub struct Pacer<C> {
@@ -108,7 +114,7 @@ impl<C: Clock> Source for Paced<C> {
             let ns = (t.time.as_nanos().saturating_sub(first.as_nanos())) as f64 / self.speed;
             // Ticks out of order are not waited for: the pace never goes back.
             if ns > 0.0 {
-                self.pacer.wait_until(Duration::from_secs_f64(ns / 1e9));
+                self.pacer.wait_until(seconds(ns / 1e9));
             }
         }
         Ok(pulled)
@@ -202,6 +208,13 @@ mod tests {
         let ms = |m| Duration::from_millis(m);
         // 10x: 10 s of data take 1 s; the tick at 20 s (out of order) is not waited for.
         assert_eq!(seen, [ms(0), ms(1000), ms(1000), ms(3000), ms(3000), ms(4000)]);
+    }
+
+    #[test]
+    fn absurd_offsets_saturate_instead_of_panicking() {
+        assert_eq!(seconds(1e300), Duration::MAX);
+        assert_eq!(seconds(f64::INFINITY), Duration::MAX);
+        assert_eq!(seconds(1.5), Duration::from_millis(1500));
     }
 
     #[test]

@@ -8,8 +8,6 @@
 mod config;
 mod sample;
 
-use std::time::Duration;
-
 use rand_chacha::ChaCha8Rng;
 use rand_core::SeedableRng;
 use sluice_core::config::ConfigError;
@@ -110,7 +108,7 @@ impl Source for Ticker {
             return Ok(Pull::End);
         }
         if let Some((pacer, rate)) = &self.pacer {
-            pacer.wait_until(Duration::from_secs_f64(self.seq as f64 / rate));
+            pacer.wait_until(sluice_core::pace::seconds(self.seq as f64 / rate));
         }
         let (tick, bad) = self.next_tick();
         self.seq += 1;
