@@ -223,7 +223,7 @@ impl<R: Read> LineBuffer<R> {
             self.start = 0;
         }
         if self.end == self.buf.len() {
-            let grown = (self.buf.len() * 2).min(self.max_line + 1).max(self.buf.len() + 1);
+            let grown = (self.buf.len() * 2).min(self.max_line.saturating_add(1)).max(self.buf.len() + 1);
             self.buf.resize(grown, 0);
         }
         let n = self.read_into(self.end)?;
