@@ -140,3 +140,19 @@ fn help_shows_examples() {
     assert!(out.status.success());
     assert!(stdout(&out).contains("Examples:\n  sluice run\n"));
 }
+
+#[test]
+fn completions_for_each_shell_and_a_man_page() {
+    for (shell, marker) in [("bash", "_sluice()"), ("zsh", "#compdef sluice"), ("fish", "complete -c sluice")] {
+        let out = run(&["completions", shell]);
+        assert!(out.status.success(), "{shell}");
+        let text = stdout(&out);
+        assert!(text.contains(marker), "{shell}: {}", &text[..text.len().min(200)]);
+        for sub in ["replay", "grep", "validate"] {
+            assert!(text.contains(sub), "{shell} lacks {sub}");
+        }
+    }
+    let man = run(&["man"]);
+    assert!(man.status.success());
+    assert!(stdout(&man).contains(".TH sluice 1"));
+}

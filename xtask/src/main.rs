@@ -18,6 +18,8 @@ usage: cargo xtask TASK [OPTIONS]
   bench [--quick]
       Release build, generated inputs, and each sluice command against the
       tool a user would pick instead, alternated; prints a markdown table.
+  man
+      Writes target/man/sluice.1, generated from the command line's definitions.
   csv-baseline FILE SYMBOL
       The bare csv-crate loop the replay is measured against.
   audit-baseline FILE OUT
@@ -36,6 +38,7 @@ fn main() -> ExitCode {
         Some("bench") => bench::main(&args[1..]),
         Some("csv-baseline") => bench::csv_baseline(&args[1..]),
         Some("audit-baseline") => bench::audit_baseline(&args[1..]),
+        Some("man") => man(),
         Some(task) => Err(anyhow::anyhow!("unknown task `{task}`\n{USAGE}")),
     };
     match result {
@@ -45,6 +48,24 @@ fn main() -> ExitCode {
             ExitCode::from(2)
         }
     }
+}
+
+/// Builds sluice and writes its man page under target/man.
+fn man() -> anyhow::Result<()> {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let status = std::process::Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+        .args(["build", "--release", "--quiet", "-p", "sluice-cli"])
+        .current_dir(&root)
+        .status()?;
+    anyhow::ensure!(status.success(), "cargo build --release failed");
+    let out = std::process::Command::new(root.join("target/release/sluice")).arg("man").output()?;
+    anyhow::ensure!(out.status.success(), "sluice man failed");
+    let dir = root.join("target/man");
+    std::fs::create_dir_all(&dir)?;
+    let path = dir.join("sluice.1");
+    std::fs::write(&path, out.stdout)?;
+    println!("{}", path.display());
+    Ok(())
 }
 
 /// The value after `--name` in `args`, parsed, or `default`.

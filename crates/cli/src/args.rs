@@ -51,6 +51,23 @@ pub enum Command {
     /// Print the JSON Schema of pipeline files, for editors that check
     /// TOML or JSON as it is typed.
     Schema,
+    /// Print a shell completion script: `sluice completions bash >
+    /// /etc/bash_completion.d/sluice`.
+    Completions {
+        #[arg(value_enum)]
+        shell: Shell,
+    },
+    /// Print the man page (roff), generated from these same definitions.
+    #[command(hide = true)]
+    Man,
+}
+
+/// Shells `sluice completions` writes for.
+#[derive(Clone, Copy, Debug, clap::ValueEnum)]
+pub enum Shell {
+    Bash,
+    Zsh,
+    Fish,
 }
 
 /// `sluice audit …`

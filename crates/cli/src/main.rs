@@ -54,6 +54,28 @@ fn main() -> ExitCode {
             print!("{}", list());
             return ExitCode::SUCCESS;
         }
+        Command::Completions { shell } => {
+            let mut cmd = <Cli as clap::CommandFactory>::command();
+            let shell = match shell {
+                args::Shell::Bash => clap_complete::Shell::Bash,
+                args::Shell::Zsh => clap_complete::Shell::Zsh,
+                args::Shell::Fish => clap_complete::Shell::Fish,
+            };
+            let mut text = Vec::new();
+            clap_complete::generate(shell, &mut cmd, "sluice", &mut text);
+            return print_bytes(&text);
+        }
+        Command::Man => {
+            let mut text = Vec::new();
+            let page = clap_mangen::Man::new(<Cli as clap::CommandFactory>::command());
+            return match page.render(&mut text) {
+                Ok(()) => print_bytes(&text),
+                Err(e) => {
+                    eprintln!("sluice: rendering the man page: {}", sluice_core::error::io_message(&e));
+                    ExitCode::from(FAILURE)
+                }
+            };
+        }
         Command::Schema => {
             println!("{}", serde_json::to_string_pretty(&schema::pipeline()).unwrap_or_default());
             return ExitCode::SUCCESS;
@@ -284,6 +306,19 @@ fn list() -> String {
         out.push('\n');
     }
     out
+}
+
+/// Writes generated text to stdout; a closed stdout ends quietly.
+fn print_bytes(text: &[u8]) -> ExitCode {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text).and_then(|()| out.flush()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("sluice: writing output: {}", sluice_core::error::io_message(&e));
+            ExitCode::from(FAILURE)
+        }
+    }
 }
 
 /// `sluice audit verify`: 0 and the count when intact, 1 and the first
