@@ -156,3 +156,41 @@ fn completions_for_each_shell_and_a_man_page() {
     assert!(man.status.success());
     assert!(stdout(&man).contains(".TH sluice 1"));
 }
+
+#[test]
+fn trades_go_to_a_csv_file_and_the_report_has_the_metrics() {
+    let dir = tempfile::tempdir().unwrap();
+    let (trades, report) = (dir.path().join("t.csv"), dir.path().join("r.json"));
+    let out = run(&[
+        "run",
+        "-q",
+        "--source",
+        "ticker:seed=12,count=3000,symbols=AAPL,MSFT",
+        "--sink",
+        "bot:report_trades=3",
+        "--trades",
+        arg(&trades),
+        "--report",
+        arg(&report),
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let r = json(&report);
+    let mut rows = csv::Reader::from_path(&trades).unwrap();
+    let headers: Vec<String> = rows.headers().unwrap().iter().map(str::to_owned).collect();
+    assert_eq!(headers, ["symbol", "entry_time", "entry_price", "exit_time", "exit_price", "pnl"]);
+    let pnls: Vec<f64> = rows.records().map(|r| r.unwrap()[5].parse().unwrap()).collect();
+    // The CSV holds every trade even where the report lists only three.
+    assert_eq!(pnls.len() as u64, r["trade_count"].as_u64().unwrap());
+    assert_eq!(r["trades"].as_array().unwrap().len(), 3);
+    let sum: f64 = pnls.iter().sum();
+    assert!((sum - r["realized_pnl"].as_f64().unwrap()).abs() < 1e-6);
+    let wins: Vec<f64> = pnls.iter().copied().filter(|p| *p > 0.0).collect();
+    let largest = wins.iter().cloned().fold(0.0, f64::max);
+    assert_eq!(r["largest_win"].as_f64().unwrap(), largest);
+    assert!((r["average_win"].as_f64().unwrap() - wins.iter().sum::<f64>() / wins.len() as f64).abs() < 1e-6);
+    for key in ["profit_factor", "max_drawdown_seconds", "exposure", "bad_by_reason", "average_loss", "largest_loss"] {
+        assert!(r.get(key).is_some(), "report lacks {key}");
+    }
+    let exposure = r["exposure"].as_f64().unwrap();
+    assert!((0.0..=1.0).contains(&exposure));
+}

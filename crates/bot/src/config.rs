@@ -25,6 +25,9 @@ pub struct BotConfig {
     /// every trade. Keeps memory flat on long replays. Default: 10000.
     #[serde(default = "default_report_trades")]
     pub report_trades: usize,
+    /// Write every trade, as it closes, to this CSV file (all of them,
+    /// however many). Default: none.
+    pub trades: Option<String>,
 }
 
 impl Default for BotConfig {
@@ -35,6 +38,7 @@ impl Default for BotConfig {
             quantity: default_quantity(),
             transcript: false,
             report_trades: default_report_trades(),
+            trades: None,
         }
     }
 }

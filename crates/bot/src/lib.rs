@@ -27,6 +27,8 @@ struct Book {
     state: State,
     last_price: Option<Decimal>,
     ticks: u64,
+    /// Ticks that arrived while a position was held.
+    held_ticks: u64,
     bad: u64,
     abandoned: u64,
     stats: Stats,
@@ -34,7 +36,15 @@ struct Book {
 
 impl Book {
     fn new() -> Book {
-        Book { state: State::Watching, last_price: None, ticks: 0, bad: 0, abandoned: 0, stats: Stats::default() }
+        Book {
+            state: State::Watching,
+            last_price: None,
+            ticks: 0,
+            held_ticks: 0,
+            bad: 0,
+            abandoned: 0,
+            stats: Stats::default(),
+        }
     }
 }
 
@@ -51,6 +61,11 @@ pub struct Bot {
     /// Bad records whose symbol was unknown (they reset every symbol).
     bad_unknown: u64,
     trades: Vec<Trade>,
+    /// Bad records received, by reason.
+    bad_by_reason: BTreeMap<sluice_core::BadKind, u64>,
+    /// `trades=PATH`: every trade as a CSV row, written as it closes.
+    trades_path: Option<String>,
+    trade_log: Option<std::io::BufWriter<std::fs::File>>,
     /// The transcript line being written, reused.
     line: Vec<u8>,
 }
@@ -68,6 +83,9 @@ impl Bot {
             total: Stats::default(),
             bad_unknown: 0,
             trades: Vec::new(),
+            bad_by_reason: BTreeMap::new(),
+            trades_path: config.trades,
+            trade_log: None,
             line: Vec::new(),
         })
     }
@@ -75,11 +93,21 @@ impl Bot {
     fn on_tick(&mut self, tick: &Tick) -> std::io::Result<()> {
         let book = self.books.entry(tick.symbol).or_insert_with(Book::new);
         book.ticks += 1;
+        if matches!(book.state, State::Active { .. }) {
+            book.held_ticks += 1;
+        }
         book.last_price = Some(tick.price);
         let step = book.state.step(tick, &self.rules);
         if let Step::Exited(trade) = step {
-            book.stats.record(trade.pnl);
-            self.total.record(trade.pnl);
+            book.stats.record(trade.pnl, trade.exit_time);
+            self.total.record(trade.pnl, trade.exit_time);
+            if let Some(w) = &mut self.trade_log {
+                writeln!(
+                    w,
+                    "{},{},{},{},{},{}",
+                    trade.symbol, trade.entry_time, trade.entry_price, trade.exit_time, trade.exit_price, trade.pnl
+                )?;
+            }
             if self.trades.len() < self.report_trades {
                 self.trades.push(trade);
             }
@@ -130,6 +158,7 @@ impl Bot {
     }
 
     fn on_bad(&mut self, bad: &BadRecord<'_>) -> std::io::Result<()> {
+        *self.bad_by_reason.entry(bad.kind).or_default() += 1;
         match bad.symbol {
             Some(symbol) => {
                 let book = self.books.entry(symbol).or_insert_with(Book::new);
@@ -168,6 +197,14 @@ impl Sink for Bot {
     }
 
     fn start(&mut self) -> Result<(), Error> {
+        if let Some(path) = &self.trades_path {
+            let open = || -> std::io::Result<_> {
+                let mut w = std::io::BufWriter::new(std::fs::File::create(path)?);
+                writeln!(w, "symbol,entry_time,entry_price,exit_time,exit_price,pnl")?;
+                Ok(w)
+            };
+            self.trade_log = Some(open().map_err(|e| Error::io("bot", format!("writing the trade list {path}"), e))?);
+        }
         if self.transcript {
             writeln!(self.out, "[BOT] Initialized. State: WATCHING").map_err(Bot::io)?;
         }
@@ -198,6 +235,9 @@ impl Sink for Bot {
             .map_err(Bot::io)?;
         }
         self.out.flush().map_err(Bot::io)?;
+        if let (Some(w), Some(path)) = (&mut self.trade_log, &self.trades_path) {
+            w.flush().map_err(|e| Error::io("bot", format!("writing the trade list {path}"), e))?;
+        }
         Ok(report.into_sink_report())
     }
 }

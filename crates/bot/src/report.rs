@@ -5,8 +5,8 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 use sluice_core::{Decimal, SinkReport, Symbol, Timestamp};
 
+use crate::Bot;
 use crate::machine::{State, Trade, pnl};
-use crate::{Bot, Stats};
 
 /// The report, as written to `--report` (see the README for the schema).
 #[derive(Serialize)]
@@ -22,7 +22,19 @@ pub(crate) struct BotReport {
     trades_omitted: u64,
     realized_pnl: Decimal,
     win_rate: Option<f64>,
+    average_win: Option<Decimal>,
+    average_loss: Option<Decimal>,
+    /// Gross wins ÷ gross losses; `null` without a losing trade.
+    profit_factor: Option<f64>,
+    largest_win: Decimal,
+    largest_loss: Decimal,
     max_drawdown: Decimal,
+    /// Longest time the realized-PnL curve stayed below a previous peak.
+    max_drawdown_seconds: f64,
+    /// Share of ticks that arrived while a position was held.
+    exposure: Option<f64>,
+    /// Bad records received, by reason.
+    bad_by_reason: BTreeMap<sluice_core::BadKind, u64>,
     open_positions: Vec<OpenPosition>,
     unrealized_pnl: Decimal,
     abandoned_positions: u64,
@@ -48,7 +60,9 @@ struct SymbolReport {
     trades: u64,
     realized_pnl: Decimal,
     win_rate: Option<f64>,
+    profit_factor: Option<f64>,
     max_drawdown: Decimal,
+    exposure: Option<f64>,
     abandoned_positions: u64,
     unrealized_pnl: Decimal,
 }
@@ -69,7 +83,21 @@ impl BotReport {
                     unrealized_pnl: unrealized,
                 });
             }
-            symbols.insert(symbol, SymbolReport::new(book.ticks, book.bad, book.abandoned, &book.stats, unrealized));
+            symbols.insert(
+                symbol,
+                SymbolReport {
+                    ticks: book.ticks,
+                    bad_records: book.bad,
+                    trades: book.stats.trades,
+                    realized_pnl: book.stats.realized,
+                    win_rate: book.stats.win_rate(),
+                    profit_factor: book.stats.profit_factor(),
+                    max_drawdown: book.stats.max_drawdown,
+                    exposure: share(book.held_ticks, book.ticks),
+                    abandoned_positions: book.abandoned,
+                    unrealized_pnl: unrealized,
+                },
+            );
         }
         let books = || bot.books.values();
         BotReport {
@@ -80,7 +108,15 @@ impl BotReport {
             trades: bot.trades.clone(),
             realized_pnl: bot.total.realized,
             win_rate: bot.total.win_rate(),
+            average_win: bot.total.average_win(),
+            average_loss: bot.total.average_loss(),
+            profit_factor: bot.total.profit_factor(),
+            largest_win: bot.total.largest_win,
+            largest_loss: bot.total.largest_loss,
             max_drawdown: bot.total.max_drawdown,
+            max_drawdown_seconds: bot.total.max_drawdown_ns as f64 / 1e9,
+            exposure: share(books().map(|b| b.held_ticks).sum(), books().map(|b| b.ticks).sum()),
+            bad_by_reason: bot.bad_by_reason.clone(),
             unrealized_pnl: open_positions.iter().map(|p| p.unrealized_pnl).sum(),
             open_positions,
             abandoned_positions: books().map(|b| b.abandoned).sum(),
@@ -103,38 +139,82 @@ impl BotReport {
     }
 
     pub(crate) fn into_sink_report(self) -> SinkReport {
-        let win = self.win_rate.map_or("n/a".to_owned(), |w| format!("{:.1}%", w * 100.0));
-        let summary = format!(
-            "bot: {} ticks ({} bad), {} trades, realized PnL {}, win rate {win}, max drawdown {}, \
-             open positions {} (unrealized {}), abandoned positions {}",
-            self.ticks,
-            self.bad_records,
-            self.trade_count,
-            self.realized_pnl.display_min_places(2),
-            self.max_drawdown.display_min_places(2),
-            self.open_positions.len(),
-            self.unrealized_pnl.display_min_places(2),
-            self.abandoned_positions,
-        );
+        let summary = self.table();
         let details = match serde_json::to_value(&self) {
             Ok(serde_json::Value::Object(map)) => map,
             _ => serde_json::Map::new(),
         };
         SinkReport { sink: "bot".into(), summary, details }
     }
+
+    /// The summary for stderr: one aligned row per symbol and a total.
+    fn table(&self) -> String {
+        let pct = |v: Option<f64>| v.map_or("-".to_owned(), |w| format!("{:.1}%", w * 100.0));
+        let money = |d: Decimal| d.display_min_places(2).to_string();
+        let pf = |v: Option<f64>| v.map_or("-".to_owned(), |f| format!("{f:.2}"));
+        let mut rows = vec![[
+            "bot".to_owned(),
+            "ticks".into(),
+            "bad".into(),
+            "trades".into(),
+            "win rate".into(),
+            "profit f.".into(),
+            "realized PnL".into(),
+            "max drawdown".into(),
+            "exposure".into(),
+            "unrealized".into(),
+            "abandoned".into(),
+        ]];
+        for (symbol, s) in &self.symbols {
+            rows.push([
+                symbol.to_string(),
+                s.ticks.to_string(),
+                s.bad_records.to_string(),
+                s.trades.to_string(),
+                pct(s.win_rate),
+                pf(s.profit_factor),
+                money(s.realized_pnl),
+                money(s.max_drawdown),
+                pct(s.exposure),
+                money(s.unrealized_pnl),
+                s.abandoned_positions.to_string(),
+            ]);
+        }
+        rows.push([
+            "total".into(),
+            self.ticks.to_string(),
+            self.bad_records.to_string(),
+            self.trade_count.to_string(),
+            pct(self.win_rate),
+            pf(self.profit_factor),
+            money(self.realized_pnl),
+            money(self.max_drawdown),
+            pct(self.exposure),
+            money(self.unrealized_pnl),
+            self.abandoned_positions.to_string(),
+        ]);
+        let widths: Vec<usize> =
+            (0..11).map(|c| rows.iter().map(|r| r[c].chars().count()).max().unwrap_or(0)).collect();
+        let lines: Vec<String> = rows
+            .iter()
+            .map(|r| {
+                let cells: Vec<String> = r
+                    .iter()
+                    .enumerate()
+                    .map(
+                        |(c, v)| {
+                            if c == 0 { format!("{v:<w$}", w = widths[c]) } else { format!("{v:>w$}", w = widths[c]) }
+                        },
+                    )
+                    .collect();
+                cells.join("  ").trim_end().to_owned()
+            })
+            .collect();
+        lines.join("\n")
+    }
 }
 
-impl SymbolReport {
-    fn new(ticks: u64, bad: u64, abandoned: u64, stats: &Stats, unrealized: Decimal) -> SymbolReport {
-        SymbolReport {
-            ticks,
-            bad_records: bad,
-            trades: stats.trades,
-            realized_pnl: stats.realized,
-            win_rate: stats.win_rate(),
-            max_drawdown: stats.max_drawdown,
-            abandoned_positions: abandoned,
-            unrealized_pnl: unrealized,
-        }
-    }
+/// `part / whole`, or `None` when there is no whole.
+fn share(part: u64, whole: u64) -> Option<f64> {
+    (whole > 0).then(|| part as f64 / whole as f64)
 }

@@ -196,7 +196,14 @@ fn transcript_follows_the_article_line_by_line() {
 [BRIDGE] Pipeline complete. Processed 8 AAPL ticks.
 ";
     assert_eq!(out.text(), want);
-    assert!(summary.contains("7 ticks (1 bad), 1 trades"), "{summary}");
+    // 7 ticks, 1 bad, 1 trade (a win of 60), no loss, 4 of 7 ticks held,
+    // open at 1.23456 from 120.25.
+    let total: Vec<&str> = summary.lines().last().unwrap().split_whitespace().collect();
+    assert_eq!(
+        total,
+        ["total", "7", "1", "1", "100.0%", "-", "60.00", "0.00", "57.1%", "-119.01544", "0"],
+        "{summary}"
+    );
 }
 
 #[test]

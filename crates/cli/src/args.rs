@@ -322,6 +322,9 @@ pub struct PipelineArgs {
     /// Write the report (the bot's, with the run's counts) as JSON here.
     #[arg(long, value_name = "PATH")]
     pub report: Option<PathBuf>,
+    /// Write the first bot's trades, every one, as CSV here.
+    #[arg(long, value_name = "PATH")]
+    pub trades: Option<PathBuf>,
     /// Print the bot's tick-by-tick transcript (sets transcript on every bot).
     #[arg(long)]
     pub transcript: bool,

@@ -129,13 +129,23 @@ pub fn source(c: &Component, stop: &Stop) -> Result<Box<dyn Source>, UsageError>
     }
 }
 
-/// Builds a sink. `transcript` turns on every bot's transcript (the
-/// `--transcript` flag).
-pub fn sink(c: &Component, transcript: bool) -> Result<Box<dyn Sink>, UsageError> {
+/// What the flags set on bots: `--transcript` on every one, `--trades` on
+/// the first.
+#[derive(Clone, Debug, Default)]
+pub struct BotFlags {
+    pub transcript: bool,
+    pub trades: Option<String>,
+}
+
+/// Builds a sink.
+pub fn sink(c: &Component, flags: &mut BotFlags) -> Result<Box<dyn Sink>, UsageError> {
     match c.kind.as_str() {
         "bot" => {
             let mut config: BotConfig = c.read()?;
-            config.transcript |= transcript;
+            config.transcript |= flags.transcript;
+            if let Some(path) = flags.trades.take() {
+                config.trades = Some(path);
+            }
             let out = Box::new(BufWriter::new(io::stdout()));
             Ok(Box::new(Bot::new(config, out).map_err(|e| c.place.error(Some(e.key), e))?))
         }

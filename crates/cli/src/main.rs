@@ -182,10 +182,13 @@ fn replay(args: Box<ReplayArgs>, stop: Stop) -> anyhow::Result<ExitCode> {
 }
 
 fn check_outputs(args: &PipelineArgs) -> Result<(), UsageError> {
-    match &args.report {
-        Some(path) => check_writable_dir("--report", path),
-        None => Ok(()),
+    if let Some(path) = &args.report {
+        check_writable_dir("--report", path)?;
     }
+    if let Some(path) = &args.trades {
+        check_writable_dir("--trades", path)?;
+    }
+    Ok(())
 }
 
 /// Builds the filters and sinks (the bot when none is named), checks the
@@ -201,7 +204,11 @@ fn run_built(
     let filters = plan.filters.iter().map(components::filter).collect::<Result<Vec<_>, _>>()?;
     let default_sink = [Component::from_flag("--sink", "bot")?];
     let sink_specs = if plan.sinks.is_empty() { &default_sink[..] } else { &plan.sinks[..] };
-    let sinks = sink_specs.iter().map(|s| components::sink(s, args.transcript)).collect::<Result<Vec<_>, _>>()?;
+    let mut flags = components::BotFlags {
+        transcript: args.transcript,
+        trades: args.trades.as_ref().map(|p| p.display().to_string()),
+    };
+    let sinks = sink_specs.iter().map(|s| components::sink(s, &mut flags)).collect::<Result<Vec<_>, _>>()?;
     let bridge = Bridge::new(source, filters, sinks).map_err(|e| UsageError(format!("pipeline: {e}")))?;
 
     let outcome = bridge.limit(args.limit).stop_on(stop).run();
@@ -272,7 +279,8 @@ fn validate(files: &[String], stop: &Stop) -> anyhow::Result<ExitCode> {
         plan.sinks.iter().try_for_each(components::check_sink_output)?;
         let default_sink = [Component::from_flag("--sink", "bot")?];
         let specs = if plan.sinks.is_empty() { &default_sink[..] } else { &plan.sinks[..] };
-        let sinks = specs.iter().map(|s| components::sink(s, false)).collect::<Result<Vec<_>, _>>()?;
+        let mut flags = components::BotFlags::default();
+        let sinks = specs.iter().map(|s| components::sink(s, &mut flags)).collect::<Result<Vec<_>, _>>()?;
         let names: Vec<&str> = specs.iter().map(|s| s.kind.as_str()).collect();
         let shown = format!("{} → {} filter(s) → {}", source.name(), filters.len(), names.join(", "));
         Bridge::new(source, filters, sinks).map_err(|e| UsageError(format!("{file}: {e}")))?;

@@ -57,8 +57,11 @@ pub fn human(outcome: &Outcome) -> String {
         text.push_str(&format!("\nsluice: seed {seed} (pass seed={seed} to the source to repeat this run)"));
     }
     for report in outcome.reports.iter().flatten() {
-        if !report.summary.is_empty() {
-            text.push_str(&format!("\nsluice: {}", report.summary));
+        // A table goes under the run's lines as it is; a line gets the prefix.
+        match report.summary.contains('\n') {
+            true => text.push_str(&format!("\n{}", report.summary)),
+            false if !report.summary.is_empty() => text.push_str(&format!("\nsluice: {}", report.summary)),
+            false => {}
         }
     }
     text
