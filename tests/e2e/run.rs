@@ -194,3 +194,32 @@ fn trades_go_to_a_csv_file_and_the_report_has_the_metrics() {
     let exposure = r["exposure"].as_f64().unwrap();
     assert!((0.0..=1.0).contains(&exposure));
 }
+
+#[test]
+fn the_plot_holds_a_marker_for_every_entry_and_exit() {
+    let dir = tempfile::tempdir().unwrap();
+    let (svg, report) = (dir.path().join("p.svg"), dir.path().join("r.json"));
+    let sample = root().join("data/sample-ticks.csv");
+    let out = run(&["replay", arg(&sample), "-q", "--plot", arg(&svg), "--report", arg(&report)]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let r = json(&report);
+    let text = std::fs::read_to_string(&svg).unwrap();
+    assert!(text.starts_with("<svg"), "an SVG document");
+    let trades = r["trade_count"].as_u64().unwrap() as usize;
+    let open = r["open_positions"].as_array().unwrap().len();
+    // A triangle at every entry (closed and still open), a circle at every exit.
+    assert_eq!(text.matches("<polygon").count(), trades + open);
+    assert_eq!(text.matches("<circle").count(), trades);
+    for symbol in ["AAPL", "MSFT", "NVDA"] {
+        assert!(text.contains(&format!("{symbol}: realized PnL")), "{symbol}");
+    }
+}
+
+#[test]
+fn json_puts_only_the_report_on_stdout() {
+    let out = run(&["run", "-q", "--source", "ticker:seed=4,count=500", "--json"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let r: serde_json::Value = serde_json::from_slice(&out.stdout).expect("stdout is one JSON document");
+    assert_eq!(r["seed"], 4);
+    assert_eq!(r["run"]["read"], 500);
+}

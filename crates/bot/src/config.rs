@@ -28,6 +28,9 @@ pub struct BotConfig {
     /// Write every trade, as it closes, to this CSV file (all of them,
     /// however many). Default: none.
     pub trades: Option<String>,
+    /// Draw each symbol's prices, entries, exits and realized PnL as SVG to
+    /// this file at the end. Default: none.
+    pub plot: Option<String>,
 }
 
 impl Default for BotConfig {
@@ -39,6 +42,7 @@ impl Default for BotConfig {
             transcript: false,
             report_trades: default_report_trades(),
             trades: None,
+            plot: None,
         }
     }
 }

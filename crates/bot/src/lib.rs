@@ -6,6 +6,7 @@
 //! could not be read) to WATCHING, and a position dropped that way is
 //! counted as abandoned, so nothing vanishes from the report.
 
+mod chart;
 mod config;
 pub mod machine;
 mod report;
@@ -66,6 +67,8 @@ pub struct Bot {
     /// `trades=PATH`: every trade as a CSV row, written as it closes.
     trades_path: Option<String>,
     trade_log: Option<std::io::BufWriter<std::fs::File>>,
+    /// `plot=PATH`, and what the picture needs, gathered as ticks arrive.
+    plot: Option<(String, BTreeMap<Symbol, chart::SymbolChart>)>,
     /// The transcript line being written, reused.
     line: Vec<u8>,
 }
@@ -86,6 +89,7 @@ impl Bot {
             bad_by_reason: BTreeMap::new(),
             trades_path: config.trades,
             trade_log: None,
+            plot: config.plot.map(|p| (p, BTreeMap::new())),
             line: Vec::new(),
         })
     }
@@ -98,8 +102,29 @@ impl Bot {
         }
         book.last_price = Some(tick.price);
         let step = book.state.step(tick, &self.rules);
+        if let Some((_, charts)) = &mut self.plot {
+            let c = charts.entry(tick.symbol).or_default();
+            let t = tick.time.as_nanos();
+            if c.price.is_empty() {
+                // The PnL curve starts at zero with the symbol's first tick.
+                c.equity.push(t, 0.0);
+            }
+            c.price.push(t, approx(tick.price));
+            match step {
+                Step::Entered => c.mark(tick.time, approx(tick.price), true),
+                Step::Exited(_) => c.mark(tick.time, approx(tick.price), false),
+                _ => {}
+            }
+        }
         if let Step::Exited(trade) = step {
             book.stats.record(trade.pnl, trade.exit_time);
+            if let Some((_, charts)) = &mut self.plot {
+                charts
+                    .entry(tick.symbol)
+                    .or_default()
+                    .equity
+                    .push(trade.exit_time.as_nanos(), approx(book.stats.realized));
+            }
             self.total.record(trade.pnl, trade.exit_time);
             if let Some(w) = &mut self.trade_log {
                 writeln!(
@@ -187,6 +212,11 @@ impl Bot {
     }
 }
 
+/// A decimal as a float for drawing (not for money).
+fn approx(d: Decimal) -> f64 {
+    d.units() as f64 / Decimal::ONE.units() as f64
+}
+
 impl Sink for Bot {
     fn name(&self) -> &str {
         "bot"
@@ -235,6 +265,9 @@ impl Sink for Bot {
             .map_err(Bot::io)?;
         }
         self.out.flush().map_err(Bot::io)?;
+        if let Some((path, charts)) = &self.plot {
+            chart::draw(path, charts).map_err(|e| Error::new("bot", format!("drawing {path}: {e}")))?;
+        }
         if let (Some(w), Some(path)) = (&mut self.trade_log, &self.trades_path) {
             w.flush().map_err(|e| Error::io("bot", format!("writing the trade list {path}"), e))?;
         }

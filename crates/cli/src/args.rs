@@ -325,12 +325,20 @@ pub struct PipelineArgs {
     /// Write the first bot's trades, every one, as CSV here.
     #[arg(long, value_name = "PATH")]
     pub trades: Option<PathBuf>,
+    /// Draw the first bot's prices, entries, exits and realized PnL, per
+    /// symbol, as SVG here.
+    #[arg(long, value_name = "PATH.svg")]
+    pub plot: Option<PathBuf>,
     /// Print the bot's tick-by-tick transcript (sets transcript on every bot).
     #[arg(long)]
     pub transcript: bool,
     /// Print no summary on stderr.
     #[arg(long, short)]
     pub quiet: bool,
+    /// Print the report as JSON on stdout at the end, and nothing else there
+    /// (the bot's signal lines are left out), for scripts.
+    #[arg(long, conflicts_with = "transcript")]
+    pub json: bool,
 }
 
 impl RunArgs {

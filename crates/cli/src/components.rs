@@ -134,7 +134,10 @@ pub fn source(c: &Component, stop: &Stop) -> Result<Box<dyn Source>, UsageError>
 #[derive(Clone, Debug, Default)]
 pub struct BotFlags {
     pub transcript: bool,
+    /// Bots print nothing on stdout (`--json` has it).
+    pub silent: bool,
     pub trades: Option<String>,
+    pub plot: Option<String>,
 }
 
 /// Builds a sink.
@@ -146,7 +149,11 @@ pub fn sink(c: &Component, flags: &mut BotFlags) -> Result<Box<dyn Sink>, UsageE
             if let Some(path) = flags.trades.take() {
                 config.trades = Some(path);
             }
-            let out = Box::new(BufWriter::new(io::stdout()));
+            if let Some(path) = flags.plot.take() {
+                config.plot = Some(path);
+            }
+            let out: Box<dyn io::Write> =
+                if flags.silent { Box::new(io::sink()) } else { Box::new(BufWriter::new(io::stdout())) };
             Ok(Box::new(Bot::new(config, out).map_err(|e| c.place.error(Some(e.key), e))?))
         }
         "audit" => Ok(Box::new(AuditLog::new(c.read::<AuditConfig>()?))),

@@ -188,6 +188,9 @@ fn check_outputs(args: &PipelineArgs) -> Result<(), UsageError> {
     if let Some(path) = &args.trades {
         check_writable_dir("--trades", path)?;
     }
+    if let Some(path) = &args.plot {
+        check_writable_dir("--plot", path)?;
+    }
     Ok(())
 }
 
@@ -206,7 +209,9 @@ fn run_built(
     let sink_specs = if plan.sinks.is_empty() { &default_sink[..] } else { &plan.sinks[..] };
     let mut flags = components::BotFlags {
         transcript: args.transcript,
+        silent: args.json,
         trades: args.trades.as_ref().map(|p| p.display().to_string()),
+        plot: args.plot.as_ref().map(|p| p.display().to_string()),
     };
     let sinks = sink_specs.iter().map(|s| components::sink(s, &mut flags)).collect::<Result<Vec<_>, _>>()?;
     let bridge = Bridge::new(source, filters, sinks).map_err(|e| UsageError(format!("pipeline: {e}")))?;
@@ -244,6 +249,9 @@ fn run_built(
     }
     if let Some(path) = &args.report {
         write_report(path, &report::compose(&outcome))?;
+    }
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&report::compose(&outcome)).unwrap_or_default());
     }
     Ok(ExitCode::from(code))
 }
