@@ -223,3 +223,29 @@ fn json_puts_only_the_report_on_stdout() {
     assert_eq!(r["seed"], 4);
     assert_eq!(r["run"]["read"], 500);
 }
+
+#[test]
+fn colours_only_when_asked_or_on_a_terminal_without_no_color() {
+    let args = ["run", "--source", "ticker:seed=3,count=2000", "--sink", "bot"];
+    let escapes = |out: &std::process::Output| stderr(out).contains("\x1b[32m");
+    // Not a terminal: no colour unless --color=always.
+    assert!(!escapes(&run(&args)));
+    assert!(escapes(&run(&[&args[..], &["--color=always"]].concat())));
+    assert!(!escapes(&run(&[&args[..], &["--color=never"]].concat())));
+    // On a terminal (script(1) gives one), NO_COLOR turns colour off.
+    let on_tty = |no_color: bool| {
+        let line = format!("{} {} 2>&1", env!("CARGO_BIN_EXE_sluice"), args.join(" "));
+        let mut cmd = std::process::Command::new("script");
+        cmd.args(["-qec", &line, "/dev/null"]).env("TERM", "xterm");
+        if no_color {
+            cmd.env("NO_COLOR", "1");
+        } else {
+            cmd.env_remove("NO_COLOR");
+        }
+        cmd.output().ok().map(|o| String::from_utf8_lossy(&o.stdout).contains("\x1b[32m"))
+    };
+    if let (Some(with), Some(without)) = (on_tty(false), on_tty(true)) {
+        assert!(with, "a terminal gets colour");
+        assert!(!without, "NO_COLOR turns it off");
+    }
+}

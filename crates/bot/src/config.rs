@@ -31,6 +31,10 @@ pub struct BotConfig {
     /// Draw each symbol's prices, entries, exits and realized PnL as SVG to
     /// this file at the end. Default: none.
     pub plot: Option<String>,
+    /// Colour the summary table (set by the command line for a terminal;
+    /// not an option of the spec).
+    #[serde(skip)]
+    pub color: bool,
 }
 
 impl Default for BotConfig {
@@ -43,6 +47,7 @@ impl Default for BotConfig {
             report_trades: default_report_trades(),
             trades: None,
             plot: None,
+            color: false,
         }
     }
 }

@@ -53,6 +53,7 @@ impl Book {
 pub struct Bot {
     rules: Rules,
     transcript: bool,
+    color: bool,
     report_trades: usize,
     out: Box<dyn Write>,
     // A BTreeMap keeps the report in symbol order, so it is byte-identical
@@ -80,6 +81,7 @@ impl Bot {
         Ok(Bot {
             rules: Rules { entry: config.entry, exit: config.exit, quantity: config.quantity },
             transcript: config.transcript,
+            color: config.color,
             report_trades: config.report_trades,
             out,
             books: BTreeMap::new(),
@@ -271,7 +273,7 @@ impl Sink for Bot {
         if let (Some(w), Some(path)) = (&mut self.trade_log, &self.trades_path) {
             w.flush().map_err(|e| Error::io("bot", format!("writing the trade list {path}"), e))?;
         }
-        Ok(report.into_sink_report())
+        Ok(report.into_sink_report(self.color))
     }
 }
 

@@ -138,8 +138,8 @@ impl BotReport {
         names.join("/")
     }
 
-    pub(crate) fn into_sink_report(self) -> SinkReport {
-        let summary = self.table();
+    pub(crate) fn into_sink_report(self, color: bool) -> SinkReport {
+        let summary = self.table(color);
         let details = match serde_json::to_value(&self) {
             Ok(serde_json::Value::Object(map)) => map,
             _ => serde_json::Map::new(),
@@ -148,7 +148,7 @@ impl BotReport {
     }
 
     /// The summary for stderr: one aligned row per symbol and a total.
-    fn table(&self) -> String {
+    fn table(&self, color: bool) -> String {
         let pct = |v: Option<f64>| v.map_or("-".to_owned(), |w| format!("{:.1}%", w * 100.0));
         let money = |d: Decimal| d.display_min_places(2).to_string();
         let pf = |v: Option<f64>| v.map_or("-".to_owned(), |f| format!("{f:.2}"));
@@ -201,11 +201,17 @@ impl BotReport {
                 let cells: Vec<String> = r
                     .iter()
                     .enumerate()
-                    .map(
-                        |(c, v)| {
-                            if c == 0 { format!("{v:<w$}", w = widths[c]) } else { format!("{v:>w$}", w = widths[c]) }
-                        },
-                    )
+                    .map(|(c, v)| {
+                        let padded =
+                            if c == 0 { format!("{v:<w$}", w = widths[c]) } else { format!("{v:>w$}", w = widths[c]) };
+                        // Realized and unrealized PnL: green above zero, red below.
+                        let sign = v.parse::<f64>().ok().filter(|_| color && (c == 6 || c == 9));
+                        match sign {
+                            Some(x) if x > 0.0 => format!("\x1b[32m{padded}\x1b[0m"),
+                            Some(x) if x < 0.0 => format!("\x1b[31m{padded}\x1b[0m"),
+                            _ => padded,
+                        }
+                    })
                     .collect();
                 cells.join("  ").trim_end().to_owned()
             })

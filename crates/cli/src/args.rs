@@ -335,6 +335,10 @@ pub struct PipelineArgs {
     /// Print no summary on stderr.
     #[arg(long, short)]
     pub quiet: bool,
+    /// Colour the summary: auto (stderr is a terminal and NO_COLOR is not
+    /// set), always or never.
+    #[arg(long, value_name = "WHEN", num_args = 0..=1, default_value = "auto", default_missing_value = "auto", value_enum)]
+    pub color: ColorWhen,
     /// Print the report as JSON on stdout at the end, and nothing else there
     /// (the bot's signal lines are left out), for scripts.
     #[arg(long, conflicts_with = "transcript")]

@@ -134,6 +134,7 @@ pub fn source(c: &Component, stop: &Stop) -> Result<Box<dyn Source>, UsageError>
 #[derive(Clone, Debug, Default)]
 pub struct BotFlags {
     pub transcript: bool,
+    pub color: bool,
     /// Bots print nothing on stdout (`--json` has it).
     pub silent: bool,
     pub trades: Option<String>,
@@ -146,6 +147,7 @@ pub fn sink(c: &Component, flags: &mut BotFlags) -> Result<Box<dyn Sink>, UsageE
         "bot" => {
             let mut config: BotConfig = c.read()?;
             config.transcript |= flags.transcript;
+            config.color = flags.color;
             if let Some(path) = flags.trades.take() {
                 config.trades = Some(path);
             }

@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use sluice_core::Stop;
 use sluice_replay::grep::{self, GrepOptions, MatchOptions, Matcher};
 
-use crate::args::{ColorWhen, GrepArgs};
+use crate::args::GrepArgs;
 
 pub fn run(args: &GrepArgs, stop: &Stop) -> ExitCode {
     let matcher = match Matcher::new(
@@ -25,15 +25,7 @@ pub fn run(args: &GrepArgs, stop: &Stop) -> ExitCode {
         return ExitCode::from(2);
     }
     let stdout = io::stdout();
-    let color = match args.color {
-        ColorWhen::Always => true,
-        ColorWhen::Never => false,
-        ColorWhen::Auto => {
-            stdout.is_terminal()
-                && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
-                && std::env::var("TERM").is_ok_and(|t| t != "dumb")
-        }
-    };
+    let color = crate::use_color(args.color, stdout.is_terminal());
     let opts = GrepOptions {
         matcher,
         invert: args.invert,

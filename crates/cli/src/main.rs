@@ -12,7 +12,7 @@ mod schema;
 mod spec;
 mod suggest;
 
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 use std::path::Path;
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -209,6 +209,7 @@ fn run_built(
     let sink_specs = if plan.sinks.is_empty() { &default_sink[..] } else { &plan.sinks[..] };
     let mut flags = components::BotFlags {
         transcript: args.transcript,
+        color: use_color(args.color, std::io::stderr().is_terminal()),
         silent: args.json,
         trades: args.trades.as_ref().map(|p| p.display().to_string()),
         plot: args.plot.as_ref().map(|p| p.display().to_string()),
@@ -322,6 +323,20 @@ fn list() -> String {
         out.push('\n');
     }
     out
+}
+
+/// Whether to colour output going to a terminal (`is_terminal`): `auto`
+/// honours NO_COLOR and a dumb terminal.
+pub fn use_color(when: args::ColorWhen, is_terminal: bool) -> bool {
+    match when {
+        args::ColorWhen::Always => true,
+        args::ColorWhen::Never => false,
+        args::ColorWhen::Auto => {
+            is_terminal
+                && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+                && std::env::var("TERM").is_ok_and(|t| t != "dumb")
+        }
+    }
 }
 
 /// Writes generated text to stdout; a closed stdout ends quietly.
