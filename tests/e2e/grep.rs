@@ -1,7 +1,7 @@
 //! `sluice grep` against hand-written expectations, against GNU grep, and
 //! against files that change while they are searched.
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{BufRead, BufReader, Write};
 use std::process::{Command, Stdio};
 use std::sync::mpsc;
 use std::time::Duration;
@@ -140,18 +140,9 @@ fn change_during_search(change: impl FnOnce(&std::path::Path)) -> (Option<i32>, 
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("live.log");
     std::fs::write(&path, "ERROR a line that every search selects\n".repeat(400_000)).unwrap();
-    let mut child =
-        sluice(&["grep", "ERROR", arg(&path)]).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
-    let mut out = child.stdout.take().unwrap();
-    let mut first = [0u8; 1];
-    out.read_exact(&mut first).unwrap();
-    change(&path);
-    let mut rest = Vec::new();
-    out.read_to_end(&mut rest).unwrap();
-    let mut err = String::new();
-    child.stderr.take().unwrap().read_to_string(&mut err).unwrap();
-    let lines = rest.iter().filter(|&&b| b == b'\n').count();
-    (child.wait().unwrap().code(), lines, err)
+    let run = stalled(&["grep", "ERROR", arg(&path)], |_| change(&path));
+    let lines = run.rest.iter().filter(|&&b| b == b'\n').count();
+    (run.code, lines, run.stderr)
 }
 
 #[test]

@@ -217,49 +217,27 @@ fn big_tick_file(dir: &std::path::Path) -> std::path::PathBuf {
 
 #[test]
 fn a_file_truncated_during_a_replay_gives_a_warning_not_a_crash() {
-    use std::io::Read;
     let dir = tempfile::tempdir().unwrap();
     let path = big_tick_file(dir.path());
-    let mut child = sluice(&["replay", arg(&path), "--transcript", "-q"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut out = child.stdout.take().unwrap();
-    let mut first = [0u8; 1];
-    out.read_exact(&mut first).unwrap();
-    std::fs::File::options().write(true).open(&path).unwrap().set_len(0).unwrap();
-    let mut rest = Vec::new();
-    out.read_to_end(&mut rest).unwrap();
-    let mut err = String::new();
-    child.stderr.take().unwrap().read_to_string(&mut err).unwrap();
-    assert_eq!(child.wait().unwrap().code(), Some(0), "{err}");
-    assert!(err.contains("big.csv: was truncated while being replayed"), "{err}");
+    let run = stalled(&["replay", arg(&path), "--transcript", "-q"], |_| {
+        std::fs::File::options().write(true).open(&path).unwrap().set_len(0).unwrap();
+    });
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    assert!(run.stderr.contains("big.csv: was truncated while being replayed"), "{}", run.stderr);
 }
 
 #[test]
 fn sigterm_during_a_replay_into_bot_and_audit_leaves_a_log_that_verifies() {
-    use std::io::Read;
     let dir = tempfile::tempdir().unwrap();
     let path = big_tick_file(dir.path());
     let log = dir.path().join("a.jsonl");
     let sink = format!("audit:path={}", arg(&log));
-    let mut child = sluice(&["replay", arg(&path), "--transcript", "--sink", "bot", "--sink", &sink])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut out = child.stdout.take().unwrap();
-    let mut first = [0u8; 1];
-    out.read_exact(&mut first).unwrap();
-    let kill = std::process::Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
-    assert!(kill.success());
-    let mut rest = Vec::new();
-    out.read_to_end(&mut rest).unwrap();
-    let mut err = String::new();
-    child.stderr.take().unwrap().read_to_string(&mut err).unwrap();
-    assert_eq!(child.wait().unwrap().code(), Some(143), "{err}");
-    assert!(err.contains("sluice: audit: "), "the summary is printed: {err}");
+    let run_ = stalled(&["replay", arg(&path), "--transcript", "--sink", "bot", "--sink", &sink], |pid| {
+        let kill = std::process::Command::new("kill").args(["-TERM", &pid.to_string()]).status().unwrap();
+        assert!(kill.success());
+    });
+    assert_eq!(run_.code, Some(143), "{}", run_.stderr);
+    assert!(run_.stderr.contains("sluice: audit: "), "the summary is printed: {}", run_.stderr);
     let verify = run(&["audit", "verify", arg(&log)]);
     assert_eq!(verify.status.code(), Some(0), "{}", stderr(&verify));
 }

@@ -58,3 +58,28 @@ pub fn real_data() -> Option<std::path::PathBuf> {
 pub fn log_fixture(name: &str) -> String {
     root().join("tests/fixtures/logs").join(name).to_string_lossy().into_owned()
 }
+
+/// What a stalled run printed once it was let go.
+pub struct Stalled {
+    pub code: Option<i32>,
+    /// Stdout after the first byte.
+    pub rest: Vec<u8>,
+    pub stderr: String,
+}
+
+/// Runs sluice with a stdout nobody reads until `meanwhile` has run: with
+/// enough output the run blocks early on the full pipe, so `meanwhile` acts
+/// on a run in progress (changing its input, or signalling it with its pid).
+pub fn stalled(args: &[&str], meanwhile: impl FnOnce(u32)) -> Stalled {
+    use std::io::Read;
+    let mut child = sluice(args).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("sluice starts");
+    let mut out = child.stdout.take().unwrap();
+    let mut first = [0u8; 1];
+    out.read_exact(&mut first).expect("some output");
+    meanwhile(child.id());
+    let mut rest = Vec::new();
+    out.read_to_end(&mut rest).unwrap();
+    let mut err = String::new();
+    child.stderr.take().unwrap().read_to_string(&mut err).unwrap();
+    Stalled { code: child.wait().unwrap().code(), rest, stderr: err }
+}
