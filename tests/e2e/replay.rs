@@ -232,12 +232,12 @@ fn sigterm_during_a_replay_into_bot_and_audit_leaves_a_log_that_verifies() {
     let path = big_tick_file(dir.path());
     let log = dir.path().join("a.jsonl");
     let sink = format!("audit:path={}", arg(&log));
-    let run_ = stalled(&["replay", arg(&path), "--transcript", "--sink", "bot", "--sink", &sink], |pid| {
+    let ended = stalled(&["replay", arg(&path), "--transcript", "--sink", "bot", "--sink", &sink], |pid| {
         let kill = std::process::Command::new("kill").args(["-TERM", &pid.to_string()]).status().unwrap();
         assert!(kill.success());
     });
-    assert_eq!(run_.code, Some(143), "{}", run_.stderr);
-    assert!(run_.stderr.contains("sluice: audit: "), "the summary is printed: {}", run_.stderr);
+    assert_eq!(ended.code, Some(143), "{}", ended.stderr);
+    assert!(ended.stderr.contains("sluice: audit: "), "the summary is printed: {}", ended.stderr);
     let verify = run(&["audit", "verify", arg(&log)]);
     assert_eq!(verify.status.code(), Some(0), "{}", stderr(&verify));
 }
