@@ -65,6 +65,12 @@ fn a_full_disk_and_a_forbidden_path_exit_1_with_one_clear_line() {
         let errors: Vec<String> =
             stderr(&out).lines().filter(|l| l.contains("audit: ") && l.contains(want)).map(str::to_owned).collect();
         assert_eq!(errors.len(), 1, "{path}: {}", stderr(&out));
+        // One failure, one line: closing the sink does not report it again.
+        let failures = stderr(&out)
+            .lines()
+            .filter(|l| l.contains(" failed after ") || l.contains("audit: opening") || l.contains("closing"))
+            .count();
+        assert_eq!(failures, 1, "{path}: {}", stderr(&out));
     }
 }
 
@@ -138,4 +144,12 @@ fn a_grep_of_errors_into_an_audit_file() {
     assert_eq!(lines[2]["text"], "2026-01-05 10:00:09 ERROR last line has no newline");
     let r = json(&dir.path().join("r.json"));
     assert_eq!((r["run"]["read"].as_u64(), r["run"]["passed"].as_u64()), (Some(7), Some(3)));
+}
+
+#[test]
+fn a_missing_directory_is_one_line_and_exit_1() {
+    let out =
+        run(&["run", "-q", "--source", "ticker:seed=1,count=10", "--sink", "audit:path=/nonexistent/dir/a.jsonl"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(stderr(&out), "sluice: audit: opening /nonexistent/dir/a.jsonl: No such file or directory\n");
 }

@@ -207,11 +207,9 @@ impl Sink for AuditLog {
     /// Writes the close line, waits for the writer to flush (and fsync,
     /// unless `fsync=never`), and reports.
     fn close(mut self: Box<Self>) -> Result<SinkReport, Error> {
-        if self.writer.is_none() && !self.failed {
-            return Err(Error::new("audit", format!("{}: never opened", self.config.path)));
-        }
-        if self.failed {
-            // Reported once, when it happened; a retry would only fail again.
+        if self.writer.is_none() || self.failed {
+            // Not opened (start reported why), or failed (reported when it
+            // happened): a retry would only fail again.
             let summary = format!("audit: {} lines accepted before the failure", self.records + self.errors);
             return Ok(SinkReport { sink: "audit".into(), summary, details: serde_json::Map::new() });
         }
