@@ -20,6 +20,9 @@ usage: cargo xtask TASK [OPTIONS]
       tool a user would pick instead, alternated; prints a markdown table.
   man
       Writes target/man/sluice.1, generated from the command line's definitions.
+  fuzz [--seconds N] [TARGET...]
+      Runs the cargo-fuzz targets (csv, line_search, decimal) for N seconds
+      each (default 60). Needs `cargo install cargo-fuzz`; not run in CI.
   csv-baseline FILE SYMBOL
       The bare csv-crate loop the replay is measured against.
   audit-baseline FILE OUT
@@ -39,6 +42,7 @@ fn main() -> ExitCode {
         Some("csv-baseline") => bench::csv_baseline(&args[1..]),
         Some("audit-baseline") => bench::audit_baseline(&args[1..]),
         Some("man") => man(),
+        Some("fuzz") => fuzz(&args[1..]),
         Some(task) => Err(anyhow::anyhow!("unknown task `{task}`\n{USAGE}")),
     };
     match result {
@@ -48,6 +52,28 @@ fn main() -> ExitCode {
             ExitCode::from(2)
         }
     }
+}
+
+/// Runs each fuzz target for a while. cargo-fuzz wants nightly compiler
+/// flags; RUSTC_BOOTSTRAP lets the stable toolchain take them.
+fn fuzz(args: &[String]) -> anyhow::Result<()> {
+    let seconds: u64 = opt(args, "--seconds", 60)?;
+    let mut targets: Vec<&str> =
+        args.iter().map(String::as_str).filter(|a| !a.starts_with("--") && a.parse::<u64>().is_err()).collect();
+    if targets.is_empty() {
+        targets = vec!["csv", "line_search", "decimal"];
+    }
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../fuzz");
+    for target in targets {
+        println!("fuzzing {target} for {seconds} s");
+        let status = std::process::Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+            .args(["fuzz", "run", target, "--", &format!("-max_total_time={seconds}")])
+            .env("RUSTC_BOOTSTRAP", "1")
+            .current_dir(&dir)
+            .status()?;
+        anyhow::ensure!(status.success(), "fuzz target {target} failed: see fuzz/artifacts/{target}");
+    }
+    Ok(())
 }
 
 /// Builds sluice and writes its man page under target/man.
