@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use sluice_core::Stop;
 use sluice_replay::grep::{self, GrepOptions, MatchOptions, Matcher};
 
-use crate::args::GrepArgs;
+use sluice_cli::args::GrepArgs;
 
 pub fn run(args: &GrepArgs, stop: &Stop) -> ExitCode {
     let matcher = match Matcher::new(

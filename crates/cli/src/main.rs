@@ -1,16 +1,10 @@
 //! The `sluice` binary: flags to components, components to a run, and the
 //! run's outcome to an exit code. No pipeline logic lives here.
 
-mod args;
-mod components;
 mod grep;
-mod options;
-mod pipeline;
 mod progress;
 mod report;
 mod schema;
-mod spec;
-mod suggest;
 
 use std::io::{IsTerminal, Write};
 use std::path::Path;
@@ -22,9 +16,10 @@ use anyhow::Context;
 use clap::Parser;
 use sluice_core::{Bridge, Ending, Source, Stop};
 
-use args::{AuditCommand, Cli, Command, PipelineArgs, ReplayArgs, RunArgs};
-use components::{Component, UsageError};
-use pipeline::Plan;
+use sluice_cli::args::{self, AuditCommand, Cli, Command, PipelineArgs, ReplayArgs, RunArgs};
+use sluice_cli::{components, pipeline};
+use sluice_cli::components::{Component, UsageError};
+use sluice_cli::pipeline::Plan;
 
 /// Exit code of a run that failed at runtime.
 const FAILURE: u8 = 1;
