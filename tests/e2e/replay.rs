@@ -241,3 +241,43 @@ fn sigterm_during_a_replay_into_bot_and_audit_leaves_a_log_that_verifies() {
     let verify = run(&["audit", "verify", arg(&log)]);
     assert_eq!(verify.status.code(), Some(0), "{}", stderr(&verify));
 }
+
+#[test]
+fn a_file_deleted_or_appended_to_during_a_replay_is_replayed_and_reported() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = big_tick_file(dir.path());
+    let deleted = stalled(&["replay", arg(&path), "--transcript", "-q"], |_| std::fs::remove_file(&path).unwrap());
+    assert_eq!(deleted.code, Some(0), "{}", deleted.stderr);
+    assert!(deleted.stderr.contains("big.csv: was deleted while being replayed"), "{}", deleted.stderr);
+    assert!(
+        String::from_utf8_lossy(&deleted.rest).ends_with("Processed 300000 AAPL ticks.\n"),
+        "the open file is read to its end"
+    );
+
+    let path = big_tick_file(dir.path());
+    let grown = stalled(&["replay", arg(&path), "--transcript", "-q"], |_| {
+        let mut f = std::fs::File::options().append(true).open(&path).unwrap();
+        std::io::Write::write_all(&mut f, b"2026-01-05T11:00:00Z,AAPL,150,1\n").unwrap();
+    });
+    assert_eq!(grown.code, Some(0), "{}", grown.stderr);
+    // Either the row arrived before the end was reached (and was replayed), or
+    // after (and the warning says so).
+    let replayed = String::from_utf8_lossy(&grown.rest).ends_with("Processed 300001 AAPL ticks.\n");
+    assert!(replayed || grown.stderr.contains("big.csv: grew while being replayed"), "{}", grown.stderr);
+}
+
+#[test]
+fn ctrl_c_during_a_replay_into_bot_and_audit_leaves_a_log_that_verifies() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = big_tick_file(dir.path());
+    let log = dir.path().join("a.jsonl");
+    let sink = format!("audit:path={}", arg(&log));
+    let ended = stalled(&["replay", arg(&path), "--transcript", "--sink", "bot", "--sink", &sink], |pid| {
+        let kill = std::process::Command::new("kill").args(["-INT", &pid.to_string()]).status().unwrap();
+        assert!(kill.success());
+    });
+    assert_eq!(ended.code, Some(130), "{}", ended.stderr);
+    assert!(ended.stderr.lines().any(|l| l.starts_with("total ")), "the summary is printed: {}", ended.stderr);
+    let verify = run(&["audit", "verify", arg(&log)]);
+    assert_eq!(verify.status.code(), Some(0), "{}", stderr(&verify));
+}

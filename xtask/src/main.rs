@@ -21,8 +21,9 @@ usage: cargo xtask TASK [OPTIONS]
   man
       Writes target/man/sluice.1, generated from the command line's definitions.
   fuzz [--seconds N] [TARGET...]
-      Runs the cargo-fuzz targets (csv, line_search, decimal) for N seconds
-      each (default 60). Needs `cargo install cargo-fuzz`; not run in CI.
+      Runs the cargo-fuzz targets for N seconds
+      each (default 60): csv, line_search, decimal, pipeline. Needs
+      `cargo install cargo-fuzz`; not run in CI.
   csv-baseline FILE SYMBOL
       The bare csv-crate loop the replay is measured against.
   audit-baseline FILE OUT
@@ -61,7 +62,7 @@ fn fuzz(args: &[String]) -> anyhow::Result<()> {
     let mut targets: Vec<&str> =
         args.iter().map(String::as_str).filter(|a| !a.starts_with("--") && a.parse::<u64>().is_err()).collect();
     if targets.is_empty() {
-        targets = vec!["csv", "line_search", "decimal"];
+        targets = vec!["csv", "line_search", "decimal", "pipeline"];
     }
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../fuzz");
     for target in targets {

@@ -17,9 +17,9 @@ use clap::Parser;
 use sluice_core::{Bridge, Ending, Source, Stop};
 
 use sluice_cli::args::{self, AuditCommand, Cli, Command, PipelineArgs, ReplayArgs, RunArgs};
-use sluice_cli::{components, pipeline};
 use sluice_cli::components::{Component, UsageError};
 use sluice_cli::pipeline::Plan;
+use sluice_cli::{components, pipeline};
 
 /// Exit code of a run that failed at runtime.
 const FAILURE: u8 = 1;

@@ -92,3 +92,61 @@ proptest! {
         let _ = replay(&bytes, |c| { c.header = Some(false); c.symbol = Some("X".parse().unwrap()); });
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 100, ..ProptestConfig::default() })]
+
+    #[test]
+    fn tardis_layout_round_trips(ticks in ticks()) {
+        let mut text = String::from("exchange,symbol,timestamp,local_timestamp,id,side,price,amount\n");
+        for t in &ticks {
+            let us = t.time.as_nanos() / 1_000;
+            text.push_str(&format!("bitmex,{},{us},{},x,buy,{},{}\n", t.symbol, us + 5, t.price, t.volume));
+        }
+        let got = replay(text.as_bytes(), |c| c.format = Preset::Tardis);
+        prop_assert_eq!(got, ticks.into_iter().map(Ok).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn binance_aggtrades_layout_round_trips(ticks in ticks()) {
+        let mut text = String::new();
+        for (i, t) in ticks.iter().enumerate() {
+            text.push_str(&format!("{i},{},{},{i},{i},{},false,true\n", t.price, t.volume, t.time.as_nanos() / 1_000_000));
+        }
+        let got = replay(text.as_bytes(), |c| c.format = Preset::BinanceAggTrades);
+        let want: Vec<_> = ticks.into_iter().map(|t| Ok(Tick { symbol: "BTCUSDT".parse().unwrap(), ..t })).collect();
+        prop_assert_eq!(got, want);
+    }
+
+    #[test]
+    fn yahoo_layout_round_trips(ticks in ticks()) {
+        // Daily bars: one a day, price = Close.
+        let mut text = String::from("Date,Open,High,Low,Close,Adj Close,Volume\n");
+        let day0 = jiff::civil::date(2000, 1, 3);
+        let mut want = Vec::new();
+        for (i, t) in ticks.iter().enumerate() {
+            let day = day0.checked_add(jiff::Span::new().days(i as i64)).unwrap();
+            text.push_str(&format!("{day},1,1,1,{},0.5,{}\n", t.price, t.volume));
+            let midnight = day.to_datetime(jiff::civil::Time::midnight());
+            let time = Timestamp::from_jiff(jiff::tz::TimeZone::UTC.to_ambiguous_timestamp(midnight).compatible().unwrap()).unwrap();
+            want.push(Ok(Tick { time, symbol: "ORCL".parse().unwrap(), ..*t }));
+        }
+        let got = replay(text.as_bytes(), |c| { c.format = Preset::Yahoo; c.symbol = Some("ORCL".parse().unwrap()); });
+        prop_assert_eq!(got, want);
+    }
+
+    #[test]
+    fn histdata_layout_round_trips(ticks in ticks()) {
+        // Times in EST (UTC-5, no DST) to the millisecond; bid = ask, so the
+        // mid is the price.
+        let est = jiff::tz::TimeZone::fixed(jiff::tz::offset(-5));
+        let mut text = String::new();
+        for t in &ticks {
+            let local = est.to_datetime(t.time.to_jiff());
+            text.push_str(&format!("{},{},{},{}\n", local.strftime("%Y%m%d %H%M%S%3f"), t.price, t.price, t.volume));
+        }
+        let got = replay(text.as_bytes(), |c| { c.format = Preset::Histdata; c.symbol = Some("EURUSD".parse().unwrap()); });
+        let want: Vec<_> = ticks.into_iter().map(|t| Ok(Tick { symbol: "EURUSD".parse().unwrap(), ..t })).collect();
+        prop_assert_eq!(got, want);
+    }
+}
