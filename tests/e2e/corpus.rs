@@ -138,3 +138,14 @@ fn a_slow_reader_holds_memory_flat() {
     drop(child.stdout.take());
     let _ = child.wait();
 }
+
+#[test]
+fn a_panic_is_one_line_asking_for_a_report_and_exit_101() {
+    let out = sluice(&["run"]).env("SLUICE_TEST_PANIC", "1").output().unwrap();
+    assert_eq!(out.status.code(), Some(101));
+    let err = stderr(&out);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.starts_with("sluice: internal error at crates/cli/src/main.rs:"), "{err}");
+    assert!(err.contains("a panic asked for by SLUICE_TEST_PANIC across two lines"), "{err}");
+    assert!(err.contains("please report it"), "{err}");
+}

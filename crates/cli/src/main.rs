@@ -28,6 +28,10 @@ const USAGE: u8 = 2;
 
 fn main() -> ExitCode {
     report_panics_in_one_line();
+    // Lets the test suite check what a panic looks like; nothing else sets it.
+    if std::env::var_os("SLUICE_TEST_PANIC").is_some() {
+        panic!("a panic asked for by SLUICE_TEST_PANIC\nacross two lines");
+    }
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         // clap prints help and version on stdout with code 0, and mistakes
