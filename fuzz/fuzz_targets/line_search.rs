@@ -18,23 +18,8 @@ fuzz_target!(|input: (&[u8], &[u8])| {
     if std::fs::write(&path, data).is_err() {
         return;
     }
-    let opts = GrepOptions {
-        matcher: Matcher::new(needle, MatchOptions { fixed: true, ..MatchOptions::default() }).unwrap(),
-        invert: false,
-        count: false,
-        line_number: true,
-        with_filename: false,
-        files_with_matches: false,
-        quiet: false,
-        max_count: None,
-        color: false,
-        text: true,
-        decompress: false,
-        max_line_bytes: 1 << 20,
-        follow: false,
-        mmap: false,
-        buffer: 64,
-    };
+    let matcher = Matcher::new(needle, MatchOptions { fixed: true, ..MatchOptions::default() }).unwrap();
+    let opts = GrepOptions { line_number: true, text: true, buffer: 64, ..GrepOptions::new(matcher) };
     let mut out = Vec::new();
     grep(&opts, &[path.to_string_lossy().into_owned()], &mut out, &mut |_| {}, &Stop::new()).unwrap();
     let mut want = Vec::new();

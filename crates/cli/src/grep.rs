@@ -27,7 +27,6 @@ pub fn run(args: &GrepArgs, stop: &Stop) -> ExitCode {
     let stdout = io::stdout();
     let color = crate::use_color(args.color, stdout.is_terminal());
     let opts = GrepOptions {
-        matcher,
         invert: args.invert,
         count: args.count,
         line_number: args.line_number,
@@ -41,9 +40,7 @@ pub fn run(args: &GrepArgs, stop: &Stop) -> ExitCode {
         max_line_bytes: args.max_line_bytes.max(1),
         follow: args.follow,
         mmap: args.mmap,
-        // Larger reads than the replay's: fewer restarts of the search, and
-        // still a flat 5 MB of memory.
-        buffer: 1 << 20,
+        ..GrepOptions::new(matcher)
     };
     // Lines go out as they are found when following, or to a terminal.
     let mut out: Box<dyn Write> = if args.follow || stdout.is_terminal() {

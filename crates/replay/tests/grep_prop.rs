@@ -39,23 +39,8 @@ fn ours(data: &[u8], pattern: &str, fixed: bool, invert: bool, count: bool, buff
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("in");
     std::fs::write(&path, data).unwrap();
-    let opts = GrepOptions {
-        matcher: Matcher::new(pattern, MatchOptions { fixed, ..MatchOptions::default() }).unwrap(),
-        invert,
-        count,
-        line_number: !count,
-        with_filename: false,
-        files_with_matches: false,
-        quiet: false,
-        max_count: None,
-        color: false,
-        text: true,
-        decompress: false,
-        max_line_bytes: 1 << 20,
-        follow: false,
-        mmap: false,
-        buffer,
-    };
+    let matcher = Matcher::new(pattern, MatchOptions { fixed, ..MatchOptions::default() }).unwrap();
+    let opts = GrepOptions { invert, count, line_number: !count, text: true, buffer, ..GrepOptions::new(matcher) };
     let mut out = Vec::new();
     grep(&opts, &[path.to_str().unwrap().to_owned()], &mut out, &mut |w| panic!("{w}"), &Stop::new()).unwrap();
     out

@@ -61,6 +61,31 @@ pub struct GrepOptions {
     pub buffer: usize,
 }
 
+impl GrepOptions {
+    /// A search for `matcher` with grep's defaults: matching lines printed
+    /// as they are, no names, no numbers, no colour, binary files detected,
+    /// 8 MiB lines, 1 MiB reads.
+    pub fn new(matcher: Matcher) -> GrepOptions {
+        GrepOptions {
+            matcher,
+            invert: false,
+            count: false,
+            line_number: false,
+            with_filename: false,
+            files_with_matches: false,
+            quiet: false,
+            max_count: None,
+            color: false,
+            text: false,
+            decompress: false,
+            max_line_bytes: 8 << 20,
+            follow: false,
+            mmap: false,
+            buffer: 1 << 20,
+        }
+    }
+}
+
 /// What a grep run found, for the exit status.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Outcome {
@@ -286,7 +311,7 @@ fn check_changed<R: Read>(path: &str, lb: &LineBuffer<R>, warn: &mut dyn FnMut(S
         Ok(m) if m.len() < lb.read_so_far() => {
             warn(format!("{shown}: file was truncated while being searched; searched what was read"))
         }
-        Ok(m) if m.len() > lb.read_so_far() && !m.is_dir() && m.is_file() => warn(format!(
+        Ok(m) if m.len() > lb.read_so_far() && m.is_file() => warn(format!(
             "{shown}: file grew while being searched; lines added after its end was reached were not searched (use --follow)"
         )),
         Ok(_) => {}
