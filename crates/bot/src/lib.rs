@@ -96,7 +96,9 @@ impl Bot {
         })
     }
 
-    fn on_tick(&mut self, tick: &Tick) -> std::io::Result<()> {
+    /// Steps the tick's machine and writes its lines; returns the trade it
+    /// closed, if any.
+    fn on_tick(&mut self, tick: &Tick) -> std::io::Result<Option<Trade>> {
         let book = self.books.entry(tick.symbol).or_insert_with(Book::new);
         book.ticks += 1;
         if matches!(book.state, State::Active { .. }) {
@@ -128,13 +130,6 @@ impl Bot {
                     .push(trade.exit_time.as_nanos(), approx(book.stats.realized));
             }
             self.total.record(trade.pnl, trade.exit_time);
-            if let Some(w) = &mut self.trade_log {
-                writeln!(
-                    w,
-                    "{},{},{},{},{},{}",
-                    trade.symbol, trade.entry_time, trade.entry_price, trade.exit_time, trade.exit_price, trade.pnl
-                )?;
-            }
             if self.trades.len() < self.report_trades {
                 self.trades.push(trade);
             }
@@ -181,7 +176,10 @@ impl Bot {
                 _ => {}
             }
         }
-        Ok(())
+        Ok(match step {
+            Step::Exited(trade) => Some(trade),
+            _ => None,
+        })
     }
 
     fn on_bad(&mut self, bad: &BadRecord<'_>) -> std::io::Result<()> {
@@ -244,8 +242,12 @@ impl Sink for Bot {
     }
 
     fn send(&mut self, record: &Record<'_>, _: &Location<'_>) -> Result<Flow, Error> {
-        if let Record::Tick(tick) = record {
-            self.on_tick(tick).map_err(Bot::io)?;
+        if let Record::Tick(tick) = record
+            && let Some(t) = self.on_tick(tick).map_err(Bot::io)?
+            && let (Some(w), Some(path)) = (&mut self.trade_log, &self.trades_path)
+        {
+            writeln!(w, "{},{},{},{},{},{}", t.symbol, t.entry_time, t.entry_price, t.exit_time, t.exit_price, t.pnl)
+                .map_err(|e| Error::io("bot", format!("writing the trade list {path}"), e))?;
         }
         Ok(Flow::Continue)
     }

@@ -165,9 +165,9 @@ impl BotReport {
             "unrealized".into(),
             "abandoned".into(),
         ]];
-        for (symbol, s) in &self.symbols {
-            rows.push([
-                symbol.to_string(),
+        let row = |name: String, s: &SymbolReport| {
+            [
+                name,
                 s.ticks.to_string(),
                 s.bad_records.to_string(),
                 s.trades.to_string(),
@@ -178,21 +178,22 @@ impl BotReport {
                 pct(s.exposure),
                 money(s.unrealized_pnl),
                 s.abandoned_positions.to_string(),
-            ]);
-        }
-        rows.push([
-            "total".into(),
-            self.ticks.to_string(),
-            self.bad_records.to_string(),
-            self.trade_count.to_string(),
-            pct(self.win_rate),
-            pf(self.profit_factor),
-            money(self.realized_pnl),
-            money(self.max_drawdown),
-            pct(self.exposure),
-            money(self.unrealized_pnl),
-            self.abandoned_positions.to_string(),
-        ]);
+            ]
+        };
+        rows.extend(self.symbols.iter().map(|(symbol, s)| row(symbol.to_string(), s)));
+        let total = SymbolReport {
+            ticks: self.ticks,
+            bad_records: self.bad_records,
+            trades: self.trade_count,
+            realized_pnl: self.realized_pnl,
+            win_rate: self.win_rate,
+            profit_factor: self.profit_factor,
+            max_drawdown: self.max_drawdown,
+            exposure: self.exposure,
+            abandoned_positions: self.abandoned_positions,
+            unrealized_pnl: self.unrealized_pnl,
+        };
+        rows.push(row("total".into(), &total));
         let widths: Vec<usize> =
             (0..11).map(|c| rows.iter().map(|r| r[c].chars().count()).max().unwrap_or(0)).collect();
         let lines: Vec<String> = rows
