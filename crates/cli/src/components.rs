@@ -173,20 +173,22 @@ pub fn check_sink_output(c: &Component) -> Result<(), UsageError> {
     if config.path == "-" {
         return Ok(());
     }
-    let path = std::path::Path::new(&config.path);
+    check_output_path(std::path::Path::new(&config.path))
+        .map_err(|p| c.place.error(Some("path"), format!("`path`: {}: {p}", config.path)))
+}
+
+/// Why a file cannot be written at `path`, checked before anything runs:
+/// it is a directory, or its directory is missing or read-only.
+pub fn check_output_path(path: &std::path::Path) -> Result<(), String> {
     let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(std::path::Path::new("."));
-    let problem = if path.is_dir() {
-        Some("is a directory".to_owned())
+    if path.is_dir() {
+        Err("is a directory".to_owned())
     } else if !dir.is_dir() {
-        Some(format!("directory {} does not exist", dir.display()))
+        Err(format!("directory {} does not exist", dir.display()))
     } else if std::fs::metadata(dir).is_ok_and(|m| m.permissions().readonly()) {
-        Some(format!("directory {} is read-only", dir.display()))
+        Err(format!("directory {} is read-only", dir.display()))
     } else {
-        None
-    };
-    match problem {
-        Some(p) => Err(c.place.error(Some("path"), format!("`path`: {}: {p}", config.path))),
-        None => Ok(()),
+        Ok(())
     }
 }
 

@@ -266,16 +266,9 @@ fn write_report(path: &Path, report: &serde_json::Value) -> anyhow::Result<()> {
     write().with_context(|| format!("--report {}: cannot write", path.display()))
 }
 
-/// Refuses, before anything runs, an output path whose directory is missing.
+/// Refuses, before anything runs, an output path that cannot be written.
 fn check_writable_dir(flag: &'static str, path: &Path) -> Result<(), UsageError> {
-    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    if path.is_dir() {
-        return Err(UsageError(format!("{flag} {}: is a directory", path.display())));
-    }
-    if !dir.is_dir() {
-        return Err(UsageError(format!("{flag} {}: directory {} does not exist", path.display(), dir.display())));
-    }
-    Ok(())
+    components::check_output_path(path).map_err(|p| UsageError(format!("{flag} {}: {p}", path.display())))
 }
 
 /// `sluice validate`: everything `run` does before running.
