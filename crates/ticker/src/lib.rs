@@ -10,6 +10,8 @@ mod sample;
 
 use rand_chacha::ChaCha8Rng;
 use rand_core::SeedableRng;
+use std::fmt::Write as _;
+
 use sluice_core::config::ConfigError;
 use sluice_core::pace::{Pacer, SystemClock};
 use sluice_core::{
@@ -117,7 +119,8 @@ impl Source for Ticker {
         }
         // The article's corrupt tick: the same tick with its price negated.
         let price = -tick.price;
-        self.raw = format!("{},{},{},{}", tick.time, tick.symbol, price, tick.volume);
+        self.raw.clear();
+        let _ = write!(self.raw, "{},{},{},{}", tick.time, tick.symbol, price, tick.volume);
         Ok(Pull::Bad(BadRecord {
             kind: BadKind::NegativePrice,
             reason: format!("Negative price: {price}"),
