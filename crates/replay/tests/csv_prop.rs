@@ -60,12 +60,22 @@ proptest! {
     }
 
     #[test]
-    fn binance_layout_round_trips(ticks in ticks()) {
+    fn binance_layouts_round_trip(ticks in ticks(), aggregate: bool) {
+        // Trades: id,price,qty,quote_qty,time,…; aggregate trades:
+        // agg_id,price,qty,first_id,last_id,time,…; times in milliseconds.
         let mut text = String::new();
         for (i, t) in ticks.iter().enumerate() {
-            text.push_str(&format!("{i},{},{},0,{},true,true\n", t.price, t.volume, t.time.as_nanos() / 1_000_000));
+            let ms = t.time.as_nanos() / 1_000_000;
+            let row = if aggregate {
+                format!("{i},{},{},{i},{i},{ms},false,true\n", t.price, t.volume)
+            } else {
+                format!("{i},{},{},0,{ms},true,true\n", t.price, t.volume)
+            };
+            text.push_str(&row);
         }
-        let got = replay(text.as_bytes(), |c| c.format = Preset::BinanceTrades);
+        let preset = if aggregate { Preset::BinanceAggTrades } else { Preset::BinanceTrades };
+        let got = replay(text.as_bytes(), |c| c.format = preset);
+        // The symbol comes from the file name, BTCUSDT-trades-….
         let want: Vec<_> = ticks.into_iter().map(|t| Ok(Tick { symbol: "BTCUSDT".parse().unwrap(), ..t })).collect();
         prop_assert_eq!(got, want);
     }
@@ -105,17 +115,6 @@ proptest! {
         }
         let got = replay(text.as_bytes(), |c| c.format = Preset::Tardis);
         prop_assert_eq!(got, ticks.into_iter().map(Ok).collect::<Vec<_>>());
-    }
-
-    #[test]
-    fn binance_aggtrades_layout_round_trips(ticks in ticks()) {
-        let mut text = String::new();
-        for (i, t) in ticks.iter().enumerate() {
-            text.push_str(&format!("{i},{},{},{i},{i},{},false,true\n", t.price, t.volume, t.time.as_nanos() / 1_000_000));
-        }
-        let got = replay(text.as_bytes(), |c| c.format = Preset::BinanceAggTrades);
-        let want: Vec<_> = ticks.into_iter().map(|t| Ok(Tick { symbol: "BTCUSDT".parse().unwrap(), ..t })).collect();
-        prop_assert_eq!(got, want);
     }
 
     #[test]
