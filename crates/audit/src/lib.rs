@@ -11,7 +11,7 @@ pub mod verify;
 mod writer;
 
 use std::io::{self, BufWriter};
-use std::sync::mpsc::SyncSender;
+use std::sync::mpsc::{SyncSender, sync_channel};
 use std::thread::JoinHandle;
 
 use sluice_core::{BadRecord, Error, Flow, Location, Record, RecordKind, Sink, SinkReport};
@@ -19,7 +19,7 @@ use sluice_core::{BadRecord, Error, Flow, Location, Record, RecordKind, Sink, Si
 pub use config::{AuditConfig, Format, Fsync};
 use entry::Entry;
 use file::{LogFile, TailError};
-use writer::{Batch, Finished, Output};
+use writer::{Batch, Finished, Job, Output};
 
 /// Bytes of encoded lines handed to the writer at a time.
 const BATCH_BYTES: usize = 64 * 1024;
@@ -28,7 +28,7 @@ const BATCH_BYTES: usize = 64 * 1024;
 pub struct AuditLog {
     config: AuditConfig,
     /// The writer thread, once the run has started.
-    writer: Option<(SyncSender<Batch>, JoinHandle<Finished>)>,
+    writer: Option<(SyncSender<Job>, JoinHandle<Finished>)>,
     batch: Batch,
     /// The seq of the next line, and of the first line of this run.
     next_seq: u64,
@@ -77,14 +77,23 @@ impl AuditLog {
             return Ok(());
         }
         let batch = std::mem::take(&mut self.batch);
-        let sent = self.writer.as_ref().map(|(tx, _)| tx.send(batch));
+        self.order(Job::Write(batch))
+    }
+
+    /// Gives the writer a job; if it has stopped, its error.
+    fn order(&mut self, job: Job) -> Result<(), Error> {
+        let sent = self.writer.as_ref().map(|(tx, _)| tx.send(job));
         match sent {
             Some(Ok(())) => Ok(()),
-            // The writer hung up: it failed; its error says why.
-            _ => match self.finish_writer() {
-                Some(Err((e, written))) => Err(self.failure(e, written)),
-                _ => Err(self.failure(io::Error::other("the audit writer stopped"), 0)),
-            },
+            _ => Err(self.stopped()),
+        }
+    }
+
+    /// The writer hung up: it failed, and its error says why.
+    fn stopped(&mut self) -> Error {
+        match self.finish_writer() {
+            Some(Err((e, written))) => self.failure(e, written),
+            _ => self.failure(io::Error::other("the audit writer stopped"), 0),
         }
     }
 
@@ -202,6 +211,22 @@ impl Sink for AuditLog {
         self.log(&Entry::error(self.next_seq, bad))?;
         self.errors += 1;
         Ok(Flow::Continue)
+    }
+
+    /// Ships the lines encoded so far and waits until the writer has
+    /// written them (and synced them, unless `fsync=never`).
+    fn flush(&mut self) -> Result<(), Error> {
+        if self.writer.is_none() || self.failed {
+            return Ok(());
+        }
+        self.ship()?;
+        let (tx, rx) = sync_channel(1);
+        self.order(Job::Flush(tx))?;
+        match rx.recv() {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(e)) => Err(self.failure(e, 0)),
+            Err(_) => Err(self.stopped()),
+        }
     }
 
     /// Writes the close line, waits for the writer to flush (and fsync,

@@ -25,6 +25,15 @@ impl Batch {
     }
 }
 
+/// What the sink asks of the writer.
+pub enum Job {
+    /// Write these lines.
+    Write(Batch),
+    /// Write out (and fsync, unless `fsync=never`) all lines so far, then
+    /// answer.
+    Flush(SyncSender<io::Result<()>>),
+}
+
 /// Where lines go.
 pub enum Output {
     Stdout(BufWriter<io::Stdout>),
@@ -55,8 +64,8 @@ pub fn spawn(
     format: Format,
     fsync: Fsync,
     max_bytes: Option<u64>,
-) -> (SyncSender<Batch>, JoinHandle<Finished>) {
-    let (tx, rx) = sync_channel::<Batch>(4);
+) -> (SyncSender<Job>, JoinHandle<Finished>) {
+    let (tx, rx) = sync_channel::<Job>(4);
     let mut w =
         Writer { out, tail, format, fsync, max_bytes, since_sync: 0, written: 0, line: Vec::with_capacity(512) };
     let handle = std::thread::spawn(move || w.run(rx));
@@ -64,9 +73,19 @@ pub fn spawn(
 }
 
 impl Writer {
-    fn run(&mut self, rx: Receiver<Batch>) -> Finished {
-        for batch in rx {
-            if let Err(e) = self.batch(&batch) {
+    fn run(&mut self, rx: Receiver<Job>) -> Finished {
+        for job in rx {
+            let done = match job {
+                Job::Write(batch) => self.batch(&batch),
+                Job::Flush(answer) => {
+                    let flushed = self.flush(self.fsync != Fsync::Never);
+                    let failed = flushed.as_ref().err().map(|e| io::Error::new(e.kind(), e.to_string()));
+                    // The sink may have gone; then nobody needs the answer.
+                    let _ = answer.send(flushed);
+                    failed.map_or(Ok(()), Err)
+                }
+            };
+            if let Err(e) = done {
                 return Err((e, self.written));
             }
         }

@@ -27,6 +27,7 @@ fn bad(n: u64) -> BadRecord<'static> {
         location: Location::FileLine { file: "t.csv", line: n },
         raw: b"2026,AAPL,-1,\"5\"",
         symbol: Some("AAPL".parse().unwrap()),
+        echo: false,
     }
 }
 
@@ -231,4 +232,24 @@ fn a_missing_directory_fails_at_start_with_the_path() {
     }));
     let err = log.start().unwrap_err().to_string();
     assert!(err.starts_with("audit: opening /nonexistent/dir/a.jsonl: No such file or directory"), "{err}");
+}
+
+#[test]
+fn flush_puts_every_line_taken_so_far_in_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("a.jsonl");
+    let mut log = Box::new(AuditLog::new(config(&path, Format::Jsonl)));
+    log.start().unwrap();
+    for i in 1..=3 {
+        log.send(&tick("AAPL", "1.5", "1"), &Location::FileLine { file: "t.csv", line: i }).unwrap();
+    }
+    // Three lines are far below a batch: without the flush they would still
+    // be in the sink's buffer.
+    log.flush().unwrap();
+    assert_eq!(lines(&path).len(), 3);
+    log.throw(&bad(4)).unwrap();
+    log.flush().unwrap();
+    assert_eq!(json(&lines(&path)[3])["error"], "negative_price");
+    log.close().unwrap();
+    assert_eq!(lines(&path).len(), 5);
 }

@@ -183,17 +183,21 @@ impl Bot {
     }
 
     fn on_bad(&mut self, bad: &BadRecord<'_>) -> std::io::Result<()> {
-        *self.bad_by_reason.entry(bad.kind).or_default() += 1;
+        // An echo resets like the original but is counted where that is.
+        let count = u64::from(!bad.echo);
+        if count > 0 {
+            *self.bad_by_reason.entry(bad.kind).or_default() += 1;
+        }
         match bad.symbol {
             Some(symbol) => {
                 let book = self.books.entry(symbol).or_insert_with(Book::new);
-                book.bad += 1;
+                book.bad += count;
                 if book.state.reset() {
                     book.abandoned += 1;
                 }
             }
             None => {
-                self.bad_unknown += 1;
+                self.bad_unknown += count;
                 for book in self.books.values_mut() {
                     if book.state.reset() {
                         book.abandoned += 1;

@@ -46,6 +46,7 @@ fn bad(symbol: Option<&str>, reason: &str) -> BadRecord<'static> {
         location: Location::Seq { source: "test", seq: 1 },
         raw: b"",
         symbol: symbol.map(|s| s.parse().unwrap()),
+        echo: false,
     }
 }
 
@@ -210,4 +211,16 @@ fn transcript_follows_the_article_line_by_line() {
 fn invalid_options_are_refused() {
     let err = Bot::new(BotConfig { quantity: Decimal::ZERO, ..BotConfig::default() }, Box::new(std::io::sink()));
     assert_eq!(err.err().unwrap().key, "quantity");
+}
+
+#[test]
+fn an_echoed_bad_record_resets_but_is_not_counted() {
+    let (mut b, _) = bot(BotConfig::default());
+    feed(&mut b, &[("AAPL", "140")]);
+    let echo = BadRecord { echo: true, ..bad(None, "no symbol") };
+    b.throw(&echo).unwrap();
+    let r = details(b);
+    assert_eq!(r["abandoned_positions"], 1);
+    assert_eq!(r["bad_records"], 0);
+    assert_eq!(r["bad_by_reason"], serde_json::json!({}));
 }

@@ -43,6 +43,7 @@ proptest! {
                         location: at,
                         raw: b"",
                         symbol: s.map(|s| symbols[s].parse().unwrap()),
+                        echo: false,
                     };
                     bot.throw(&bad).unwrap();
                 }

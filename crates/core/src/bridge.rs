@@ -185,7 +185,7 @@ impl Bridge {
         let started = Instant::now();
         let mut fanout = Fanout::new(sinks);
         let mut summary = Summary::default();
-        let ending = match fanout.start() {
+        let mut ending = match fanout.start() {
             Err(e) => Ending::SinkFailed(e),
             Ok(()) => pump(source.as_mut(), &filters, &mut fanout, limit, &stop, &mut summary),
         };
@@ -194,9 +194,26 @@ impl Bridge {
         }
         summary.warnings = source.warnings();
         let reports = fanout.close();
+        // What the sinks took is acknowledged only once every sink has
+        // closed cleanly; after a failure the upstream delivers it again.
+        let clean = !matches!(ending, Ending::SourceFailed(_) | Ending::SinkFailed(_));
+        if clean
+            && reports.iter().all(Result::is_ok)
+            && let Err(e) = source.commit()
+        {
+            ending = Ending::SourceFailed(e);
+        }
         summary.elapsed = started.elapsed();
         Outcome { summary, reports, ending, seed: source.seed() }
     }
+}
+
+/// Flushes the sinks, then lets the source acknowledge what they took.
+fn commit(source: &mut dyn Source, fanout: &mut Fanout) -> Option<Ending> {
+    if let Err(e) = fanout.flush() {
+        return Some(Ending::SinkFailed(e));
+    }
+    source.commit().err().map(Ending::SourceFailed)
 }
 
 fn pump(
@@ -207,7 +224,15 @@ fn pump(
     stop: &Stop,
     summary: &mut Summary,
 ) -> Ending {
+    let every = source.commit_every();
+    let mut uncommitted = 0u64;
     loop {
+        if every.is_some_and(|n| uncommitted >= n) {
+            uncommitted = 0;
+            if let Some(ending) = commit(source, fanout) {
+                return ending;
+            }
+        }
         if let Some(signal) = stop.requested() {
             return Ending::Stopped(signal);
         }
@@ -219,7 +244,17 @@ fn pump(
         let flow = match source.pull() {
             Err(e) => return Ending::SourceFailed(e),
             Ok(Pull::End) => return Ending::Exhausted,
+            Ok(Pull::Idle) => {
+                if uncommitted > 0 {
+                    uncommitted = 0;
+                    if let Some(ending) = commit(source, fanout) {
+                        return ending;
+                    }
+                }
+                continue;
+            }
             Ok(Pull::Record(record, at)) => {
+                uncommitted += 1;
                 summary.read += 1;
                 if !filters.iter().all(|f| f.keeps(&record)) {
                     continue;
@@ -228,8 +263,11 @@ fn pump(
                 fanout.send(&record, &at)
             }
             Ok(Pull::Bad(bad)) => {
+                uncommitted += 1;
                 summary.read += 1;
-                *summary.bad.entry(bad.kind).or_default() += 1;
+                if !bad.echo {
+                    *summary.bad.entry(bad.kind).or_default() += 1;
+                }
                 if !filters.iter().all(|f| f.keeps_bad(&bad)) {
                     continue;
                 }
@@ -283,6 +321,11 @@ impl Fanout {
 
     fn throw(&mut self, bad: &crate::BadRecord<'_>) -> Result<Flow, Error> {
         self.each(|s| s.throw(bad))
+    }
+
+    /// Flushes every sink, done or not: a done sink took records too.
+    fn flush(&mut self) -> Result<(), Error> {
+        self.sinks.iter_mut().try_for_each(|(s, _)| s.flush())
     }
 
     fn close(self) -> Vec<Result<SinkReport, Error>> {

@@ -205,6 +205,7 @@ mod tests {
             location: Location::Seq { source: "t", seq: 1 },
             raw: b"raw",
             symbol: symbol.map(|s| s.parse().unwrap()),
+            echo: false,
         }
     }
 

@@ -125,6 +125,8 @@ pub enum BadKind {
     Volume,
     /// A line is longer than the configured maximum.
     LineTooLong,
+    /// A message from a queue could not be decoded as a record.
+    Message,
 }
 
 impl BadKind {
@@ -140,6 +142,7 @@ impl BadKind {
             BadKind::ZeroPrice => "zero_price",
             BadKind::Volume => "volume",
             BadKind::LineTooLong => "line_too_long",
+            BadKind::Message => "message",
         }
     }
 }
@@ -166,6 +169,11 @@ pub struct BadRecord<'a> {
     pub raw: &'a [u8],
     /// The symbol, when it could be read; filters use it.
     pub symbol: Option<Symbol>,
+    /// A copy of a bad record also delivered elsewhere: a record with no
+    /// symbol goes to every partition of a partitioned stream, and all but
+    /// one copy are echoes. Sinks act on an echo (a bot resets) but count
+    /// only the original, so the reports of partitions add up.
+    pub echo: bool,
 }
 
 impl fmt::Display for BadRecord<'_> {

@@ -48,6 +48,14 @@ pub trait Sink {
     /// Takes one bad record; each sink decides what an error means to it.
     fn throw(&mut self, bad: &BadRecord<'_>) -> Result<Flow, Error>;
 
+    /// Makes everything taken so far durable (written, and synced if the
+    /// sink syncs), so that a source may acknowledge it upstream. The
+    /// default does nothing: a sink that only keeps state in memory has
+    /// nothing to make durable.
+    fn flush(&mut self) -> Result<(), Error> {
+        Ok(())
+    }
+
     /// Flushes, finalizes and reports.
     fn close(self: Box<Self>) -> Result<SinkReport, Error>;
 }

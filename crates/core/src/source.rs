@@ -10,6 +10,10 @@ pub enum Pull<'a> {
     Record(Record<'a>, Location<'a>),
     /// A record that could not be read; the bridge throws it at the sinks.
     Bad(BadRecord<'a>),
+    /// Nothing for now: a live stream has caught up. The bridge takes the
+    /// pause to commit what was delivered and to look for a stop request,
+    /// then pulls again.
+    Idle,
     /// End of input. Pulling again keeps giving `End`.
     End,
 }
@@ -52,6 +56,23 @@ pub trait Source {
         None
     }
 
+    /// How many delivered records a source lets pile up before it wants
+    /// [`Source::commit`]; `None` (the default) for a source that needs no
+    /// acknowledgement, such as a file.
+    fn commit_every(&self) -> Option<u64> {
+        None
+    }
+
+    /// Every record pulled so far has been handled: filtered out, or taken
+    /// by every sink and flushed by it ([`crate::Sink::flush`]). A source
+    /// with an upstream that redelivers (a message queue) acknowledges here,
+    /// and only here, so a crash loses nothing. The bridge calls it every
+    /// [`Source::commit_every`] records, on [`Pull::Idle`], and once at the
+    /// end of a run whose sinks all closed cleanly; never after a failure.
+    fn commit(&mut self) -> Result<(), Error> {
+        Ok(())
+    }
+
     /// Things the user should know that are neither records nor errors (a
     /// file that changed while it was read), taken once at the end.
     fn warnings(&mut self) -> Vec<String> {
@@ -77,6 +98,12 @@ impl<S: Source + ?Sized> Source for Box<S> {
     }
     fn seed(&self) -> Option<u64> {
         (**self).seed()
+    }
+    fn commit_every(&self) -> Option<u64> {
+        (**self).commit_every()
+    }
+    fn commit(&mut self) -> Result<(), Error> {
+        (**self).commit()
     }
     fn warnings(&mut self) -> Vec<String> {
         (**self).warnings()

@@ -10,6 +10,7 @@ use sluice_core::*;
 enum Ev {
     Good(&'static str, &'static str),
     Bad(Option<&'static str>),
+    Idle,
     Fail,
 }
 
@@ -17,11 +18,14 @@ struct Script {
     events: Vec<Ev>,
     at: usize,
     stop_after: Option<(usize, Stop)>,
+    commit_every: Option<u64>,
+    /// How many events had been pulled at each commit.
+    commits: Rc<RefCell<Vec<usize>>>,
 }
 
 impl Script {
     fn new(events: Vec<Ev>) -> Box<Script> {
-        Box::new(Script { events, at: 0, stop_after: None })
+        Box::new(Script { events, at: 0, stop_after: None, commit_every: None, commits: Rc::default() })
     }
 }
 
@@ -56,9 +60,18 @@ impl Source for Script {
                 location: Location::Seq { source: "script", seq: self.at as u64 },
                 raw: b"raw",
                 symbol: sym.map(|s| s.parse().unwrap()),
+                echo: false,
             }),
+            Ev::Idle => Pull::Idle,
             Ev::Fail => return Err(Error::new("script", "disk on fire")),
         })
+    }
+    fn commit_every(&self) -> Option<u64> {
+        self.commit_every
+    }
+    fn commit(&mut self) -> Result<(), Error> {
+        self.commits.borrow_mut().push(self.at);
+        Ok(())
     }
 }
 
@@ -106,6 +119,10 @@ impl Sink for Recorder {
     }
     fn throw(&mut self, bad: &BadRecord<'_>) -> Result<Flow, Error> {
         self.take(format!("throw {:?}", bad.symbol.map(|s| s.to_string())))
+    }
+    fn flush(&mut self) -> Result<(), Error> {
+        self.log.borrow_mut().events.push("flush".into());
+        Ok(())
     }
     fn close(self: Box<Self>) -> Result<SinkReport, Error> {
         self.log.borrow_mut().closes += 1;
@@ -234,4 +251,69 @@ fn mismatched_pipelines_are_refused_before_running() {
     assert_eq!(err.to_string(), "filter `contains=ERROR` reads lines, but source `script` emits ticks");
 
     assert!(matches!(Bridge::new(Script::new(five()), vec![], vec![]), Err(PlanError::NoSink)));
+}
+
+#[test]
+fn commits_follow_flushes_every_n_records_on_idle_and_at_a_clean_end() {
+    let (sink, log) = recorder();
+    let mut script = Script::new(vec![
+        Ev::Good("AAPL", "1"),
+        Ev::Good("MSFT", "2"),
+        Ev::Good("AAPL", "3"),
+        Ev::Idle,
+        Ev::Good("AAPL", "4"),
+    ]);
+    script.commit_every = Some(2);
+    let commits = script.commits.clone();
+    let out = Bridge::new(script, aapl(), vec![sink]).unwrap().run();
+    assert!(matches!(out.ending, Ending::Exhausted));
+    // After two records (one filtered out: handled all the same), on the
+    // idle pull after a third, and after the close.
+    assert_eq!(*commits.borrow(), [2, 4, 5]);
+    assert_eq!(log.borrow().events, ["send AAPL 1", "flush", "send AAPL 3", "flush", "send AAPL 4"]);
+}
+
+#[test]
+fn nothing_is_committed_after_a_sink_fails() {
+    let (mut sink, _) = recorder();
+    sink.fail_on = Some(3);
+    let mut script = Script::new(vec![Ev::Good("AAPL", "1"), Ev::Idle, Ev::Good("AAPL", "2"), Ev::Good("AAPL", "3")]);
+    script.commit_every = Some(100);
+    let commits = script.commits.clone();
+    let out = Bridge::new(script, vec![], vec![sink]).unwrap().run();
+    assert!(matches!(out.ending, Ending::SinkFailed(_)));
+    // The first record was committed on the idle pull; the one the sink
+    // refused, and the one before it, are left for the upstream to deliver
+    // again.
+    assert_eq!(*commits.borrow(), [2]);
+}
+
+#[test]
+fn an_echo_is_delivered_but_not_counted_as_bad() {
+    struct Echo(bool);
+    impl Source for Echo {
+        fn name(&self) -> &str {
+            "echo"
+        }
+        fn emits(&self) -> RecordKind {
+            RecordKind::Tick
+        }
+        fn pull(&mut self) -> Result<Pull<'_>, Error> {
+            if std::mem::replace(&mut self.0, true) {
+                return Ok(Pull::End);
+            }
+            Ok(Pull::Bad(BadRecord {
+                kind: BadKind::Symbol,
+                reason: "no symbol".into(),
+                location: Location::Seq { source: "echo", seq: 1 },
+                raw: b"",
+                symbol: None,
+                echo: true,
+            }))
+        }
+    }
+    let (sink, log) = recorder();
+    let out = Bridge::new(Box::new(Echo(false)), vec![], vec![sink]).unwrap().run();
+    assert_eq!(log.borrow().events, ["throw None"]);
+    assert_eq!((out.summary.read, out.summary.bad_total()), (1, 0));
 }

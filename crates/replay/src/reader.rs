@@ -147,6 +147,7 @@ impl FileReader {
             location: Location::FileLine { file: &self.name, line: self.bad.line },
             raw,
             symbol: self.bad.symbol,
+            echo: false,
         }
     }
 

@@ -261,6 +261,7 @@ impl Source for Merged {
                     location: Location::FileLine { file: &self.files.paths[b.file], line: b.line },
                     raw: &b.raw,
                     symbol: b.symbol,
+                    echo: false,
                 };
                 Files::refuse(self.files.strict, bad)
             }

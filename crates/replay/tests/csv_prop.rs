@@ -19,6 +19,7 @@ fn replay(text: &[u8], configure: impl Fn(&mut CsvConfig)) -> Vec<Result<Tick, S
             Ok(Pull::End) => return out,
             Ok(Pull::Record(Record::Tick(t), _)) => out.push(Ok(t)),
             Ok(Pull::Record(..)) => panic!("not a tick"),
+            Ok(Pull::Idle) => panic!("a file source is never idle"),
             Ok(Pull::Bad(b)) => out.push(Err(b.reason)),
             Err(e) => {
                 out.push(Err(e.to_string()));

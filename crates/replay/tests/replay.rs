@@ -27,6 +27,7 @@ fn drain(mut src: Box<dyn Source>) -> Vec<String> {
             Pull::End => return out,
             Pull::Record(Record::Tick(t), _) => out.push(format!("{} {} {} {}", t.time, t.symbol, t.price, t.volume)),
             Pull::Record(other, _) => panic!("csv emitted {other:?}"),
+            Pull::Idle => panic!("a file source is never idle"),
             Pull::Bad(b) => {
                 let line = b.location.to_string();
                 let line = line.rsplit('/').next().unwrap().to_owned();

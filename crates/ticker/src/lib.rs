@@ -127,6 +127,7 @@ impl Source for Ticker {
             location: Location::Seq { source: "ticker", seq: self.seq },
             raw: self.raw.as_bytes(),
             symbol: Some(tick.symbol),
+            echo: false,
         }))
     }
 

@@ -14,6 +14,7 @@ fn render(config: TickerConfig) -> Vec<String> {
             Pull::Record(Record::Tick(k), _) => out.push(format!("{},{},{},{}", k.time, k.symbol, k.price, k.volume)),
             Pull::Bad(b) => out.push(format!("BAD {} {} {}", b.location, b.reason, String::from_utf8_lossy(b.raw))),
             Pull::Record(other, _) => panic!("ticker emitted {other:?}"),
+            Pull::Idle => panic!("a ticker is never idle"),
         }
     }
 }

@@ -134,6 +134,7 @@ impl Source for LinesSource {
                 location: Location::FileLine { file: &self.path, line },
                 raw: lb.sample(),
                 symbol: None,
+                echo: false,
             }));
         }
         let Some((start, end)) = found else { return Ok(Pull::End) };
