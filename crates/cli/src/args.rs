@@ -97,7 +97,9 @@ Examples:
   sluice grep -n -i 'timeout|refused' app.log
   zcat old.log.gz | sluice grep -v DEBUG
   sluice grep -z ERROR app.log.1.gz app.log.2.zst
-  sluice grep --follow ERROR /var/log/app.log       # like tail -F | grep; Ctrl-C ends it";
+  sluice grep --follow ERROR /var/log/app.log       # like tail -F | grep; Ctrl-C ends it
+  sluice grep --follow ERROR app.log --sink nats:subject=logs.errors,stream=LOGS
+                                                    # ship every ERROR line to NATS JetStream";
 
 /// Options of `sluice grep`, named as GNU grep names them.
 #[derive(Debug, Args)]
@@ -163,14 +165,22 @@ pub struct GrepArgs {
     /// files, but a file truncated during the search kills sluice (SIGBUS).
     #[arg(long, conflicts_with_all = ["follow", "decompress"])]
     pub mmap: bool,
+    /// Send the selected lines to a sink, KIND[:key=value,...], instead of
+    /// printing them; repeat to tee. Exit status as without it.
+    #[arg(long = "sink", value_name = "SPEC", conflicts_with_all = ["count", "files_with_matches", "quiet", "mmap"])]
+    pub sinks: Vec<String>,
+    /// With --sink: write the run's report as JSON here.
+    #[arg(long, value_name = "PATH", requires = "sinks")]
+    pub report: Option<PathBuf>,
     /// Print help.
     #[arg(long, action = clap::ArgAction::Help)]
     pub help: Option<bool>,
 }
 
 /// `--color` values.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
 pub enum ColorWhen {
+    #[default]
     Auto,
     Always,
     Never,
@@ -211,8 +221,11 @@ Components:
   source csv:    path, format, header, delimiter, *_column, symbol, time_format, tz, quote,
                  merge, speed, strict, backwards, max_line_bytes (as the replay flags)
   source lines:  path, max_line_bytes (a log file's lines; takes a contains filter over)
+  source nats:   url, stream, durable, partition, subject, records (ticks|lines), follow (false),
+                 batch (256), ack_wait (30s), retry (30s)
   sink   bot:    entry (150), exit (200), quantity (1), transcript (false), report_trades (10000)
   sink   audit:  path (- for stdout), format (jsonl|csv), fsync (never|close|always|every:N), max_bytes
+  sink   nats:   url, subject, stream, partitions, batch (256), retry (30s)
   filter symbol=A[,B...] | price=MIN..MAX | contains=TEXT";
 
 /// Options of `sluice run`.
@@ -308,7 +321,7 @@ fn text<T: std::str::FromStr<Err: std::fmt::Display>>(s: &str) -> Result<T, Stri
 }
 
 /// What every pipeline command takes besides its source.
-#[derive(Debug, Args)]
+#[derive(Debug, Default, Args)]
 pub struct PipelineArgs {
     /// A filter, FIELD=VALUE; repeat for several (all must pass).
     #[arg(long = "filter", value_name = "FIELD=VALUE")]

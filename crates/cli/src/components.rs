@@ -5,6 +5,7 @@ use std::io::{self, BufWriter};
 use sluice_audit::{AuditConfig, AuditLog};
 use sluice_bot::{Bot, BotConfig};
 use sluice_core::{Filter, FilterConfig, Sink, Source, Stop};
+use sluice_nats::{NatsSink, NatsSinkConfig, NatsSource, NatsSourceConfig};
 use sluice_replay::CsvConfig;
 use sluice_replay::config::Backwards;
 use sluice_replay::grep::source::{LinesConfig, LinesSource};
@@ -21,11 +22,13 @@ pub const SOURCES: &[(&str, &str, &str)] = &[
     ("ticker", "ticks", "a seeded random market ticker"),
     ("csv", "ticks", "tick files in the layouts vendors ship (the source of `sluice replay`)"),
     ("lines", "lines", "a log file's lines (the search of `sluice grep`)"),
+    ("nats", "ticks or lines", "a NATS JetStream stream, or one partition of it, read by a durable consumer"),
 ];
 /// Every sink kind, what it consumes, and what it is.
 pub const SINKS: &[(&str, &str, &str)] = &[
     ("bot", "ticks", "the trading bot: one WATCHING/ACTIVE machine per symbol"),
     ("audit", "ticks and lines", "a hash-chained audit log of every record and error"),
+    ("nats", "ticks and lines", "publishes to NATS JetStream, partitioned by symbol if asked"),
 ];
 
 /// A configuration mistake, worded for the user: which flag or file
@@ -125,6 +128,7 @@ pub fn source(c: &Component, stop: &Stop) -> Result<Box<dyn Source>, UsageError>
         "ticker" => Ok(Box::new(Ticker::new(c.read::<TickerConfig>()?, Some(stop.clone())).map_err(bad)?)),
         "csv" => sluice_replay::build(&c.read::<CsvConfig>()?, Some(stop.clone())).map_err(bad),
         "lines" => Ok(Box::new(LinesSource::new(c.read::<LinesConfig>()?).map_err(bad)?)),
+        "nats" => Ok(Box::new(NatsSource::new(c.read::<NatsSourceConfig>()?).map_err(bad)?)),
         _ => Err(c.unknown("source", SOURCES)),
     }
 }
@@ -159,6 +163,7 @@ pub fn sink(c: &Component, flags: &mut BotFlags) -> Result<Box<dyn Sink>, UsageE
             Ok(Box::new(Bot::new(config, out).map_err(|e| c.place.error(Some(e.key), e))?))
         }
         "audit" => Ok(Box::new(AuditLog::new(c.read::<AuditConfig>()?))),
+        "nats" => Ok(Box::new(NatsSink::new(c.read::<NatsSinkConfig>()?).map_err(|e| c.place.error(Some(e.key), e))?)),
         _ => Err(c.unknown("sink", SINKS)),
     }
 }

@@ -7,7 +7,8 @@ use std::process::ExitCode;
 use sluice_core::Stop;
 use sluice_replay::grep::{self, GrepOptions, MatchOptions, Matcher};
 
-use sluice_cli::args::GrepArgs;
+use sluice_cli::args::{GrepArgs, PipelineArgs};
+use sluice_replay::grep::feed::GrepFeed;
 
 pub fn run(args: &GrepArgs, stop: &Stop) -> ExitCode {
     let matcher = match Matcher::new(
@@ -42,6 +43,9 @@ pub fn run(args: &GrepArgs, stop: &Stop) -> ExitCode {
         mmap: args.mmap,
         ..GrepOptions::new(matcher)
     };
+    if !args.sinks.is_empty() {
+        return to_sinks(args, opts, stop);
+    }
     // Lines go out as they are found when following, or to a terminal.
     let mut out: Box<dyn Write> = if args.follow || stdout.is_terminal() {
         Box::new(io::LineWriter::new(stdout.lock()))
@@ -70,5 +74,33 @@ pub fn run(args: &GrepArgs, stop: &Stop) -> ExitCode {
         ExitCode::from(2)
     } else {
         ExitCode::from(1)
+    }
+}
+
+/// `--sink`: the selected lines go through the sinks instead of stdout; the
+/// exit status is grep's all the same, and Ctrl-C ends a follow with 0.
+fn to_sinks(args: &GrepArgs, opts: GrepOptions, stop: &Stop) -> ExitCode {
+    let (feed, status) = GrepFeed::spawn(opts, args.files.clone(), stop.clone());
+    let pipeline = PipelineArgs { sinks: args.sinks.clone(), report: args.report.clone(), ..PipelineArgs::default() };
+    let code = match crate::run_pipeline(Box::new(feed), &pipeline, stop.clone()) {
+        Ok(code) => code,
+        // grep has one status for every kind of trouble.
+        Err(_) => return ExitCode::from(2),
+    };
+    let stopped = code == 128 + signal_hook::consts::SIGINT as u8 || code == 128 + signal_hook::consts::SIGTERM as u8;
+    if code != 0 && !(stopped && args.follow) {
+        return ExitCode::from(if stopped { code } else { 2 });
+    }
+    match status.lock().ok().and_then(|mut s| s.take()) {
+        Some(Ok(o)) if o.selected && (!o.errors) => ExitCode::SUCCESS,
+        Some(Ok(o)) if o.errors => ExitCode::from(2),
+        Some(Ok(_)) => ExitCode::from(1),
+        Some(Err(e)) => {
+            eprintln!("sluice: {}", grep::io_message(&e));
+            ExitCode::from(2)
+        }
+        // Stopped while the search was still going: it selected what the
+        // sinks were sent.
+        None => ExitCode::SUCCESS,
     }
 }

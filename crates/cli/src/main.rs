@@ -80,17 +80,29 @@ fn main() -> ExitCode {
             return ExitCode::SUCCESS;
         }
     };
-    match result {
-        Ok(code) => code,
-        Err(e) if e.is::<UsageError>() => {
-            eprintln!("sluice: {e}");
-            ExitCode::from(USAGE)
-        }
-        Err(e) => {
-            eprintln!("sluice: {e:#}");
-            ExitCode::from(FAILURE)
-        }
+    result.map(ExitCode::from).unwrap_or_else(|e| ExitCode::from(print_error(&e)))
+}
+
+/// Prints a run's error in one line; returns its exit code.
+fn print_error(e: &anyhow::Error) -> u8 {
+    if e.is::<UsageError>() {
+        eprintln!("sluice: {e}");
+        USAGE
+    } else {
+        eprintln!("sluice: {e:#}");
+        FAILURE
     }
+}
+
+/// Runs a source built elsewhere (`sluice grep --sink`) into the sinks the
+/// flags name; an error is printed here and its exit code returned.
+fn run_pipeline(source: Box<dyn Source>, args: &PipelineArgs, stop: Stop) -> Result<u8, u8> {
+    let build = || -> anyhow::Result<u8> {
+        let sinks = args.sinks.iter().map(|s| Component::from_flag("--sink", s)).collect::<Result<_, _>>()?;
+        check_outputs(args)?;
+        run_built(source, &Plan { sinks, ..Plan::default() }, args, stop, None)
+    };
+    build().map_err(|e| print_error(&e))
 }
 
 /// A panic is a bug: say so in one line, with where, and ask for a report
@@ -125,7 +137,7 @@ fn watch_signals(stop: &Stop) -> std::io::Result<()> {
     Ok(())
 }
 
-fn run(args: RunArgs, stop: Stop) -> anyhow::Result<ExitCode> {
+fn run(args: RunArgs, stop: Stop) -> anyhow::Result<u8> {
     check_outputs(&args.pipeline)?;
     let plan = plan(&args)?;
     let source = components::source(plan.source.as_ref().unwrap_or(&default_source()?), &stop)?;
@@ -166,7 +178,7 @@ fn plan(args: &RunArgs) -> Result<Plan, UsageError> {
     Ok(plan)
 }
 
-fn replay(args: Box<ReplayArgs>, stop: Stop) -> anyhow::Result<ExitCode> {
+fn replay(args: Box<ReplayArgs>, stop: Stop) -> anyhow::Result<u8> {
     check_outputs(&args.pipeline)?;
     let bar = progress::Progress::start(&args.files, args.pipeline.quiet);
     let source = components::replay_source(&args, &stop, bar.as_ref().map(|b| b.counter()))?;
@@ -202,7 +214,7 @@ fn run_built(
     args: &PipelineArgs,
     stop: Stop,
     bar: Option<progress::Progress>,
-) -> anyhow::Result<ExitCode> {
+) -> anyhow::Result<u8> {
     let filters = plan.filters.iter().map(components::filter).collect::<Result<Vec<_>, _>>()?;
     let default_sink = [Component::from_flag("--sink", "bot")?];
     let sink_specs = if plan.sinks.is_empty() { &default_sink[..] } else { &plan.sinks[..] };
@@ -251,9 +263,11 @@ fn run_built(
         write_report(path, &report::compose(&outcome))?;
     }
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&report::compose(&outcome)).unwrap_or_default());
+        let text = serde_json::to_string_pretty(&report::compose(&outcome)).unwrap_or_default();
+        // A reader that went away (`| head`) had what it wanted.
+        let _ = writeln!(std::io::stdout(), "{text}");
     }
-    Ok(ExitCode::from(code))
+    Ok(code)
 }
 
 fn write_report(path: &Path, report: &serde_json::Value) -> anyhow::Result<()> {
@@ -272,7 +286,7 @@ fn check_writable_dir(flag: &'static str, path: &Path) -> Result<(), UsageError>
 }
 
 /// `sluice validate`: everything `run` does before running.
-fn validate(files: &[String], stop: &Stop) -> anyhow::Result<ExitCode> {
+fn validate(files: &[String], stop: &Stop) -> anyhow::Result<u8> {
     for file in files {
         let plan = pipeline::load(file, &[])?;
         let source = components::source(plan.source.as_ref().unwrap_or(&default_source()?), stop)?;
@@ -287,7 +301,7 @@ fn validate(files: &[String], stop: &Stop) -> anyhow::Result<ExitCode> {
         Bridge::new(source, filters, sinks).map_err(|e| UsageError(format!("{file}: {e}")))?;
         println!("{file}: ok ({shown})");
     }
-    Ok(ExitCode::SUCCESS)
+    Ok(0)
 }
 
 /// `sluice list`: every component, what it emits or takes, and its

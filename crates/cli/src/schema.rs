@@ -37,10 +37,12 @@ pub fn schemas() -> Schemas {
         Described { kind: "ticker", schema: inline::<TickerConfig>(&mut g) },
         Described { kind: "csv", schema: inline::<CsvConfig>(&mut g) },
         Described { kind: "lines", schema: inline::<LinesConfig>(&mut g) },
+        Described { kind: "nats", schema: inline::<sluice_nats::NatsSourceConfig>(&mut g) },
     ];
     let sinks = vec![
         Described { kind: "bot", schema: inline::<BotConfig>(&mut g) },
         Described { kind: "audit", schema: inline::<AuditConfig>(&mut g) },
+        Described { kind: "nats", schema: inline::<sluice_nats::NatsSinkConfig>(&mut g) },
     ];
     let filter = inline::<FilterConfig>(&mut g);
     let definitions = g.take_definitions(true);

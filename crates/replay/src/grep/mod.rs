@@ -5,6 +5,7 @@
 //! around a hit are the line's ends found, and line numbers are counted
 //! over the gaps between hits, never line by line (ripgrep's way).
 
+pub mod feed;
 pub mod matcher;
 mod print;
 pub mod source;
@@ -21,6 +22,7 @@ use sluice_core::pace::{Clock, SystemClock};
 use crate::input;
 use crate::lines::{LineBuffer, Region};
 pub use matcher::{MatchOptions, Matcher};
+pub use print::Each;
 use print::Select;
 
 /// What `sluice grep` was asked to do.
@@ -109,12 +111,37 @@ pub fn grep(
     warn: &mut dyn FnMut(String),
     stop: &Stop,
 ) -> io::Result<Outcome> {
+    search_all(opts, files, out, None, warn, stop)
+}
+
+/// Searches as [`grep`] does, but hands each selected line to `each`
+/// instead of printing it; line numbers are counted whatever
+/// `line_number` says.
+pub fn grep_each(
+    opts: &GrepOptions,
+    files: &[String],
+    each: &mut Each<'_>,
+    warn: &mut dyn FnMut(String),
+    stop: &Stop,
+) -> io::Result<Outcome> {
+    let opts = GrepOptions { line_number: true, ..opts.clone() };
+    search_all(&opts, files, &mut io::sink(), Some(each), warn, stop)
+}
+
+fn search_all(
+    opts: &GrepOptions,
+    files: &[String],
+    out: &mut dyn Write,
+    mut each: Option<&mut Each<'_>>,
+    warn: &mut dyn FnMut(String),
+    stop: &Stop,
+) -> io::Result<Outcome> {
     let stdin = [input::STDIN.to_owned()];
     let files = if files.is_empty() { &stdin[..] } else { files };
     let mut outcome = Outcome::default();
     for path in files {
         let shown = if path == input::STDIN { STDIN_NAME } else { path.as_str() };
-        match search_path(opts, path, shown, out, warn, stop) {
+        match search_path(opts, path, shown, out, each.as_deref_mut(), warn, stop) {
             Ok(found) => {
                 outcome.selected |= found.selected;
                 outcome.errors |= found.errors;
@@ -190,14 +217,15 @@ fn search_path(
     path: &str,
     shown: &str,
     out: &mut dyn Write,
+    each: Option<&mut Each<'_>>,
     warn: &mut dyn FnMut(String),
     stop: &Stop,
 ) -> io::Result<Found> {
     if opts.mmap && !opts.follow && !opts.decompress && path != input::STDIN {
-        return search_mapped(opts, path, shown, out, warn);
+        return search_mapped(opts, path, shown, out, each, warn);
     }
     let reader = open(opts, path)?;
-    let mut select = Select::new(opts, shown, out);
+    let mut select = Select::new(opts, shown, out, each);
     let mut found = Found::default();
     if opts.max_count == Some(0) {
         select.finish().map_err(output_error)?;
@@ -268,6 +296,7 @@ fn search_mapped(
     path: &str,
     shown: &str,
     out: &mut dyn Write,
+    each: Option<&mut Each<'_>>,
     warn: &mut dyn FnMut(String),
 ) -> io::Result<Found> {
     if Path::new(path).is_dir() {
@@ -279,7 +308,7 @@ fn search_mapped(
     // SIGBUS and ends the process: the reason this path is opt-in.
     let map = unsafe { memmap2::Mmap::map(&file)? };
     let data: &[u8] = &map;
-    let mut select = Select::new(opts, shown, out);
+    let mut select = Select::new(opts, shown, out, each);
     let mut number = 1;
     if opts.max_count != Some(0) && !data.is_empty() {
         select.binary = !opts.text && memchr::memchr(0, data).is_some();
@@ -335,7 +364,7 @@ fn search<R: Read>(
     opts: &GrepOptions,
     lb: &mut LineBuffer<R>,
     number: &mut u64,
-    select: &mut Select<'_>,
+    select: &mut Select<'_, '_>,
     warn: &mut dyn FnMut(String),
     shown: &str,
     stop: &Stop,
@@ -360,7 +389,10 @@ fn search<R: Read>(
                 errors = true;
                 continue;
             }
-            Region::Lines { range, .. } => range,
+            Region::Lines { range, offset } => {
+                select.base = offset;
+                range
+            }
         };
         let buf = lb.buffer();
         if !opts.text && !select.binary && memchr::memchr(0, &buf[range.clone()]).is_some() {
@@ -389,7 +421,7 @@ fn select_matches(
     region: &[u8],
     number: &mut u64,
     count: bool,
-    select: &mut Select<'_>,
+    select: &mut Select<'_, '_>,
 ) -> io::Result<bool> {
     let end = region.len();
     let printing = !(opts.count || opts.quiet || opts.files_with_matches || select.binary);
@@ -413,7 +445,7 @@ fn select_matches(
         // A regex match may run on past the line's end; then the line must
         // match on its own.
         let line = &region[ls..le];
-        if (me <= le || opts.matcher.is_match(line)) && select.line(line, *number)? {
+        if (me <= le || opts.matcher.is_match(line)) && select.line(line, *number, ls)? {
             return Ok(true);
         }
         *number += 1;
@@ -429,12 +461,17 @@ fn select_matches(
 }
 
 /// Lines that do not match, one by one.
-fn select_inverted(opts: &GrepOptions, region: &[u8], number: &mut u64, select: &mut Select<'_>) -> io::Result<bool> {
+fn select_inverted(
+    opts: &GrepOptions,
+    region: &[u8],
+    number: &mut u64,
+    select: &mut Select<'_, '_>,
+) -> io::Result<bool> {
     let mut pos = 0;
     while pos < region.len() {
         let le = memchr::memchr(b'\n', &region[pos..]).map_or(region.len(), |i| pos + i);
         let line = &region[pos..le];
-        if !opts.matcher.is_match(line) && select.line(line, *number)? {
+        if !opts.matcher.is_match(line) && select.line(line, *number, pos)? {
             return Ok(true);
         }
         *number += 1;
@@ -445,11 +482,11 @@ fn select_inverted(opts: &GrepOptions, region: &[u8], number: &mut u64, select: 
 
 /// A binary file's lines: like GNU grep, a NUL ends a line as a newline
 /// does, so counts and `-v` agree with it. No line is printed.
-fn select_binary(opts: &GrepOptions, region: &[u8], select: &mut Select<'_>) -> io::Result<bool> {
+fn select_binary(opts: &GrepOptions, region: &[u8], select: &mut Select<'_, '_>) -> io::Result<bool> {
     let mut pos = 0;
     while pos < region.len() {
         let le = memchr::memchr2(b'\n', 0, &region[pos..]).map_or(region.len(), |i| pos + i);
-        if opts.matcher.is_match(&region[pos..le]) != opts.invert && select.line(&region[pos..le], 0)? {
+        if opts.matcher.is_match(&region[pos..le]) != opts.invert && select.line(&region[pos..le], 0, pos)? {
             return Ok(true);
         }
         pos = le + 1;

@@ -12,11 +12,19 @@ const NUMBER: &[u8] = b"\x1b[32m\x1b[K";
 const SEP: &[u8] = b"\x1b[36m\x1b[K";
 const END: &[u8] = b"\x1b[m\x1b[K";
 
+/// A consumer of selected lines, instead of printing them: it is given the
+/// file's name, the line (without its `\n`), its number and its byte
+/// offset.
+pub type Each<'e> = dyn FnMut(&str, &[u8], u64, u64) -> io::Result<()> + 'e;
+
 /// What a file has selected so far, and where it goes.
-pub(super) struct Select<'a> {
+pub(super) struct Select<'a, 'e> {
     opts: &'a GrepOptions,
     name: &'a str,
     out: &'a mut dyn Write,
+    each: Option<&'a mut Each<'e>>,
+    /// Input offset of the region being searched.
+    pub base: u64,
     /// Lines selected in this file.
     pub selected: u64,
     /// A NUL has been seen: lines are no longer printed.
@@ -24,18 +32,29 @@ pub(super) struct Select<'a> {
     highlights: Vec<(usize, usize)>,
 }
 
-impl<'a> Select<'a> {
-    pub fn new(opts: &'a GrepOptions, name: &'a str, out: &'a mut dyn Write) -> Select<'a> {
-        Select { opts, name, out, selected: 0, binary: false, highlights: Vec::new() }
+impl<'a, 'e> Select<'a, 'e> {
+    pub fn new(
+        opts: &'a GrepOptions,
+        name: &'a str,
+        out: &'a mut dyn Write,
+        each: Option<&'a mut Each<'e>>,
+    ) -> Select<'a, 'e> {
+        Select { opts, name, out, each, base: 0, selected: 0, binary: false, highlights: Vec::new() }
     }
 
-    /// Takes one selected line (without its `\n`); `true` when the file
-    /// wants no more.
+    /// Takes one selected line (without its `\n`), found at `at` in the
+    /// region; `true` when the file wants no more.
     #[inline]
-    pub fn line(&mut self, line: &[u8], number: u64) -> io::Result<bool> {
+    pub fn line(&mut self, line: &[u8], number: u64, at: usize) -> io::Result<bool> {
         self.selected += 1;
         let o = self.opts;
         let full = o.max_count.is_some_and(|m| self.selected >= m);
+        if let Some(each) = &mut self.each {
+            if !self.binary {
+                each(self.name, line, number, self.base + at as u64)?;
+            }
+            return Ok(full);
+        }
         if o.quiet || o.files_with_matches {
             return Ok(true);
         }

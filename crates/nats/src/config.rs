@@ -1,0 +1,242 @@
+//! The options of the `nats` sink and source, as written in `--sink nats:…`,
+//! `--source nats:…` and in pipeline files.
+
+use std::fmt;
+use std::str::FromStr;
+use std::time::Duration;
+
+use serde::Deserialize;
+use sluice_core::RecordKind;
+use sluice_core::config::{ConfigError, from_text};
+
+/// Options of the `nats` sink.
+#[derive(Clone, Debug, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NatsSinkConfig {
+    /// The server, `nats://host:port` or `host:port`. Default:
+    /// `nats://127.0.0.1:4222`.
+    #[serde(default = "default_url")]
+    pub url: String,
+    /// The subject records are published on; with `partitions`, the prefix
+    /// of `SUBJECT.<p>.<KEY>`.
+    pub subject: String,
+    /// A JetStream stream taking `SUBJECT` and `SUBJECT.>`, created when
+    /// missing. Default: none (the subject must already be in a stream).
+    pub stream: Option<String>,
+    /// Spread records over this many partitions by a stable hash of the
+    /// symbol (of the file, for lines). Default: none, one subject.
+    pub partitions: Option<u32>,
+    /// Records published before waiting for the server's acknowledgements.
+    /// Default: 256.
+    #[serde(default = "default_batch")]
+    pub batch: usize,
+    /// How long to keep retrying an unreachable server before failing.
+    /// Default: 30s.
+    #[serde(default = "default_retry", deserialize_with = "from_text")]
+    pub retry: Wait,
+}
+
+/// Options of the `nats` source.
+#[derive(Clone, Debug, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NatsSourceConfig {
+    /// The server. Default: `nats://127.0.0.1:4222`.
+    #[serde(default = "default_url")]
+    pub url: String,
+    /// The stream to read.
+    pub stream: String,
+    /// The durable consumer's name: the server remembers what it has
+    /// acknowledged, so a restarted worker goes on where it stopped.
+    pub durable: String,
+    /// Read only partition `p` (0-based) of a partitioned stream.
+    pub partition: Option<u32>,
+    /// The subject the producer published on (the prefix of partitions).
+    /// Default: the stream's first subject.
+    pub subject: Option<String>,
+    /// `ticks` (default) or `lines`: what the stream holds.
+    #[serde(default, deserialize_with = "from_text")]
+    pub records: Records,
+    /// Keep waiting for new messages once caught up (`true`), or end the
+    /// run (`false`, the default).
+    #[serde(default)]
+    pub follow: bool,
+    /// Records taken before they are acknowledged, after the sinks have
+    /// flushed them. Default: 256.
+    #[serde(default = "default_batch")]
+    pub batch: usize,
+    /// How long the server waits for an acknowledgement before it delivers
+    /// a message again (to this or another worker). Default: 30s.
+    #[serde(default = "default_ack_wait", deserialize_with = "from_text")]
+    pub ack_wait: Wait,
+    /// How long to keep retrying an unreachable server before failing.
+    /// Default: 30s.
+    #[serde(default = "default_retry", deserialize_with = "from_text")]
+    pub retry: Wait,
+}
+
+fn default_url() -> String {
+    "nats://127.0.0.1:4222".to_owned()
+}
+
+fn default_batch() -> usize {
+    256
+}
+
+fn default_retry() -> Wait {
+    Wait(Duration::from_secs(30))
+}
+
+fn default_ack_wait() -> Wait {
+    Wait(Duration::from_secs(30))
+}
+
+impl NatsSinkConfig {
+    /// Checks what can be checked without a server.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        check_subject("subject", &self.subject)?;
+        if self.partitions == Some(0) {
+            return Err(ConfigError::new("partitions", "`partitions` must be at least 1"));
+        }
+        if self.batch == 0 {
+            return Err(ConfigError::new("batch", "`batch` must be at least 1"));
+        }
+        if let Some(s) = &self.stream {
+            check_stream(s)?;
+        }
+        Ok(())
+    }
+}
+
+impl NatsSourceConfig {
+    /// Checks what can be checked without a server.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        check_stream(&self.stream)?;
+        if self.durable.is_empty() || self.durable.contains(['.', '*', '>', ' ', '\t']) {
+            return Err(ConfigError::new("durable", "`durable` must be a name without `.`, `*`, `>` or spaces"));
+        }
+        if let Some(s) = &self.subject {
+            check_subject("subject", s)?;
+        }
+        if self.batch == 0 {
+            return Err(ConfigError::new("batch", "`batch` must be at least 1"));
+        }
+        if self.ack_wait.0 < Duration::from_secs(1) {
+            return Err(ConfigError::new("ack_wait", "`ack_wait` must be at least 1s"));
+        }
+        Ok(())
+    }
+}
+
+fn check_subject(key: &'static str, s: &str) -> Result<(), ConfigError> {
+    let bad = s.is_empty()
+        || s.split('.').any(|t| t.is_empty() || t == "*" || t == ">")
+        || s.bytes().any(|b| b.is_ascii_whitespace());
+    if bad {
+        return Err(ConfigError::new(
+            key,
+            format!("`{key}`: `{s}` is not a subject to publish on (dot-separated tokens, no wildcards or spaces)"),
+        ));
+    }
+    Ok(())
+}
+
+fn check_stream(s: &str) -> Result<(), ConfigError> {
+    if s.is_empty() || s.contains(['.', '*', '>', ' ', '\t', '/', '\\']) {
+        return Err(ConfigError::new("stream", format!("`stream`: `{s}` is not a stream name")));
+    }
+    Ok(())
+}
+
+/// What a `nats` source's stream holds.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Records {
+    #[default]
+    Ticks,
+    Lines,
+}
+
+impl Records {
+    pub fn kind(self) -> RecordKind {
+        match self {
+            Records::Ticks => RecordKind::Tick,
+            Records::Lines => RecordKind::Line,
+        }
+    }
+}
+
+sluice_core::text_schema!(Records, "Records", "ticks or lines.");
+
+impl FromStr for Records {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Records, String> {
+        match s {
+            "ticks" => Ok(Records::Ticks),
+            "lines" => Ok(Records::Lines),
+            _ => Err(format!("`{s}` is not a kind of record; use ticks or lines")),
+        }
+    }
+}
+
+impl fmt::Display for Records {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Records::Ticks => "ticks",
+            Records::Lines => "lines",
+        })
+    }
+}
+
+/// A span of time written `500ms`, `30s`, `2m` or `1h`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Wait(pub Duration);
+
+sluice_core::text_schema!(Wait, "Wait", "a duration: 500ms, 30s, 2m or 1h.");
+
+impl FromStr for Wait {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Wait, String> {
+        let bad = || format!("`{s}` is not a duration; write 500ms, 30s, 2m or 1h");
+        let split = s.find(|c: char| !c.is_ascii_digit()).ok_or_else(bad)?;
+        let n: u64 = s[..split].parse().map_err(|_| bad())?;
+        let unit = match &s[split..] {
+            "ms" => 1,
+            "s" => 1_000,
+            "m" => 60_000,
+            "h" => 3_600_000,
+            _ => return Err(bad()),
+        };
+        n.checked_mul(unit).map(|ms| Wait(Duration::from_millis(ms))).ok_or_else(bad)
+    }
+}
+
+impl fmt::Display for Wait {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}ms", self.0.as_millis())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn waits_read_every_unit_and_refuse_the_rest() {
+        assert_eq!("500ms".parse::<Wait>().unwrap().0, Duration::from_millis(500));
+        assert_eq!("30s".parse::<Wait>().unwrap().0, Duration::from_secs(30));
+        assert_eq!("2m".parse::<Wait>().unwrap().0, Duration::from_secs(120));
+        assert_eq!("1h".parse::<Wait>().unwrap().0, Duration::from_secs(3600));
+        for bad in ["", "s", "5", "5 s", "-5s", "5d", "99999999999999999999h"] {
+            assert!(bad.parse::<Wait>().is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn subjects_with_wildcards_or_empty_tokens_are_refused() {
+        for good in ["ticks", "logs.errors", "a-b_c"] {
+            assert!(check_subject("subject", good).is_ok(), "{good}");
+        }
+        for bad in ["", "a..b", "a.*", "a.>", ".a", "a b"] {
+            assert!(check_subject("subject", bad).is_err(), "{bad}");
+        }
+    }
+}

@@ -1,0 +1,95 @@
+//! A connection to a NATS server, driven from sluice's own thread.
+
+use std::future::Future;
+use std::time::{Duration, Instant};
+
+use async_nats::jetstream;
+use sluice_core::Error;
+
+/// A client and the runtime its connection lives on. The runtime has one
+/// worker thread of its own, so the connection keeps answering the server
+/// while the pipeline is busy between calls.
+pub struct Conn {
+    rt: tokio::runtime::Runtime,
+    pub client: async_nats::Client,
+    pub js: jetstream::Context,
+    pub url: String,
+    /// How long a failing operation is retried.
+    pub retry: Duration,
+    component: &'static str,
+}
+
+impl Conn {
+    /// Connects, retrying with backoff for up to `retry`.
+    pub fn open(component: &'static str, url: &str, retry: Duration) -> Result<Conn, Error> {
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .thread_name("sluice-nats")
+            .enable_all()
+            .build()
+            .map_err(|e| Error::io(component, "starting the NATS client", e))?;
+        let client = rt.block_on(async {
+            let mut backoff = Backoff::new(retry);
+            loop {
+                let attempt = async_nats::ConnectOptions::new()
+                    .connection_timeout(Duration::from_secs(2))
+                    // Once connected, the client reconnects by itself; how long
+                    // sluice waits for it is bounded by `retry` at each call.
+                    .max_reconnects(None)
+                    .connect(url)
+                    .await;
+                match attempt {
+                    Ok(c) => break Ok(c),
+                    Err(e) => {
+                        if !backoff.wait().await {
+                            break Err(Error::new(
+                                component,
+                                format!("cannot connect to {url} (tried for {}s): {e}", retry.as_secs()),
+                            ));
+                        }
+                    }
+                }
+            }
+        })?;
+        // The JetStream context starts a task of its own: on this runtime.
+        let mut js = {
+            let _inside = rt.enter();
+            jetstream::new(client.clone())
+        };
+        js.set_timeout(Duration::from_secs(5));
+        Ok(Conn { rt, client, js, url: url.to_owned(), retry, component })
+    }
+
+    /// Runs `f` to completion on the connection's runtime.
+    pub fn block_on<F: Future>(&self, f: F) -> F::Output {
+        self.rt.block_on(f)
+    }
+
+    /// An error of this component naming the server.
+    pub fn error(&self, what: impl std::fmt::Display) -> Error {
+        Error::new(self.component, format!("{}: {what}", self.url))
+    }
+}
+
+/// Exponential backoff, from 100 ms up to 2 s a wait, within a deadline.
+pub struct Backoff {
+    deadline: Instant,
+    next: Duration,
+}
+
+impl Backoff {
+    pub fn new(limit: Duration) -> Backoff {
+        Backoff { deadline: Instant::now() + limit, next: Duration::from_millis(100) }
+    }
+
+    /// Waits before the next attempt; `false` once the deadline has passed.
+    pub async fn wait(&mut self) -> bool {
+        let now = Instant::now();
+        if now >= self.deadline {
+            return false;
+        }
+        tokio::time::sleep(self.next.min(self.deadline - now)).await;
+        self.next = (self.next * 2).min(Duration::from_secs(2));
+        true
+    }
+}

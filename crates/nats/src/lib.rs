@@ -1,0 +1,21 @@
+//! NATS JetStream for sluice: a sink that publishes every record and bad
+//! record, partitioned by symbol if asked, and a source that reads them
+//! back through a durable consumer, acknowledging a message only after
+//! every sink has taken and flushed it (at-least-once).
+//!
+//! Messages are JSON ([`wire`]). With `partitions=N`, a tick goes to
+//! `SUBJECT.<p>.<SYMBOL>`, where `p` is a stable hash of the symbol modulo
+//! N ([`subject::partition`]), so one worker per partition sees every tick
+//! of its symbols in order; a bad record without a symbol goes to every
+//! partition, as an echo on all but the first.
+
+mod config;
+mod conn;
+mod sink;
+mod source;
+pub mod subject;
+pub mod wire;
+
+pub use config::{NatsSinkConfig, NatsSourceConfig, Records, Wait};
+pub use sink::NatsSink;
+pub use source::NatsSource;

@@ -1,0 +1,241 @@
+//! The `nats` sink: every record and bad record as a JetStream message,
+//! acknowledged by the server batch by batch.
+
+use std::hash::{BuildHasher, Hasher};
+
+use async_nats::jetstream::context::PublishAckFuture;
+use async_nats::jetstream::message::PublishMessage;
+use async_nats::jetstream::stream;
+use bytes::Bytes;
+use sluice_core::{BadRecord, Error, Flow, Location, Record, RecordKind, Sink, SinkReport};
+
+use crate::config::NatsSinkConfig;
+use crate::conn::{Backoff, Conn};
+use crate::{subject, wire};
+
+/// A message waiting for the server's acknowledgement.
+struct Outgoing {
+    subject: String,
+    body: Bytes,
+    id: u64,
+}
+
+/// Publishes to a subject, or to `SUBJECT.<p>.<KEY>` with partitions.
+pub struct NatsSink {
+    config: NatsSinkConfig,
+    conn: Option<Conn>,
+    /// Names this run's messages (`Nats-Msg-Id` is `<run>-<n>`), so the
+    /// server drops the copies a retried batch sends again.
+    run: String,
+    next_id: u64,
+    batch: Vec<Outgoing>,
+    body: Vec<u8>,
+    records: u64,
+    errors: u64,
+    /// Copies of bad records without a symbol, one per further partition.
+    echoes: u64,
+}
+
+impl NatsSink {
+    /// Checks the options; the server is reached when the run starts.
+    pub fn new(config: NatsSinkConfig) -> Result<NatsSink, sluice_core::config::ConfigError> {
+        config.validate()?;
+        Ok(NatsSink {
+            run: run_name(),
+            batch: Vec::with_capacity(config.batch),
+            config,
+            conn: None,
+            next_id: 0,
+            body: Vec::with_capacity(256),
+            records: 0,
+            errors: 0,
+            echoes: 0,
+        })
+    }
+
+    /// Queues the encoded body on `subject`; publishes when the batch is
+    /// full.
+    fn queue(&mut self, subject: String) -> Result<(), Error> {
+        self.next_id += 1;
+        self.batch.push(Outgoing { subject, body: Bytes::copy_from_slice(&self.body), id: self.next_id });
+        if self.batch.len() >= self.config.batch { self.publish() } else { Ok(()) }
+    }
+
+    fn subject(&self, p: u32, key: Option<&[u8]>) -> String {
+        let mut s = String::new();
+        subject::partitioned(&self.config.subject, p, key, &mut s);
+        s
+    }
+
+    /// Publishes the batch and waits until the server has stored every
+    /// message of it. A failure is retried, resending the whole batch under
+    /// the same ids, until `retry` has passed.
+    fn publish(&mut self) -> Result<(), Error> {
+        if self.batch.is_empty() {
+            return Ok(());
+        }
+        let Some(conn) = &self.conn else { return Err(Error::new("nats", "the sink was not started")) };
+        let (batch, run) = (&self.batch, &self.run);
+        let result = conn.block_on(async {
+            let mut backoff = Backoff::new(conn.retry);
+            loop {
+                match publish_all(conn, run, batch).await {
+                    Ok(()) => return Ok(()),
+                    Err(e) if !backoff.wait().await => return Err(e),
+                    Err(_) => {}
+                }
+            }
+        });
+        result.map_err(|e| {
+            conn.error(format!(
+                "{} messages not acknowledged after retrying for {}s: {e}",
+                batch.len(),
+                conn.retry.as_secs()
+            ))
+        })?;
+        self.batch.clear();
+        Ok(())
+    }
+
+    /// Creates the stream if one is named and missing, or checks that some
+    /// stream takes the subject.
+    fn prepare(&self, conn: &Conn) -> Result<(), Error> {
+        let wanted = [self.config.subject.clone(), format!("{}.>", self.config.subject)];
+        conn.block_on(async {
+            match &self.config.stream {
+                Some(name) => {
+                    let config = stream::Config { name: name.clone(), subjects: wanted.to_vec(), ..Default::default() };
+                    let mut s = conn.js.get_or_create_stream(config).await.map_err(|e| conn.error(e))?;
+                    let info = s.info().await.map_err(|e| conn.error(e))?;
+                    let has = &info.config.subjects;
+                    let needed = if self.config.partitions.is_some() { &wanted[1] } else { &wanted[0] };
+                    if !has.iter().any(|s| s == needed) {
+                        return Err(conn.error(format!(
+                            "stream {name} exists but does not take {needed} (its subjects: {})",
+                            has.join(", ")
+                        )));
+                    }
+                    Ok(())
+                }
+                None => {
+                    let probe = match self.config.partitions {
+                        Some(_) => format!("{}.0.%", self.config.subject),
+                        None => self.config.subject.clone(),
+                    };
+                    conn.js.stream_by_subject(probe.clone()).await.map(drop).map_err(|_| {
+                        conn.error(format!("no stream takes subject {probe}; name one with stream=NAME to create it"))
+                    })
+                }
+            }
+        })
+    }
+}
+
+/// Sends every message, then awaits every acknowledgement.
+async fn publish_all(conn: &Conn, run: &str, batch: &[Outgoing]) -> Result<(), String> {
+    let mut acks: Vec<PublishAckFuture> = Vec::with_capacity(batch.len());
+    for m in batch {
+        let message = PublishMessage::build().payload(m.body.clone()).message_id(format!("{run}-{}", m.id));
+        acks.push(conn.js.send_publish(m.subject.clone(), message).await.map_err(|e| e.to_string())?);
+    }
+    for ack in acks {
+        ack.await.map_err(|e| e.to_string())?;
+    }
+    Ok(())
+}
+
+/// A name for this run that another run will not have.
+fn run_name() -> String {
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    h.write_u32(std::process::id());
+    h.write_u128(std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos()));
+    format!("{:016x}", h.finish())
+}
+
+impl Sink for NatsSink {
+    fn name(&self) -> &str {
+        "nats"
+    }
+
+    fn accepts(&self, _: RecordKind) -> bool {
+        true
+    }
+
+    fn start(&mut self) -> Result<(), Error> {
+        let conn = Conn::open("nats", &self.config.url, self.config.retry.0)?;
+        self.prepare(&conn)?;
+        self.conn = Some(conn);
+        Ok(())
+    }
+
+    fn send(&mut self, record: &Record<'_>, at: &Location<'_>) -> Result<Flow, Error> {
+        self.body.clear();
+        wire::encode_record(record, at, &mut self.body);
+        let subject = match self.config.partitions {
+            None => self.config.subject.clone(),
+            Some(n) => {
+                let key = match record {
+                    Record::Tick(t) => t.symbol.as_bytes(),
+                    Record::Line(l) => l.file.as_bytes(),
+                };
+                self.subject(subject::partition(key, n), Some(key))
+            }
+        };
+        self.records += 1;
+        self.queue(subject)?;
+        Ok(Flow::Continue)
+    }
+
+    /// A bad record goes where its symbol goes; without a symbol, to every
+    /// partition, all but the first copy marked as echoes.
+    fn throw(&mut self, bad: &BadRecord<'_>) -> Result<Flow, Error> {
+        self.errors += 1;
+        match (self.config.partitions, bad.symbol) {
+            (None, _) => {
+                self.body.clear();
+                wire::encode_bad(bad, false, &mut self.body);
+                self.queue(self.config.subject.clone())?;
+            }
+            (Some(n), Some(s)) => {
+                self.body.clear();
+                wire::encode_bad(bad, false, &mut self.body);
+                self.queue(self.subject(subject::partition(s.as_bytes(), n), Some(s.as_bytes())))?;
+            }
+            (Some(n), None) => {
+                for p in 0..n {
+                    self.body.clear();
+                    wire::encode_bad(bad, p > 0, &mut self.body);
+                    self.echoes += u64::from(p > 0);
+                    self.queue(self.subject(p, None))?;
+                }
+            }
+        }
+        Ok(Flow::Continue)
+    }
+
+    fn flush(&mut self) -> Result<(), Error> {
+        self.publish()
+    }
+
+    fn close(mut self: Box<Self>) -> Result<SinkReport, Error> {
+        self.publish()?;
+        let c = &self.config;
+        let layout = match c.partitions {
+            Some(n) => format!("{}.<0..{}>.<key>", c.subject, n - 1),
+            None => c.subject.clone(),
+        };
+        let summary = format!(
+            "nats: {} records and {} errors published to {layout} at {}, every message acknowledged",
+            self.records, self.errors, c.url
+        );
+        let mut details = serde_json::Map::new();
+        details.insert("url".into(), c.url.clone().into());
+        details.insert("subject".into(), c.subject.clone().into());
+        details.insert("stream".into(), c.stream.clone().into());
+        details.insert("partitions".into(), c.partitions.into());
+        details.insert("records".into(), self.records.into());
+        details.insert("errors".into(), self.errors.into());
+        details.insert("echoes".into(), self.echoes.into());
+        Ok(SinkReport { sink: "nats".into(), summary, details })
+    }
+}

@@ -1,0 +1,349 @@
+//! The `nats` source: a durable pull consumer, acknowledged only after the
+//! sinks have taken and flushed what it read.
+
+use std::collections::VecDeque;
+use std::time::Duration;
+
+use async_nats::jetstream::Message;
+use async_nats::jetstream::consumer::{AckPolicy, PullConsumer, pull};
+use futures_util::StreamExt;
+use sluice_core::{BadKind, BadRecord, Error, Line, Location, Pull, Record, RecordKind, Source};
+
+use crate::config::{NatsSourceConfig, Records};
+use crate::conn::{Backoff, Conn};
+use crate::subject;
+use crate::wire::{At, Decoded, Kind};
+
+/// How long a caught-up source waits for a message before it reports
+/// itself idle (and the bridge commits and looks for a stop request).
+const IDLE_WAIT: Duration = Duration::from_millis(500);
+
+/// Reads a stream, or one partition of it, through a durable consumer.
+pub struct NatsSource {
+    config: NatsSourceConfig,
+    /// `nats:STREAM`, where an undecodable message is said to be.
+    label: String,
+    link: Option<Link>,
+    /// Fetched, not yet handed out.
+    queue: VecDeque<Message>,
+    /// Handed out, not yet acknowledged.
+    pending: Vec<Message>,
+    /// Scratch for the record handed out: its file (or source) name and
+    /// its bytes.
+    name: String,
+    bytes: Vec<u8>,
+    redelivered: u64,
+    done: bool,
+}
+
+struct Link {
+    conn: Conn,
+    consumer: PullConsumer,
+}
+
+impl NatsSource {
+    /// Checks the options; the server is reached at the first pull.
+    pub fn new(config: NatsSourceConfig) -> Result<NatsSource, sluice_core::config::ConfigError> {
+        config.validate()?;
+        Ok(NatsSource {
+            label: format!("nats:{}", config.stream),
+            config,
+            link: None,
+            queue: VecDeque::new(),
+            pending: Vec::new(),
+            name: String::new(),
+            bytes: Vec::new(),
+            redelivered: 0,
+            done: false,
+        })
+    }
+
+    /// Connects and binds the durable consumer, created on first use.
+    fn link(&self) -> Result<Link, Error> {
+        let c = &self.config;
+        let conn = Conn::open("nats", &c.url, c.retry.0)?;
+        let consumer = conn.block_on(async {
+            let mut stream =
+                conn.js.get_stream(&c.stream).await.map_err(|e| conn.error(format!("stream {}: {e}", c.stream)))?;
+            let info = stream.info().await.map_err(|e| conn.error(e))?;
+            let filter = match c.partition {
+                None => String::new(),
+                Some(p) => {
+                    let base = match &c.subject {
+                        Some(s) => s.clone(),
+                        None => info
+                            .config
+                            .subjects
+                            .first()
+                            .map(|s| s.trim_end_matches(".>").to_owned())
+                            .ok_or_else(|| conn.error(format!("stream {} has no subjects", c.stream)))?,
+                    };
+                    subject::partition_filter(&base, p)
+                }
+            };
+            let config = pull::Config {
+                durable_name: Some(c.durable.clone()),
+                filter_subject: filter.clone(),
+                ack_policy: AckPolicy::Explicit,
+                ack_wait: c.ack_wait.0,
+                max_ack_pending: (2 * c.batch as i64).max(1000),
+                ..Default::default()
+            };
+            let mut consumer: PullConsumer =
+                stream.get_or_create_consumer(&c.durable, config).await.map_err(|e| conn.error(e))?;
+            let bound = consumer.info().await.map_err(|e| conn.error(e))?.config.filter_subject.clone();
+            if bound != filter {
+                let shown = |s: &str| if s.is_empty() { "the whole stream".to_owned() } else { s.to_owned() };
+                return Err(conn.error(format!(
+                    "durable {} already reads {}, not {}; name another durable",
+                    c.durable,
+                    shown(&bound),
+                    shown(&filter)
+                )));
+            }
+            Ok(consumer)
+        })?;
+        Ok(Link { conn, consumer })
+    }
+
+    /// Fills the queue. `Some(pull)` when there is nothing to hand out now.
+    fn refill(&mut self) -> Result<Option<Pull<'static>>, Error> {
+        let Some(link) = &mut self.link else { return Ok(Some(Pull::End)) };
+        let (batch, follow, retry) = (self.config.batch, self.config.follow, self.config.retry.0);
+        let queue = &mut self.queue;
+        let waiting = !self.pending.is_empty();
+        link.conn.block_on(async {
+            let mut backoff = Backoff::new(retry);
+            loop {
+                let got = fetch(&link.consumer, batch, None, queue).await;
+                match got {
+                    Ok(n) if n > 0 => return Ok(None),
+                    // What was handed out is acknowledged before waiting.
+                    Ok(_) if waiting => return Ok(Some(Pull::Idle)),
+                    Ok(_) if !follow => match link.consumer.info().await {
+                        Ok(i) if i.num_pending == 0 && i.num_ack_pending == 0 => return Ok(Some(Pull::End)),
+                        // Messages another worker took and never acknowledged
+                        // come back after ack_wait: wait for them.
+                        Ok(_) => match fetch(&link.consumer, batch, Some(IDLE_WAIT), queue).await {
+                            Ok(n) if n > 0 => return Ok(None),
+                            Ok(_) => {}
+                            Err(e) => {
+                                if !backoff.wait().await {
+                                    return Err(link.conn.error(e));
+                                }
+                            }
+                        },
+                        Err(e) => {
+                            if !backoff.wait().await {
+                                return Err(link.conn.error(e));
+                            }
+                        }
+                    },
+                    Ok(_) => {
+                        return match fetch(&link.consumer, batch, Some(IDLE_WAIT), queue).await {
+                            Ok(n) if n > 0 => Ok(None),
+                            Ok(_) => Ok(Some(Pull::Idle)),
+                            Err(e) => Err(link.conn.error(e)),
+                        };
+                    }
+                    Err(e) => {
+                        if !backoff.wait().await {
+                            return Err(link.conn.error(format!("reading stream: {e}")));
+                        }
+                    }
+                }
+            }
+        })
+    }
+}
+
+/// Fetches up to `batch` messages into `queue`: what is there now, or what
+/// arrives within `wait`. Returns how many came.
+async fn fetch(
+    consumer: &PullConsumer,
+    batch: usize,
+    wait: Option<Duration>,
+    queue: &mut VecDeque<Message>,
+) -> Result<usize, String> {
+    let mut messages = match wait {
+        None => consumer.fetch().max_messages(batch).messages().await.map_err(|e| e.to_string())?,
+        Some(w) => consumer.batch().max_messages(batch).expires(w).messages().await.map_err(|e| e.to_string())?,
+    };
+    let mut n = 0;
+    while let Some(m) = messages.next().await {
+        queue.push_back(m.map_err(|e| e.to_string())?);
+        n += 1;
+    }
+    Ok(n)
+}
+
+impl Source for NatsSource {
+    fn name(&self) -> &str {
+        "nats"
+    }
+
+    fn emits(&self) -> RecordKind {
+        self.config.records.kind()
+    }
+
+    fn pull(&mut self) -> Result<Pull<'_>, Error> {
+        if self.done {
+            return Ok(Pull::End);
+        }
+        if self.link.is_none() {
+            self.link = Some(self.link()?);
+        }
+        loop {
+            let Some(message) = self.queue.pop_front() else {
+                match self.refill()? {
+                    None => continue,
+                    Some(Pull::End) => {
+                        self.done = true;
+                        return Ok(Pull::End);
+                    }
+                    Some(other) => return Ok(other),
+                }
+            };
+            let (delivered, seq) = message.info().map(|i| (i.delivered, i.stream_sequence)).unwrap_or((1, 0));
+            self.redelivered += u64::from(delivered > 1);
+            let echo = self.config.partition.is_none() && is_echo(&message.payload);
+            if echo {
+                // The whole stream holds the original too: this copy is only
+                // for partitioned readers.
+                let link = self.link.as_ref().expect("linked above");
+                link.conn.block_on(message.ack()).map_err(|e| link.conn.error(format!("acknowledging: {e}")))?;
+                continue;
+            }
+            self.pending.push(message);
+            let NatsSource { pending, name, bytes, label, config, .. } = self;
+            let body = &pending.last().expect("pushed above").payload;
+            return Ok(decode(body, seq, config.records, label, name, bytes));
+        }
+    }
+
+    fn commit_every(&self) -> Option<u64> {
+        Some(self.config.batch as u64)
+    }
+
+    /// Acknowledges every message handed out, and waits until the server
+    /// has the acknowledgements.
+    fn commit(&mut self) -> Result<(), Error> {
+        let Some(link) = &self.link else { return Ok(()) };
+        if self.pending.is_empty() {
+            return Ok(());
+        }
+        let pending = &self.pending;
+        link.conn
+            .block_on(async {
+                for m in pending {
+                    m.ack().await?;
+                }
+                link.conn.client.flush().await?;
+                Ok::<(), async_nats::Error>(())
+            })
+            .map_err(|e| {
+                link.conn.error(format!(
+                    "acknowledging {} messages failed ({e}); the server will deliver them again",
+                    pending.len()
+                ))
+            })?;
+        self.pending.clear();
+        Ok(())
+    }
+
+    fn warnings(&mut self) -> Vec<String> {
+        match self.redelivered {
+            0 => Vec::new(),
+            n => vec![format!("nats: {n} messages were delivered again (a reader stopped before acknowledging them)")],
+        }
+    }
+}
+
+/// Whether a message is an echo, without decoding all of it. Text inside a
+/// message has its quotes escaped, so only the field itself can match.
+fn is_echo(body: &[u8]) -> bool {
+    const FIELD: &[u8] = b"\"echo\":true";
+    body.windows(FIELD.len()).any(|w| w == FIELD)
+}
+
+/// Turns one message body into what a pull gives; a message that is not a
+/// record of the expected kind is a bad record.
+fn decode<'a>(
+    body: &'a [u8],
+    seq: u64,
+    records: Records,
+    label: &'a str,
+    name: &'a mut String,
+    bytes: &'a mut Vec<u8>,
+) -> Pull<'a> {
+    let unreadable = |reason: String| {
+        Pull::Bad(BadRecord {
+            kind: BadKind::Message,
+            reason,
+            location: Location::Seq { source: label, seq },
+            raw: body,
+            symbol: None,
+            echo: false,
+        })
+    };
+    let d = match Decoded::parse(body) {
+        Ok(d) => d,
+        Err(e) => return unreadable(e),
+    };
+    let expected = match records {
+        Records::Ticks => Kind::Tick,
+        Records::Lines => Kind::Line,
+    };
+    if d.kind != expected && d.kind != Kind::Bad {
+        return unreadable(format!("a {:?} message in a stream read as {records}", d.kind).to_lowercase());
+    }
+    name.clear();
+    let at = match &d.at {
+        Some(At::File { file, line }) => {
+            name.push_str(file);
+            Some((true, *line))
+        }
+        Some(At::Seq { source, seq }) => {
+            name.push_str(source);
+            Some((false, *seq))
+        }
+        None => None,
+    };
+    if d.kind == Kind::Line {
+        name.clear();
+        name.push_str(d.file.as_deref().unwrap_or(""));
+    }
+    let parts = match d.kind {
+        Kind::Tick => d.tick().map(Ok),
+        _ => d.bytes_into(bytes).map(Err),
+    };
+    let tick_or_text = match parts {
+        Ok(x) => x,
+        Err(e) => return unreadable(e),
+    };
+    let (name, bytes): (&'a str, &'a [u8]) = (name, bytes);
+    let location = match at {
+        Some((true, line)) => Location::FileLine { file: name, line },
+        Some((false, seq)) => Location::Seq { source: name, seq },
+        None => Location::FileLine { file: name, line: d.line.unwrap_or(0) },
+    };
+    match (d.kind, tick_or_text) {
+        (Kind::Tick, Ok(tick)) => Pull::Record(Record::Tick(tick), location),
+        (Kind::Line, _) => {
+            let number = d.line.unwrap_or(0);
+            let line = Line { bytes, file: name, number, offset: d.offset.unwrap_or(0) };
+            Pull::Record(Record::Line(line), Location::FileLine { file: name, line: number })
+        }
+        _ => {
+            let symbol = d.symbol.as_deref().and_then(|s| s.parse().ok());
+            Pull::Bad(BadRecord {
+                kind: d.error.unwrap_or(BadKind::Message),
+                reason: d.reason.map(|r| r.into_owned()).unwrap_or_default(),
+                location,
+                raw: bytes,
+                symbol,
+                echo: d.echo,
+            })
+        }
+    }
+}

@@ -1,0 +1,294 @@
+//! Records as JSON messages, and back.
+//!
+//! One object per message, with `kind` first:
+//!
+//! ```text
+//! {"kind":"tick","time":1700000000000000000,"symbol":"AAPL","price":"187.25","volume":"100","at":{"file":"t.csv","line":2}}
+//! {"kind":"line","text":"ERROR disk full","file":"app.log","line":7,"offset":512}
+//! {"kind":"bad","error":"negative_price","reason":"Negative price: -1","raw":"…","symbol":"AAPL","at":{"file":"t.csv","line":3}}
+//! ```
+//!
+//! Times are integer nanoseconds and prices decimal text, so nothing is
+//! rounded on the way. Text that is not UTF-8 travels as `hex` (lines) or
+//! `raw_hex` (bad records) instead of `text` or `raw`. An echo (a copy of a
+//! bad record sent to every partition) carries `"echo":true`.
+
+use std::borrow::Cow;
+use std::io::Write;
+
+use serde::Deserialize;
+use sluice_core::record::push_u64;
+use sluice_core::{BadKind, BadRecord, Line, Location, Record, Tick};
+
+/// Appends `record`, read at `at`, as one message body.
+pub fn encode_record(record: &Record<'_>, at: &Location<'_>, out: &mut Vec<u8>) {
+    match record {
+        Record::Tick(t) => encode_tick(t, at, out),
+        Record::Line(l) => encode_line(l, out),
+    }
+}
+
+fn encode_tick(t: &Tick, at: &Location<'_>, out: &mut Vec<u8>) {
+    out.extend_from_slice(b"{\"kind\":\"tick\",\"time\":");
+    let _ = write!(out, "{}", t.time.as_nanos());
+    out.extend_from_slice(b",\"symbol\":");
+    string(t.symbol.as_str(), out);
+    let _ = write!(out, ",\"price\":\"{}\",\"volume\":\"{}\"", t.price, t.volume);
+    location(at, out);
+    out.push(b'}');
+}
+
+fn encode_line(l: &Line<'_>, out: &mut Vec<u8>) {
+    out.extend_from_slice(b"{\"kind\":\"line\",");
+    bytes("text", "hex", l.bytes, out);
+    out.extend_from_slice(b",\"file\":");
+    string(l.file, out);
+    out.extend_from_slice(b",\"line\":");
+    push_u64(l.number, out);
+    out.extend_from_slice(b",\"offset\":");
+    push_u64(l.offset, out);
+    out.push(b'}');
+}
+
+/// Appends `bad` as one message body; `echo` marks a copy.
+pub fn encode_bad(bad: &BadRecord<'_>, echo: bool, out: &mut Vec<u8>) {
+    out.extend_from_slice(b"{\"kind\":\"bad\",\"error\":\"");
+    out.extend_from_slice(bad.kind.name().as_bytes());
+    out.extend_from_slice(b"\",\"reason\":");
+    string(&bad.reason, out);
+    out.push(b',');
+    bytes("raw", "raw_hex", bad.raw, out);
+    if let Some(s) = bad.symbol {
+        out.extend_from_slice(b",\"symbol\":");
+        string(s.as_str(), out);
+    }
+    if echo || bad.echo {
+        out.extend_from_slice(b",\"echo\":true");
+    }
+    location(&bad.location, out);
+    out.push(b'}');
+}
+
+fn location(at: &Location<'_>, out: &mut Vec<u8>) {
+    match at {
+        Location::FileLine { file, line } => {
+            out.extend_from_slice(b",\"at\":{\"file\":");
+            string(file, out);
+            out.extend_from_slice(b",\"line\":");
+            push_u64(*line, out);
+        }
+        Location::Seq { source, seq } => {
+            out.extend_from_slice(b",\"at\":{\"source\":");
+            string(source, out);
+            out.extend_from_slice(b",\"seq\":");
+            push_u64(*seq, out);
+        }
+    }
+    out.push(b'}');
+}
+
+/// A JSON string, escaped by serde_json.
+fn string(s: &str, out: &mut Vec<u8>) {
+    // Writing to a Vec cannot fail.
+    let _ = serde_json::to_writer(&mut *out, s);
+}
+
+/// `"text_key":"…"` for UTF-8, `"hex_key":"…"` for anything else.
+fn bytes(text_key: &str, hex_key: &str, b: &[u8], out: &mut Vec<u8>) {
+    match std::str::from_utf8(b) {
+        Ok(s) => {
+            let _ = write!(out, "\"{text_key}\":");
+            string(s, out);
+        }
+        Err(_) => {
+            let _ = write!(out, "\"{hex_key}\":\"");
+            for byte in b {
+                let _ = write!(out, "{byte:02x}");
+            }
+            out.push(b'"');
+        }
+    }
+}
+
+/// A message body as read back; [`Decoded::check`] says whether it is whole.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Decoded<'a> {
+    pub kind: Kind,
+    pub time: Option<i64>,
+    #[serde(borrow)]
+    pub symbol: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    pub price: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    pub volume: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    pub text: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    pub hex: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    pub file: Option<Cow<'a, str>>,
+    pub line: Option<u64>,
+    pub offset: Option<u64>,
+    pub error: Option<BadKind>,
+    #[serde(borrow)]
+    pub reason: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    pub raw: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    pub raw_hex: Option<Cow<'a, str>>,
+    #[serde(default)]
+    pub echo: bool,
+    #[serde(borrow)]
+    pub at: Option<At<'a>>,
+}
+
+/// What a message holds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Kind {
+    Tick,
+    Line,
+    Bad,
+}
+
+/// Where the record was read, upstream.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+pub enum At<'a> {
+    File {
+        #[serde(borrow)]
+        file: Cow<'a, str>,
+        line: u64,
+    },
+    Seq {
+        #[serde(borrow)]
+        source: Cow<'a, str>,
+        seq: u64,
+    },
+}
+
+impl<'a> Decoded<'a> {
+    /// Reads a message body; the error says what is wrong with it.
+    pub fn parse(body: &'a [u8]) -> Result<Decoded<'a>, String> {
+        serde_json::from_slice(body).map_err(|e| format!("not a sluice message: {e}"))
+    }
+
+    /// The tick of a `tick` message.
+    pub fn tick(&self) -> Result<Tick, String> {
+        let missing = |k: &str| format!("a tick message without `{k}`");
+        let time = self.time.ok_or_else(|| missing("time"))?;
+        let symbol = self.symbol.as_deref().ok_or_else(|| missing("symbol"))?;
+        let price = self.price.as_deref().ok_or_else(|| missing("price"))?;
+        let volume = self.volume.as_deref().ok_or_else(|| missing("volume"))?;
+        Ok(Tick {
+            time: sluice_core::Timestamp::from_nanos(time),
+            symbol: symbol.parse().map_err(|e| format!("symbol `{symbol}`: {e}"))?,
+            price: price.parse().map_err(|e| format!("price `{price}`: {e}"))?,
+            volume: volume.parse().map_err(|e| format!("volume `{volume}`: {e}"))?,
+        })
+    }
+
+    /// The bytes of a line (`text` or `hex`), or of a bad record's raw text
+    /// (`raw` or `raw_hex`), into `out`.
+    pub fn bytes_into(&self, out: &mut Vec<u8>) -> Result<(), String> {
+        out.clear();
+        let (text, hex) = match self.kind {
+            Kind::Bad => (&self.raw, &self.raw_hex),
+            _ => (&self.text, &self.hex),
+        };
+        match (text, hex) {
+            (Some(t), None) => out.extend_from_slice(t.as_bytes()),
+            (None, Some(h)) => unhex(h, out)?,
+            (None, None) if self.kind == Kind::Bad => {}
+            _ => return Err("a message needs exactly one of its text and hex fields".to_owned()),
+        }
+        Ok(())
+    }
+}
+
+fn unhex(h: &str, out: &mut Vec<u8>) -> Result<(), String> {
+    let bad = || format!("`{h}` is not hex");
+    if h.len() % 2 != 0 {
+        return Err(bad());
+    }
+    for pair in h.as_bytes().chunks(2) {
+        let pair = std::str::from_utf8(pair).map_err(|_| bad())?;
+        out.push(u8::from_str_radix(pair, 16).map_err(|_| bad())?);
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use sluice_core::{Decimal, Timestamp};
+
+    fn tick() -> Tick {
+        Tick {
+            time: Timestamp::from_nanos(1_700_000_000_123_456_789),
+            symbol: "BRK.B".parse().unwrap(),
+            price: "187.00000001".parse().unwrap(),
+            volume: Decimal::ZERO,
+        }
+    }
+
+    #[test]
+    fn a_tick_comes_back_exactly_with_its_location() {
+        let mut out = Vec::new();
+        encode_record(&Record::Tick(tick()), &Location::FileLine { file: "d\"ir/t.csv", line: 9 }, &mut out);
+        let d = Decoded::parse(&out).unwrap();
+        assert_eq!(d.kind, Kind::Tick);
+        assert_eq!(d.tick().unwrap(), tick());
+        let Some(At::File { file, line }) = d.at else { panic!("{d:?}") };
+        assert_eq!((&*file, line), ("d\"ir/t.csv", 9));
+    }
+
+    #[test]
+    fn lines_keep_their_bytes_utf8_or_not() {
+        for bytes in [&b"ERROR \"quoted\" \\ tab\t\r"[..], b"\xff\xfe bad utf-8", b""] {
+            let line = Line { bytes, file: "app.log", number: 7, offset: 512 };
+            let mut out = Vec::new();
+            encode_record(&Record::Line(line), &Location::FileLine { file: "app.log", line: 7 }, &mut out);
+            let d = Decoded::parse(&out).unwrap();
+            let mut back = Vec::new();
+            d.bytes_into(&mut back).unwrap();
+            assert_eq!(back, bytes);
+            assert_eq!((d.file.as_deref(), d.line, d.offset), (Some("app.log"), Some(7), Some(512)));
+        }
+    }
+
+    #[test]
+    fn a_bad_record_keeps_its_reason_raw_text_symbol_and_echo() {
+        let bad = BadRecord {
+            kind: BadKind::NegativePrice,
+            reason: "Negative price: -1".into(),
+            location: Location::Seq { source: "ticker", seq: 3 },
+            raw: b"x,\xff",
+            symbol: None,
+            echo: false,
+        };
+        let mut out = Vec::new();
+        encode_bad(&bad, true, &mut out);
+        let d = Decoded::parse(&out).unwrap();
+        assert_eq!(
+            (d.kind, d.error, d.echo, d.symbol.is_none()),
+            (Kind::Bad, Some(BadKind::NegativePrice), true, true)
+        );
+        assert_eq!(d.reason.as_deref(), Some("Negative price: -1"));
+        let mut raw = Vec::new();
+        d.bytes_into(&mut raw).unwrap();
+        assert_eq!(raw, b"x,\xff");
+        assert!(matches!(d.at, Some(At::Seq { seq: 3, .. })));
+    }
+
+    #[test]
+    fn foreign_messages_are_refused_with_a_reason() {
+        assert!(Decoded::parse(b"hello").is_err());
+        assert!(Decoded::parse(br#"{"kind":"tick","extra":1}"#).is_err());
+        let d = Decoded::parse(br#"{"kind":"tick","time":1}"#).unwrap();
+        assert_eq!(d.tick().unwrap_err(), "a tick message without `symbol`");
+        let d = Decoded::parse(br#"{"kind":"line","hex":"zz"}"#).unwrap();
+        assert!(d.bytes_into(&mut Vec::new()).is_err());
+    }
+}
