@@ -299,3 +299,38 @@ fn output_and_status_equal_gnu_grep() {
     assert_eq!(ours.stdout, theirs.stdout);
     assert_eq!(ours.status.code(), theirs.status.code());
 }
+
+#[test]
+fn with_a_sink_the_selected_lines_become_records_and_the_status_stays_greps() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = log_fixture("crlf-no-final-newline.log");
+    let text = std::fs::read(&log).unwrap();
+    let audit = dir.path().join("a.jsonl");
+    let o = run(&["grep", "-i", "error", &log, "--sink", &format!("audit:path={}", arg(&audit))]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(o.stdout.is_empty());
+    let records: Vec<serde_json::Value> = std::fs::read_to_string(&audit)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .filter(|v: &serde_json::Value| v["kind"] == "record")
+        .collect();
+    let wanted: Vec<(usize, &[u8])> = text
+        .split(|&b| b == b'\n')
+        .enumerate()
+        .filter(|(_, l)| l.to_ascii_lowercase().windows(5).any(|w| w == b"error"))
+        .collect();
+    assert_eq!(records.len(), wanted.len());
+    for (r, (i, line)) in records.iter().zip(&wanted) {
+        assert_eq!(r["origin"], format!("{log}:{}", i + 1));
+        // The offset points at the line in the file.
+        let at = r["offset"].as_u64().unwrap() as usize;
+        assert_eq!(&text[at..at + line.len()], *line);
+        assert_eq!(r["text"].as_str().unwrap().as_bytes(), *line);
+    }
+    let none = run(&["grep", "no such words", &log, "--sink", &format!("audit:path={}", arg(&audit))]);
+    assert_eq!(none.status.code(), Some(1));
+    let missing = run(&["grep", "x", "/no/such/file", "--sink", &format!("audit:path={}", arg(&audit))]);
+    assert_eq!(missing.status.code(), Some(2));
+    assert!(stderr(&missing).contains("/no/such/file"), "{}", stderr(&missing));
+}

@@ -4,6 +4,7 @@ mod audit;
 mod corpus;
 mod errors;
 mod grep;
+mod nats;
 mod pipeline;
 mod replay;
 mod run;

@@ -190,7 +190,7 @@ fn list_names_every_component() {
     let out = run(&["list"]);
     assert!(out.status.success());
     let text = stdout(&out);
-    for kind in ["ticker", "csv", "lines", "bot", "audit", "symbol=", "price=", "contains="] {
+    for kind in ["ticker", "csv", "lines", "nats", "bot", "audit", "symbol=", "price=", "contains="] {
         assert!(text.contains(kind), "{kind}: {text}");
     }
 }
@@ -211,8 +211,8 @@ fn the_schema_covers_every_key_the_examples_use() {
     };
     let sources = kinds(&schema["properties"]["source"]);
     let sinks = kinds(&schema["properties"]["sink"]["items"]);
-    assert_eq!(sources.iter().map(|k| k.0.as_str()).collect::<Vec<_>>(), ["ticker", "csv", "lines"]);
-    assert_eq!(sinks.iter().map(|k| k.0.as_str()).collect::<Vec<_>>(), ["bot", "audit"]);
+    assert_eq!(sources.iter().map(|k| k.0.as_str()).collect::<Vec<_>>(), ["ticker", "csv", "lines", "nats"]);
+    assert_eq!(sinks.iter().map(|k| k.0.as_str()).collect::<Vec<_>>(), ["bot", "audit", "nats"]);
     for entry in std::fs::read_dir(root().join("data/pipelines")).unwrap() {
         let path = entry.unwrap().path();
         if path.extension().is_none_or(|e| e != "toml") {

@@ -1,0 +1,321 @@
+//! The NATS JetStream sink and source against a real `nats-server -js`,
+//! started per test on a free loopback port with a store of its own.
+//!
+//! Without `nats-server` installed these tests say so and pass, so that
+//! `cargo test` works on a bare machine; `.ci/run` installs the server and
+//! sets SLUICE_REQUIRE_NATS, which turns its absence into a failure.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use crate::util::{arg, json, log_fixture, run, sluice, stderr};
+
+/// A running server, stopped when dropped.
+struct Server {
+    child: Child,
+    port: u16,
+    monitor: u16,
+    _store: tempfile::TempDir,
+}
+
+impl Server {
+    fn url(&self) -> String {
+        format!("nats://127.0.0.1:{}", self.port)
+    }
+
+    /// A monitoring endpoint's JSON (`/jsz?consumers=true`).
+    fn monitor(&self, path: &str) -> serde_json::Value {
+        let mut s = TcpStream::connect(("127.0.0.1", self.monitor)).expect("monitor port");
+        write!(s, "GET {path} HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n").unwrap();
+        let mut text = String::new();
+        s.read_to_string(&mut text).unwrap();
+        let body = text.split_once("\r\n\r\n").expect("an HTTP answer").1;
+        serde_json::from_str(body).expect("monitor JSON")
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+fn binary() -> Option<PathBuf> {
+    let on_path = std::env::var_os("PATH")
+        .map(|p| std::env::split_paths(&p).map(|d| d.join("nats-server")).collect::<Vec<_>>())
+        .unwrap_or_default();
+    // Debian installs it in /usr/sbin, which is not on every user's PATH.
+    on_path.into_iter().chain([PathBuf::from("/usr/sbin/nats-server")]).find(|p| p.is_file())
+}
+
+/// Starts a server, or explains why the test is skipped.
+fn server() -> Option<Server> {
+    let Some(bin) = binary() else {
+        assert!(
+            std::env::var_os("SLUICE_REQUIRE_NATS").is_none(),
+            "nats-server is not installed, and SLUICE_REQUIRE_NATS says it must be (apt-get install nats-server)"
+        );
+        eprintln!("nats-server is not installed: skipping (apt-get install nats-server)");
+        return None;
+    };
+    let store = tempfile::tempdir().unwrap();
+    let (port, monitor) = (free_port(), free_port());
+    let child = Command::new(bin)
+        .args(["-js", "-a", "127.0.0.1", "-p", &port.to_string(), "-m", &monitor.to_string()])
+        .arg("-sd")
+        .arg(store.path())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("nats-server starts");
+    let server = Server { child, port, monitor, _store: store };
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while TcpStream::connect(("127.0.0.1", port)).is_err() || TcpStream::connect(("127.0.0.1", monitor)).is_err() {
+        assert!(Instant::now() < deadline, "nats-server did not listen within 10s");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    Some(server)
+}
+
+/// A tick file with good rows for six symbols, bad rows with a symbol, and
+/// bad rows without one (which reset every symbol).
+fn tick_file(dir: &Path) -> PathBuf {
+    let symbols = ["AAPL", "MSFT", "NVDA", "TSLA", "AMZN", "BRK.B"];
+    let mut text = String::from("timestamp,symbol,price,volume\n");
+    let mut price = [175i64; 6];
+    for i in 0..6000u64 {
+        let s = (i * 7 % 6) as usize;
+        // A walk between 140 and 210, so the bot trades.
+        price[s] = (price[s] + [-3, 5, -4, 2, 1, -2][(i % 6) as usize]).clamp(140, 210);
+        let time = format!("2024-03-01T10:{:02}:{:02}Z", i / 60 % 60, i % 60);
+        match i % 997 {
+            500 => text.push_str(&format!("{time},{},-{}.25,1\n", symbols[s], price[s])),
+            900 => text.push_str("a row that is no tick\n"),
+            _ => text.push_str(&format!("{time},{},{}.25,{}\n", symbols[s], price[s], i % 50 + 1)),
+        }
+    }
+    let path = dir.join("ticks.csv");
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+#[test]
+fn a_partitioned_replay_adds_up_to_the_single_process_report() {
+    let Some(server) = server() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let ticks = tick_file(dir.path());
+    let single = dir.path().join("single.json");
+    let o = run(&["replay", arg(&ticks), "--report", arg(&single), "-q"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+
+    let sink = format!("nats:url={},subject=ticks,stream=TICKS,partitions=4", server.url());
+    let o = run(&["replay", arg(&ticks), "--sink", &sink, "-q"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let mut parts = Vec::new();
+    for p in 0..4 {
+        let report = dir.path().join(format!("p{p}.json"));
+        let source = format!("nats:url={},stream=TICKS,durable=worker{p},partition={p}", server.url());
+        let o = run(&["run", "--source", &source, "--sink", "bot", "--report", arg(&report), "-q"]);
+        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+        parts.push(json(&report));
+    }
+    let single = json(&single);
+
+    // Every symbol lives on exactly one worker, with the same figures as in
+    // one process, trades and resets included.
+    let mut symbols = serde_json::Map::new();
+    for part in &parts {
+        for (name, figures) in part["symbols"].as_object().unwrap() {
+            assert!(symbols.insert(name.clone(), figures.clone()).is_none(), "{name} on two workers");
+        }
+    }
+    assert_eq!(serde_json::Value::Object(symbols), single["symbols"]);
+    assert!(parts.iter().filter(|p| p["ticks"].as_u64() > Some(0)).count() >= 2, "one partition took everything");
+    let sum = |key: &str| parts.iter().map(|p| p[key].as_u64().unwrap()).sum::<u64>();
+    for key in ["ticks", "bad_records", "trade_count", "abandoned_positions"] {
+        assert_eq!(Some(sum(key)), single[key].as_u64(), "{key}");
+    }
+    let mut bad: BTreeMap<String, u64> = BTreeMap::new();
+    for part in &parts {
+        for (reason, n) in part["bad_by_reason"].as_object().unwrap() {
+            *bad.entry(reason.clone()).or_default() += n.as_u64().unwrap();
+        }
+    }
+    assert_eq!(serde_json::to_value(&bad).unwrap(), single["bad_by_reason"]);
+    // The file's symbol-less rows were really there, and reset positions.
+    assert!(single["bad_by_reason"]["field_count"].as_u64() >= Some(6), "{}", single["bad_by_reason"]);
+    assert!(single["abandoned_positions"].as_u64() > Some(0));
+}
+
+/// The audit lines of a log that records a ticker, as ticker sequence
+/// numbers; a torn last line (the writer was killed) is left out.
+fn audited_seqs(path: &Path) -> Vec<u64> {
+    let text = std::fs::read_to_string(path).unwrap_or_default();
+    text.lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .filter(|v| v["kind"] == "record")
+        .map(|v| {
+            let origin = v["origin"].as_str().expect("an origin");
+            origin.rsplit('#').next().unwrap().parse().expect("ticker#N")
+        })
+        .collect()
+}
+
+#[test]
+fn a_consumer_killed_mid_stream_loses_and_repeats_nothing_acknowledged() {
+    let Some(server) = server() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let n = 30_000u64;
+    let sink = format!("nats:url={},subject=feed,stream=FEED", server.url());
+    let o = run(&["run", "--source", &format!("ticker:seed=3,count={n}"), "--sink", &sink, "-q"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+
+    let source = format!("nats:url={},stream=FEED,durable=keeper,batch=100,ack_wait=2s", server.url());
+    let first = dir.path().join("first.jsonl");
+    let audit = format!("audit:path={}", arg(&first));
+    let mut child = sluice(&["run", "--source", &source, "--sink", &audit, "-q"]).spawn().unwrap();
+    // Killed without warning once it is well under way.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while audited_seqs(&first).len() < 5_000 {
+        assert!(Instant::now() < deadline, "the consumer made no progress");
+        assert!(child.try_wait().unwrap().is_none(), "the consumer ended before it was killed");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+
+    let jsz = server.monitor("/jsz?consumers=true");
+    let floor = jsz["account_details"][0]["stream_detail"][0]["consumer_detail"][0]["ack_floor"]["stream_seq"]
+        .as_u64()
+        .unwrap_or_else(|| panic!("no ack floor in {jsz}"));
+    assert!(floor > 0 && floor < n, "the kill came too late or too early to test anything: floor {floor}");
+
+    let second = dir.path().join("second.jsonl");
+    let audit = format!("audit:path={}", arg(&second));
+    let o = run(&["run", "--source", &source, "--sink", &audit, "-q"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+
+    let (a, b) = (audited_seqs(&first), audited_seqs(&second));
+    // Acknowledged means written: the first run's file holds 1..=floor.
+    let a_set: BTreeSet<u64> = a.iter().copied().collect();
+    assert!((1..=floor).all(|s| a_set.contains(&s)), "an acknowledged record is missing from the file");
+    // Nothing acknowledged comes again, and nothing is lost.
+    assert!(b.iter().all(|&s| s > floor), "an acknowledged record was delivered again");
+    let all: BTreeSet<u64> = a.iter().chain(&b).copied().collect();
+    assert_eq!(all.len() as u64, n);
+    assert_eq!(all.last(), Some(&n));
+    // Each run saw each record once.
+    assert_eq!(b.len(), b.iter().collect::<BTreeSet<_>>().len());
+}
+
+#[test]
+fn a_collector_receives_every_error_line_from_two_producers() {
+    let Some(server) = server() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let sink = format!("nats:url={},subject=logs.errors,stream=LOGS", server.url());
+
+    // One producer searches a finished file.
+    let fixed = log_fixture("crlf-no-final-newline.log");
+    let o = run(&["grep", "ERROR", &fixed, "--sink", &sink]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(o.stdout.is_empty(), "with --sink, nothing is printed");
+
+    // The other follows a live log, which grows while it runs.
+    let live = dir.path().join("app.log");
+    std::fs::write(&live, "INFO start\nERROR one\n").unwrap();
+    let mut child = sluice(&["grep", "--follow", "ERROR", arg(&live), "--sink", &sink])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(400));
+    let mut f = std::fs::OpenOptions::new().append(true).open(&live).unwrap();
+    f.write_all(b"INFO ok\nERROR two \xff\nERR").unwrap();
+    f.flush().unwrap();
+    std::thread::sleep(Duration::from_millis(300));
+    f.write_all(b"OR three, written in two pieces\n").unwrap();
+    drop(f);
+    std::thread::sleep(Duration::from_millis(800));
+    Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap();
+    let status = child.wait().unwrap();
+    let mut err = String::new();
+    child.stderr.take().unwrap().read_to_string(&mut err).unwrap();
+    assert_eq!(status.code(), Some(0), "Ctrl-C ends a follow with 0: {err}");
+
+    let collected = dir.path().join("errors.jsonl");
+    let source = format!("nats:url={},stream=LOGS,durable=collector,records=lines", server.url());
+    let o = run(&["run", "--source", &source, "--sink", &format!("audit:path={}", arg(&collected)), "-q"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+
+    let mut got: Vec<(String, u64, Vec<u8>)> = std::fs::read_to_string(&collected)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+        .filter(|v| v["kind"] == "record")
+        .map(|v| {
+            let origin = v["origin"].as_str().unwrap();
+            let (file, line) = origin.rsplit_once(':').unwrap();
+            let text = match v["text"].as_str() {
+                Some(t) => t.as_bytes().to_vec(),
+                None => (0..v["text_hex"].as_str().unwrap().len())
+                    .step_by(2)
+                    .map(|i| u8::from_str_radix(&v["text_hex"].as_str().unwrap()[i..i + 2], 16).unwrap())
+                    .collect(),
+            };
+            (file.to_owned(), line.parse().unwrap(), text)
+        })
+        .collect();
+    got.sort();
+
+    let mut want = Vec::new();
+    for (path, text) in
+        [(fixed.clone(), std::fs::read(&fixed).unwrap()), (arg(&live).to_owned(), std::fs::read(&live).unwrap())]
+    {
+        for (i, line) in text.split(|&b| b == b'\n').enumerate() {
+            if line.windows(5).any(|w| w == b"ERROR") {
+                want.push((path.clone(), i as u64 + 1, line.to_vec()));
+            }
+        }
+    }
+    want.sort();
+    assert!(want.len() >= 4, "the fixtures hold ERROR lines");
+    assert_eq!(got, want);
+}
+
+#[test]
+fn an_unreachable_server_is_one_clear_line_after_a_bounded_retry() {
+    let port = free_port();
+    let sink = format!("nats:url=127.0.0.1:{port},subject=x,stream=X,retry=1s");
+    let started = Instant::now();
+    let o = run(&["run", "--source", "ticker:count=5", "--sink", &sink, "-q"]);
+    assert_eq!(o.status.code(), Some(1));
+    let err = stderr(&o);
+    assert!(err.contains(&format!("cannot connect to 127.0.0.1:{port}")), "{err}");
+    assert_eq!(err.trim_end().lines().count(), 1, "{err}");
+    assert!(started.elapsed() < Duration::from_secs(10));
+}
+
+#[test]
+fn options_are_checked_before_anything_connects() {
+    for (spec, says) in [
+        ("--sink=nats:subject=a.*", "is not a subject"),
+        ("--sink=nats:subject=a,partitions=0", "`partitions` must be at least 1"),
+        ("--sink=nats:subject=a,retry=soon", "is not a duration"),
+        ("--sink=nats:subjet=a", "subject"),
+        ("--source=nats:stream=S,durable=a.b", "`durable`"),
+        ("--source=nats:stream=S,durable=d,records=bars", "ticks or lines"),
+    ] {
+        let o = run(&["run", spec]);
+        assert_eq!(o.status.code(), Some(2), "{spec}: {}", stderr(&o));
+        assert!(stderr(&o).contains(says), "{spec}: {}", stderr(&o));
+    }
+}
