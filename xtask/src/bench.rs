@@ -114,10 +114,23 @@ pub fn main(args: &[String]) -> anyhow::Result<()> {
         });
     }
 
+    // The NATS hop, on a smaller input: every record is a message. Without
+    // a server neither side can run.
+    let nats_server = match crate::nats::binary() {
+        Some(bin) => Some(crate::nats::start(&bin)?),
+        None => None,
+    };
+    let nats_rows = if quick { 100_000 } else { 1_000_000 };
+    if let Some(server) = &nats_server {
+        nats_pairs(&mut pairs, &sluice, &xtask, &server.url, nats_rows)?;
+    }
     println!("| benchmark | command | median s | min–max s | sluice ÷ peer | peak RSS MiB |");
     println!("| --- | --- | --- | --- | --- | --- |");
     for pair in &pairs {
         report(pair, runs)?;
+    }
+    if nats_server.is_none() {
+        println!("| NATS hop | nats-server missing: apt-get install nats-server | | | | |");
     }
 
     // Memory at two input sizes: flat means it does not grow with the input.
@@ -135,6 +148,35 @@ pub fn main(args: &[String]) -> anyhow::Result<()> {
         let sample = measure::run(&argv(&[&sluice, "grep", "-c", "ERROR", file]), "/dev/null", &[0, 1])?;
         memory_row("grep -c ERROR", file, &sample);
     }
+    Ok(())
+}
+
+/// The NATS hop: the sink against a publish loop written directly with
+/// async-nats, and replay → NATS → bot against replay → bot.
+fn nats_pairs(pairs: &mut Vec<Pair>, sluice: &str, xtask: &str, url: &str, rows: u64) -> anyhow::Result<()> {
+    let nats_ticks = gen_ticks(rows)?.to_string_lossy().into_owned();
+    pairs.push(Pair {
+        name: format!("replay {rows} rows → NATS JetStream, acknowledged every 256"),
+        sluice: argv(&[sluice, "replay", &nats_ticks, "-q", "--sink", &format!("nats:url={url},subject=s1,stream=S1")]),
+        peer: Some(argv(&[xtask, "nats-baseline", &nats_ticks, url, "b1", "B1"])),
+        peer_name: "bare async-nats publish loop".into(),
+        install_hint: "",
+        ok_codes: &[0],
+    });
+    // Each run publishes the file again and the durable worker reads just
+    // that much further.
+    let hop = format!(
+        "{sluice} replay {nats_ticks} -q --sink nats:url={url},subject=s2,stream=S2 && \
+         {sluice} run -q --source nats:url={url},stream=S2,durable=w --sink bot"
+    );
+    pairs.push(Pair {
+        name: format!("replay {rows} rows → NATS → one bot worker"),
+        sluice: argv(&["sh", "-c", &hop]),
+        peer: Some(argv(&[sluice, "replay", &nats_ticks, "-q"])),
+        peer_name: "replay → bot in one process".into(),
+        install_hint: "",
+        ok_codes: &[0],
+    });
     Ok(())
 }
 

@@ -3,6 +3,7 @@
 mod bench;
 mod generate;
 mod measure;
+mod nats;
 
 use std::process::ExitCode;
 
@@ -28,6 +29,9 @@ usage: cargo xtask TASK [OPTIONS]
       The bare csv-crate loop the replay is measured against.
   audit-baseline FILE OUT
       The bare serde_json + BufWriter loop the audit sink is measured against.
+  nats-baseline FILE URL SUBJECT STREAM
+      The publish loop written directly with async-nats that the nats sink is
+      measured against.
 
 Generated files go under target/data/ and are reused when present.";
 
@@ -42,6 +46,7 @@ fn main() -> ExitCode {
         Some("bench") => bench::main(&args[1..]),
         Some("csv-baseline") => bench::csv_baseline(&args[1..]),
         Some("audit-baseline") => bench::audit_baseline(&args[1..]),
+        Some("nats-baseline") => nats::baseline(&args[1..]),
         Some("man") => man(),
         Some("fuzz") => fuzz(&args[1..]),
         Some(task) => Err(anyhow::anyhow!("unknown task `{task}`\n{USAGE}")),
