@@ -16,13 +16,45 @@ use crate::util::{arg, json, log_fixture, run, sluice, stderr};
 
 /// A running server, stopped when dropped.
 struct Server {
+    bin: PathBuf,
     child: Child,
     port: u16,
     monitor: u16,
-    _store: tempfile::TempDir,
+    store: tempfile::TempDir,
 }
 
 impl Server {
+    fn spawn(bin: &Path, port: u16, monitor: u16, store: &Path) -> Child {
+        Command::new(bin)
+            .args(["-js", "-a", "127.0.0.1", "-p", &port.to_string(), "-m", &monitor.to_string()])
+            .arg("-sd")
+            .arg(store)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("nats-server starts")
+    }
+
+    fn wait_listening(&self) {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while TcpStream::connect(("127.0.0.1", self.port)).is_err()
+            || TcpStream::connect(("127.0.0.1", self.monitor)).is_err()
+        {
+            assert!(Instant::now() < deadline, "nats-server did not listen within 10s");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// Kills the server outright, leaves it down for `down`, and starts it
+    /// again on the same port with the same store.
+    fn crash_and_restart(&mut self, down: Duration) {
+        self.child.kill().unwrap();
+        self.child.wait().unwrap();
+        std::thread::sleep(down);
+        self.child = Server::spawn(&self.bin, self.port, self.monitor, self.store.path());
+        self.wait_listening();
+    }
+
     fn url(&self) -> String {
         format!("nats://127.0.0.1:{}", self.port)
     }
@@ -69,20 +101,9 @@ fn server() -> Option<Server> {
     };
     let store = tempfile::tempdir().unwrap();
     let (port, monitor) = (free_port(), free_port());
-    let child = Command::new(bin)
-        .args(["-js", "-a", "127.0.0.1", "-p", &port.to_string(), "-m", &monitor.to_string()])
-        .arg("-sd")
-        .arg(store.path())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("nats-server starts");
-    let server = Server { child, port, monitor, _store: store };
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while TcpStream::connect(("127.0.0.1", port)).is_err() || TcpStream::connect(("127.0.0.1", monitor)).is_err() {
-        assert!(Instant::now() < deadline, "nats-server did not listen within 10s");
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    let child = Server::spawn(&bin, port, monitor, store.path());
+    let server = Server { bin, child, port, monitor, store };
+    server.wait_listening();
     Some(server)
 }
 
@@ -318,4 +339,79 @@ fn options_are_checked_before_anything_connects() {
         assert_eq!(o.status.code(), Some(2), "{spec}: {}", stderr(&o));
         assert!(stderr(&o).contains(says), "{spec}: {}", stderr(&o));
     }
+}
+
+#[test]
+fn a_whole_stream_reader_follows_until_ctrl_c_and_skips_the_echoes() {
+    let Some(server) = server() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let ticks = tick_file(dir.path());
+    let single = dir.path().join("single.json");
+    let o = run(&["replay", arg(&ticks), "--report", arg(&single), "-q"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let single = json(&single);
+    let sink = format!("nats:url={},subject=ticks,stream=TICKS,partitions=3", server.url());
+    let o = run(&["replay", arg(&ticks), "--sink", &sink, "-q"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+
+    let all = dir.path().join("all.jsonl");
+    let source = format!("nats:url={},stream=TICKS,durable=everything,follow=true", server.url());
+    let mut child = sluice(&["run", "--source", &source, "--sink", &format!("audit:path={}", arg(&all)), "-q"])
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let expected = single["ticks"].as_u64().unwrap() + single["bad_records"].as_u64().unwrap();
+    let lines = || std::fs::read_to_string(&all).map_or(0, |t| t.lines().count() as u64);
+    // Caught up, it keeps waiting; what it took is committed meanwhile, so
+    // the audit log fills without the run ending.
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while lines() < expected {
+        assert!(Instant::now() < deadline, "only {} of {expected} lines arrived", lines());
+        assert!(child.try_wait().unwrap().is_none(), "a following reader ended by itself");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    std::thread::sleep(Duration::from_millis(600));
+    assert!(child.try_wait().unwrap().is_none(), "a following reader ended by itself");
+    Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap();
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(130));
+
+    let kinds: Vec<String> = std::fs::read_to_string(&all)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()["kind"].as_str().unwrap().to_owned())
+        .collect();
+    let count = |k: &str| kinds.iter().filter(|x| *x == k).count() as u64;
+    assert_eq!(count("record"), single["ticks"].as_u64().unwrap());
+    // Each bad record once: the echoes on partitions 1 and 2 were skipped.
+    assert_eq!(count("error"), single["bad_records"].as_u64().unwrap());
+    assert_eq!(count("close"), 1);
+}
+
+#[test]
+fn a_server_that_crashes_mid_publish_is_waited_for_and_nothing_is_lost() {
+    let Some(mut server) = server() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let n = 6_000u64;
+    let sink = format!("nats:url={},subject=feed,stream=FEED,dedupe=true,batch=50,retry=30s", server.url());
+    let mut producer =
+        sluice(&["run", "--source", &format!("ticker:seed=5,count={n},rate=4000"), "--sink", &sink, "-q"])
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+    std::thread::sleep(Duration::from_millis(500));
+    server.crash_and_restart(Duration::from_secs(6));
+    let status = producer.wait().unwrap();
+    let mut err = String::new();
+    producer.stderr.take().unwrap().read_to_string(&mut err).unwrap();
+    assert_eq!(status.code(), Some(0), "the producer gave up: {err}");
+
+    let audit = dir.path().join("a.jsonl");
+    let source = format!("nats:url={},stream=FEED,durable=after", server.url());
+    let o = run(&["run", "--source", &source, "--sink", &format!("audit:path={}", arg(&audit)), "-q"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    // Every tick, once: batches resent after the crash were recognised by
+    // their ids.
+    let seqs = audited_seqs(&audit);
+    assert_eq!(seqs, (1..=n).collect::<Vec<_>>());
 }

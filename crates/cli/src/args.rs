@@ -225,7 +225,7 @@ Components:
                  batch (256), ack_wait (30s), retry (30s)
   sink   bot:    entry (150), exit (200), quantity (1), transcript (false), report_trades (10000)
   sink   audit:  path (- for stdout), format (jsonl|csv), fsync (never|close|always|every:N), max_bytes
-  sink   nats:   url, subject, stream, partitions, batch (256), retry (30s)
+  sink   nats:   url, subject, stream, partitions, batch (256), retry (30s), dedupe (false)
   filter symbol=A[,B...] | price=MIN..MAX | contains=TEXT";
 
 /// Options of `sluice run`.

@@ -34,6 +34,12 @@ pub struct NatsSinkConfig {
     /// Default: 30s.
     #[serde(default = "default_retry", deserialize_with = "from_text")]
     pub retry: Wait,
+    /// Give each message an id (`Nats-Msg-Id`), so that a batch sent again
+    /// after a failure is stored once (within the stream's duplicate window,
+    /// two minutes by default). It costs about a third of the throughput.
+    /// Default: false (at least once: a retried batch may be stored twice).
+    #[serde(default)]
+    pub dedupe: bool,
 }
 
 /// Options of the `nats` source.

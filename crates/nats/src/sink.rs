@@ -24,8 +24,9 @@ struct Outgoing {
 pub struct NatsSink {
     config: NatsSinkConfig,
     conn: Option<Conn>,
-    /// Names this run's messages (`Nats-Msg-Id` is `<run>-<n>`), so the
-    /// server drops the copies a retried batch sends again.
+    /// Names this run's messages with `dedupe` (`Nats-Msg-Id` is
+    /// `<run>-<n>`), so the server drops the copies a retried batch sends
+    /// again.
     run: String,
     next_id: u64,
     batch: Vec<Outgoing>,
@@ -75,11 +76,11 @@ impl NatsSink {
             return Ok(());
         }
         let Some(conn) = &self.conn else { return Err(Error::new("nats", "the sink was not started")) };
-        let (batch, run) = (&self.batch, &self.run);
+        let (batch, run, dedupe) = (&self.batch, &self.run, self.config.dedupe);
         let result = conn.block_on(async {
             let mut backoff = Backoff::new(conn.retry);
             loop {
-                match publish_all(conn, run, batch).await {
+                match publish_all(conn, dedupe.then_some(run.as_str()), batch).await {
                     Ok(()) => return Ok(()),
                     Err(e) if !backoff.wait().await => return Err(e),
                     Err(_) => {}
@@ -131,11 +132,15 @@ impl NatsSink {
     }
 }
 
-/// Sends every message, then awaits every acknowledgement.
-async fn publish_all(conn: &Conn, run: &str, batch: &[Outgoing]) -> Result<(), String> {
+/// Sends every message, then awaits every acknowledgement. With `run`,
+/// each message carries the id `<run>-<n>`.
+async fn publish_all(conn: &Conn, run: Option<&str>, batch: &[Outgoing]) -> Result<(), String> {
     let mut acks: Vec<PublishAckFuture> = Vec::with_capacity(batch.len());
     for m in batch {
-        let message = PublishMessage::build().payload(m.body.clone()).message_id(format!("{run}-{}", m.id));
+        let mut message = PublishMessage::build().payload(m.body.clone());
+        if let Some(run) = run {
+            message = message.message_id(format!("{run}-{}", m.id));
+        }
         acks.push(conn.js.send_publish(m.subject.clone(), message).await.map_err(|e| e.to_string())?);
     }
     for ack in acks {
