@@ -139,13 +139,29 @@ impl Decimal {
     /// `+` before a value of zero or more when `plus`: the byte-level twin
     /// for writers that format a value per record.
     pub fn push_min_places(self, min_places: u32, plus: bool, out: &mut Vec<u8>) {
-        let places = self.significant_places().max(min_places.min(SCALE));
-        if self.round_to(places).0 < 0 {
+        // Every decimal is written, so nothing is rounded: the eight
+        // fractional digits are laid out once, the trailing zeros beyond
+        // `min_places` dropped. No division by a variable power of ten, no
+        // UTF-8 check: the transcript calls this twice per tick.
+        let abs = self.0.unsigned_abs();
+        let (int, mut frac) = (abs / ONE as u64, abs % ONE as u64);
+        let mut digits = [b'0'; SCALE as usize];
+        for d in digits.iter_mut().rev() {
+            *d = b'0' + (frac % 10) as u8;
+            frac /= 10;
+        }
+        let significant = digits.iter().rposition(|&d| d != b'0').map_or(0, |i| i + 1);
+        let places = significant.max(min_places.min(SCALE) as usize);
+        if self.0 < 0 {
             out.push(b'-');
         } else if plus {
             out.push(b'+');
         }
-        out.extend_from_slice(self.digits(places, &mut [0; 32]).as_bytes());
+        crate::record::push_u64(int, out);
+        if places > 0 {
+            out.push(b'.');
+            out.extend_from_slice(&digits[..places]);
+        }
     }
 
     fn significant_places(self) -> u32 {
@@ -511,6 +527,35 @@ mod tests {
             let shown =
                 if plus { format!("{:+}", d(v).display_min_places(2)) } else { d(v).display_min_places(2).to_string() };
             assert_eq!(String::from_utf8(out).unwrap(), shown);
+        }
+    }
+
+    #[test]
+    fn push_min_places_writes_what_display_min_places_shows() {
+        let mut units = vec![0, 1, -1, 10, 99_999_999, 100_000_000, -100_000_001, i64::MAX, i64::MIN, i64::MIN + 1];
+        let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+        for _ in 0..2000 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            // Values of every magnitude, with runs of trailing zeros.
+            let v = (x as i64) >> (x % 60);
+            units.push(v - v % 10i64.pow((x % 9) as u32));
+        }
+        for &u in &units {
+            for min in 0..=9 {
+                for plus in [false, true] {
+                    let v = Decimal::from_units(u);
+                    let mut out = Vec::new();
+                    v.push_min_places(min, plus, &mut out);
+                    let shown = if plus {
+                        format!("{:+}", v.display_min_places(min))
+                    } else {
+                        v.display_min_places(min).to_string()
+                    };
+                    assert_eq!(String::from_utf8(out).unwrap(), shown, "{u} units, {min} places");
+                }
+            }
         }
     }
 
