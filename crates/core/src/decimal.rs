@@ -12,6 +12,18 @@ use std::str::FromStr;
 pub const SCALE: u32 = 8;
 const ONE: i64 = 10i64.pow(SCALE);
 
+/// "00", "01", … "99": two digits per lookup when writing a fraction.
+const PAIRS: &[u8; 200] = &{
+    let mut t = [0u8; 200];
+    let mut i = 0;
+    while i < 100 {
+        t[2 * i] = b'0' + (i / 10) as u8;
+        t[2 * i + 1] = b'0' + (i % 10) as u8;
+        i += 1;
+    }
+    t
+};
+
 /// A signed decimal with eight fixed decimal places.
 ///
 /// Range: about ±92 billion. Parsing rejects, rather than rounds, input with
@@ -144,11 +156,11 @@ impl Decimal {
         // `min_places` dropped. No division by a variable power of ten, no
         // UTF-8 check: the transcript calls this twice per tick.
         let abs = self.0.unsigned_abs();
-        let (int, mut frac) = (abs / ONE as u64, abs % ONE as u64);
+        let (int, frac) = (abs / ONE as u64, abs % ONE as u64);
         let mut digits = [b'0'; SCALE as usize];
-        for d in digits.iter_mut().rev() {
-            *d = b'0' + (frac % 10) as u8;
-            frac /= 10;
+        let (hi, lo) = (frac / 10_000, frac % 10_000);
+        for (at, pair) in [hi / 100, hi % 100, lo / 100, lo % 100].into_iter().enumerate() {
+            digits[2 * at..2 * at + 2].copy_from_slice(&PAIRS[2 * pair as usize..2 * pair as usize + 2]);
         }
         let significant = digits.iter().rposition(|&d| d != b'0').map_or(0, |i| i + 1);
         let places = significant.max(min_places.min(SCALE) as usize);
