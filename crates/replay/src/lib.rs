@@ -11,6 +11,7 @@ pub mod input;
 pub mod layout;
 pub mod lines;
 pub mod reader;
+mod skim;
 pub mod source;
 pub mod time;
 

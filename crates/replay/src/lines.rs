@@ -149,6 +149,20 @@ impl<R: Read> LineBuffer<R> {
 
     /// The next line. A last line without a newline is still a line.
     #[inline]
+    /// What has been read but not handed out yet: whole lines, and maybe
+    /// the start of one.
+    pub fn unread(&self) -> &[u8] {
+        &self.buf[self.start..self.end]
+    }
+
+    /// Passes over the first `bytes` of [`LineBuffer::unread`], which hold
+    /// `lines` whole lines, as if each had been handed out.
+    pub fn skip(&mut self, bytes: usize, lines: u64) {
+        debug_assert!(bytes <= self.end - self.start);
+        self.start += bytes;
+        self.number += lines;
+    }
+
     pub fn next_line(&mut self) -> io::Result<Next> {
         let mut searched = self.start;
         loop {

@@ -154,6 +154,7 @@ impl FileReader {
     /// The next tick, bad row or end of the file.
     pub fn advance(&mut self) -> Result<Step, Error> {
         loop {
+            self.skim_dropped();
             let next = self.lines.next_line().map_err(|e| Error::io("csv", format!("reading {}", self.name), e))?;
             let (mut range, number) = match next {
                 Next::End => {
@@ -187,6 +188,22 @@ impl FileReader {
                 None => continue,
             }
         }
+    }
+
+    /// Passes over the rows ahead that a taken-over symbol filter certainly
+    /// drops, a buffer at a time; the judgement is [`FileReader::row`]'s.
+    #[inline]
+    fn skim_dropped(&mut self) {
+        let (Some(keep), None, Some(Resolved { symbol: Some(col), .. })) = (&self.keep, self.symbol, self.resolved)
+        else {
+            return;
+        };
+        let max_row = self.layout.max_line_bytes;
+        let (bytes, rows) = crate::skim::skim(self.lines.unread(), self.delimiter, col, max_row, |raw| {
+            keep.find(raw).is_none() && plain_symbol(raw)
+        });
+        self.lines.skip(bytes, rows);
+        self.scanned += rows;
     }
 
     /// Learns the layout from the first line; `true` if it is a header.
@@ -235,7 +252,19 @@ impl FileReader {
             }
         }
         if let Err(e) = self.fields.split(line, self.delimiter) {
-            self.set_bad(BadKind::FieldCount, number, Raw::Line(range), None);
+            // The symbol may be readable before the fault: then the row is
+            // filtered like any row of that symbol.
+            let known = self.symbol.or_else(|| {
+                r.symbol
+                    .and_then(|col| nth_field(line, self.delimiter, col))
+                    .and_then(|raw| Symbol::from_bytes(raw).ok())
+            });
+            if let (Some(keep), Some(s)) = (&self.keep, known)
+                && keep.find(s.as_bytes()).is_none()
+            {
+                return Ok(None);
+            }
+            self.set_bad(BadKind::FieldCount, number, Raw::Line(range), known);
             self.bad.reason.push_str(e);
             return Ok(Some(Step::Bad));
         }

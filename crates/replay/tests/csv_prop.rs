@@ -150,3 +150,72 @@ proptest! {
         prop_assert_eq!(got, want);
     }
 }
+
+/// Every pull of `src`, as text, keeping what `filter` keeps.
+fn pulls(src: &mut dyn Source, filter: Option<&sluice_core::Filter>) -> Vec<String> {
+    let mut out = Vec::new();
+    loop {
+        match src.pull() {
+            Ok(Pull::End) => return out,
+            Ok(Pull::Record(r, at)) if filter.is_none_or(|f| f.keeps(&r)) => out.push(format!("{at} {r:?}")),
+            Ok(Pull::Bad(b)) if filter.is_none_or(|f| f.keeps_bad(&b)) => {
+                out.push(format!("{} {} {:?}", b.location, b.reason, String::from_utf8_lossy(b.raw)))
+            }
+            Ok(_) => {}
+            Err(e) => {
+                out.push(e.to_string());
+                return out;
+            }
+        }
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 300, ..ProptestConfig::default() })]
+
+    /// The source's own symbol filter (which skims dropped rows a buffer at
+    /// a time) keeps exactly what the bridge's filter would keep, bad rows
+    /// and line numbers included.
+    #[test]
+    fn a_taken_over_symbol_filter_keeps_what_the_filter_keeps(
+        rows in proptest::collection::vec(0usize..14, 0..300),
+        crlf: bool,
+    ) {
+        // Times only move forward: a taken-over filter never parses the
+        // times of the rows it drops, so it judges order among kept rows.
+        let kinds = [
+            "{t},AAPL,150.5,10",
+            "{t},MSFT,151,1",
+            "{t},GOOG,-1,1",
+            "{t},AAPL,-2,1",
+            "garbage",
+            "{t},,150,1",
+            "{t},\"AAPL\",150,1",
+            "{t},MSFT,\"15\n0\",1",
+            "{t},MSFT,150",
+            "",
+            "{t},AA PL,150,1",
+            "{t},MSFT,150,1,extra",
+            "{t},NVDA,\"150,1",
+            "{t},AAPLX,150,1",
+        ];
+        let end = if crlf { "\r\n" } else { "\n" };
+        let mut text = format!("timestamp,symbol,price,volume{end}");
+        for (i, &k) in rows.iter().enumerate() {
+            text.push_str(&kinds[k].replace("{t}", &format!("2024-01-01T{:02}:{:02}:{:02}Z", i / 3600, i / 60 % 60, i % 60)));
+            text.push_str(end);
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.csv");
+        std::fs::write(&path, &text).unwrap();
+        let c = CsvConfig::new(vec![path.to_str().unwrap().to_owned()]);
+        let filter = sluice_core::Filter::Symbols(vec!["AAPL".parse().unwrap()]);
+        let mut own = build(&c, None).unwrap();
+        prop_assert!(own.take_over(&filter));
+        let mut plain = build(&c, None).unwrap();
+        let kept = pulls(own.as_mut(), None);
+        prop_assert_eq!(&kept, &pulls(plain.as_mut(), Some(&filter)));
+        let mut again = build(&c, None).unwrap();
+        prop_assert_eq!(own.scanned(), Some(pulls(again.as_mut(), None).len() as u64));
+    }
+}
