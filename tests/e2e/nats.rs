@@ -329,7 +329,8 @@ fn an_unreachable_server_is_one_clear_line_after_a_bounded_retry() {
 fn options_are_checked_before_anything_connects() {
     for (spec, says) in [
         ("--sink=nats:subject=a.*", "is not a subject"),
-        ("--sink=nats:subject=a,partitions=0", "`partitions` must be at least 1"),
+        ("--sink=nats:subject=a,partitions=0", "`partitions` must be from 1 to 1024"),
+        ("--sink=nats:subject=a,partitions=5000", "`partitions` must be from 1 to 1024"),
         ("--sink=nats:subject=a,retry=soon", "is not a duration"),
         ("--sink=nats:subjet=a", "subject"),
         ("--source=nats:stream=S,durable=a.b", "`durable`"),

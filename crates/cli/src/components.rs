@@ -158,13 +158,26 @@ pub fn sink(c: &Component, flags: &mut BotFlags) -> Result<Box<dyn Sink>, UsageE
             if let Some(path) = flags.plot.take() {
                 config.plot = Some(path);
             }
-            let out: Box<dyn io::Write> =
-                if flags.silent { Box::new(io::sink()) } else { Box::new(BufWriter::new(io::stdout())) };
+            let out: Box<dyn io::Write> = if flags.silent { Box::new(io::sink()) } else { stdout_writer() };
             Ok(Box::new(Bot::new(config, out).map_err(|e| c.place.error(Some(e.key), e))?))
         }
         "audit" => Ok(Box::new(AuditLog::new(c.read::<AuditConfig>()?))),
         "nats" => Ok(Box::new(NatsSink::new(c.read::<NatsSinkConfig>()?).map_err(|e| c.place.error(Some(e.key), e))?)),
         _ => Err(c.unknown("sink", SINKS)),
+    }
+}
+
+/// Stdout for a sink that writes a line per record (the transcript): a
+/// large buffer over its own handle, so that a replay makes a write call
+/// per 256 KiB rather than going through stdout's line buffering. A
+/// terminal keeps the line-buffered stdout, so lines appear as they come.
+fn stdout_writer() -> Box<dyn io::Write> {
+    use std::io::IsTerminal;
+    use std::os::fd::AsFd;
+    let stdout = io::stdout();
+    match stdout.as_fd().try_clone_to_owned() {
+        Ok(fd) if !stdout.is_terminal() => Box::new(BufWriter::with_capacity(256 << 10, std::fs::File::from(fd))),
+        _ => Box::new(BufWriter::new(stdout)),
     }
 }
 

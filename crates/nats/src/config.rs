@@ -23,8 +23,9 @@ pub struct NatsSinkConfig {
     /// A JetStream stream taking `SUBJECT` and `SUBJECT.>`, created when
     /// missing. Default: none (the subject must already be in a stream).
     pub stream: Option<String>,
-    /// Spread records over this many partitions by a stable hash of the
-    /// symbol (of the file, for lines). Default: none, one subject.
+    /// Spread records over this many partitions (1 to 1024) by a stable
+    /// hash of the symbol (of the file, for lines). Default: none, one
+    /// subject.
     pub partitions: Option<u32>,
     /// Records published before waiting for the server's acknowledgements.
     /// Default: 256.
@@ -80,6 +81,9 @@ pub struct NatsSourceConfig {
     pub retry: Wait,
 }
 
+/// Most partitions a sink spreads over.
+pub const MAX_PARTITIONS: u32 = 1024;
+
 fn default_url() -> String {
     "nats://127.0.0.1:4222".to_owned()
 }
@@ -100,8 +104,9 @@ impl NatsSinkConfig {
     /// Checks what can be checked without a server.
     pub fn validate(&self) -> Result<(), ConfigError> {
         check_subject("subject", &self.subject)?;
-        if self.partitions == Some(0) {
-            return Err(ConfigError::new("partitions", "`partitions` must be at least 1"));
+        // A bad record without a symbol is sent to every partition.
+        if self.partitions.is_some_and(|n| !(1..=MAX_PARTITIONS).contains(&n)) {
+            return Err(ConfigError::new("partitions", format!("`partitions` must be from 1 to {MAX_PARTITIONS}")));
         }
         if self.batch == 0 {
             return Err(ConfigError::new("batch", "`batch` must be at least 1"));

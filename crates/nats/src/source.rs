@@ -210,14 +210,15 @@ impl Source for NatsSource {
             if echo {
                 // The whole stream holds the original too: this copy is only
                 // for partitioned readers.
-                let link = self.link.as_ref().expect("linked above");
-                link.conn.block_on(message.ack()).map_err(|e| link.conn.error(format!("acknowledging: {e}")))?;
+                if let Some(link) = &self.link {
+                    link.conn.block_on(message.ack()).map_err(|e| link.conn.error(format!("acknowledging: {e}")))?;
+                }
                 continue;
             }
             self.pending.push(message);
             let NatsSource { pending, name, bytes, label, config, .. } = self;
-            let body = &pending.last().expect("pushed above").payload;
-            return Ok(decode(body, seq, config.records, label, name, bytes));
+            let Some(last) = pending.last() else { return Ok(Pull::End) };
+            return Ok(decode(&last.payload, seq, config.records, label, name, bytes));
         }
     }
 

@@ -93,16 +93,18 @@ impl fmt::Display for TimeFormat {
 pub struct TimeParser {
     format: TimeFormat,
     tz: TimeZone,
-    /// The last minute seen: its text (date, hour, minute and zone suffix)
-    /// and its start in nanoseconds.
-    minute_key: Vec<u8>,
+    /// The last minute seen: `YYYY-MM-DD?HH:MM` (compared as one integer),
+    /// what follows its seconds (a zone, or nothing), and its start in
+    /// nanoseconds.
+    minute: Option<u128>,
+    minute_suffix: Vec<u8>,
     minute_start: i64,
 }
 
 impl TimeParser {
     /// A parser for `format`; `tz` applies to stamps that carry no offset.
     pub fn new(format: TimeFormat, tz: TimeZone) -> TimeParser {
-        TimeParser { format, tz, minute_key: Vec::new(), minute_start: 0 }
+        TimeParser { format, tz, minute: None, minute_suffix: Vec::new(), minute_start: 0 }
     }
 
     /// The timestamp in `field`, or why it is not one.
@@ -188,14 +190,16 @@ impl TimeParser {
             for &d in &b[start..end] {
                 frac = frac * 10 + i64::from(d - b'0');
             }
-            frac *= 10i64.pow(9 - (end - start) as u32);
+            const TO_NANOS: [i64; 10] =
+                [1_000_000_000, 100_000_000, 10_000_000, 1_000_000, 100_000, 10_000, 1_000, 100, 10, 1];
+            frac *= TO_NANOS[end - start];
             at = end;
         }
         let suffix = &b[at..];
-        let key_len = 16 + suffix.len();
-        let hit =
-            self.minute_key.len() == key_len && self.minute_key[..16] == b[..16] && self.minute_key[16..] == *suffix;
+        let key = u128::from_le_bytes(b[..16].try_into().ok()?);
+        let hit = self.minute == Some(key) && self.minute_suffix == suffix;
         if !hit {
+            let key_len = 16 + suffix.len();
             digits(0..4)?;
             digits(5..7)?;
             digits(8..10)?;
@@ -206,9 +210,9 @@ impl TimeParser {
             text.push_str(":00");
             text.push_str(std::str::from_utf8(suffix).ok()?);
             let start = self.rfc3339_slow(&text).ok()?;
-            self.minute_key.clear();
-            self.minute_key.extend_from_slice(&b[..16]);
-            self.minute_key.extend_from_slice(suffix);
+            self.minute = Some(key);
+            self.minute_suffix.clear();
+            self.minute_suffix.extend_from_slice(suffix);
             self.minute_start = start.as_nanos();
         }
         Some(Timestamp::from_nanos(self.minute_start.checked_add(sec * 1_000_000_000 + frac)?))
