@@ -199,7 +199,7 @@ fn append(path: &std::path::Path, text: &str) {
 }
 
 fn interrupt(mut child: std::process::Child) -> Option<i32> {
-    Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap();
+    signal(child.id(), "INT");
     child.wait().unwrap().code()
 }
 

@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::util::{arg, json, log_fixture, run, sluice, stderr};
+use crate::util::{arg, ended, json, log_fixture, run, signal, sluice, stderr};
 
 /// A running server, stopped when dropped.
 struct Server {
@@ -177,6 +177,12 @@ fn a_partitioned_replay_adds_up_to_the_single_process_report() {
     assert!(single["abandoned_positions"].as_u64() > Some(0));
 }
 
+/// Runs `source` to its end into an audit log at `path`.
+fn drain_into_audit(source: &str, path: &Path) {
+    let o = run(&["run", "--source", source, "--sink", &format!("audit:path={}", arg(path)), "-q"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+}
+
 /// The audit lines of a log that records a ticker, as ticker sequence
 /// numbers; a torn last line (the writer was killed) is left out.
 fn audited_seqs(path: &Path) -> Vec<u64> {
@@ -221,9 +227,7 @@ fn a_consumer_killed_mid_stream_loses_and_repeats_nothing_acknowledged() {
     assert!(floor > 0 && floor < n, "the kill came too late or too early to test anything: floor {floor}");
 
     let second = dir.path().join("second.jsonl");
-    let audit = format!("audit:path={}", arg(&second));
-    let o = run(&["run", "--source", &source, "--sink", &audit, "-q"]);
-    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    drain_into_audit(&source, &second);
 
     let (a, b) = (audited_seqs(&first), audited_seqs(&second));
     // Acknowledged means written: the first run's file holds 1..=floor.
@@ -253,7 +257,7 @@ fn a_collector_receives_every_error_line_from_two_producers() {
     // The other follows a live log, which grows while it runs.
     let live = dir.path().join("app.log");
     std::fs::write(&live, "INFO start\nERROR one\n").unwrap();
-    let mut child = sluice(&["grep", "--follow", "ERROR", arg(&live), "--sink", &sink])
+    let child = sluice(&["grep", "--follow", "ERROR", arg(&live), "--sink", &sink])
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()
@@ -266,16 +270,12 @@ fn a_collector_receives_every_error_line_from_two_producers() {
     f.write_all(b"OR three, written in two pieces\n").unwrap();
     drop(f);
     std::thread::sleep(Duration::from_millis(800));
-    Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap();
-    let status = child.wait().unwrap();
-    let mut err = String::new();
-    child.stderr.take().unwrap().read_to_string(&mut err).unwrap();
-    assert_eq!(status.code(), Some(0), "Ctrl-C ends a follow with 0: {err}");
+    signal(child.id(), "INT");
+    let (code, err) = ended(child);
+    assert_eq!(code, Some(0), "Ctrl-C ends a follow with 0: {err}");
 
     let collected = dir.path().join("errors.jsonl");
-    let source = format!("nats:url={},stream=LOGS,durable=collector,records=lines", server.url());
-    let o = run(&["run", "--source", &source, "--sink", &format!("audit:path={}", arg(&collected)), "-q"]);
-    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    drain_into_audit(&format!("nats:url={},stream=LOGS,durable=collector,records=lines", server.url()), &collected);
 
     let mut got: Vec<(String, u64, Vec<u8>)> = std::fs::read_to_string(&collected)
         .unwrap()
@@ -373,9 +373,9 @@ fn a_whole_stream_reader_follows_until_ctrl_c_and_skips_the_echoes() {
     }
     std::thread::sleep(Duration::from_millis(600));
     assert!(child.try_wait().unwrap().is_none(), "a following reader ended by itself");
-    Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap();
-    let status = child.wait().unwrap();
-    assert_eq!(status.code(), Some(130));
+    signal(child.id(), "INT");
+    let (code, err) = ended(child);
+    assert_eq!(code, Some(130), "{err}");
 
     let kinds: Vec<String> = std::fs::read_to_string(&all)
         .unwrap()
@@ -395,22 +395,17 @@ fn a_server_that_crashes_mid_publish_is_waited_for_and_nothing_is_lost() {
     let dir = tempfile::tempdir().unwrap();
     let n = 6_000u64;
     let sink = format!("nats:url={},subject=feed,stream=FEED,dedupe=true,batch=50,retry=30s", server.url());
-    let mut producer =
-        sluice(&["run", "--source", &format!("ticker:seed=5,count={n},rate=4000"), "--sink", &sink, "-q"])
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
+    let producer = sluice(&["run", "--source", &format!("ticker:seed=5,count={n},rate=4000"), "--sink", &sink, "-q"])
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
     std::thread::sleep(Duration::from_millis(500));
     server.crash_and_restart(Duration::from_secs(6));
-    let status = producer.wait().unwrap();
-    let mut err = String::new();
-    producer.stderr.take().unwrap().read_to_string(&mut err).unwrap();
-    assert_eq!(status.code(), Some(0), "the producer gave up: {err}");
+    let (code, err) = ended(producer);
+    assert_eq!(code, Some(0), "the producer gave up: {err}");
 
     let audit = dir.path().join("a.jsonl");
-    let source = format!("nats:url={},stream=FEED,durable=after", server.url());
-    let o = run(&["run", "--source", &source, "--sink", &format!("audit:path={}", arg(&audit)), "-q"]);
-    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    drain_into_audit(&format!("nats:url={},stream=FEED,durable=after", server.url()), &audit);
     // Every tick, once: batches resent after the crash were recognised by
     // their ids.
     let seqs = audited_seqs(&audit);

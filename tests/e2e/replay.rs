@@ -233,8 +233,7 @@ fn sigterm_during_a_replay_into_bot_and_audit_leaves_a_log_that_verifies() {
     let log = dir.path().join("a.jsonl");
     let sink = format!("audit:path={}", arg(&log));
     let ended = stalled(&["replay", arg(&path), "--transcript", "--sink", "bot", "--sink", &sink], |pid| {
-        let kill = std::process::Command::new("kill").args(["-TERM", &pid.to_string()]).status().unwrap();
-        assert!(kill.success());
+        signal(pid, "TERM");
     });
     assert_eq!(ended.code, Some(143), "{}", ended.stderr);
     assert!(ended.stderr.contains("sluice: audit: "), "the summary is printed: {}", ended.stderr);
@@ -273,8 +272,7 @@ fn ctrl_c_during_a_replay_into_bot_and_audit_leaves_a_log_that_verifies() {
     let log = dir.path().join("a.jsonl");
     let sink = format!("audit:path={}", arg(&log));
     let ended = stalled(&["replay", arg(&path), "--transcript", "--sink", "bot", "--sink", &sink], |pid| {
-        let kill = std::process::Command::new("kill").args(["-INT", &pid.to_string()]).status().unwrap();
-        assert!(kill.success());
+        signal(pid, "INT");
     });
     assert_eq!(ended.code, Some(130), "{}", ended.stderr);
     assert!(ended.stderr.lines().any(|l| l.starts_with("total ")), "the summary is printed: {}", ended.stderr);

@@ -1,15 +1,10 @@
 //! Ends that come from outside: Ctrl-C, SIGTERM and a closed stdout.
 
 use std::io::{BufRead, BufReader, Read};
-use std::process::{Child, Command, Stdio};
+use std::process::Stdio;
 use std::time::Duration;
 
 use crate::util::*;
-
-fn signal(child: &Child, name: &str) {
-    let ok = Command::new("kill").args([&format!("-{name}"), &child.id().to_string()]).status().unwrap();
-    assert!(ok.success());
-}
 
 /// A live-paced run, interrupted after its first signal line.
 fn interrupted(name: &str) -> (Option<i32>, String, String) {
@@ -23,7 +18,7 @@ fn interrupted(name: &str) -> (Option<i32>, String, String) {
     out.read_line(&mut first).unwrap();
     assert_eq!(first, "[BOT] Initialized. State: WATCHING\n");
     std::thread::sleep(Duration::from_millis(300));
-    signal(&child, name);
+    signal(child.id(), name);
     let mut rest = String::new();
     out.read_to_string(&mut rest).unwrap();
     let mut err = String::new();

@@ -83,3 +83,20 @@ pub fn stalled(args: &[&str], meanwhile: impl FnOnce(u32)) -> Stalled {
     child.stderr.take().unwrap().read_to_string(&mut err).unwrap();
     Stalled { code: child.wait().unwrap().code(), rest, stderr: err }
 }
+
+/// Sends signal `name` (`INT`, `TERM`) to process `pid`.
+pub fn signal(pid: u32, name: &str) {
+    let sent = Command::new("kill").args([&format!("-{name}"), &pid.to_string()]).status().expect("kill runs");
+    assert!(sent.success(), "kill -{name} {pid}");
+}
+
+/// Waits for `child` (spawned with a piped stderr): its exit code and what
+/// it printed on stderr.
+pub fn ended(mut child: std::process::Child) -> (Option<i32>, String) {
+    use std::io::Read;
+    let mut err = String::new();
+    if let Some(mut e) = child.stderr.take() {
+        e.read_to_string(&mut err).expect("stderr is readable");
+    }
+    (child.wait().expect("the child is ours").code(), err)
+}
