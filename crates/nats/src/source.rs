@@ -115,46 +115,52 @@ impl NatsSource {
         link.conn.block_on(async {
             let mut backoff = Backoff::new(retry);
             loop {
-                let got = fetch(&link.consumer, batch, None, queue).await;
-                match got {
-                    Ok(n) if n > 0 => return Ok(None),
-                    // What was handed out is acknowledged before waiting.
-                    Ok(_) if waiting => return Ok(Some(Pull::Idle)),
-                    Ok(_) if !follow => match link.consumer.info().await {
-                        Ok(i) if i.num_pending == 0 && i.num_ack_pending == 0 => return Ok(Some(Pull::End)),
-                        // Messages another worker took and never acknowledged
-                        // come back after ack_wait: wait for them.
-                        Ok(_) => match fetch(&link.consumer, batch, Some(IDLE_WAIT), queue).await {
-                            Ok(n) if n > 0 => return Ok(None),
-                            Ok(_) => {}
-                            Err(e) => {
-                                if !backoff.wait().await {
-                                    return Err(link.conn.error(e));
-                                }
-                            }
-                        },
-                        Err(e) => {
-                            if !backoff.wait().await {
-                                return Err(link.conn.error(e));
-                            }
-                        }
-                    },
-                    Ok(_) => {
-                        return match fetch(&link.consumer, batch, Some(IDLE_WAIT), queue).await {
-                            Ok(n) if n > 0 => Ok(None),
-                            Ok(_) => Ok(Some(Pull::Idle)),
-                            Err(e) => Err(link.conn.error(e)),
-                        };
-                    }
-                    Err(e) => {
-                        if !backoff.wait().await {
-                            return Err(link.conn.error(format!("reading stream: {e}")));
-                        }
-                    }
+                match next(&mut link.consumer, batch, follow, waiting, queue).await {
+                    Ok(Refill::Got) => return Ok(None),
+                    Ok(Refill::Idle) => return Ok(Some(Pull::Idle)),
+                    Ok(Refill::End) => return Ok(Some(Pull::End)),
+                    Err(e) if !backoff.wait().await => return Err(link.conn.error(format!("reading the stream: {e}"))),
+                    Err(_) => {}
                 }
             }
         })
     }
+}
+
+/// What a refill found.
+enum Refill {
+    /// Messages are queued.
+    Got,
+    /// None for now.
+    Idle,
+    /// The stream is read to its end.
+    End,
+}
+
+/// One attempt at filling the queue.
+async fn next(
+    consumer: &mut PullConsumer,
+    batch: usize,
+    follow: bool,
+    waiting: bool,
+    queue: &mut VecDeque<Message>,
+) -> Result<Refill, String> {
+    if fetch(consumer, batch, None, queue).await? > 0 {
+        return Ok(Refill::Got);
+    }
+    if waiting {
+        // What was handed out is acknowledged before anything waits.
+        return Ok(Refill::Idle);
+    }
+    if !follow {
+        let info = consumer.info().await.map_err(|e| e.to_string())?;
+        if info.num_pending == 0 && info.num_ack_pending == 0 {
+            return Ok(Refill::End);
+        }
+        // Messages another reader took and never acknowledged come back
+        // after ack_wait: they are waited for, a moment at a time.
+    }
+    Ok(if fetch(consumer, batch, Some(IDLE_WAIT), queue).await? > 0 { Refill::Got } else { Refill::Idle })
 }
 
 /// Fetches up to `batch` messages into `queue`: what is there now, or what
