@@ -92,7 +92,7 @@ fn to_sinks(args: &GrepArgs, opts: GrepOptions, stop: &Stop) -> ExitCode {
         return ExitCode::from(if stopped { code } else { 2 });
     }
     match status.lock().ok().and_then(|mut s| s.take()) {
-        Some(Ok(o)) if o.selected && (!o.errors) => ExitCode::SUCCESS,
+        Some(Ok(o)) if o.selected && !o.errors => ExitCode::SUCCESS,
         Some(Ok(o)) if o.errors => ExitCode::from(2),
         Some(Ok(_)) => ExitCode::from(1),
         Some(Err(e)) => {
