@@ -14,8 +14,6 @@ pub struct Conn {
     pub client: async_nats::Client,
     pub js: jetstream::Context,
     pub url: String,
-    /// How long a failing operation is retried.
-    pub retry: Duration,
     component: &'static str,
 }
 
@@ -57,7 +55,7 @@ impl Conn {
             jetstream::new(client.clone())
         };
         js.set_timeout(Duration::from_secs(5));
-        Ok(Conn { rt, client, js, url: url.to_owned(), retry, component })
+        Ok(Conn { rt, client, js, url: url.to_owned(), component })
     }
 
     /// Runs `f` to completion on the connection's runtime.

@@ -2,6 +2,7 @@
 //! acknowledged by the server batch by batch.
 
 use std::hash::{BuildHasher, Hasher};
+use std::time::{Duration, Instant};
 
 use async_nats::jetstream::context::PublishAckFuture;
 use async_nats::jetstream::message::PublishMessage;
@@ -10,7 +11,7 @@ use bytes::Bytes;
 use sluice_core::{BadRecord, Error, Flow, Location, Record, RecordKind, Sink, SinkReport};
 
 use crate::config::NatsSinkConfig;
-use crate::conn::{Backoff, Conn};
+use crate::conn::Conn;
 use crate::{subject, wire};
 
 /// A message waiting for the server's acknowledgement.
@@ -75,25 +76,33 @@ impl NatsSink {
         if self.batch.is_empty() {
             return Ok(());
         }
-        let Some(conn) = &self.conn else { return Err(Error::new("nats", "the sink was not started")) };
-        let (batch, run, dedupe) = (&self.batch, &self.run, self.config.dedupe);
-        let result = conn.block_on(async {
-            let mut backoff = Backoff::new(conn.retry);
-            loop {
-                match publish_all(conn, dedupe.then_some(run.as_str()), batch).await {
-                    Ok(()) => return Ok(()),
-                    Err(e) if !backoff.wait().await => return Err(e),
-                    Err(_) => {}
-                }
+        let retry = self.config.retry.0;
+        let deadline = Instant::now() + retry;
+        let mut pause = Duration::from_millis(100);
+        loop {
+            let Some(conn) = &self.conn else { return Err(Error::new("nats", "the sink was not started")) };
+            let ids = self.config.dedupe.then_some(self.run.as_str());
+            let failed = match conn.block_on(publish_all(conn, ids, &self.batch)) {
+                Ok(()) => break,
+                Err(e) => e,
+            };
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return Err(conn.error(format!(
+                    "{} messages not acknowledged after retrying for {}s: {failed}",
+                    self.batch.len(),
+                    retry.as_secs()
+                )));
             }
-        });
-        result.map_err(|e| {
-            conn.error(format!(
-                "{} messages not acknowledged after retrying for {}s: {e}",
-                batch.len(),
-                conn.retry.as_secs()
-            ))
-        })?;
+            std::thread::sleep(pause.min(left));
+            pause = (pause * 2).min(Duration::from_secs(2));
+            // The batch goes again on a new connection: what the failed
+            // attempt left in the old client's buffer is dropped with it,
+            // rather than arriving after the retry, out of order.
+            let left = deadline.saturating_duration_since(Instant::now()).max(Duration::from_secs(1));
+            self.conn = None;
+            self.conn = Some(Conn::open("nats", &self.config.url, left)?);
+        }
         self.batch.clear();
         Ok(())
     }
