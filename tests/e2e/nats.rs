@@ -269,7 +269,12 @@ fn a_collector_receives_every_error_line_from_two_producers() {
     std::thread::sleep(Duration::from_millis(300));
     f.write_all(b"OR three, written in two pieces\n").unwrap();
     drop(f);
-    std::thread::sleep(Duration::from_millis(800));
+    // Three ERROR lines from each producer are in the stream before Ctrl-C.
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while server.monitor("/jsz")["messages"].as_u64() < Some(6) {
+        assert!(Instant::now() < deadline, "the follower did not publish the appended lines");
+        std::thread::sleep(Duration::from_millis(50));
+    }
     signal(child.id(), "INT");
     let (code, err) = ended(child);
     assert_eq!(code, Some(0), "Ctrl-C ends a follow with 0: {err}");
