@@ -80,7 +80,8 @@ pub fn run(args: &GrepArgs, stop: &Stop) -> ExitCode {
 /// `--sink`: the selected lines go through the sinks instead of stdout; the
 /// exit status is grep's all the same, and Ctrl-C ends a follow with 0.
 fn to_sinks(args: &GrepArgs, opts: GrepOptions, stop: &Stop) -> ExitCode {
-    let (feed, status) = GrepFeed::spawn(opts, args.files.clone(), stop.clone());
+    let warn = Box::new(|line: String| eprintln!("sluice: {line}"));
+    let (feed, status) = GrepFeed::spawn(opts, args.files.clone(), stop.clone(), warn);
     let pipeline = PipelineArgs { sinks: args.sinks.clone(), report: args.report.clone(), ..PipelineArgs::default() };
     let code = match crate::run_pipeline(Box::new(feed), &pipeline, stop.clone()) {
         Ok(code) => code,

@@ -21,9 +21,12 @@ const IDLE_AFTER: Duration = Duration::from_millis(200);
 /// Selected lines waiting for the pipeline; the search waits when it is full.
 const QUEUE: usize = 1024;
 
-enum Found {
-    Line { file: Arc<str>, bytes: Vec<u8>, number: u64, offset: u64 },
-    Warning(String),
+/// A selected line, on its way to the pipeline.
+struct Found {
+    file: Arc<str>,
+    bytes: Vec<u8>,
+    number: u64,
+    offset: u64,
 }
 
 /// How the search ended, for the exit status: read once the run is over.
@@ -33,29 +36,39 @@ pub type Status = Arc<Mutex<Option<io::Result<Outcome>>>>;
 pub struct GrepFeed {
     rx: Receiver<Found>,
     current: Option<(Arc<str>, Vec<u8>, u64, u64)>,
-    warnings: Vec<String>,
     ended: bool,
 }
+
+/// Where the search's problems go (an unreadable file, a line too long, a
+/// rotation), one line each, as they happen: a followed log may run for
+/// days before the run ends.
+pub type Warn = Box<dyn FnMut(String) + Send>;
 
 impl GrepFeed {
     /// Starts searching `files` (stdin for none) with `opts`; `status` is
     /// filled in when the search ends.
-    pub fn spawn(opts: GrepOptions, files: Vec<String>, stop: Stop) -> (GrepFeed, Status) {
+    pub fn spawn(opts: GrepOptions, files: Vec<String>, stop: Stop, mut warn: Warn) -> (GrepFeed, Status) {
         let (tx, rx) = sync_channel(QUEUE);
         let status: Status = Arc::default();
         let done = Arc::clone(&status);
         std::thread::spawn(move || {
-            let outcome = search(&opts, &files, &tx, &stop);
+            let outcome = search(&opts, &files, &tx, &mut warn, &stop);
             if let Ok(mut slot) = done.lock() {
                 *slot = Some(outcome);
             }
             // Dropping `tx` ends the feed.
         });
-        (GrepFeed { rx, current: None, warnings: Vec::new(), ended: false }, status)
+        (GrepFeed { rx, current: None, ended: false }, status)
     }
 }
 
-fn search(opts: &GrepOptions, files: &[String], tx: &SyncSender<Found>, stop: &Stop) -> io::Result<Outcome> {
+fn search(
+    opts: &GrepOptions,
+    files: &[String],
+    tx: &SyncSender<Found>,
+    warn: &mut Warn,
+    stop: &Stop,
+) -> io::Result<Outcome> {
     let mut name: Option<Arc<str>> = None;
     // A closed channel means the run is over (a sink said done, or failed):
     // the search stops as a grep does when its reader goes.
@@ -65,12 +78,9 @@ fn search(opts: &GrepOptions, files: &[String], tx: &SyncSender<Found>, stop: &S
             Some(n) if &**n == file => Arc::clone(n),
             _ => name.insert(Arc::from(file)).clone(),
         };
-        tx.send(Found::Line { file, bytes: bytes.to_vec(), number, offset }).map_err(|_| gone())
+        tx.send(Found { file, bytes: bytes.to_vec(), number, offset }).map_err(|_| gone())
     };
-    let mut warn = |w: String| {
-        let _ = tx.send(Found::Warning(w));
-    };
-    super::grep_each(opts, files, &mut each, &mut warn, stop)
+    super::grep_each(opts, files, &mut each, warn, stop)
 }
 
 impl Source for GrepFeed {
@@ -88,11 +98,10 @@ impl Source for GrepFeed {
                 return Ok(Pull::End);
             }
             match self.rx.recv_timeout(IDLE_AFTER) {
-                Ok(Found::Line { file, bytes, number, offset }) => {
+                Ok(Found { file, bytes, number, offset }) => {
                     self.current = Some((file, bytes, number, offset));
                     break;
                 }
-                Ok(Found::Warning(w)) => self.warnings.push(w),
                 Err(RecvTimeoutError::Timeout) => return Ok(Pull::Idle),
                 Err(RecvTimeoutError::Disconnected) => self.ended = true,
             }
@@ -102,14 +111,5 @@ impl Source for GrepFeed {
             Record::Line(Line { bytes, file, number: *number, offset: *offset }),
             Location::FileLine { file, line: *number },
         ))
-    }
-
-    fn warnings(&mut self) -> Vec<String> {
-        while let Ok(found) = self.rx.try_recv() {
-            if let Found::Warning(w) = found {
-                self.warnings.push(w);
-            }
-        }
-        std::mem::take(&mut self.warnings)
     }
 }
