@@ -129,18 +129,24 @@ fn tick_file(dir: &Path) -> PathBuf {
     path
 }
 
+/// Replays the tick file in one process for its report, and publishes it to
+/// stream TICKS in `partitions` partitions; returns the report.
+fn replay_and_publish(server: &Server, dir: &Path, partitions: u32) -> serde_json::Value {
+    let ticks = tick_file(dir);
+    let single = dir.join("single.json");
+    let o = run(&["replay", arg(&ticks), "--report", arg(&single), "-q"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let sink = format!("nats:url={},subject=ticks,stream=TICKS,partitions={partitions}", server.url());
+    let o = run(&["replay", arg(&ticks), "--sink", &sink, "-q"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    json(&single)
+}
+
 #[test]
 fn a_partitioned_replay_adds_up_to_the_single_process_report() {
     let Some(server) = server() else { return };
     let dir = tempfile::tempdir().unwrap();
-    let ticks = tick_file(dir.path());
-    let single = dir.path().join("single.json");
-    let o = run(&["replay", arg(&ticks), "--report", arg(&single), "-q"]);
-    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
-
-    let sink = format!("nats:url={},subject=ticks,stream=TICKS,partitions=4", server.url());
-    let o = run(&["replay", arg(&ticks), "--sink", &sink, "-q"]);
-    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let single = replay_and_publish(&server, dir.path(), 4);
     let mut parts = Vec::new();
     for p in 0..4 {
         let report = dir.path().join(format!("p{p}.json"));
@@ -149,7 +155,6 @@ fn a_partitioned_replay_adds_up_to_the_single_process_report() {
         assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
         parts.push(json(&report));
     }
-    let single = json(&single);
 
     // Every symbol lives on exactly one worker, with the same figures as in
     // one process, trades and resets included.
@@ -351,14 +356,7 @@ fn options_are_checked_before_anything_connects() {
 fn a_whole_stream_reader_follows_until_ctrl_c_and_skips_the_echoes() {
     let Some(server) = server() else { return };
     let dir = tempfile::tempdir().unwrap();
-    let ticks = tick_file(dir.path());
-    let single = dir.path().join("single.json");
-    let o = run(&["replay", arg(&ticks), "--report", arg(&single), "-q"]);
-    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
-    let single = json(&single);
-    let sink = format!("nats:url={},subject=ticks,stream=TICKS,partitions=3", server.url());
-    let o = run(&["replay", arg(&ticks), "--sink", &sink, "-q"]);
-    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let single = replay_and_publish(&server, dir.path(), 3);
 
     let all = dir.path().join("all.jsonl");
     let source = format!("nats:url={},stream=TICKS,durable=everything,follow=true", server.url());
