@@ -63,10 +63,13 @@ impl NatsSink {
         if self.batch.len() >= self.config.batch { self.publish() } else { Ok(()) }
     }
 
-    fn subject(&self, p: u32, key: Option<&[u8]>) -> String {
-        let mut s = String::new();
-        subject::partitioned(&self.config.subject, p, key, &mut s);
-        s
+    /// The subject of a record whose partition key is `key` (its symbol,
+    /// or for a line its file).
+    fn subject_for(&self, key: &[u8]) -> String {
+        match self.config.partitions {
+            None => self.config.subject.clone(),
+            Some(n) => subject::partitioned(&self.config.subject, subject::partition(key, n), Some(key)),
+        }
     }
 
     /// Publishes the batch and waits until the server has stored every
@@ -129,7 +132,7 @@ impl NatsSink {
                 }
                 None => {
                     let probe = match self.config.partitions {
-                        Some(_) => format!("{}.0.%", self.config.subject),
+                        Some(_) => subject::partitioned(&self.config.subject, 0, None),
                         None => self.config.subject.clone(),
                     };
                     conn.js.stream_by_subject(probe.clone()).await.map(drop).map_err(|_| {
@@ -185,16 +188,11 @@ impl Sink for NatsSink {
     fn send(&mut self, record: &Record<'_>, at: &Location<'_>) -> Result<Flow, Error> {
         self.body.clear();
         wire::encode_record(record, at, &mut self.body);
-        let subject = match self.config.partitions {
-            None => self.config.subject.clone(),
-            Some(n) => {
-                let key = match record {
-                    Record::Tick(t) => t.symbol.as_bytes(),
-                    Record::Line(l) => l.file.as_bytes(),
-                };
-                self.subject(subject::partition(key, n), Some(key))
-            }
+        let key = match record {
+            Record::Tick(t) => t.symbol.as_bytes(),
+            Record::Line(l) => l.file.as_bytes(),
         };
+        let subject = self.subject_for(key);
         self.records += 1;
         self.queue(subject)?;
         Ok(Flow::Continue)
@@ -205,23 +203,18 @@ impl Sink for NatsSink {
     fn throw(&mut self, bad: &BadRecord<'_>) -> Result<Flow, Error> {
         self.errors += 1;
         match (self.config.partitions, bad.symbol) {
-            (None, _) => {
-                self.body.clear();
-                wire::encode_bad(bad, false, &mut self.body);
-                self.queue(self.config.subject.clone())?;
-            }
-            (Some(n), Some(s)) => {
-                self.body.clear();
-                wire::encode_bad(bad, false, &mut self.body);
-                self.queue(self.subject(subject::partition(s.as_bytes(), n), Some(s.as_bytes())))?;
-            }
             (Some(n), None) => {
                 for p in 0..n {
                     self.body.clear();
                     wire::encode_bad(bad, p > 0, &mut self.body);
                     self.echoes += u64::from(p > 0);
-                    self.queue(self.subject(p, None))?;
+                    self.queue(subject::partitioned(&self.config.subject, p, None))?;
                 }
+            }
+            (_, symbol) => {
+                self.body.clear();
+                wire::encode_bad(bad, false, &mut self.body);
+                self.queue(self.subject_for(symbol.as_ref().map_or(&[][..], |s| s.as_bytes())))?;
             }
         }
         Ok(Flow::Continue)

@@ -304,53 +304,49 @@ fn decode<'a>(
     if d.kind != expected && d.kind != Kind::Bad {
         return unreadable(format!("a {:?} message in a stream read as {records}", d.kind).to_lowercase());
     }
-    name.clear();
-    let at = match &d.at {
-        Some(At::File { file, line }) => {
-            name.push_str(file);
-            Some((true, *line))
+    match d.kind {
+        Kind::Tick => match d.tick() {
+            Ok(tick) => Pull::Record(Record::Tick(tick), location(&d, name)),
+            Err(e) => unreadable(e),
+        },
+        Kind::Line => {
+            if let Err(e) = d.bytes_into(bytes) {
+                return unreadable(e);
+            }
+            name.clear();
+            name.push_str(d.file.as_deref().unwrap_or(""));
+            let (file, number) = (&**name, d.line.unwrap_or(0));
+            let line = Line { bytes, file, number, offset: d.offset.unwrap_or(0) };
+            Pull::Record(Record::Line(line), Location::FileLine { file, line: number })
         }
-        Some(At::Seq { source, seq }) => {
-            name.push_str(source);
-            Some((false, *seq))
-        }
-        None => None,
-    };
-    if d.kind == Kind::Line {
-        name.clear();
-        name.push_str(d.file.as_deref().unwrap_or(""));
-    }
-    let parts = match d.kind {
-        Kind::Tick => d.tick().map(Ok),
-        _ => d.bytes_into(bytes).map(Err),
-    };
-    let tick_or_text = match parts {
-        Ok(x) => x,
-        Err(e) => return unreadable(e),
-    };
-    let (name, bytes): (&'a str, &'a [u8]) = (name, bytes);
-    let location = match at {
-        Some((true, line)) => Location::FileLine { file: name, line },
-        Some((false, seq)) => Location::Seq { source: name, seq },
-        None => Location::FileLine { file: name, line: d.line.unwrap_or(0) },
-    };
-    match (d.kind, tick_or_text) {
-        (Kind::Tick, Ok(tick)) => Pull::Record(Record::Tick(tick), location),
-        (Kind::Line, _) => {
-            let number = d.line.unwrap_or(0);
-            let line = Line { bytes, file: name, number, offset: d.offset.unwrap_or(0) };
-            Pull::Record(Record::Line(line), Location::FileLine { file: name, line: number })
-        }
-        _ => {
-            let symbol = d.symbol.as_deref().and_then(|s| s.parse().ok());
+        Kind::Bad => {
+            if let Err(e) = d.bytes_into(bytes) {
+                return unreadable(e);
+            }
             Pull::Bad(BadRecord {
                 kind: d.error.unwrap_or(BadKind::Message),
-                reason: d.reason.map(|r| r.into_owned()).unwrap_or_default(),
-                location,
+                reason: d.reason.as_deref().unwrap_or_default().to_owned(),
+                location: location(&d, name),
                 raw: bytes,
-                symbol,
+                symbol: d.symbol.as_deref().and_then(|s| s.parse().ok()),
                 echo: d.echo,
             })
         }
+    }
+}
+
+/// Where the producer read the record, its name kept in `name`.
+fn location<'n>(d: &Decoded<'_>, name: &'n mut String) -> Location<'n> {
+    name.clear();
+    match &d.at {
+        Some(At::File { file, line }) => {
+            name.push_str(file);
+            Location::FileLine { file: name, line: *line }
+        }
+        Some(At::Seq { source, seq }) => {
+            name.push_str(source);
+            Location::Seq { source: name, seq: *seq }
+        }
+        None => Location::FileLine { file: name, line: d.line.unwrap_or(0) },
     }
 }

@@ -20,10 +20,9 @@ fn fnv1a(key: &[u8]) -> u64 {
 /// than letters, digits, `-` and `_` are written `%XX`, so `BRK.B` stays
 /// one token. A record without a key (a bad record whose symbol could not
 /// be read) has the token `%`, which no escaped key can be.
-pub fn partitioned(base: &str, p: u32, key: Option<&[u8]>, out: &mut String) {
+pub fn partitioned(base: &str, p: u32, key: Option<&[u8]>) -> String {
     use std::fmt::Write;
-    out.clear();
-    let _ = write!(out, "{base}.{p}.");
+    let mut out = format!("{base}.{p}.");
     match key {
         None => out.push('%'),
         Some(key) => {
@@ -36,6 +35,7 @@ pub fn partitioned(base: &str, p: u32, key: Option<&[u8]>, out: &mut String) {
             }
         }
     }
+    out
 }
 
 /// The subjects a worker of partition `p` reads.
@@ -57,19 +57,18 @@ mod tests {
         for n in 1..9 {
             for key in [&b"AAPL"[..], b"MSFT", b"", b"BRK.B"] {
                 assert!(partition(key, n) < n);
-                assert_eq!(partition(key, n), partition(key, n));
             }
+            // A hundred symbols reach every partition.
+            let used: std::collections::BTreeSet<u32> =
+                (0..100).map(|i| partition(format!("SYM{i}").as_bytes(), n)).collect();
+            assert_eq!(used.len() as u32, n);
         }
     }
 
     #[test]
     fn keys_become_one_token() {
-        let mut s = String::new();
-        partitioned("ticks", 3, Some(b"BRK.B"), &mut s);
-        assert_eq!(s, "ticks.3.BRK%2EB");
-        partitioned("ticks", 0, Some(b"a b*>"), &mut s);
-        assert_eq!(s, "ticks.0.a%20b%2A%3E");
-        partitioned("ticks", 1, None, &mut s);
-        assert_eq!(s, "ticks.1.%");
+        assert_eq!(partitioned("ticks", 3, Some(b"BRK.B")), "ticks.3.BRK%2EB");
+        assert_eq!(partitioned("ticks", 0, Some(b"a b*>")), "ticks.0.a%20b%2A%3E");
+        assert_eq!(partitioned("ticks", 1, None), "ticks.1.%");
     }
 }
