@@ -13,6 +13,7 @@ use crate::fields::{Fields, sniff_delimiter};
 use crate::input;
 use crate::layout::{PriceSource, QuotePrice, Resolved};
 use crate::lines::{LineBuffer, Next};
+use crate::skim::find_any;
 use crate::time::TimeParser;
 
 const BOM: &[u8] = b"\xEF\xBB\xBF";
@@ -386,7 +387,7 @@ fn head(raw: &[u8]) -> u64 {
 fn nth_field(line: &[u8], delimiter: u8, n: usize) -> Option<&[u8]> {
     let (mut seen, mut start) = (0, 0);
     loop {
-        let end = find_either(&line[start..], delimiter, b'"').map_or(line.len(), |i| start + i);
+        let end = find_any(&line[start..], [delimiter, b'"']).map_or(line.len(), |i| start + i);
         if end < line.len() && line[end] == b'"' {
             return None;
         }
@@ -399,29 +400,6 @@ fn nth_field(line: &[u8], delimiter: u8, n: usize) -> Option<&[u8]> {
         seen += 1;
         start = end + 1;
     }
-}
-
-/// The first `a` or `b` in `hay`, eight bytes at a time. The fields before
-/// a symbol are a few dozen bytes: too short for memchr's set-up per call
-/// to pay, long enough for a byte loop to show.
-#[inline]
-fn find_either(hay: &[u8], a: u8, b: u8) -> Option<usize> {
-    const LO: u64 = 0x0101_0101_0101_0101;
-    const HI: u64 = 0x8080_8080_8080_8080;
-    let (fill_a, fill_b) = (LO * u64::from(a), LO * u64::from(b));
-    let zero_byte = |x: u64| x.wrapping_sub(LO) & !x & HI;
-    let mut chunks = hay.chunks_exact(8);
-    for (i, chunk) in chunks.by_ref().enumerate() {
-        let x = u64::from_le_bytes(chunk.try_into().unwrap_or([0; 8]));
-        // A borrow may mark bytes above a real match, never below one, so
-        // the lowest mark is exact.
-        let hits = zero_byte(x ^ fill_a) | zero_byte(x ^ fill_b);
-        if hits != 0 {
-            return Some(i * 8 + (hits.trailing_zeros() / 8) as usize);
-        }
-    }
-    let done = hay.len() - chunks.remainder().len();
-    chunks.remainder().iter().position(|&c| c == a || c == b).map(|p| done + p)
 }
 
 /// Whether `raw` is certainly a readable symbol: the cheap test of the hot
@@ -479,17 +457,6 @@ fn symbol_from_file_name(path: &str) -> Option<Symbol> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn find_either_agrees_with_a_byte_loop() {
-        let hay: Vec<u8> = (0..200u32).map(|i| (i * 37 % 251) as u8).collect();
-        for start in 0..hay.len() {
-            for (a, b) in [(b',', b'"'), (0, 255), (0x80, 0x7f), (hay[start], 1)] {
-                let want = hay[start..].iter().position(|&c| c == a || c == b);
-                assert_eq!(find_either(&hay[start..], a, b), want, "start {start} a {a} b {b}");
-            }
-        }
-    }
 
     #[test]
     fn nth_field_finds_fields_and_defers_quotes() {
