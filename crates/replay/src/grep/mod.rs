@@ -281,11 +281,7 @@ fn search_path(
         }
     }
     found.selected = select.selected > 0;
-    select.finish().map_err(output_error)?;
-    if select.binary_matched() {
-        select.flush().map_err(output_error)?;
-        warn(format!("{shown}: binary file matches"));
-    }
+    finish(&mut select, warn, shown)?;
     Ok(found)
 }
 
@@ -311,23 +307,38 @@ fn search_mapped(
     let mut select = Select::new(opts, shown, out, each);
     let mut number = 1;
     if opts.max_count != Some(0) && !data.is_empty() {
-        select.binary = !opts.text && memchr::memchr(0, data).is_some();
-        if select.binary {
-            select_binary(opts, data, &mut select)
-        } else if opts.invert {
-            select_inverted(opts, data, &mut number, &mut select)
-        } else {
-            select_matches(opts, data, &mut number, opts.line_number, &mut select)
-        }
-        .map_err(output_error)?;
+        select_region(opts, data, &mut number, &mut select)?;
     }
     let found = Found { selected: select.selected > 0, ..Found::default() };
+    finish(&mut select, warn, shown)?;
+    Ok(found)
+}
+
+/// Prints what ends a file (a count, a name), then says on stderr that a
+/// binary file matched, as grep does.
+fn finish(select: &mut Select<'_, '_>, warn: &mut dyn FnMut(String), shown: &str) -> io::Result<()> {
     select.finish().map_err(output_error)?;
     if select.binary_matched() {
         select.flush().map_err(output_error)?;
         warn(format!("{shown}: binary file matches"));
     }
-    Ok(found)
+    Ok(())
+}
+
+/// Selects the lines of one region: a NUL makes the file binary from here
+/// on, as in grep. Returns whether the file is done.
+fn select_region(opts: &GrepOptions, region: &[u8], number: &mut u64, select: &mut Select<'_, '_>) -> io::Result<bool> {
+    if !opts.text && !select.binary && memchr::memchr(0, region).is_some() {
+        select.binary = true;
+    }
+    if select.binary {
+        select_binary(opts, region, select)
+    } else if opts.invert {
+        select_inverted(opts, region, number, select)
+    } else {
+        select_matches(opts, region, number, opts.line_number, select)
+    }
+    .map_err(output_error)
 }
 
 /// Warns when a file changed under a search that is not following it.
@@ -394,18 +405,7 @@ fn search<R: Read>(
                 range
             }
         };
-        let buf = lb.buffer();
-        if !opts.text && !select.binary && memchr::memchr(0, &buf[range.clone()]).is_some() {
-            select.binary = true;
-        }
-        let done = if select.binary {
-            select_binary(opts, &buf[range.clone()], select)
-        } else if opts.invert {
-            select_inverted(opts, &buf[range.clone()], number, select)
-        } else {
-            select_matches(opts, &buf[range.clone()], number, opts.line_number, select)
-        }
-        .map_err(output_error)?;
+        let done = select_region(opts, &lb.buffer()[range.clone()], number, select)?;
         lb.consume(range.end);
         if done {
             return Ok(Searched::Done);
