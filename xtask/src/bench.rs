@@ -23,6 +23,10 @@ struct Pair {
     ok_codes: &'static [i32],
 }
 
+/// A grep comparison: sluice's flags, the peer program, its flags, how it
+/// is shown, and how to install it.
+type GrepPeer<'a> = (&'a [&'a str], &'a Option<String>, &'a [&'a str], &'a str, &'static str);
+
 fn argv(v: &[&str]) -> Vec<String> {
     v.iter().map(|x| x.to_string()).collect()
 }
@@ -88,39 +92,24 @@ pub fn main(args: &[String]) -> anyhow::Result<()> {
             v.push(&log);
             argv(&v)
         };
-        pairs.push(Pair {
-            name: format!("grep {shown}, {log_mib} MiB log"),
-            sluice: with(&sluice, &["grep"]),
-            peer: rg.as_deref().map(|rg| with(rg, &[])),
-            peer_name: "rg".into(),
-            install_hint: "apt-get install ripgrep (or cargo install ripgrep)",
-            ok_codes: &[0, 1],
-        });
-        // Like for like: both read the file into a buffer.
-        pairs.push(Pair {
-            name: format!("grep {shown}, {log_mib} MiB log"),
-            sluice: with(&sluice, &["grep"]),
-            peer: rg.as_deref().map(|rg| with(rg, &["--no-mmap"])),
-            peer_name: "rg --no-mmap".into(),
-            install_hint: "apt-get install ripgrep (or cargo install ripgrep)",
-            ok_codes: &[0, 1],
-        });
-        pairs.push(Pair {
-            name: format!("grep {shown}, {log_mib} MiB log"),
-            sluice: with(&sluice, &["grep", "--mmap"]),
-            peer: rg.as_deref().map(|rg| with(rg, &[])),
-            peer_name: "rg (sluice with --mmap)".into(),
-            install_hint: "apt-get install ripgrep (or cargo install ripgrep)",
-            ok_codes: &[0, 1],
-        });
-        pairs.push(Pair {
-            name: format!("grep {shown}, {log_mib} MiB log"),
-            sluice: with(&sluice, &["grep"]),
-            peer: grep.as_deref().map(|g| with(g, &[])),
-            peer_name: "GNU grep".into(),
-            install_hint: "apt-get install grep",
-            ok_codes: &[0, 1],
-        });
+        let rg_hint = "apt-get install ripgrep (or cargo install ripgrep)";
+        // `rg --no-mmap` is the like-for-like peer: both read into a buffer.
+        let peers: [GrepPeer<'_>; 4] = [
+            (&["grep"], &rg, &[], "rg", rg_hint),
+            (&["grep"], &rg, &["--no-mmap"], "rg --no-mmap", rg_hint),
+            (&["grep", "--mmap"], &rg, &[], "rg (sluice with --mmap)", rg_hint),
+            (&["grep"], &grep, &[], "GNU grep", "apt-get install grep"),
+        ];
+        for (ours, peer, theirs, peer_name, install_hint) in peers {
+            pairs.push(Pair {
+                name: format!("grep {shown}, {log_mib} MiB log"),
+                sluice: with(&sluice, ours),
+                peer: peer.as_deref().map(|p| with(p, theirs)),
+                peer_name: peer_name.into(),
+                install_hint,
+                ok_codes: &[0, 1],
+            });
+        }
     }
 
     // The NATS hop, on a smaller input: every record is a message. Without
