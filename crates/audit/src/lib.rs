@@ -135,33 +135,17 @@ impl AuditLog {
                     text(entry.records.map(|n| n.to_string())),
                     text(entry.errors.map(|n| n.to_string())),
                 ];
-                for (i, field) in row.iter().enumerate() {
-                    if i > 0 {
-                        self.line.push(b',');
-                    }
-                    push_csv_field(&mut self.line, field);
-                }
+                // The row's body only: the writer thread appends the hash
+                // column and the line's end, so the terminator is dropped.
+                let mut w = csv::WriterBuilder::new().buffer_capacity(512).from_writer(&mut self.line);
+                w.write_record(&row)?;
+                w.flush()?;
+                drop(w);
+                self.line.pop();
             }
         }
         Ok(())
     }
-}
-
-/// Appends `field` as RFC 4180 says: quoted, with quotes doubled, when it
-/// holds a comma, a quote or a line break.
-fn push_csv_field(out: &mut Vec<u8>, field: &str) {
-    if !field.bytes().any(|b| matches!(b, b',' | b'"' | b'\n' | b'\r')) {
-        out.extend_from_slice(field.as_bytes());
-        return;
-    }
-    out.push(b'"');
-    for b in field.bytes() {
-        if b == b'"' {
-            out.push(b'"');
-        }
-        out.push(b);
-    }
-    out.push(b'"');
 }
 
 impl Sink for AuditLog {

@@ -67,7 +67,7 @@ pub struct Bot {
     bad_by_reason: BTreeMap<sluice_core::BadKind, u64>,
     /// `trades=PATH`: every trade as a CSV row, written as it closes.
     trades_path: Option<String>,
-    trade_log: Option<std::io::BufWriter<std::fs::File>>,
+    trade_log: Option<csv::Writer<std::fs::File>>,
     /// `plot=PATH`, and what the picture needs, gathered as ticks arrive.
     plot: Option<(String, BTreeMap<Symbol, chart::SymbolChart>)>,
     /// The transcript line being written, reused.
@@ -232,12 +232,14 @@ impl Sink for Bot {
 
     fn start(&mut self) -> Result<(), Error> {
         if let Some(path) = &self.trades_path {
-            let open = || -> std::io::Result<_> {
-                let mut w = std::io::BufWriter::new(std::fs::File::create(path)?);
-                writeln!(w, "symbol,entry_time,entry_price,exit_time,exit_price,pnl")?;
+            // csv::Writer quotes a symbol that holds the delimiter or a
+            // quote, so every row keeps the header's six columns.
+            let open = || -> csv::Result<_> {
+                let mut w = csv::Writer::from_path(path)?;
+                w.write_record(["symbol", "entry_time", "entry_price", "exit_time", "exit_price", "pnl"])?;
                 Ok(w)
             };
-            self.trade_log = Some(open().map_err(|e| Error::io("bot", format!("writing the trade list {path}"), e))?);
+            self.trade_log = Some(open().map_err(|e| trade_list_error(path, e))?);
         }
         if self.transcript {
             writeln!(self.out, "[BOT] Initialized. State: WATCHING").map_err(Bot::io)?;
@@ -250,8 +252,9 @@ impl Sink for Bot {
             && let Some(t) = self.on_tick(tick).map_err(Bot::io)?
             && let (Some(w), Some(path)) = (&mut self.trade_log, &self.trades_path)
         {
-            writeln!(w, "{},{},{},{},{},{}", t.symbol, t.entry_time, t.entry_price, t.exit_time, t.exit_price, t.pnl)
-                .map_err(|e| Error::io("bot", format!("writing the trade list {path}"), e))?;
+            let row = [t.symbol.to_string(), t.entry_time.to_string(), t.entry_price.to_string()];
+            let rest = [t.exit_time.to_string(), t.exit_price.to_string(), t.pnl.to_string()];
+            w.write_record(row.iter().chain(&rest)).map_err(|e| trade_list_error(path, e))?;
         }
         Ok(Flow::Continue)
     }
@@ -280,6 +283,16 @@ impl Sink for Bot {
             w.flush().map_err(|e| Error::io("bot", format!("writing the trade list {path}"), e))?;
         }
         Ok(report.into_sink_report(self.color))
+    }
+}
+
+/// A failed write of the `--trades` file, naming it.
+fn trade_list_error(path: &str, e: csv::Error) -> Error {
+    let what = format!("writing the trade list {path}");
+    let message = e.to_string();
+    match e.into_kind() {
+        csv::ErrorKind::Io(e) => Error::io("bot", what, e),
+        _ => Error::new("bot", format!("{what}: {message}")),
     }
 }
 

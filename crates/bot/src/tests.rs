@@ -224,3 +224,21 @@ fn an_echoed_bad_record_resets_but_is_not_counted() {
     assert_eq!(r["bad_records"], 0);
     assert_eq!(r["bad_by_reason"], serde_json::json!({}));
 }
+
+#[test]
+fn the_trade_list_quotes_a_symbol_holding_the_delimiter() {
+    // Issue 20: a symbol `A,B` was written bare, giving a 7-field row under
+    // the 6-column header.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("trades.csv");
+    let config = BotConfig { trades: Some(path.display().to_string()), ..BotConfig::default() };
+    let (mut b, _) = bot(config);
+    b.start().unwrap();
+    feed(&mut b, &[("A,B", "150"), ("A,B", "200")]);
+    b.close().unwrap();
+    let mut rows = csv::Reader::from_path(&path).unwrap();
+    assert_eq!(rows.headers().unwrap().len(), 6);
+    let rows: Vec<csv::StringRecord> = rows.records().map(Result::unwrap).collect();
+    assert_eq!(rows.len(), 1);
+    assert_eq!((&rows[0][0], &rows[0][2], &rows[0][4], &rows[0][5]), ("A,B", "150", "200", "50"));
+}

@@ -132,6 +132,16 @@ impl<C: Clock> Source for Paced<C> {
         self.inner.seed()
     }
 
+    // A paced source that acknowledges upstream (NATS) must still do so:
+    // without these two, pacing it would acknowledge nothing.
+    fn commit_every(&self) -> Option<u64> {
+        self.inner.commit_every()
+    }
+
+    fn commit(&mut self) -> Result<(), Error> {
+        self.inner.commit()
+    }
+
     fn warnings(&mut self) -> Vec<String> {
         self.inner.warnings()
     }
@@ -208,6 +218,40 @@ mod tests {
         let ms = |m| Duration::from_millis(m);
         // 10x: 10 s of data take 1 s; the tick at 20 s (out of order) is not waited for.
         assert_eq!(seen, [ms(0), ms(1000), ms(1000), ms(3000), ms(3000), ms(4000)]);
+    }
+
+    /// A source that counts its commits, as an acknowledging one would.
+    struct Acks(std::rc::Rc<Cell<u32>>);
+
+    impl Source for Acks {
+        fn name(&self) -> &str {
+            "acks"
+        }
+        fn emits(&self) -> RecordKind {
+            RecordKind::Tick
+        }
+        fn pull(&mut self) -> Result<Pull<'_>, Error> {
+            Ok(Pull::End)
+        }
+        fn commit_every(&self) -> Option<u64> {
+            Some(7)
+        }
+        fn commit(&mut self) -> Result<(), Error> {
+            self.0.set(self.0.get() + 1);
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn pacing_keeps_the_inner_sources_acknowledgements() {
+        // Issue 20: Paced dropped commit_every and commit, so a paced NATS
+        // source acknowledged nothing.
+        let commits = std::rc::Rc::new(Cell::new(0));
+        let mut p = Paced::new(Box::new(Acks(commits.clone())), FakeClock::default(), 1.0);
+        assert_eq!(p.commit_every(), Some(7));
+        p.commit().unwrap();
+        p.commit().unwrap();
+        assert_eq!(commits.get(), 2);
     }
 
     #[test]
