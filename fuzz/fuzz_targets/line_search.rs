@@ -4,7 +4,7 @@
 
 use libfuzzer_sys::fuzz_target;
 use sluice_core::Stop;
-use sluice_replay::grep::{GrepOptions, MatchOptions, Matcher, grep};
+use sluice_grep::{GrepOptions, MatchOptions, Matcher, grep};
 
 fuzz_target!(|input: (&[u8], &[u8])| {
     let (data, needle) = input;

@@ -223,7 +223,7 @@ fn a_file_truncated_during_a_replay_gives_a_warning_not_a_crash() {
         std::fs::File::options().write(true).open(&path).unwrap().set_len(0).unwrap();
     });
     assert_eq!(run.code, Some(0), "{}", run.stderr);
-    assert!(run.stderr.contains("big.csv: was truncated while being replayed"), "{}", run.stderr);
+    assert!(run.stderr.contains("big.csv: file was truncated while being replayed"), "{}", run.stderr);
 }
 
 #[test]
@@ -247,7 +247,7 @@ fn a_file_deleted_or_appended_to_during_a_replay_is_replayed_and_reported() {
     let path = big_tick_file(dir.path());
     let deleted = stalled(&["replay", arg(&path), "--transcript", "-q"], |_| std::fs::remove_file(&path).unwrap());
     assert_eq!(deleted.code, Some(0), "{}", deleted.stderr);
-    assert!(deleted.stderr.contains("big.csv: was deleted while being replayed"), "{}", deleted.stderr);
+    assert!(deleted.stderr.contains("big.csv: file was deleted while being replayed"), "{}", deleted.stderr);
     assert!(
         String::from_utf8_lossy(&deleted.rest).ends_with("Processed 300000 AAPL ticks.\n"),
         "the open file is read to its end"
@@ -262,7 +262,7 @@ fn a_file_deleted_or_appended_to_during_a_replay_is_replayed_and_reported() {
     // Either the row arrived before the end was reached (and was replayed), or
     // after (and the warning says so).
     let replayed = String::from_utf8_lossy(&grown.rest).ends_with("Processed 300001 AAPL ticks.\n");
-    assert!(replayed || grown.stderr.contains("big.csv: grew while being replayed"), "{}", grown.stderr);
+    assert!(replayed || grown.stderr.contains("big.csv: file grew while being replayed"), "{}", grown.stderr);
 }
 
 #[test]

@@ -155,7 +155,7 @@ pub struct GrepArgs {
     #[arg(short = 'z', long)]
     pub decompress: bool,
     /// Longest line searched; a longer one is reported and skipped (exit 2).
-    #[arg(long, value_name = "N", default_value_t = 8 << 20)]
+    #[arg(long, value_name = "N", default_value_t = sluice_io::DEFAULT_MAX_LINE)]
     pub max_line_bytes: usize,
     /// At the end of a file, wait for more, across rotation by rename or by
     /// copy-and-truncate, like `tail -F`. Ctrl-C ends it (exit 0).

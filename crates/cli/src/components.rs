@@ -8,8 +8,8 @@ use sluice_core::{Filter, FilterConfig, Sink, Source, Stop};
 use sluice_nats::{NatsSink, NatsSinkConfig, NatsSource, NatsSourceConfig};
 use sluice_replay::CsvConfig;
 use sluice_replay::config::Backwards;
-use sluice_replay::grep::source::{LinesConfig, LinesSource};
 use sluice_replay::layout::QuotePrice;
+use sluice_replay::{LinesConfig, LinesSource};
 use sluice_ticker::{Ticker, TickerConfig};
 
 use crate::args::{BackwardsArg, QuoteArg, ReplayArgs};

@@ -5,10 +5,10 @@ use std::io::{self, IsTerminal, Write};
 use std::process::ExitCode;
 
 use sluice_core::Stop;
-use sluice_replay::grep::{self, GrepOptions, MatchOptions, Matcher};
+use sluice_core::error::io_message;
+use sluice_grep::{GrepFeed, GrepOptions, MatchOptions, Matcher};
 
 use sluice_cli::args::{GrepArgs, PipelineArgs};
-use sluice_replay::grep::feed::GrepFeed;
 
 pub fn run(args: &GrepArgs, stop: &Stop) -> ExitCode {
     let matcher = match Matcher::new(
@@ -53,13 +53,13 @@ pub fn run(args: &GrepArgs, stop: &Stop) -> ExitCode {
         Box::new(io::BufWriter::with_capacity(64 * 1024, stdout.lock()))
     };
     let mut warn = |line: String| eprintln!("sluice: {line}");
-    let result = grep::grep(&opts, &args.files, &mut out, &mut warn, stop);
+    let result = sluice_grep::grep(&opts, &args.files, &mut out, &mut warn, stop);
     let outcome = match result {
         Ok(o) => o,
         // `sluice grep … | head -1`: the reader has what it wanted.
         Err(e) if e.kind() == io::ErrorKind::BrokenPipe => return ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("sluice: {}", grep::io_message(&e));
+            eprintln!("sluice: {}", io_message(&e));
             return ExitCode::from(2);
         }
     };
@@ -97,7 +97,7 @@ fn to_sinks(args: &GrepArgs, opts: GrepOptions, stop: &Stop) -> ExitCode {
         Some(Ok(o)) if o.errors => ExitCode::from(2),
         Some(Ok(_)) => ExitCode::from(1),
         Some(Err(e)) => {
-            eprintln!("sluice: {}", grep::io_message(&e));
+            eprintln!("sluice: {}", io_message(&e));
             ExitCode::from(2)
         }
         // Stopped while the search was still going: it selected what the

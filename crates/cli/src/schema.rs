@@ -7,7 +7,7 @@ use sluice_audit::AuditConfig;
 use sluice_bot::BotConfig;
 use sluice_core::FilterConfig;
 use sluice_replay::CsvConfig;
-use sluice_replay::grep::source::LinesConfig;
+use sluice_replay::LinesConfig;
 use sluice_ticker::TickerConfig;
 
 /// A component's kind and the schema of its options.

@@ -182,7 +182,7 @@ impl Decimal {
             return 0;
         }
         let mut places = SCALE;
-        while frac % 10 == 0 {
+        while frac.is_multiple_of(10) {
             frac /= 10;
             places -= 1;
         }

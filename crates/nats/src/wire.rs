@@ -209,7 +209,7 @@ impl<'a> Decoded<'a> {
 
 fn unhex(h: &str, out: &mut Vec<u8>) -> Result<(), String> {
     let bad = || format!("`{h}` is not hex");
-    if h.len() % 2 != 0 {
+    if !h.len().is_multiple_of(2) {
         return Err(bad());
     }
     for pair in h.as_bytes().chunks(2) {

@@ -10,8 +10,8 @@ use sluice_core::Symbol;
 use sluice_core::config::{ConfigError, comma_list, from_text, opt_text};
 
 use crate::layout::{ColumnRef, Columns, QuotePrice};
-use crate::lines::DEFAULT_MAX_LINE;
 use crate::time::{EpochUnit, TimeFormat};
+use sluice_io::DEFAULT_MAX_LINE;
 
 /// Options of the `csv` tick source.
 #[derive(Clone, Debug, Deserialize, schemars::JsonSchema)]

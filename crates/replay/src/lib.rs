@@ -7,7 +7,6 @@
 
 pub mod config;
 pub mod fields;
-pub mod input;
 pub mod layout;
 pub mod lines;
 pub mod reader;
@@ -16,5 +15,5 @@ pub mod source;
 pub mod time;
 
 pub use config::CsvConfig;
+pub use lines::{LinesConfig, LinesSource};
 pub use source::{build, build_with_progress};
-pub mod grep;

@@ -10,11 +10,10 @@ use sluice_core::{BadKind, BadRecord, Decimal, Error, Location, Symbol, Tick, Ti
 
 use crate::config::{Backwards, Layout};
 use crate::fields::{Fields, sniff_delimiter};
-use crate::input;
 use crate::layout::{PriceSource, QuotePrice, Resolved};
-use crate::lines::{LineBuffer, Next};
 use crate::skim::find_any;
 use crate::time::TimeParser;
+use sluice_io::{LineBuffer, Next, Opener, STDIN, Watch};
 
 const BOM: &[u8] = b"\xEF\xBB\xBF";
 
@@ -61,9 +60,8 @@ pub struct FileReader {
     /// Symbols kept, when the source took over a symbol filter.
     keep: Option<Keep>,
     scanned: u64,
-    path: String,
-    checked: bool,
-    compressed_none: bool,
+    /// Taken at the end, to tell whether the file changed under the read.
+    watch: Option<Watch>,
     warnings: Vec<String>,
     bad: BadSlot,
 }
@@ -76,13 +74,15 @@ impl FileReader {
         keep: Option<Vec<Symbol>>,
         progress: Option<Arc<AtomicU64>>,
     ) -> Result<FileReader, Error> {
-        let (reader, compression) =
-            input::open_counted(path, progress).map_err(|e| Error::io("csv", format!("cannot open {path}"), e))?;
-        let name = if path == input::STDIN { "<stdin>".to_owned() } else { path.to_owned() };
+        let input = Opener::new()
+            .progress(progress)
+            .open(path)
+            .map_err(|e| Error::io("csv", format!("cannot open {path}"), e))?;
+        let name = if path == STDIN { "<stdin>".to_owned() } else { path.to_owned() };
         let symbol =
             layout.symbol.or_else(|| layout.symbol_from_file_name.then(|| symbol_from_file_name(path)).flatten());
         Ok(FileReader {
-            lines: LineBuffer::with_limits(reader, crate::lines::DEFAULT_CAPACITY, layout.max_line_bytes),
+            lines: LineBuffer::with_limits(input.reader, sluice_io::DEFAULT_CAPACITY, layout.max_line_bytes),
             time: TimeParser::new(layout.time_format.clone(), layout.tz.clone()),
             layout: layout.clone(),
             name,
@@ -93,10 +93,7 @@ impl FileReader {
             last_time: None,
             keep: keep.map(|k| Keep::new(&k)),
             scanned: 0,
-            path: path.to_owned(),
-            checked: false,
-            // Sizes compare with bytes read only for a plain file.
-            compressed_none: compression == input::Compression::None,
+            watch: Some(input.watch),
             warnings: Vec::new(),
             bad: BadSlot { kind: BadKind::FieldCount, reason: String::new(), line: 0, raw: Raw::Sample, symbol: None },
         })
@@ -105,20 +102,10 @@ impl FileReader {
     /// Notes a file that was truncated, grew or was deleted while it was
     /// read: what was read was replayed, but the user should know.
     fn check_changed(&mut self) {
-        if self.path == input::STDIN || self.checked {
-            return;
+        // Checked once, at the first end of input.
+        if let Some(change) = self.watch.take().and_then(|w| w.changed()) {
+            self.warnings.push(change.warning(&self.name, "replayed"));
         }
-        self.checked = true;
-        let read = self.lines.read_so_far();
-        let what = match std::fs::metadata(&self.path) {
-            Err(_) => "was deleted while being replayed; replayed what was read",
-            Ok(m) if m.len() < read => "was truncated while being replayed; replayed what was read",
-            Ok(m) if m.len() > read && self.compressed_none => {
-                "grew while being replayed; rows added after its end were not replayed"
-            }
-            Ok(_) => return,
-        };
-        self.warnings.push(format!("{}: {what}", self.name));
     }
 
     /// Warnings gathered so far, taken.

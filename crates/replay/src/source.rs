@@ -9,8 +9,8 @@ use sluice_core::pace::{Paced, SystemClock};
 use sluice_core::{BadKind, BadRecord, Error, Filter, Location, Pull, Record, RecordKind, Source, Stop, Symbol, Tick};
 
 use crate::config::{CsvConfig, Layout, Speed};
-use crate::input::STDIN;
 use crate::reader::{FileReader, Step};
+use sluice_io::STDIN;
 
 /// Builds the source a configuration describes: checked, not yet reading.
 /// `stop` cuts short the waits of a paced replay.

@@ -4,7 +4,7 @@
 use proptest::prelude::*;
 use regex::bytes::Regex;
 use sluice_core::Stop;
-use sluice_replay::grep::{GrepOptions, MatchOptions, Matcher, grep};
+use sluice_grep::{GrepOptions, MatchOptions, Matcher, grep};
 
 /// Lines as grep sees them: split on `\n`, a last line without one kept.
 fn split_lines(data: &[u8]) -> Vec<&[u8]> {

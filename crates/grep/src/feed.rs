@@ -12,7 +12,8 @@ use std::time::Duration;
 
 use sluice_core::{Error, Line, Location, Pull, Record, RecordKind, Source, Stop};
 
-use super::{GrepOptions, Outcome};
+use crate::sink::{Sink, SinkMatch};
+use crate::{GrepOptions, Outcome};
 
 /// How long a pull waits for the next line before saying the source is idle
 /// (so the run can commit and notice Ctrl-C while a followed log is quiet).
@@ -51,36 +52,44 @@ impl GrepFeed {
         let (tx, rx) = sync_channel(QUEUE);
         let status: Status = Arc::default();
         let done = Arc::clone(&status);
+        // Records carry their line numbers, whatever `-n` says.
+        let opts = GrepOptions { line_number: true, ..opts };
         std::thread::spawn(move || {
-            let outcome = search(&opts, &files, &tx, &mut warn, &stop);
+            let mut sender = Sender { tx, name: None };
+            let outcome = crate::search(&opts, &files, &mut sender, &mut warn, &stop);
             if let Ok(mut slot) = done.lock() {
                 *slot = Some(outcome);
             }
-            // Dropping `tx` ends the feed.
+            // Dropping the sender ends the feed.
         });
         (GrepFeed { rx, current: None, ended: false }, status)
     }
 }
 
-fn search(
-    opts: &GrepOptions,
-    files: &[String],
-    tx: &SyncSender<Found>,
-    warn: &mut Warn,
-    stop: &Stop,
-) -> io::Result<Outcome> {
-    let mut name: Option<Arc<str>> = None;
-    // A closed channel means the run is over (a sink said done, or failed):
-    // the search stops as a grep does when its reader goes.
-    let gone = || io::Error::from(io::ErrorKind::BrokenPipe);
-    let mut each = |file: &str, bytes: &[u8], number: u64, offset: u64| -> io::Result<()> {
-        let file = match &name {
-            Some(n) if &**n == file => Arc::clone(n),
-            _ => name.insert(Arc::from(file)).clone(),
+/// The searcher's side of the feed: selected lines into the channel.
+struct Sender {
+    tx: SyncSender<Found>,
+    /// The current file's name, shared by its lines.
+    name: Option<Arc<str>>,
+}
+
+impl Sink for Sender {
+    fn matched(&mut self, m: &SinkMatch<'_>) -> io::Result<bool> {
+        // A binary file's lines are selected but not handed on, as grep
+        // prints none of them.
+        if m.binary {
+            return Ok(true);
+        }
+        let file = match &self.name {
+            Some(n) if &**n == m.file => Arc::clone(n),
+            _ => self.name.insert(Arc::from(m.file)).clone(),
         };
-        tx.send(Found { file, bytes: bytes.to_vec(), number, offset }).map_err(|_| gone())
-    };
-    super::grep_each(opts, files, &mut each, warn, stop)
+        let found = Found { file, bytes: m.line.to_vec(), number: m.number, offset: m.offset };
+        // A closed channel means the run is over (a sink said done, or
+        // failed): the search stops as a grep does when its reader goes.
+        self.tx.send(found).map_err(|_| io::Error::from(io::ErrorKind::BrokenPipe))?;
+        Ok(true)
+    }
 }
 
 impl Source for GrepFeed {

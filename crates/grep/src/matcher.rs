@@ -22,15 +22,30 @@ pub enum Matcher {
     Literal(Contains),
     /// Anything else, with `^` and `$` at line ends. For `-w` the pattern
     /// is wrapped so group 1 is the word itself.
-    Regex { re: Regex, word: bool },
+    Regex {
+        /// The compiled pattern.
+        re: Regex,
+        /// `-w`: group 1 is the word.
+        word: bool,
+    },
 }
 
 const META: &[u8] = b"\\.+*?()|[]{}^$";
 
+/// A pattern that does not compile.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("invalid pattern `{pattern}`: {why}")]
+pub struct PatternError {
+    /// The pattern as given.
+    pub pattern: String,
+    /// What the regex compiler said, its last line only.
+    pub why: String,
+}
+
 impl Matcher {
     /// Compiles `pattern`; a pattern with no regex syntax and no options
     /// takes the literal path.
-    pub fn new(pattern: &str, options: MatchOptions) -> Result<Matcher, String> {
+    pub fn new(pattern: &str, options: MatchOptions) -> Result<Matcher, PatternError> {
         let plain = options.fixed || !pattern.bytes().any(|b| META.contains(&b));
         if plain && !options.ignore_case && !options.word {
             return Ok(Matcher::Literal(Contains::new(pattern.as_bytes())));
@@ -43,7 +58,10 @@ impl Matcher {
             // Bytes, not Unicode: `.` is any byte but `\n`, as in the C locale.
             .unicode(false)
             .build()
-            .map_err(|e| format!("invalid pattern `{pattern}`: {}", e.to_string().lines().last().unwrap_or("")))?;
+            .map_err(|e| PatternError {
+                pattern: pattern.to_owned(),
+                why: e.to_string().lines().last().unwrap_or("").to_owned(),
+            })?;
         Ok(Matcher::Regex { re, word: options.word })
     }
 
@@ -134,7 +152,7 @@ mod tests {
 
     #[test]
     fn a_bad_regex_says_why() {
-        let err = Matcher::new("a(", MatchOptions::default()).unwrap_err();
+        let err = Matcher::new("a(", MatchOptions::default()).unwrap_err().to_string();
         assert!(err.starts_with("invalid pattern `a(`"), "{err}");
     }
 }

@@ -1,0 +1,122 @@
+//! `sluice grep`: selected lines out of files, as GNU grep selects and
+//! prints them, searched a whole buffer at a time.
+//!
+//! Shaped as three parts:
+//! - a [`Matcher`] says whether, and where, a pattern matches;
+//! - the searcher ([`search`]) walks each file's buffer, decides which
+//!   lines are selected (`-v`, `-m`, binary files, `--follow`) and hands
+//!   them to a [`Sink`];
+//! - sinks consume them: [`Standard`] prints GNU grep's output, and
+//!   [`GrepFeed`] turns them into a pipeline source (`sluice grep --sink`).
+
+#![warn(missing_docs)]
+
+mod feed;
+mod matcher;
+mod printer;
+mod searcher;
+mod sink;
+
+use std::io::{self, Write};
+
+use sluice_core::Stop;
+
+pub use feed::{GrepFeed, Status, Warn};
+pub use matcher::{MatchOptions, Matcher, PatternError};
+pub use printer::Standard;
+pub use searcher::search;
+pub use sink::{Sink, SinkFinish, SinkMatch};
+
+/// Bytes read at a time by default: large reads keep the search ahead of
+/// the copy from the page cache.
+pub const DEFAULT_BUFFER: usize = 1 << 20;
+
+/// What `sluice grep` was asked to do.
+#[derive(Clone, Debug)]
+pub struct GrepOptions {
+    /// The pattern.
+    pub matcher: Matcher,
+    /// Select the lines that do not match (`-v`).
+    pub invert: bool,
+    /// Print a count of selected lines per file (`-c`).
+    pub count: bool,
+    /// Count lines, and prefix printed lines with their number (`-n`).
+    pub line_number: bool,
+    /// Prefix lines with the file name (`-H`; default when there are
+    /// several files).
+    pub with_filename: bool,
+    /// Print only the names of files with a selected line (`-l`).
+    pub files_with_matches: bool,
+    /// Print nothing; stop at the first selected line (`-q`).
+    pub quiet: bool,
+    /// Stop a file after this many selected lines (`-m`).
+    pub max_count: Option<u64>,
+    /// Highlight matches, names and numbers as GNU grep does.
+    pub color: bool,
+    /// Search binary files as text (`-a`).
+    pub text: bool,
+    /// Read gzip and zstd files decompressed (`-z`).
+    pub decompress: bool,
+    /// Longest line searched; a longer one is reported and skipped.
+    pub max_line_bytes: usize,
+    /// Keep reading as the file grows, across rotation (`--follow`).
+    pub follow: bool,
+    /// Map files into memory instead of reading them (`--mmap`). Faster on
+    /// files in the page cache, but a file truncated during the search
+    /// kills the process with SIGBUS, which is why it is not the default.
+    pub mmap: bool,
+    /// Bytes read at a time (the buffer grows only for longer lines).
+    pub buffer: usize,
+}
+
+impl GrepOptions {
+    /// A search for `matcher` with grep's defaults: matching lines printed
+    /// as they are, no names, no numbers, no colour, binary files detected,
+    /// lines up to [`sluice_io::DEFAULT_MAX_LINE`], reads of
+    /// [`DEFAULT_BUFFER`].
+    pub fn new(matcher: Matcher) -> GrepOptions {
+        GrepOptions {
+            matcher,
+            invert: false,
+            count: false,
+            line_number: false,
+            with_filename: false,
+            files_with_matches: false,
+            quiet: false,
+            max_count: None,
+            color: false,
+            text: false,
+            decompress: false,
+            max_line_bytes: sluice_io::DEFAULT_MAX_LINE,
+            follow: false,
+            mmap: false,
+            buffer: DEFAULT_BUFFER,
+        }
+    }
+}
+
+/// What a grep run found, for the exit status.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Outcome {
+    /// A line was selected somewhere.
+    pub selected: bool,
+    /// A file could not be read, or a line was too long.
+    pub errors: bool,
+    /// Ctrl-C or SIGTERM ended the run (the signal's number).
+    pub stopped: Option<usize>,
+}
+
+/// The name grep prints for standard input.
+pub const STDIN_NAME: &str = "(standard input)";
+
+/// Searches `files` (stdin for none or `-`) and prints what GNU grep would
+/// to `out`; problems go to `warn` as one line each.
+pub fn grep(
+    opts: &GrepOptions,
+    files: &[String],
+    out: &mut dyn Write,
+    warn: &mut dyn FnMut(String),
+    stop: &Stop,
+) -> io::Result<Outcome> {
+    search(opts, files, &mut Standard::new(opts, out), warn, stop)
+}

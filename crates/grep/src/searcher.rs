@@ -1,0 +1,359 @@
+//! The searcher: files in, selected lines out to a [`Sink`], searched a
+//! whole buffer at a time.
+//!
+//! The matcher runs over every whole line in the buffer at once; only
+//! around a hit are the line's ends found, and line numbers are counted
+//! over the gaps between hits, never line by line (ripgrep's way).
+
+use std::fs::File;
+use std::io::{self, Read};
+use std::time::Duration;
+
+use sluice_core::Stop;
+use sluice_core::pace::{Clock, SystemClock};
+use sluice_io::{Follow, LineBuffer, Opener, Region, Rotation, STDIN, Watch, count_newlines};
+
+use crate::sink::{Sink, SinkFinish, SinkMatch};
+use crate::{GrepOptions, Outcome, STDIN_NAME};
+
+/// Searches `files` (stdin for none or `-`), handing what it selects to
+/// `sink`; problems go to `warn` as one line each, without the program's
+/// name. An error writing to the sink ends the search and is returned; an
+/// unreadable file is warned about and counted in [`Outcome::errors`].
+pub fn search<S: Sink + ?Sized>(
+    opts: &GrepOptions,
+    files: &[String],
+    sink: &mut S,
+    warn: &mut dyn FnMut(String),
+    stop: &Stop,
+) -> io::Result<Outcome> {
+    let stdin = [STDIN.to_owned()];
+    let files = if files.is_empty() { &stdin[..] } else { files };
+    let mut searcher = Searcher { opts, sink, warn, stop };
+    let mut outcome = Outcome::default();
+    for path in files {
+        let shown = if path == STDIN { STDIN_NAME } else { path.as_str() };
+        match searcher.path(path, shown) {
+            Ok(found) => {
+                outcome.selected |= found.selected > 0;
+                outcome.errors |= found.errors;
+                outcome.stopped = found.stopped;
+            }
+            Err(e) if e.kind() == io::ErrorKind::BrokenPipe => return Err(e),
+            Err(e) if is_output_error(&e) => return Err(e),
+            Err(e) => {
+                // Flushed first, so that messages and lines interleave as
+                // grep's do.
+                searcher.sink.flush().map_err(output_error)?;
+                (searcher.warn)(format!("{shown}: {}", sluice_core::error::io_message(&e)));
+                outcome.errors = true;
+            }
+        }
+        if outcome.stopped.is_some() || (opts.quiet && outcome.selected) {
+            break;
+        }
+    }
+    searcher.sink.flush().map_err(output_error)?;
+    Ok(outcome)
+}
+
+/// One search's settings and where its results go, so that no function
+/// passes them along one by one.
+struct Searcher<'s, S: ?Sized> {
+    opts: &'s GrepOptions,
+    sink: &'s mut S,
+    warn: &'s mut dyn FnMut(String),
+    stop: &'s Stop,
+}
+
+/// Where one file's search stands.
+struct FileState<'n> {
+    name: &'n str,
+    /// Number of the line the search is at (counted only for `-n`).
+    number: u64,
+    /// Input offset of the region being searched.
+    base: u64,
+    selected: u64,
+    /// A NUL has been seen: lines are no longer printed.
+    binary: bool,
+    errors: bool,
+    stopped: Option<usize>,
+}
+
+impl<'n> FileState<'n> {
+    fn new(name: &'n str) -> FileState<'n> {
+        FileState { name, number: 1, base: 0, selected: 0, binary: false, errors: false, stopped: None }
+    }
+}
+
+/// How a pass over the buffered input ended.
+enum Searched {
+    /// The input ran out.
+    End,
+    /// Nothing more is wanted from this file (-l, -q, -m, binary).
+    Done,
+    /// A signal asked to stop.
+    Stopped(usize),
+}
+
+impl<S: Sink + ?Sized> Searcher<'_, S> {
+    fn path<'n>(&mut self, path: &str, shown: &'n str) -> io::Result<FileState<'n>> {
+        let opts = self.opts;
+        if opts.mmap && !opts.follow && !opts.decompress && path != STDIN {
+            return self.mapped(path, shown);
+        }
+        let input = Opener::new().decompress(opts.decompress).open(path)?;
+        let mut file = FileState::new(shown);
+        if opts.max_count == Some(0) {
+            self.finish(&file)?;
+            return Ok(file);
+        }
+        let mut lb = LineBuffer::with_limits(input.reader, opts.buffer, opts.max_line_bytes);
+        lb.hold_partial(opts.follow);
+        let watch = input.watch;
+        match self.drain(&mut lb, &mut file)? {
+            Searched::End if opts.follow && path != STDIN => self.follow(path, lb, watch, &mut file)?,
+            Searched::End => {
+                if let Some(change) = watch.changed() {
+                    let mut warning = change.warning(shown, "searched");
+                    if change == sluice_io::Changed::Grew {
+                        warning.push_str(" (use --follow)");
+                    }
+                    (self.warn)(warning);
+                }
+            }
+            Searched::Done => {}
+            Searched::Stopped(signal) => file.stopped = Some(signal),
+        }
+        self.finish(&file)?;
+        Ok(file)
+    }
+
+    /// `--follow`: at the end, waits for more, across rotation; Ctrl-C is
+    /// how it ends, and that is not a failure.
+    fn follow(
+        &mut self,
+        path: &str,
+        mut lb: LineBuffer<Box<dyn Read + Send>>,
+        mut watch: Watch,
+        file: &mut FileState<'_>,
+    ) -> io::Result<()> {
+        let clock = SystemClock::new(Some(self.stop.clone()));
+        let mut follow = Follow::new(path);
+        let reopen = |watch: &mut Watch| -> io::Result<Box<dyn Read + Send>> {
+            let input = Opener::new().decompress(false).open(path)?;
+            *watch = input.watch;
+            Ok(input.reader)
+        };
+        while self.stop.requested().is_none() {
+            clock.sleep(Duration::from_millis(100));
+            match follow.poll(watch.read_so_far()) {
+                Rotation::Renamed => {
+                    // The old file's last line is final now.
+                    lb.resume();
+                    lb.hold_partial(false);
+                    match self.drain(&mut lb, file)? {
+                        Searched::End => {}
+                        Searched::Done => return Ok(()),
+                        Searched::Stopped(_) => break,
+                    }
+                    lb.reset(reopen(&mut watch)?);
+                    lb.hold_partial(true);
+                    file.number = 1;
+                }
+                Rotation::Truncated => {
+                    lb.reset(reopen(&mut watch)?);
+                    file.number = 1;
+                }
+                Rotation::Same => lb.resume(),
+            }
+            match self.drain(&mut lb, file)? {
+                Searched::End => {}
+                Searched::Done => return Ok(()),
+                Searched::Stopped(_) => break,
+            }
+        }
+        file.stopped = self.stop.requested();
+        Ok(())
+    }
+
+    /// The `--mmap` path: the whole file is one region.
+    #[allow(unsafe_code)]
+    fn mapped<'n>(&mut self, path: &str, shown: &'n str) -> io::Result<FileState<'n>> {
+        let handle: File = sluice_io::open_file(path)?;
+        // SAFETY: the map is only read, while the file stays open. If another
+        // process truncates the file meanwhile, reading the lost pages raises
+        // SIGBUS and ends the process: the reason this path is opt-in.
+        let map = unsafe { memmap2::Mmap::map(&handle)? };
+        let data: &[u8] = &map;
+        let mut file = FileState::new(shown);
+        if self.opts.max_count != Some(0) && !data.is_empty() {
+            self.region(data, &mut file)?;
+        }
+        self.finish(&file)?;
+        Ok(file)
+    }
+
+    /// Tells the sink the file is done, then says on stderr that a binary
+    /// file matched, as grep does.
+    fn finish(&mut self, file: &FileState<'_>) -> io::Result<()> {
+        let end = SinkFinish { file: file.name, selected: file.selected, binary: file.binary };
+        self.sink.finish(&end).map_err(output_error)?;
+        if file.binary && file.selected > 0 && self.sink.notes_binary_matches() {
+            self.sink.flush().map_err(output_error)?;
+            (self.warn)(format!("{}: binary file matches", file.name));
+        }
+        Ok(())
+    }
+
+    /// Searches everything the line buffer can give until the end of input.
+    fn drain<R: Read>(&mut self, lb: &mut LineBuffer<R>, file: &mut FileState<'_>) -> io::Result<Searched> {
+        loop {
+            if let Some(signal) = self.stop.requested() {
+                return Ok(Searched::Stopped(signal));
+            }
+            let range = match lb.region()? {
+                Region::End => return Ok(Searched::End),
+                Region::TooLong { len, offset } => {
+                    // Lines are counted only for -n (counting costs a quarter
+                    // of a search); without it the line is named by its offset.
+                    let at = if self.opts.line_number {
+                        format!("{}:{}", file.name, file.number)
+                    } else {
+                        format!("{}: the line at byte {offset}", file.name)
+                    };
+                    (self.warn)(format!("{at}: line of {len} bytes is longer than --max-line-bytes; skipped"));
+                    file.number += 1;
+                    file.errors = true;
+                    continue;
+                }
+                Region::Lines { range, offset } => {
+                    file.base = offset;
+                    range
+                }
+            };
+            let done = self.region(&lb.buffer()[range.clone()], file)?;
+            lb.consume(range.end);
+            if done {
+                return Ok(Searched::Done);
+            }
+        }
+    }
+
+    /// Selects the lines of one region: a NUL makes the file binary from
+    /// here on, as in grep. Returns whether the file is done.
+    fn region(&mut self, region: &[u8], file: &mut FileState<'_>) -> io::Result<bool> {
+        if !self.opts.text && !file.binary && memchr::memchr(0, region).is_some() {
+            file.binary = true;
+        }
+        if file.binary {
+            self.binary_lines(region, file)
+        } else if self.opts.invert {
+            self.inverted(region, file)
+        } else {
+            self.matches(region, file)
+        }
+    }
+
+    /// Hands one selected line to the sink; `true` when the file is done.
+    #[inline]
+    fn select(&mut self, file: &mut FileState<'_>, line: &[u8], at: usize) -> io::Result<bool> {
+        file.selected += 1;
+        let full = self.opts.max_count.is_some_and(|m| file.selected >= m);
+        // A binary file's lines are not numbered: none is printed.
+        let number = if file.binary { 0 } else { file.number };
+        let found = SinkMatch { file: file.name, line, number, offset: file.base + at as u64, binary: file.binary };
+        let go_on = self.sink.matched(&found).map_err(output_error)?;
+        Ok(full || !go_on)
+    }
+
+    /// Lines that match, found a whole region at a time.
+    #[inline]
+    fn matches(&mut self, region: &[u8], file: &mut FileState<'_>) -> io::Result<bool> {
+        let matcher = &self.opts.matcher;
+        let count = self.opts.line_number;
+        let end = region.len();
+        let whole_lines = self.sink.wants_lines() || !matches!(matcher, crate::Matcher::Literal(_));
+        let mut pos = 0;
+        while pos < end {
+            let Some((ms, me)) = matcher.find(&region[pos..]) else { break };
+            let (ms, me) = (pos + ms, pos + me);
+            // An empty match after the region's last newline is no line.
+            if ms == end && region[end - 1] == b'\n' {
+                break;
+            }
+            // The line's start is needed only to hand the line over or to
+            // check a regex on it alone; a count of literal matches skips
+            // the search back.
+            let ls =
+                if whole_lines { memchr::memrchr(b'\n', &region[pos..ms]).map_or(pos, |i| pos + i + 1) } else { ms };
+            let le = memchr::memchr(b'\n', &region[ms..]).map_or(end, |i| ms + i);
+            if count {
+                // No newline lies between the line's start and the match.
+                file.number += count_newlines(&region[pos..ms]);
+            }
+            // A regex match may run on past the line's end; then the line
+            // must match on its own.
+            let line = &region[ls..le];
+            if (me <= le || matcher.is_match(line)) && self.select(file, line, ls)? {
+                return Ok(true);
+            }
+            file.number += 1;
+            pos = le + 1;
+        }
+        if count && pos < end {
+            file.number += count_newlines(&region[pos..]);
+            if region[end - 1] != b'\n' {
+                file.number += 1;
+            }
+        }
+        Ok(false)
+    }
+
+    /// Lines that do not match, one by one.
+    fn inverted(&mut self, region: &[u8], file: &mut FileState<'_>) -> io::Result<bool> {
+        let mut pos = 0;
+        while pos < region.len() {
+            let le = memchr::memchr(b'\n', &region[pos..]).map_or(region.len(), |i| pos + i);
+            let line = &region[pos..le];
+            if !self.opts.matcher.is_match(line) && self.select(file, line, pos)? {
+                return Ok(true);
+            }
+            file.number += 1;
+            pos = le + 1;
+        }
+        Ok(false)
+    }
+
+    /// A binary file's lines: like GNU grep, a NUL ends a line as a newline
+    /// does, so counts and `-v` agree with it.
+    fn binary_lines(&mut self, region: &[u8], file: &mut FileState<'_>) -> io::Result<bool> {
+        let mut pos = 0;
+        while pos < region.len() {
+            let le = memchr::memchr2(b'\n', 0, &region[pos..]).map_or(region.len(), |i| pos + i);
+            let line = &region[pos..le];
+            if self.opts.matcher.is_match(line) != self.opts.invert && self.select(file, line, pos)? {
+                return Ok(true);
+            }
+            pos = le + 1;
+        }
+        Ok(false)
+    }
+}
+
+/// An error from the sink carries this marker, so that it is not reported
+/// as the input file's fault.
+#[derive(Debug, thiserror::Error)]
+#[error("writing output: {}", sluice_core::error::io_message(.0))]
+struct OutputError(io::Error);
+
+fn output_error(e: io::Error) -> io::Error {
+    if e.kind() == io::ErrorKind::BrokenPipe || is_output_error(&e) {
+        return e;
+    }
+    io::Error::new(e.kind(), OutputError(e))
+}
+
+fn is_output_error(e: &io::Error) -> bool {
+    e.get_ref().is_some_and(|inner| inner.is::<OutputError>())
+}

@@ -1,0 +1,251 @@
+//! Opening an input: a file, a FIFO or stdin, decompressed when it is gzip
+//! or zstd, with a count of the bytes read that tells whether the file
+//! changed under the reader.
+
+use std::fs::File;
+use std::io::{self, BufRead, BufReader, Read};
+use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// The name `-` reads standard input.
+pub const STDIN: &str = "-";
+
+const GZIP_MAGIC: &[u8] = &[0x1f, 0x8b];
+const ZSTD_MAGIC: &[u8] = &[0x28, 0xb5, 0x2f, 0xfd];
+
+/// How an input is compressed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Compression {
+    /// Read as it is.
+    None,
+    /// gzip, one member or several (`cat a.gz b.gz`).
+    Gzip,
+    /// zstd.
+    Zstd,
+}
+
+/// Opens inputs: a builder, so that each caller says only what differs
+/// from the defaults.
+#[derive(Clone, Debug)]
+pub struct Opener {
+    decompress: bool,
+    progress: Option<Arc<AtomicU64>>,
+}
+
+impl Default for Opener {
+    fn default() -> Opener {
+        Opener::new()
+    }
+}
+
+impl Opener {
+    /// An opener that decompresses gzip and zstd and reports no progress.
+    pub fn new() -> Opener {
+        Opener { decompress: true, progress: None }
+    }
+
+    /// Recognise gzip and zstd by their first bytes and read them
+    /// decompressed. Default: on. Off, the bytes are read as they are (a
+    /// grep without `-z`).
+    pub fn decompress(mut self, yes: bool) -> Opener {
+        self.decompress = yes;
+        self
+    }
+
+    /// Also add the bytes read from the file (before any decompression) to
+    /// `counter`, shared by every file of a run, for a progress bar.
+    /// Default: none.
+    pub fn progress(mut self, counter: Option<Arc<AtomicU64>>) -> Opener {
+        self.progress = counter;
+        self
+    }
+
+    /// Opens `path`, or stdin for [`STDIN`]. A directory is refused as the
+    /// read would be ("Is a directory"), before anything is read.
+    pub fn open(&self, path: &str) -> io::Result<Input> {
+        let watch = Watch { path: (path != STDIN).then(|| path.to_owned()), read: Arc::default() };
+        let raw: Box<dyn Read + Send> = if path == STDIN { Box::new(io::stdin()) } else { Box::new(open_file(path)?) };
+        let counted =
+            Counted { inner: raw, read: Arc::clone(&watch.read), progress: self.progress.as_ref().map(Arc::clone) };
+        if !self.decompress {
+            return Ok(Input { reader: Box::new(counted), compression: Compression::None, watch });
+        }
+        let mut buffered = BufReader::with_capacity(64 * 1024, counted);
+        let head = buffered.fill_buf()?;
+        // Recognised by the first bytes, so a `.gz` without its extension,
+        // or a compressed stdin, reads the same.
+        let compression = if head.starts_with(GZIP_MAGIC) {
+            Compression::Gzip
+        } else if head.starts_with(ZSTD_MAGIC) {
+            Compression::Zstd
+        } else {
+            Compression::None
+        };
+        let reader: Box<dyn Read + Send> = match compression {
+            Compression::None => Box::new(buffered),
+            Compression::Gzip => Box::new(flate2::bufread::MultiGzDecoder::new(buffered)),
+            Compression::Zstd => Box::new(zstd::stream::read::Decoder::with_buffer(buffered)?),
+        };
+        Ok(Input { reader, compression, watch })
+    }
+}
+
+/// Opens a file for reading, refusing a directory with the error a read
+/// of it would give, so that it is named at once rather than at the first
+/// read (which some platforms let succeed).
+pub fn open_file(path: &str) -> io::Result<File> {
+    if Path::new(path).is_dir() {
+        return Err(io::Error::new(io::ErrorKind::IsADirectory, "Is a directory"));
+    }
+    File::open(path)
+}
+
+/// An opened input.
+pub struct Input {
+    /// The bytes, decompressed when the opener was asked to.
+    pub reader: Box<dyn Read + Send>,
+    /// How the file was compressed.
+    pub compression: Compression,
+    /// What tells, at the end, whether the file changed while it was read.
+    pub watch: Watch,
+}
+
+/// The bytes read from one file, to compare with its size at the end.
+#[derive(Clone, Debug)]
+pub struct Watch {
+    /// `None` for stdin, which cannot change under us in a way we can see.
+    path: Option<String>,
+    read: Arc<AtomicU64>,
+}
+
+impl Watch {
+    /// Bytes read from the file so far, before any decompression.
+    pub fn read_so_far(&self) -> u64 {
+        self.read.load(Ordering::Relaxed)
+    }
+
+    /// How the file changed since it was opened, judged once its end was
+    /// read: gone, shorter than what was read, or longer. A FIFO or a
+    /// device never "grows".
+    pub fn changed(&self) -> Option<Changed> {
+        let path = self.path.as_deref()?;
+        let read = self.read_so_far();
+        match std::fs::metadata(path) {
+            Err(_) => Some(Changed::Deleted),
+            Ok(m) if m.is_file() && m.len() < read => Some(Changed::Truncated),
+            Ok(m) if m.is_file() && m.len() > read => Some(Changed::Grew),
+            Ok(_) => None,
+        }
+    }
+}
+
+/// How a file changed under a reader that read it to its end.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Changed {
+    /// It is gone.
+    Deleted,
+    /// It is shorter than what was read.
+    Truncated,
+    /// It is longer than what was read: lines added after the end was
+    /// reached were not read.
+    Grew,
+}
+
+impl Changed {
+    /// The warning, worded once for every reader: `name` is the file as
+    /// shown, `doing` what the reader did with it ("searched",
+    /// "replayed").
+    pub fn warning(self, name: &str, doing: &str) -> String {
+        match self {
+            Changed::Deleted => format!("{name}: file was deleted while being {doing}; {doing} what was read"),
+            Changed::Truncated => format!("{name}: file was truncated while being {doing}; {doing} what was read"),
+            Changed::Grew => {
+                format!("{name}: file grew while being {doing}; lines added after its end was reached were not {doing}")
+            }
+        }
+    }
+}
+
+/// A reader that counts what it reads, once per block read, so the cost is
+/// nothing next to the read.
+struct Counted {
+    inner: Box<dyn Read + Send>,
+    read: Arc<AtomicU64>,
+    progress: Option<Arc<AtomicU64>>,
+}
+
+impl Read for Counted {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.read.fetch_add(n as u64, Ordering::Relaxed);
+        if let Some(p) = &self.progress {
+            p.fetch_add(n as u64, Ordering::Relaxed);
+        }
+        Ok(n)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    fn read_all(input: &mut Input) -> Vec<u8> {
+        let mut out = Vec::new();
+        input.reader.read_to_end(&mut out).unwrap();
+        out
+    }
+
+    #[test]
+    fn compressed_files_are_recognised_by_their_first_bytes_and_never_seem_changed() {
+        let dir = tempfile::tempdir().unwrap();
+        let plain = b"one\ntwo\n".repeat(1000);
+        let gz = dir.path().join("no-extension");
+        let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        enc.write_all(&plain).unwrap();
+        std::fs::write(&gz, enc.finish().unwrap()).unwrap();
+        let zst = dir.path().join("b.bin");
+        std::fs::write(&zst, zstd::encode_all(&plain[..], 1).unwrap()).unwrap();
+        for path in [&gz, &zst] {
+            let mut input = Opener::new().open(path.to_str().unwrap()).unwrap();
+            assert_ne!(input.compression, Compression::None);
+            assert_eq!(read_all(&mut input), plain);
+            // What was read is compared with the compressed size, not the
+            // decompressed one: no false "truncated".
+            assert_eq!(input.watch.changed(), None, "{}", path.display());
+        }
+        let mut raw = Opener::new().decompress(false).open(gz.to_str().unwrap()).unwrap();
+        assert_eq!(read_all(&mut raw), std::fs::read(&gz).unwrap());
+    }
+
+    #[test]
+    fn changes_are_told_apart() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.log");
+        let name = path.to_str().unwrap();
+        std::fs::write(&path, "a\nb\n").unwrap();
+        let progress = Arc::new(AtomicU64::new(0));
+        let mut input = Opener::new().progress(Some(Arc::clone(&progress))).open(name).unwrap();
+        read_all(&mut input);
+        assert_eq!(progress.load(Ordering::Relaxed), 4);
+        assert_eq!(input.watch.changed(), None);
+        std::fs::write(&path, "a\nb\nc\n").unwrap();
+        assert_eq!(input.watch.changed(), Some(Changed::Grew));
+        std::fs::write(&path, "a\n").unwrap();
+        assert_eq!(input.watch.changed(), Some(Changed::Truncated));
+        std::fs::remove_file(&path).unwrap();
+        assert_eq!(input.watch.changed(), Some(Changed::Deleted));
+        assert_eq!(
+            Changed::Grew.warning("a.log", "searched"),
+            "a.log: file grew while being searched; lines added after its end was reached were not searched"
+        );
+    }
+
+    #[test]
+    fn a_directory_is_refused_before_reading() {
+        let dir = tempfile::tempdir().unwrap();
+        let err = Opener::new().open(dir.path().to_str().unwrap()).err().unwrap();
+        assert_eq!(err.kind(), io::ErrorKind::IsADirectory);
+    }
+}

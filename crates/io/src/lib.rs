@@ -1,0 +1,21 @@
+//! Inputs for sluice: where bytes come from, and how they become lines.
+//!
+//! - [`Opener`] opens a file, a FIFO or stdin, reads gzip and zstd
+//!   decompressed (recognised by their first bytes), counts what it reads
+//!   for a progress bar, and tells at the end whether the file
+//!   [`Changed`] under the reader.
+//! - [`LineBuffer`] hands out whole lines, or whole regions of lines, from
+//!   one buffer whatever the input's size; a line longer than the limit is
+//!   reported and skipped, never held.
+//! - [`Follow`] notices a followed file's rotation, by rename or by
+//!   truncation, as `tail -F` does.
+
+#![warn(missing_docs)]
+
+mod follow;
+mod input;
+mod lines;
+
+pub use follow::{Follow, Rotation};
+pub use input::{Changed, Compression, Input, Opener, STDIN, Watch, open_file};
+pub use lines::{DEFAULT_CAPACITY, DEFAULT_MAX_LINE, LineBuffer, Next, Region, count_lines, count_newlines};
