@@ -4,7 +4,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use sluice_cli::components::{self, BotFlags};
+use sluice_cli::registry::{self, Context};
 use sluice_cli::pipeline;
 use sluice_core::Stop;
 
@@ -17,15 +17,16 @@ fuzz_target!(|data: &[u8]| {
             return;
         }
         let Ok(plan) = pipeline::load(&path.to_string_lossy(), &["source.seed=1".to_owned()]) else { continue };
+        let ctx = Context { stop: Stop::new(), ..Context::default() };
         if let Some(source) = &plan.source {
-            let _ = components::source(source, &Stop::new());
+            let _ = registry::source(source, &ctx);
         }
         for f in &plan.filters {
-            let _ = components::filter(f);
+            let _ = registry::filter(f);
         }
         for s in &plan.sinks {
-            let _ = components::check_sink_output(s);
-            let _ = components::sink(s, &mut BotFlags::default());
+            let _ = registry::check_sink_outputs(s);
+            let _ = registry::sink(s, &ctx);
         }
     }
 });

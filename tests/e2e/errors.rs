@@ -59,3 +59,17 @@ fn clap_mistakes_exit_2() {
     assert!(stderr(&out).starts_with("error: invalid value 'many' for '--limit <N>'"), "{}", stderr(&out));
     assert_eq!(run(&["frobnicate"]).status.code(), Some(2));
 }
+
+#[test]
+fn a_bot_shorthand_without_a_bot_is_refused_rather_than_dropped() {
+    // Issue 20: `--trades` and `--plot` were dropped silently when no bot
+    // sink was named; they are shorthands for the bot's keys.
+    let dir = tempfile::tempdir().unwrap();
+    let trades = dir.path().join("t.csv");
+    let audit = format!("audit:path={}", dir.path().join("a.jsonl").display());
+    refused(
+        &["run", "--source", "ticker:seed=1,count=5", "--sink", &audit, "--trades", trades.to_str().unwrap()],
+        &["--trades sets `trades` of a bot sink", "add --sink bot"],
+    );
+    assert!(!trades.exists());
+}

@@ -3,6 +3,8 @@
 //! hash chaining each line to the one before. `sluice audit verify` checks
 //! the chain.
 
+#![warn(missing_docs)]
+
 mod chain;
 mod config;
 mod entry;

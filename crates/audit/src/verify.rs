@@ -12,8 +12,11 @@ use crate::file;
 /// An intact log.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Verified {
+    /// The files read, in order.
     pub files: Vec<String>,
+    /// Lines checked, over every file.
     pub lines: u64,
+    /// The sequence number of the last line.
     pub last_seq: u64,
 }
 
@@ -22,6 +25,7 @@ pub struct Verified {
 pub struct Broken {
     /// `file:line`.
     pub at: String,
+    /// What is wrong there.
     pub what: String,
 }
 

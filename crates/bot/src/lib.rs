@@ -6,11 +6,13 @@
 //! could not be read) to WATCHING, and a position dropped that way is
 //! counted as abandoned, so nothing vanishes from the report.
 
+#![warn(missing_docs)]
+
 mod chart;
 mod config;
-pub mod machine;
+mod machine;
 mod report;
-pub mod stats;
+mod stats;
 
 use std::collections::BTreeMap;
 use std::io::Write;

@@ -1,12 +1,16 @@
 //! The command line, as clap sees it.
 
+// Doc comments here are the help text clap prints; where a field or variant
+// has none, the help says what is needed and rustdoc has nothing to add.
+#![allow(missing_docs)]
+
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 use sluice_core::Symbol;
-use sluice_replay::config::{Delimiter, Preset, Speed};
-use sluice_replay::layout::Columns;
-use sluice_replay::time::TimeFormat;
+use sluice_replay::Columns;
+use sluice_replay::TimeFormat;
+use sluice_replay::{Delimiter, Preset, Speed};
 
 /// sluice: constant-memory streaming pipelines. A source is pulled, filters
 /// let records through, and sinks consume them.
@@ -186,6 +190,22 @@ pub enum ColorWhen {
     Never,
 }
 
+impl ColorWhen {
+    /// Whether to colour output going to a terminal (`is_terminal`): `auto`
+    /// honours NO_COLOR and a dumb terminal.
+    pub fn enabled(self, is_terminal: bool) -> bool {
+        match self {
+            ColorWhen::Always => true,
+            ColorWhen::Never => false,
+            ColorWhen::Auto => {
+                is_terminal
+                    && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+                    && std::env::var("TERM").is_ok_and(|t| t != "dumb")
+            }
+        }
+    }
+}
+
 const REPLAY_EXAMPLES: &str = "\
 Examples:
   sluice replay data/sample-ticks.csv
@@ -216,17 +236,7 @@ Examples:
   sluice run data/pipelines/replay-bot-audit.toml --set sink.1.path=/tmp/a.jsonl
       A pipeline file, with one value overridden.
 
-Components:
-  source ticker: seed, symbols, count, rate, bad_rate, mode (uniform|walk), start
-  source csv:    path, format, header, delimiter, *_column, symbol, time_format, tz, quote,
-                 merge, speed, strict, backwards, max_line_bytes (as the replay flags)
-  source lines:  path, max_line_bytes (a log file's lines; takes a contains filter over)
-  source nats:   url, stream, durable, partition, subject, records (ticks|lines), follow (false),
-                 batch (256), ack_wait (30s), retry (30s)
-  sink   bot:    entry (150), exit (200), quantity (1), transcript (false), report_trades (10000)
-  sink   audit:  path (- for stdout), format (jsonl|csv), fsync (never|close|always|every:N), max_bytes
-  sink   nats:   url, subject, stream, partitions, batch (256), retry (30s), dedupe (false)
-  filter symbol=A[,B...] | price=MIN..MAX | contains=TEXT";
+Components: `sluice list` prints every source, filter and sink with its options.";
 
 /// Options of `sluice run`.
 #[derive(Debug, Args)]

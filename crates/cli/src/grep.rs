@@ -10,6 +10,8 @@ use sluice_grep::{GrepFeed, GrepOptions, MatchOptions, Matcher};
 
 use sluice_cli::args::{GrepArgs, PipelineArgs};
 
+use crate::exit::{GREP_NONE, GREP_TROUBLE, signalled};
+
 pub fn run(args: &GrepArgs, stop: &Stop) -> ExitCode {
     let matcher = match Matcher::new(
         &args.pattern,
@@ -18,15 +20,15 @@ pub fn run(args: &GrepArgs, stop: &Stop) -> ExitCode {
         Ok(m) => m,
         Err(e) => {
             eprintln!("sluice: {e}");
-            return ExitCode::from(2);
+            return ExitCode::from(GREP_TROUBLE);
         }
     };
     if args.follow && args.decompress {
         eprintln!("sluice: --follow cannot read compressed input (-z)");
-        return ExitCode::from(2);
+        return ExitCode::from(GREP_TROUBLE);
     }
     let stdout = io::stdout();
-    let color = crate::use_color(args.color, stdout.is_terminal());
+    let color = args.color.enabled(stdout.is_terminal());
     let opts = GrepOptions {
         invert: args.invert,
         count: args.count,
@@ -60,20 +62,20 @@ pub fn run(args: &GrepArgs, stop: &Stop) -> ExitCode {
         Err(e) if e.kind() == io::ErrorKind::BrokenPipe => return ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("sluice: {}", io_message(&e));
-            return ExitCode::from(2);
+            return ExitCode::from(GREP_TROUBLE);
         }
     };
     if let Some(signal) = outcome.stopped
         && !args.follow
     {
-        return ExitCode::from(128 + signal as u8);
+        return ExitCode::from(signalled(signal));
     }
     if outcome.selected && (args.quiet || !outcome.errors) {
         ExitCode::SUCCESS
     } else if outcome.errors {
-        ExitCode::from(2)
+        ExitCode::from(GREP_TROUBLE)
     } else {
-        ExitCode::from(1)
+        ExitCode::from(GREP_NONE)
     }
 }
 
@@ -83,22 +85,23 @@ fn to_sinks(args: &GrepArgs, opts: GrepOptions, stop: &Stop) -> ExitCode {
     let warn = Box::new(|line: String| eprintln!("sluice: {line}"));
     let (feed, status) = GrepFeed::spawn(opts, args.files.clone(), stop.clone(), warn);
     let pipeline = PipelineArgs { sinks: args.sinks.clone(), report: args.report.clone(), ..PipelineArgs::default() };
-    let code = match crate::run_pipeline(Box::new(feed), &pipeline, stop.clone()) {
+    let code = match crate::run::pipeline(Box::new(feed), &pipeline, stop.clone()) {
         Ok(code) => code,
         // grep has one status for every kind of trouble.
-        Err(_) => return ExitCode::from(2),
+        Err(_) => return ExitCode::from(GREP_TROUBLE),
     };
-    let stopped = code == 128 + signal_hook::consts::SIGINT as u8 || code == 128 + signal_hook::consts::SIGTERM as u8;
+    let stopped =
+        [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM].into_iter().any(|s| code == signalled(s as usize));
     if code != 0 && !(stopped && args.follow) {
-        return ExitCode::from(if stopped { code } else { 2 });
+        return ExitCode::from(if stopped { code } else { GREP_TROUBLE });
     }
     match status.lock().ok().and_then(|mut s| s.take()) {
         Some(Ok(o)) if o.selected && !o.errors => ExitCode::SUCCESS,
-        Some(Ok(o)) if o.errors => ExitCode::from(2),
-        Some(Ok(_)) => ExitCode::from(1),
+        Some(Ok(o)) if o.errors => ExitCode::from(GREP_TROUBLE),
+        Some(Ok(_)) => ExitCode::from(GREP_NONE),
         Some(Err(e)) => {
             eprintln!("sluice: {}", io_message(&e));
-            ExitCode::from(2)
+            ExitCode::from(GREP_TROUBLE)
         }
         // Stopped while the search was still going: it selected what the
         // sinks were sent.

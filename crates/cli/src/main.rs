@@ -1,30 +1,29 @@
 //! The `sluice` binary: flags to components, components to a run, and the
 //! run's outcome to an exit code. No pipeline logic lives here.
 
+mod exit;
 mod grep;
 mod progress;
 mod report;
+mod run;
 mod schema;
 
-use std::io::{IsTerminal, Write};
-use std::path::Path;
+use std::io::Write;
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 
-use anyhow::Context;
 use clap::Parser;
-use sluice_core::{Bridge, Ending, Source, Stop};
+use sluice_core::{Bridge, Source, Stop};
 
-use sluice_cli::args::{self, AuditCommand, Cli, Command, PipelineArgs, ReplayArgs, RunArgs};
-use sluice_cli::components::{Component, UsageError};
+use sluice_cli::args::{self, AuditCommand, Cli, Command, ReplayArgs, RunArgs};
+use sluice_cli::component::{Component, UsageError};
 use sluice_cli::pipeline::Plan;
-use sluice_cli::{components, pipeline};
+use sluice_cli::registry::{self, Context as BuildContext};
+use sluice_cli::{pipeline, replay};
 
-/// Exit code of a run that failed at runtime.
-const FAILURE: u8 = 1;
-/// Exit code of a usage or configuration error.
-const USAGE: u8 = 2;
+use exit::FAILURE;
+use run::{check_outputs, print_error, run_built, sinks_or_default};
 
 fn main() -> ExitCode {
     report_panics_in_one_line();
@@ -83,28 +82,6 @@ fn main() -> ExitCode {
     result.map(ExitCode::from).unwrap_or_else(|e| ExitCode::from(print_error(&e)))
 }
 
-/// Prints a run's error in one line; returns its exit code.
-fn print_error(e: &anyhow::Error) -> u8 {
-    if e.is::<UsageError>() {
-        eprintln!("sluice: {e}");
-        USAGE
-    } else {
-        eprintln!("sluice: {e:#}");
-        FAILURE
-    }
-}
-
-/// Runs a source built elsewhere (`sluice grep --sink`) into the sinks the
-/// flags name; an error is printed here and its exit code returned.
-fn run_pipeline(source: Box<dyn Source>, args: &PipelineArgs, stop: Stop) -> Result<u8, u8> {
-    let build = || -> anyhow::Result<u8> {
-        let sinks = args.sinks.iter().map(|s| Component::from_flag("--sink", s)).collect::<Result<_, _>>()?;
-        check_outputs(args)?;
-        run_built(source, &Plan { sinks, ..Plan::default() }, args, stop, None)
-    };
-    build().map_err(|e| print_error(&e))
-}
-
 /// A panic is a bug: say so in one line, with where, and ask for a report
 /// instead of printing a backtrace. The process then exits with 101.
 fn report_panics_in_one_line() {
@@ -140,7 +117,8 @@ fn watch_signals(stop: &Stop) -> std::io::Result<()> {
 fn run(args: RunArgs, stop: Stop) -> anyhow::Result<u8> {
     check_outputs(&args.pipeline)?;
     let plan = plan(&args)?;
-    let source = components::source(plan.source.as_ref().unwrap_or(&default_source()?), &stop)?;
+    let ctx = BuildContext { stop: stop.clone(), ..BuildContext::default() };
+    let source = registry::source(plan.source.as_ref().unwrap_or(&default_source()?), &ctx)?;
     let mut pipeline = args.pipeline;
     pipeline.limit = pipeline.limit.or(plan.limit);
     run_built(source, &plan, &pipeline, stop, None)
@@ -181,7 +159,7 @@ fn plan(args: &RunArgs) -> Result<Plan, UsageError> {
 fn replay(args: Box<ReplayArgs>, stop: Stop) -> anyhow::Result<u8> {
     check_outputs(&args.pipeline)?;
     let bar = progress::Progress::start(&args.files, args.pipeline.quiet);
-    let source = components::replay_source(&args, &stop, bar.as_ref().map(|b| b.counter()))?;
+    let source = replay::replay_source(&args, &stop, bar.as_ref().map(|b| b.counter()))?;
     let p = &args.pipeline;
     let plan = Plan {
         source: None,
@@ -192,110 +170,16 @@ fn replay(args: Box<ReplayArgs>, stop: Stop) -> anyhow::Result<u8> {
     run_built(source, &plan, &args.pipeline, stop, bar)
 }
 
-fn check_outputs(args: &PipelineArgs) -> Result<(), UsageError> {
-    if let Some(path) = &args.report {
-        check_writable_dir("--report", path)?;
-    }
-    if let Some(path) = &args.trades {
-        check_writable_dir("--trades", path)?;
-    }
-    if let Some(path) = &args.plot {
-        check_writable_dir("--plot", path)?;
-    }
-    Ok(())
-}
-
-/// Builds the filters and sinks (the bot when none is named), checks the
-/// whole, runs the bridge, reports, and maps the way the run ended to an
-/// exit code.
-fn run_built(
-    source: Box<dyn Source>,
-    plan: &Plan,
-    args: &PipelineArgs,
-    stop: Stop,
-    bar: Option<progress::Progress>,
-) -> anyhow::Result<u8> {
-    let filters = plan.filters.iter().map(components::filter).collect::<Result<Vec<_>, _>>()?;
-    let default_sink = [Component::from_flag("--sink", "bot")?];
-    let sink_specs = if plan.sinks.is_empty() { &default_sink[..] } else { &plan.sinks[..] };
-    let mut flags = components::BotFlags {
-        transcript: args.transcript,
-        color: use_color(args.color, std::io::stderr().is_terminal()),
-        silent: args.json,
-        trades: args.trades.as_ref().map(|p| p.display().to_string()),
-        plot: args.plot.as_ref().map(|p| p.display().to_string()),
-    };
-    let sinks = sink_specs.iter().map(|s| components::sink(s, &mut flags)).collect::<Result<Vec<_>, _>>()?;
-    let bridge = Bridge::new(source, filters, sinks).map_err(|e| UsageError(format!("pipeline: {e}")))?;
-
-    let outcome = bridge.limit(args.limit).stop_on(stop).run();
-    if let Some(bar) = bar {
-        bar.finish();
-    }
-
-    for warning in &outcome.summary.warnings {
-        eprintln!("sluice: warning: {warning}");
-    }
-    if !args.quiet {
-        eprintln!("{}", report::human(&outcome));
-    }
-    let mut code = match &outcome.ending {
-        Ending::Exhausted | Ending::Limit | Ending::SinksDone => 0,
-        Ending::Stopped(signal) => 128 + *signal as u8,
-        // A closed stdout (`| head`) is the reader saying it has enough.
-        Ending::SinkFailed(e) if e.is_broken_pipe() => 0,
-        Ending::SourceFailed(e) if e.is_config() => {
-            eprintln!("sluice: {e}");
-            USAGE
-        }
-        Ending::SourceFailed(e) | Ending::SinkFailed(e) => {
-            eprintln!("sluice: {e}");
-            FAILURE
-        }
-    };
-    for failed in outcome.reports.iter().filter_map(|r| r.as_ref().err()) {
-        if !failed.is_broken_pipe() {
-            eprintln!("sluice: closing {failed}");
-            code = code.max(FAILURE);
-        }
-    }
-    if let Some(path) = &args.report {
-        write_report(path, &report::compose(&outcome))?;
-    }
-    if args.json {
-        let text = serde_json::to_string_pretty(&report::compose(&outcome)).unwrap_or_default();
-        // A reader that went away (`| head`) had what it wanted.
-        let _ = writeln!(std::io::stdout(), "{text}");
-    }
-    Ok(code)
-}
-
-fn write_report(path: &Path, report: &serde_json::Value) -> anyhow::Result<()> {
-    let write = || -> std::io::Result<()> {
-        let mut file = std::io::BufWriter::new(std::fs::File::create(path)?);
-        serde_json::to_writer_pretty(&mut file, report)?;
-        file.write_all(b"\n")?;
-        file.flush()
-    };
-    write().with_context(|| format!("--report {}: cannot write", path.display()))
-}
-
-/// Refuses, before anything runs, an output path that cannot be written.
-fn check_writable_dir(flag: &'static str, path: &Path) -> Result<(), UsageError> {
-    components::check_output_path(path).map_err(|p| UsageError(format!("{flag} {}: {p}", path.display())))
-}
-
 /// `sluice validate`: everything `run` does before running.
 fn validate(files: &[String], stop: &Stop) -> anyhow::Result<u8> {
     for file in files {
         let plan = pipeline::load(file, &[])?;
-        let source = components::source(plan.source.as_ref().unwrap_or(&default_source()?), stop)?;
-        let filters = plan.filters.iter().map(components::filter).collect::<Result<Vec<_>, _>>()?;
-        plan.sinks.iter().try_for_each(components::check_sink_output)?;
-        let default_sink = [Component::from_flag("--sink", "bot")?];
-        let specs = if plan.sinks.is_empty() { &default_sink[..] } else { &plan.sinks[..] };
-        let mut flags = components::BotFlags::default();
-        let sinks = specs.iter().map(|s| components::sink(s, &mut flags)).collect::<Result<Vec<_>, _>>()?;
+        let ctx = BuildContext { stop: stop.clone(), ..BuildContext::default() };
+        let source = registry::source(plan.source.as_ref().unwrap_or(&default_source()?), &ctx)?;
+        let filters = plan.filters.iter().map(registry::filter).collect::<Result<Vec<_>, _>>()?;
+        let specs = sinks_or_default(&plan.sinks)?;
+        specs.iter().try_for_each(registry::check_sink_outputs)?;
+        let sinks = specs.iter().map(|s| registry::sink(s, &ctx)).collect::<Result<Vec<_>, _>>()?;
         let names: Vec<&str> = specs.iter().map(|s| s.kind.as_str()).collect();
         let shown = format!("{} → {} filter(s) → {}", source.name(), filters.len(), names.join(", "));
         Bridge::new(source, filters, sinks).map_err(|e| UsageError(format!("{file}: {e}")))?;
@@ -309,40 +193,24 @@ fn validate(files: &[String], stop: &Stop) -> anyhow::Result<u8> {
 fn list() -> String {
     let s = schema::schemas();
     let mut out = String::from("Sources (kind, emits):\n");
-    let section = |out: &mut String, table: &[(&str, &str, &str)], described: &[schema::Described]| {
-        for (kind, records, what) in table {
-            out.push_str(&format!("  {kind:<8} {records:<16} {what}\n"));
-            if let Some(d) = described.iter().find(|d| d.kind == *kind) {
-                for line in schema::option_lines(&d.schema, &s.definitions) {
-                    out.push_str(&line);
-                    out.push('\n');
-                }
+    let section = |out: &mut String, described: &[schema::Described]| {
+        for d in described {
+            out.push_str(&format!("  {:<8} {:<16} {}\n", d.kind, d.records, d.about));
+            for line in schema::option_lines(&d.schema, &s.definitions) {
+                out.push_str(&line);
+                out.push('\n');
             }
         }
     };
-    section(&mut out, components::SOURCES, &s.sources);
+    section(&mut out, &s.sources);
     out.push_str("Sinks (kind, takes):\n");
-    section(&mut out, components::SINKS, &s.sinks);
+    section(&mut out, &s.sinks);
     out.push_str("Filters (one key each: --filter KEY=VALUE, or a [[filter]] table):\n");
     for line in schema::option_lines(&s.filter, &s.definitions) {
         out.push_str(&line);
         out.push('\n');
     }
     out
-}
-
-/// Whether to colour output going to a terminal (`is_terminal`): `auto`
-/// honours NO_COLOR and a dumb terminal.
-pub fn use_color(when: args::ColorWhen, is_terminal: bool) -> bool {
-    match when {
-        args::ColorWhen::Always => true,
-        args::ColorWhen::Never => false,
-        args::ColorWhen::Auto => {
-            is_terminal
-                && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
-                && std::env::var("TERM").is_ok_and(|t| t != "dumb")
-        }
-    }
 }
 
 /// Writes generated text to stdout; a closed stdout ends quietly.

@@ -22,7 +22,9 @@ pub enum Options<'a> {
 /// Why options could not be read, and which key was at fault.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct OptionError {
+    /// The key at fault, when one is.
     pub key: Option<String>,
+    /// What is wrong, for the user.
     pub message: String,
 }
 

@@ -3,15 +3,15 @@
 use serde_json::{Map, Value, json};
 use sluice_core::{Ending, Outcome, SinkReport};
 
-/// The report as written to `--report`: the first bot's report at the top
-/// level (so `ticks`, `trades`, `realized_pnl`… are where scripts look),
+/// The report as written to `--report`: the first headline sink's report
+/// (the bot's; see `registry::Kind::headline`) at the top level (so `ticks`, `trades`, `realized_pnl`… are where scripts look),
 /// `seed`, the bridge's counts under `run`, and every other sink's report
 /// under `sinks`. Nothing time-dependent, so a seeded run writes the same
 /// bytes every time.
 pub fn compose(outcome: &Outcome) -> Value {
     let mut top = Map::new();
     let reports: Vec<&SinkReport> = outcome.reports.iter().filter_map(|r| r.as_ref().ok()).collect();
-    let bot = reports.iter().position(|r| r.sink == "bot");
+    let bot = reports.iter().position(|r| sluice_cli::registry::is_headline(&r.sink));
     if let Some(i) = bot {
         top.extend(reports[i].details.clone());
     }

@@ -3,16 +3,14 @@
 
 use schemars::{JsonSchema, Schema, SchemaGenerator, generate::SchemaSettings};
 use serde_json::{Map, Value, json};
-use sluice_audit::AuditConfig;
-use sluice_bot::BotConfig;
+use sluice_cli::registry::{Kind, SINKS, SOURCES};
 use sluice_core::FilterConfig;
-use sluice_replay::CsvConfig;
-use sluice_replay::LinesConfig;
-use sluice_ticker::TickerConfig;
 
-/// A component's kind and the schema of its options.
+/// A component's kind, what it is, and the schema of its options.
 pub struct Described {
     pub kind: &'static str,
+    pub records: &'static str,
+    pub about: &'static str,
     pub schema: Value,
 }
 
@@ -25,28 +23,20 @@ pub struct Schemas {
     pub definitions: Map<String, Value>,
 }
 
-fn inline<T: JsonSchema>(g: &mut SchemaGenerator) -> Value {
-    let schema: Schema = T::json_schema(g);
-    schema.to_value()
-}
-
-/// Generates the schemas.
+/// Generates the schemas, from the registry's rows.
 pub fn schemas() -> Schemas {
     let mut g = SchemaSettings::draft2020_12().into_generator();
-    let sources = vec![
-        Described { kind: "ticker", schema: inline::<TickerConfig>(&mut g) },
-        Described { kind: "csv", schema: inline::<CsvConfig>(&mut g) },
-        Described { kind: "lines", schema: inline::<LinesConfig>(&mut g) },
-        Described { kind: "nats", schema: inline::<sluice_nats::NatsSourceConfig>(&mut g) },
-    ];
-    let sinks = vec![
-        Described { kind: "bot", schema: inline::<BotConfig>(&mut g) },
-        Described { kind: "audit", schema: inline::<AuditConfig>(&mut g) },
-        Described { kind: "nats", schema: inline::<sluice_nats::NatsSinkConfig>(&mut g) },
-    ];
-    let filter = inline::<FilterConfig>(&mut g);
+    fn describe<T>(table: &[Kind<T>], g: &mut SchemaGenerator) -> Vec<Described> {
+        table
+            .iter()
+            .map(|k| Described { kind: k.name, records: k.records, about: k.about, schema: (k.schema)(g) })
+            .collect()
+    }
+    let sources = describe(SOURCES, &mut g);
+    let sinks = describe(SINKS, &mut g);
+    let filter: Schema = FilterConfig::json_schema(&mut g);
     let definitions = g.take_definitions(true);
-    Schemas { sources, sinks, filter, definitions }
+    Schemas { sources, sinks, filter: filter.to_value(), definitions }
 }
 
 /// The schema of a component table: its options plus `kind`.

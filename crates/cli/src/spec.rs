@@ -4,7 +4,9 @@
 /// A parsed `KIND[:key=value,...]`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Spec {
+    /// What comes before the `:`.
     pub kind: String,
+    /// The `key=value` pairs, in order.
     pub pairs: Vec<(String, String)>,
 }
 

@@ -43,12 +43,33 @@ pub struct Bridge {
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum PlanError {
+    /// No sink was given.
     #[error("a pipeline needs at least one sink")]
     NoSink,
+    /// A filter reads a kind of record the source does not emit.
     #[error("filter `{filter}` reads {wants}, but source `{source_name}` emits {emits}")]
-    FilterKind { filter: String, wants: RecordKind, source_name: String, emits: RecordKind },
+    FilterKind {
+        /// The filter, as written.
+        filter: String,
+        /// What it reads.
+        wants: RecordKind,
+        /// The source's name.
+        source_name: String,
+        /// What the source emits.
+        emits: RecordKind,
+    },
+    /// A sink does not take what the source emits.
     #[error("sink `{sink}` does not take {emits}, which source `{source_name}` emits{hint}")]
-    SinkKind { sink: String, source_name: String, emits: RecordKind, hint: &'static str },
+    SinkKind {
+        /// The sink's name.
+        sink: String,
+        /// The source's name.
+        source_name: String,
+        /// What the source emits.
+        emits: RecordKind,
+        /// A suggestion, starting with `; ` when there is one.
+        hint: &'static str,
+    },
 }
 
 /// How a run ended.
@@ -123,8 +144,11 @@ impl fmt::Display for Summary {
 /// its `close` gave), and why it ended.
 #[derive(Debug)]
 pub struct Outcome {
+    /// What the run counted.
     pub summary: Summary,
+    /// Each sink's report, in the order the sinks were given.
     pub reports: Vec<Result<SinkReport, Error>>,
+    /// Why the run ended.
     pub ending: Ending,
     /// The source's seed, when it is a generated stream.
     pub seed: Option<u64>,

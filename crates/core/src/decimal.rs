@@ -43,12 +43,16 @@ pub struct Decimal(i64);
 /// Why a text is not a [`Decimal`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum DecimalError {
+    /// Nothing to read.
     #[error("empty number")]
     Empty,
+    /// Not digits with an optional sign, point and exponent.
     #[error("not a number")]
     Invalid,
+    /// More places than a decimal holds, where rounding is not allowed.
     #[error("more than {SCALE} decimal places")]
     TooPrecise,
+    /// Too large to hold.
     #[error("number out of range")]
     Overflow,
 }

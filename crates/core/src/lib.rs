@@ -6,6 +6,8 @@
 //! filters, fans out to every sink, honours a limit and a stop request, and
 //! returns a [`Summary`] of what it did.
 
+#![warn(missing_docs)]
+
 pub mod bridge;
 pub mod config;
 pub mod decimal;

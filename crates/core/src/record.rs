@@ -36,7 +36,9 @@ pub struct Line<'a> {
 /// A good record, as a source yields it and a sink receives it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Record<'a> {
+    /// A trade or quote of one symbol.
     Tick(Tick),
+    /// A line of text, from a log file.
     Line(Line<'a>),
 }
 
@@ -55,7 +57,9 @@ impl Record<'_> {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum RecordKind {
+    /// [`Record::Tick`].
     Tick,
+    /// [`Record::Line`].
     Line,
 }
 
@@ -72,9 +76,19 @@ impl fmt::Display for RecordKind {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Location<'a> {
     /// Line `line` (1-based) of `file`.
-    FileLine { file: &'a str, line: u64 },
+    FileLine {
+        /// The file as named to the user.
+        file: &'a str,
+        /// From 1.
+        line: u64,
+    },
     /// The `seq`-th record (1-based) of a generated stream named `source`.
-    Seq { source: &'a str, seq: u64 },
+    Seq {
+        /// The stream's name.
+        source: &'a str,
+        /// From 1.
+        seq: u64,
+    },
 }
 
 /// Appends the decimal digits of `n`, without the formatting machinery

@@ -19,10 +19,13 @@ pub struct Symbol {
 /// Why a text is not a [`Symbol`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum SymbolError {
+    /// Nothing to read.
     #[error("empty symbol")]
     Empty,
+    /// Longer than a symbol holds.
     #[error("symbol longer than {MAX_SYMBOL_LEN} bytes")]
     TooLong,
+    /// Not printable UTF-8.
     #[error("symbol is not valid UTF-8 or holds a control character")]
     NotText,
 }

@@ -161,12 +161,15 @@ fn check_stream(s: &str) -> Result<(), ConfigError> {
 /// What a `nats` source's stream holds.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum Records {
+    /// Ticks and bad records, as a replay publishes them.
     #[default]
     Ticks,
+    /// Lines, as `sluice grep --sink` publishes them.
     Lines,
 }
 
 impl Records {
+    /// The kind of record the stream holds.
     pub fn kind(self) -> RecordKind {
         match self {
             Records::Ticks => RecordKind::Tick,

@@ -3,18 +3,20 @@
 //! back through a durable consumer, acknowledging a message only after
 //! every sink has taken and flushed it (at-least-once).
 //!
-//! Messages are JSON ([`wire`]). With `partitions=N`, a tick goes to
+//! Messages are JSON (see the README for their fields). With `partitions=N`, a tick goes to
 //! `SUBJECT.<p>.<SYMBOL>`, where `p` is a stable hash of the symbol modulo
-//! N ([`subject::partition`]), so one worker per partition sees every tick
+//! N (FNV-1a, fixed so that every process agrees), so one worker per partition sees every tick
 //! of its symbols in order; a bad record without a symbol goes to every
 //! partition, as an echo on all but the first.
+
+#![warn(missing_docs)]
 
 mod config;
 mod conn;
 mod sink;
 mod source;
-pub mod subject;
-pub mod wire;
+mod subject;
+mod wire;
 
 pub use config::{NatsSinkConfig, NatsSourceConfig, Records, Wait};
 pub use sink::NatsSink;

@@ -325,6 +325,7 @@ pub enum Delimiter {
     /// The most frequent of `,` `;` tab `|` in the first line.
     #[default]
     Auto,
+    /// This byte.
     Byte(u8),
 }
 

@@ -36,11 +36,6 @@ impl Fields {
         self.ranges.len()
     }
 
-    /// Whether the row had no fields (never, after a split).
-    pub fn is_empty(&self) -> bool {
-        self.ranges.is_empty()
-    }
-
     /// Field `i` of `line` (the line last split), trimmed of spaces.
     #[inline]
     pub fn get<'a>(&'a self, line: &'a [u8], i: usize) -> Option<&'a [u8]> {

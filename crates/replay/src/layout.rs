@@ -45,11 +45,17 @@ impl fmt::Display for ColumnRef {
 /// The columns asked for; `None` lets the header or the width decide.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Columns {
+    /// When the tick happened.
     pub timestamp: Option<ColumnRef>,
+    /// What was traded or quoted.
     pub symbol: Option<ColumnRef>,
+    /// The trade's price.
     pub price: Option<ColumnRef>,
+    /// The trade's size.
     pub volume: Option<ColumnRef>,
+    /// A quote's bid.
     pub bid: Option<ColumnRef>,
+    /// A quote's ask.
     pub ask: Option<ColumnRef>,
 }
 
@@ -60,7 +66,9 @@ pub enum QuotePrice {
     /// (bid + ask) / 2.
     #[default]
     Mid,
+    /// The bid.
     Bid,
+    /// The ask.
     Ask,
 }
 

@@ -5,15 +5,19 @@
 //! constant memory. Every row that is not a good tick becomes a bad record
 //! naming its file and line, the reason and the raw text.
 
-pub mod config;
-pub mod fields;
-pub mod layout;
-pub mod lines;
-pub mod reader;
-mod skim;
-pub mod source;
-pub mod time;
+#![warn(missing_docs)]
 
-pub use config::CsvConfig;
+mod config;
+mod fields;
+mod layout;
+mod lines;
+mod reader;
+mod skim;
+mod source;
+mod time;
+
+pub use config::{Backwards, CsvConfig, Delimiter, Preset, Speed};
+pub use layout::{Columns, QuotePrice};
 pub use lines::{LinesConfig, LinesSource};
 pub use source::{build, build_with_progress};
+pub use time::TimeFormat;

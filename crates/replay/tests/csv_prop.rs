@@ -3,7 +3,7 @@
 
 use proptest::prelude::*;
 use sluice_core::{Decimal, Pull, Record, Source, Tick, Timestamp};
-use sluice_replay::config::Preset;
+use sluice_replay::Preset;
 use sluice_replay::{CsvConfig, build};
 
 fn replay(text: &[u8], configure: impl Fn(&mut CsvConfig)) -> Vec<Result<Tick, String>> {

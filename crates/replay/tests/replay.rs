@@ -3,8 +3,8 @@
 use std::io::Write;
 
 use sluice_core::{Filter, Pull, Record, Source};
-use sluice_replay::config::{Backwards, Preset};
-use sluice_replay::layout::Columns;
+use sluice_replay::Columns;
+use sluice_replay::{Backwards, Preset};
 use sluice_replay::{CsvConfig, build};
 
 fn fixture(name: &str) -> String {
@@ -149,7 +149,7 @@ fn quote_files_with_offsets_and_a_chosen_side() {
     let mut c = config(&["truefx-quotes.csv"]);
     c.symbol = Some("USDJPY".parse().unwrap());
     assert_eq!(replay(&c)[0], "2013-01-01T22:00:00.295Z USDJPY 86.7295 0");
-    c.quote = sluice_replay::layout::QuotePrice::Ask;
+    c.quote = sluice_replay::QuotePrice::Ask;
     c.backwards = Backwards::Pass;
     assert_eq!(replay(&c), ["2013-01-01T22:00:00.295Z USDJPY 86.733 0", "2013-01-01T21:00:01Z USDJPY 86.732 0"]);
 }

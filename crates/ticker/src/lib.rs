@@ -5,6 +5,8 @@
 //! specification) and the sampling below is written out here rather than
 //! borrowed from a library whose algorithms may change between versions.
 
+#![warn(missing_docs)]
+
 mod config;
 mod sample;
 

@@ -1,0 +1,152 @@
+//! A built source through filters and sinks: the run, its report and the
+//! exit code it ends with.
+
+use std::io::{IsTerminal, Write};
+use std::path::Path;
+
+use anyhow::Context;
+use sluice_core::{Bridge, Ending, Source, Stop};
+
+use sluice_cli::args::PipelineArgs;
+use sluice_cli::component::{Component, UsageError, check_output_path};
+use sluice_cli::pipeline::Plan;
+use sluice_cli::registry::{self, Context as BuildContext};
+
+use crate::exit::{FAILURE, USAGE};
+use crate::{progress, report};
+
+/// Prints a run's error in one line; returns its exit code.
+pub fn print_error(e: &anyhow::Error) -> u8 {
+    if e.is::<UsageError>() {
+        eprintln!("sluice: {e}");
+        USAGE
+    } else {
+        eprintln!("sluice: {e:#}");
+        FAILURE
+    }
+}
+
+/// Runs a source built elsewhere (`sluice grep --sink`) into the sinks the
+/// flags name; an error is printed here and its exit code returned.
+pub fn pipeline(source: Box<dyn Source>, args: &PipelineArgs, stop: Stop) -> Result<u8, u8> {
+    let build = || -> anyhow::Result<u8> {
+        let sinks = args.sinks.iter().map(|s| Component::from_flag("--sink", s)).collect::<Result<_, _>>()?;
+        check_outputs(args)?;
+        run_built(source, &Plan { sinks, ..Plan::default() }, args, stop, None)
+    };
+    build().map_err(|e| print_error(&e))
+}
+
+pub fn check_outputs(args: &PipelineArgs) -> Result<(), UsageError> {
+    if let Some(path) = &args.report {
+        check_writable_dir("--report", path)?;
+    }
+    if let Some(path) = &args.trades {
+        check_writable_dir("--trades", path)?;
+    }
+    if let Some(path) = &args.plot {
+        check_writable_dir("--plot", path)?;
+    }
+    Ok(())
+}
+
+/// Builds the filters and sinks (the bot when none is named), checks the
+/// whole, runs the bridge, reports, and maps the way the run ended to an
+/// exit code.
+pub fn run_built(
+    source: Box<dyn Source>,
+    plan: &Plan,
+    args: &PipelineArgs,
+    stop: Stop,
+    bar: Option<progress::Progress>,
+) -> anyhow::Result<u8> {
+    let filters = plan.filters.iter().map(registry::filter).collect::<Result<Vec<_>, _>>()?;
+    let mut sink_specs = sinks_or_default(&plan.sinks)?;
+    registry::apply_shorthands(&mut sink_specs, &shorthands(args))?;
+    let ctx = BuildContext {
+        stop: stop.clone(),
+        color: args.color.enabled(std::io::stderr().is_terminal()),
+        quiet_stdout: args.json,
+    };
+    let sinks = sink_specs.iter().map(|s| registry::sink(s, &ctx)).collect::<Result<Vec<_>, _>>()?;
+    let bridge = Bridge::new(source, filters, sinks).map_err(|e| UsageError(format!("pipeline: {e}")))?;
+
+    let outcome = bridge.limit(args.limit).stop_on(stop).run();
+    if let Some(bar) = bar {
+        bar.finish();
+    }
+
+    for warning in &outcome.summary.warnings {
+        eprintln!("sluice: warning: {warning}");
+    }
+    if !args.quiet {
+        eprintln!("{}", report::human(&outcome));
+    }
+    let mut code = match &outcome.ending {
+        Ending::Exhausted | Ending::Limit | Ending::SinksDone => 0,
+        Ending::Stopped(signal) => crate::exit::signalled(*signal),
+        // A closed stdout (`| head`) is the reader saying it has enough.
+        Ending::SinkFailed(e) if e.is_broken_pipe() => 0,
+        Ending::SourceFailed(e) if e.is_config() => {
+            eprintln!("sluice: {e}");
+            USAGE
+        }
+        Ending::SourceFailed(e) | Ending::SinkFailed(e) => {
+            eprintln!("sluice: {e}");
+            FAILURE
+        }
+    };
+    for failed in outcome.reports.iter().filter_map(|r| r.as_ref().err()) {
+        if !failed.is_broken_pipe() {
+            eprintln!("sluice: closing {failed}");
+            code = code.max(FAILURE);
+        }
+    }
+    if let Some(path) = &args.report {
+        write_report(path, &report::compose(&outcome))?;
+    }
+    if args.json {
+        let text = serde_json::to_string_pretty(&report::compose(&outcome)).unwrap_or_default();
+        // A reader that went away (`| head`) had what it wanted.
+        let _ = writeln!(std::io::stdout(), "{text}");
+    }
+    Ok(code)
+}
+
+/// The sinks a plan names, or the default one.
+pub fn sinks_or_default(sinks: &[Component]) -> Result<Vec<Component>, UsageError> {
+    if sinks.is_empty() {
+        Ok(vec![Component::from_flag("--sink", registry::DEFAULT_SINK)?])
+    } else {
+        Ok(sinks.to_vec())
+    }
+}
+
+/// The shorthand flags that were given, with their values; the registry
+/// says which sink key each sets.
+fn shorthands(args: &PipelineArgs) -> Vec<(&'static str, String)> {
+    let path = |p: &Option<std::path::PathBuf>| p.as_ref().map(|p| p.display().to_string());
+    [
+        ("--transcript", args.transcript.then(|| "true".to_owned())),
+        ("--trades", path(&args.trades)),
+        ("--plot", path(&args.plot)),
+    ]
+    .into_iter()
+    .filter_map(|(flag, value)| Some((flag, value?)))
+    .collect()
+}
+
+fn write_report(path: &Path, report: &serde_json::Value) -> anyhow::Result<()> {
+    let write = || -> std::io::Result<()> {
+        let mut file = std::io::BufWriter::new(std::fs::File::create(path)?);
+        serde_json::to_writer_pretty(&mut file, report)?;
+        file.write_all(b"\n")?;
+        file.flush()
+    };
+    write().with_context(|| format!("--report {}: cannot write", path.display()))
+}
+
+/// Refuses, before anything runs, an output path that cannot be written.
+fn check_writable_dir(flag: &'static str, path: &Path) -> Result<(), UsageError> {
+    check_output_path(path).map_err(|p| UsageError(format!("{flag} {}: {p}", path.display())))
+}
