@@ -35,23 +35,25 @@ impl Tail {
 }
 
 /// Why an existing log cannot be appended to.
-#[derive(Debug)]
+#[derive(Debug, thiserror::Error)]
 pub enum TailError {
-    Io(io::Error),
+    /// Reading it failed.
+    #[error(transparent)]
+    Io(#[from] io::Error),
     /// The last line has no newline: a run was killed mid-write.
+    #[error(
+        "{path} ends with a torn line (a run was killed while writing); move the file aside or cut the torn line, then run `sluice audit verify` on it"
+    )]
     Torn {
+        /// The file.
         path: String,
     },
     /// The last line is not an audit line.
+    #[error("{path}: its last line is not an audit line in this format; refusing to append")]
     Unreadable {
+        /// The file.
         path: String,
     },
-}
-
-impl From<io::Error> for TailError {
-    fn from(e: io::Error) -> TailError {
-        TailError::Io(e)
-    }
 }
 
 /// The last line of `path` (without its newline): `None` for an empty file.

@@ -169,13 +169,7 @@ impl Sink for AuditLog {
             let path = self.config.path.clone();
             let (tail, index) = file::tail(&path, self.config.format).map_err(|e| match e {
                 TailError::Io(e) => Error::io("audit", format!("reading {path}"), e),
-                TailError::Torn { path } => Error::new(
-                    "audit",
-                    format!("{path} ends with a torn line (a run was killed while writing); move the file aside or cut the torn line, then run `sluice audit verify` on it"),
-                ),
-                TailError::Unreadable { path } => {
-                    Error::new("audit", format!("{path}: its last line is not an audit line in this format; refusing to append"))
-                }
+                other => Error::new("audit", other.to_string()),
             })?;
             let file = LogFile::open(&path, index, self.config.format)
                 .map_err(|e| Error::io("audit", format!("opening {path}"), e))?;

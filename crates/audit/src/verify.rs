@@ -21,18 +21,13 @@ pub struct Verified {
 }
 
 /// The first place a log is not what its writer wrote.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{at}: {what}")]
 pub struct Broken {
     /// `file:line`.
     pub at: String,
     /// What is wrong there.
     pub what: String,
-}
-
-impl std::fmt::Display for Broken {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}: {}", self.at, self.what)
-    }
 }
 
 /// The files to check: the ones given, or, for a single file, it and the

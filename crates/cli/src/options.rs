@@ -20,18 +20,13 @@ pub enum Options<'a> {
 }
 
 /// Why options could not be read, and which key was at fault.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{message}")]
 pub struct OptionError {
     /// The key at fault, when one is.
     pub key: Option<String>,
     /// What is wrong, for the user.
     pub message: String,
-}
-
-impl fmt::Display for OptionError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.message)
-    }
 }
 
 impl Options<'_> {

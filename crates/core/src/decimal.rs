@@ -4,6 +4,9 @@
 //! drifts and two runs of a report may disagree in the last digit. A
 //! [`Decimal`] is an `i64` count of 10⁻⁸ units: sums are exact, comparisons
 //! are integer comparisons, and the type is `Copy`.
+//!
+//! Over 400 lines because parsing, exact formatting (a hot path of the
+//! transcript) and their tests against the slow reference belong together.
 
 use std::fmt;
 use std::str::FromStr;
