@@ -91,6 +91,49 @@ fn mistakes_in_files_and_flags_exit_2() {
 }
 
 #[test]
+fn replay_flags_are_the_csv_sources_keys_and_their_mistakes_name_the_flag() {
+    // Issue 20: the flags are generated from the csv source's options, so
+    // each mistake names the flag, in one line, as `--source csv:` names
+    // the key.
+    let sample = tick_fixture("bad-rows.csv");
+    let cases: &[(&[&str], &str)] = &[
+        (&["--tz", "Mars/Base"], "sluice: --tz: `Mars/Base` is not a time zone"),
+        (&["--max-line-bytes", "0"], "sluice: --max-line-bytes: use a size above 0"),
+        (&["--max-line-bytes", "lots"], "sluice: --max-line-bytes: `lots` is not a whole number"),
+        (
+            &["--columns", "price=2", "--price-column", "3"],
+            "sluice: --columns: `price` is given in `columns` and as `price_column`",
+        ),
+    ];
+    for (flags, want) in cases {
+        let mut args = vec!["replay", sample.as_str(), "-q"];
+        args.extend_from_slice(flags);
+        let out = run(&args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let err = stderr(&out);
+        assert_eq!(err.lines().count(), 1, "{args:?}: {err}");
+        assert!(err.starts_with(want), "{args:?}: {err}");
+    }
+    // A key that was only in pipeline files before is a flag now, and does
+    // what the key does: the price taken from the volume column.
+    let (dir, report) = (tempfile::tempdir().unwrap(), "r.json");
+    let path = dir.path().join(report);
+    let by_flag = run(&["replay", &sample, "-q", "--price-column", "3", "--report", arg(&path)]);
+    let by_key = run(&["run", "--source", &format!("csv:path={sample},price_column=3"), "-q", "--json"]);
+    assert_eq!(by_flag.status.code(), by_key.status.code());
+    let flag_report: serde_json::Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+    let key_report: serde_json::Value = serde_json::from_slice(&by_key.stdout).unwrap();
+    assert_eq!(flag_report, key_report);
+    assert_ne!(flag_report, run_report(&sample), "the price column changed what was read");
+}
+
+/// The report of a plain replay of `path`.
+fn run_report(path: &str) -> serde_json::Value {
+    let out = run(&["replay", path, "-q", "--json"]);
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+#[test]
 fn the_transcript_of_a_replay_counts_every_tick() {
     let out = run(&["replay", &tick_fixture("bad-rows.csv"), "--transcript", "-q"]);
     assert!(out.status.success());

@@ -7,10 +7,8 @@
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
-use sluice_core::Symbol;
-use sluice_replay::Columns;
-use sluice_replay::TimeFormat;
-use sluice_replay::{Delimiter, Preset, Speed};
+
+use crate::flags::{ConfigFlags, CsvFlags};
 
 /// sluice: constant-memory streaming pipelines. A source is pulled, filters
 /// let records through, and sinks consume them.
@@ -261,73 +259,12 @@ pub struct ReplayArgs {
     /// Tick files, replayed in the order given; `-` reads stdin.
     #[arg(value_name = "FILE", required = true)]
     pub files: Vec<String>,
-    /// A preset layout: sluice (default), binance-trades, binance-aggtrades,
-    /// yahoo, histdata, tardis.
-    #[arg(long, value_name = "NAME", value_parser = text::<Preset>)]
-    pub format: Option<Preset>,
-    /// The first line is a header (default: detected).
-    #[arg(long, conflicts_with = "no_header")]
-    pub header: bool,
-    /// The first line is data (default: detected).
-    #[arg(long)]
-    pub no_header: bool,
-    /// Field delimiter: , ; tab | or auto (default: auto).
-    #[arg(long, value_name = "D", value_parser = text::<Delimiter>)]
-    pub delimiter: Option<Delimiter>,
-    /// Columns by header name or 0-based index: timestamp=…,symbol=…,price=…,volume=…,bid=…,ask=…
-    #[arg(long, value_name = "ROLE=COL,...", value_parser = text::<Columns>)]
-    pub columns: Option<Columns>,
-    /// The symbol of every row, for files without a symbol column.
-    #[arg(long, value_name = "NAME", value_parser = text::<Symbol>)]
-    pub symbol: Option<Symbol>,
-    /// rfc3339, date, epoch, epoch-s, epoch-ms, epoch-us, epoch-ns, or a
-    /// strftime pattern like '%Y%m%d %H%M%S%3f' (default: auto).
-    #[arg(long, value_name = "FORMAT", value_parser = text::<TimeFormat>)]
-    pub time_format: Option<TimeFormat>,
-    /// Zone of timestamps without an offset: IANA name or ±HH:MM (default: UTC).
-    #[arg(long, value_name = "ZONE")]
-    pub tz: Option<String>,
-    /// Price of a quote file's tick: mid, bid or ask (default: mid).
-    #[arg(long, value_name = "WHICH", value_enum)]
-    pub quote: Option<QuoteArg>,
-    /// Interleave the files by timestamp instead of one after another.
-    #[arg(long)]
-    pub merge: bool,
-    /// max (default), or a multiple of the data's own pace: 1x, 10x, 0.5x.
-    #[arg(long, value_name = "SPEED", value_parser = text::<Speed>)]
-    pub speed: Option<Speed>,
-    /// Stop at the first bad row with an error (exit 1).
-    #[arg(long)]
-    pub strict: bool,
-    /// A timestamp earlier than the last: pass, bad (a bad record; default) or error.
-    #[arg(long, value_name = "WHAT", value_enum)]
-    pub backwards: Option<BackwardsArg>,
-    /// Longest row in bytes; a longer one is a bad record (default: 16 MiB).
-    #[arg(long, value_name = "N")]
-    pub max_line_bytes: Option<usize>,
+    /// The csv source's options, each a flag named as its key
+    /// (`time_format` is `--time-format`).
+    #[command(flatten)]
+    pub csv: ConfigFlags<CsvFlags>,
     #[command(flatten)]
     pub pipeline: PipelineArgs,
-}
-
-/// `--quote` values.
-#[derive(Clone, Copy, Debug, clap::ValueEnum)]
-pub enum QuoteArg {
-    Mid,
-    Bid,
-    Ask,
-}
-
-/// `--backwards` values.
-#[derive(Clone, Copy, Debug, clap::ValueEnum)]
-pub enum BackwardsArg {
-    Pass,
-    Bad,
-    Error,
-}
-
-/// Any `FromStr` type as a clap value, its error as clap's message.
-fn text<T: std::str::FromStr<Err: std::fmt::Display>>(s: &str) -> Result<T, String> {
-    s.parse().map_err(|e: T::Err| e.to_string())
 }
 
 /// What every pipeline command takes besides its source.

@@ -22,8 +22,14 @@ pub enum Place {
         text: String,
     },
     /// The flags of a command that are one component's keys (`sluice
-    /// replay --tz X` is the csv source's `tz`): a key is named as its flag.
-    Flags,
+    /// replay --tz X` is the csv source's `tz`): a key is named as its flag,
+    /// and the keys the command takes as operands by the command.
+    Flags {
+        /// The command, as `replay`.
+        command: &'static str,
+        /// Its keys given as operands (`path`: the files).
+        operands: &'static [&'static str],
+    },
     /// A table of a pipeline file, and a way to find a key's line.
     File {
         /// The file.
@@ -40,10 +46,18 @@ impl Place {
     pub fn error(&self, key: Option<&str>, message: impl std::fmt::Display) -> UsageError {
         UsageError(match self {
             Place::Flag { flag, text } => format!("{flag} {text}: {message}"),
-            Place::Flags => match key {
-                Some(key) => format!("--{}: {message}", key.replace('_', "-")),
-                None => message.to_string(),
-            },
+            Place::Flags { command, operands } => {
+                let message = message.to_string();
+                match key {
+                    Some(key) if operands.contains(&key) => format!("{command}: {message}"),
+                    Some(key) => {
+                        // The key's name is the flag's now.
+                        let message = message.strip_prefix(&format!("`{key}`: ")).unwrap_or(&message);
+                        format!("--{}: {message}", key.replace('_', "-"))
+                    }
+                    None => format!("{command}: {message}"),
+                }
+            }
             Place::File { path, table, locate } => match key.and_then(|k| locate.find(k)) {
                 Some((line, col)) => format!("{path}:{line}:{col}: {table}: {message}"),
                 None => format!("{path}: {table}: {message}"),

@@ -11,10 +11,12 @@
 
 pub mod args;
 pub mod component;
+pub mod flags;
 pub mod locate;
 pub mod options;
 pub mod pipeline;
 pub mod registry;
 pub mod replay;
+pub mod schema;
 pub mod spec;
 pub mod suggest;

@@ -6,7 +6,6 @@ mod grep;
 mod progress;
 mod report;
 mod run;
-mod schema;
 
 use std::io::Write;
 use std::process::ExitCode;
@@ -20,7 +19,7 @@ use sluice_cli::args::{self, AuditCommand, Cli, Command, ReplayArgs, RunArgs};
 use sluice_cli::component::{Component, UsageError};
 use sluice_cli::pipeline::Plan;
 use sluice_cli::registry::{self, Context as BuildContext};
-use sluice_cli::{pipeline, replay};
+use sluice_cli::{pipeline, replay, schema};
 
 use exit::FAILURE;
 use run::{check_outputs, print_error, run_built, sinks_or_default};
@@ -49,7 +48,7 @@ fn main() -> ExitCode {
         Command::Audit(AuditCommand::Verify { files }) => return verify(&files),
         Command::Validate { files } => validate(&files, &stop),
         Command::List => {
-            print!("{}", list());
+            print!("{}", schema::list());
             return ExitCode::SUCCESS;
         }
         Command::Completions { shell } => {
@@ -186,31 +185,6 @@ fn validate(files: &[String], stop: &Stop) -> anyhow::Result<u8> {
         println!("{file}: ok ({shown})");
     }
     Ok(0)
-}
-
-/// `sluice list`: every component, what it emits or takes, and its
-/// options, from the same schemas as `sluice schema`.
-fn list() -> String {
-    let s = schema::schemas();
-    let mut out = String::from("Sources (kind, emits):\n");
-    let section = |out: &mut String, described: &[schema::Described]| {
-        for d in described {
-            out.push_str(&format!("  {:<8} {:<16} {}\n", d.kind, d.records, d.about));
-            for line in schema::option_lines(&d.schema, &s.definitions) {
-                out.push_str(&line);
-                out.push('\n');
-            }
-        }
-    };
-    section(&mut out, &s.sources);
-    out.push_str("Sinks (kind, takes):\n");
-    section(&mut out, &s.sinks);
-    out.push_str("Filters (one key each: --filter KEY=VALUE, or a [[filter]] table):\n");
-    for line in schema::option_lines(&s.filter, &s.definitions) {
-        out.push_str(&line);
-        out.push('\n');
-    }
-    out
 }
 
 /// Writes generated text to stdout; a closed stdout ends quietly.

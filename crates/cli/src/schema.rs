@@ -1,25 +1,33 @@
 //! The JSON Schema of pipeline files, and the option lists of `sluice list`,
 //! both generated from the components' configuration structs.
 
+use crate::registry::{Kind, SINKS, SOURCES};
 use schemars::{JsonSchema, Schema, SchemaGenerator, generate::SchemaSettings};
 use serde_json::{Map, Value, json};
-use sluice_cli::registry::{Kind, SINKS, SOURCES};
 use sluice_core::FilterConfig;
 
 /// A component's kind, what it is, and the schema of its options.
 pub struct Described {
+    /// Its name.
     pub kind: &'static str,
+    /// What it emits or takes.
     pub records: &'static str,
+    /// One line on what it is.
     pub about: &'static str,
+    /// The schema of its options.
     pub schema: Value,
 }
 
 /// Every source's and every sink's options, and the filters', with the
 /// shared definitions they refer to.
 pub struct Schemas {
+    /// The sources, in the registry's order.
     pub sources: Vec<Described>,
+    /// The sinks, in the registry's order.
     pub sinks: Vec<Described>,
+    /// The filters' keys.
     pub filter: Value,
+    /// What `$ref`s point at.
     pub definitions: Map<String, Value>,
 }
 
@@ -81,8 +89,9 @@ pub fn option_lines(schema: &Value, definitions: &Map<String, Value>) -> Vec<Str
         .collect()
 }
 
-/// The type and description of a property, following a `$ref` once.
-fn describe(p: &Value, definitions: &Map<String, Value>) -> (String, String) {
+/// The type and description of a property, following a `$ref` once: the
+/// type is a name (`integer`, `string`) or its values joined by `|`.
+pub fn describe(p: &Value, definitions: &Map<String, Value>) -> (String, String) {
     let target = p["$ref"].as_str().and_then(|r| r.rsplit('/').next()).and_then(|n| definitions.get(n).map(|d| (n, d)));
     let doc = p["description"].as_str().or_else(|| target.and_then(|(_, d)| d["description"].as_str())).unwrap_or("");
     let kind = match (&p["type"], target) {
@@ -114,4 +123,29 @@ fn describe(p: &Value, definitions: &Map<String, Value>) -> (String, String) {
             .unwrap_or_default(),
     };
     (kind, doc.to_owned())
+}
+
+/// `sluice list`: every component, what it emits or takes, and its
+/// options, from the same schemas as `sluice schema`.
+pub fn list() -> String {
+    let s = schemas();
+    let mut out = String::from("Sources (kind, emits):\n");
+    let section = |out: &mut String, described: &[Described]| {
+        for d in described {
+            out.push_str(&format!("  {:<8} {:<16} {}\n", d.kind, d.records, d.about));
+            for line in option_lines(&d.schema, &s.definitions) {
+                out.push_str(&line);
+                out.push('\n');
+            }
+        }
+    };
+    section(&mut out, &s.sources);
+    out.push_str("Sinks (kind, takes):\n");
+    section(&mut out, &s.sinks);
+    out.push_str("Filters (one key each: --filter KEY=VALUE, or a [[filter]] table):\n");
+    for line in option_lines(&s.filter, &s.definitions) {
+        out.push_str(&line);
+        out.push('\n');
+    }
+    out
 }

@@ -22,7 +22,8 @@ use sluice_io::DEFAULT_MAX_LINE;
 pub struct CsvConfig {
     /// Files to replay, in order; `-` is stdin. `.gz` and `.zst` are read
     /// transparently (recognised by their first bytes).
-    #[serde(deserialize_with = "comma_list")]
+    /// Required; absent, the source says so by its key.
+    #[serde(default, deserialize_with = "comma_list")]
     pub path: Vec<String>,
     /// A preset layout. Default: `sluice` (`timestamp,symbol,price,volume`).
     #[serde(default, deserialize_with = "from_text")]
@@ -33,6 +34,11 @@ pub struct CsvConfig {
     /// Field delimiter: `,` `;` `tab` `|` or `auto`. Default: `auto`.
     #[serde(default, deserialize_with = "from_text")]
     pub delimiter: Delimiter,
+    /// Several columns at once, by header name or 0-based index:
+    /// `timestamp=…,symbol=…,price=…,volume=…,bid=…,ask=…`. A role named
+    /// here and by its own key (`price_column`) is refused.
+    #[serde(default, deserialize_with = "opt_text")]
+    pub columns: Option<Columns>,
     /// The timestamp column, by header name or 0-based index. Default: by
     /// header name (`timestamp`, `time`, `date`…), else the first.
     #[serde(default, deserialize_with = "opt_text")]
@@ -96,6 +102,7 @@ impl CsvConfig {
             format: Preset::default(),
             header: None,
             delimiter: Delimiter::Auto,
+            columns: None,
             timestamp_column: None,
             symbol_column: None,
             price_column: None,
@@ -114,21 +121,31 @@ impl CsvConfig {
         }
     }
 
-    /// Sets the columns named in a `--columns` value.
-    pub fn set_columns(&mut self, c: Columns) {
-        let pairs = [
-            (&mut self.timestamp_column, c.timestamp),
-            (&mut self.symbol_column, c.symbol),
-            (&mut self.price_column, c.price),
-            (&mut self.volume_column, c.volume),
-            (&mut self.bid_column, c.bid),
-            (&mut self.ask_column, c.ask),
+    /// The columns asked for, by `columns` and by the `*_column` keys;
+    /// a role given both ways is refused rather than one silently winning.
+    fn asked_columns(&self) -> Result<Columns, ConfigError> {
+        let mut c = self.columns.clone().unwrap_or_default();
+        let own = [
+            ("timestamp", &mut c.timestamp, &self.timestamp_column),
+            ("symbol", &mut c.symbol, &self.symbol_column),
+            ("price", &mut c.price, &self.price_column),
+            ("volume", &mut c.volume, &self.volume_column),
+            ("bid", &mut c.bid, &self.bid_column),
+            ("ask", &mut c.ask, &self.ask_column),
         ];
-        for (slot, value) in pairs {
-            if value.is_some() {
-                *slot = value;
+        for (role, slot, key) in own {
+            match (&slot, key) {
+                (Some(_), Some(_)) => {
+                    return Err(ConfigError::new(
+                        "columns",
+                        format!("`{role}` is given in `columns` and as `{role}_column`; give it once"),
+                    ));
+                }
+                (None, Some(k)) => *slot = Some(k.clone()),
+                _ => {}
             }
         }
+        Ok(c)
     }
 
     /// The layout these options describe, the preset filling what the user
@@ -141,14 +158,7 @@ impl CsvConfig {
             return Err(ConfigError::new("max_line_bytes", "use a size above 0"));
         }
         let preset = self.format.layout();
-        let asked = Columns {
-            timestamp: self.timestamp_column.clone(),
-            symbol: self.symbol_column.clone(),
-            price: self.price_column.clone(),
-            volume: self.volume_column.clone(),
-            bid: self.bid_column.clone(),
-            ask: self.ask_column.clone(),
-        };
+        let asked = self.asked_columns()?;
         let columns = if asked == Columns::default() { preset.columns } else { asked };
         let tz = match self.tz.as_deref().or(preset.tz) {
             None => TimeZone::UTC,

@@ -42,6 +42,15 @@ impl fmt::Display for ColumnRef {
     }
 }
 
+impl schemars::JsonSchema for Columns {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Columns".into()
+    }
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({ "type": "string", "description": "ROLE=COLUMN pairs, comma-separated." })
+    }
+}
+
 /// The columns asked for; `None` lets the header or the width decide.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Columns {

@@ -158,7 +158,7 @@ fn quote_files_with_offsets_and_a_chosen_side() {
 fn a_layout_of_ones_own_semicolons_crlf_and_a_pattern() {
     let mut c = config(&["ninjatrader-SPY.csv"]);
     c.header = Some(false);
-    c.set_columns("timestamp=0,price=4,volume=5".parse::<Columns>().unwrap());
+    c.columns = Some("timestamp=0,price=4,volume=5".parse::<Columns>().unwrap());
     c.time_format = Some("%Y%m%d %H%M%S".parse().unwrap());
     c.symbol = Some("SPY".parse().unwrap());
     assert_eq!(replay(&c), ["2011-01-03T09:01:00Z SPY 126.39 1579", "2011-01-03T09:02:00Z SPY 126.37 1500"]);
@@ -252,7 +252,7 @@ fn layout_mistakes_are_configuration_errors_naming_the_file() {
         "{err}"
     );
     c.symbol = Some("X".parse().unwrap());
-    c.set_columns("price=Close".parse().unwrap());
+    c.columns = Some("price=Close".parse().unwrap());
     let err = build(&c, None).unwrap().pull().unwrap_err();
     assert!(err.to_string().contains("named, but the file has no header"), "{err}");
     assert!(
