@@ -6,106 +6,14 @@
 //! sets SLUICE_REQUIRE_NATS, which turns its absence into a failure.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::io::{Read, Write};
-use std::net::{TcpListener, TcpStream};
+use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::Stdio;
 use std::time::{Duration, Instant};
 
+use sluice_testkit::{NatsServer, free_port};
+
 use crate::util::{arg, ended, json, log_fixture, run, signal, sluice, stderr};
-
-/// A running server, stopped when dropped.
-struct Server {
-    bin: PathBuf,
-    child: Child,
-    port: u16,
-    monitor: u16,
-    store: tempfile::TempDir,
-}
-
-impl Server {
-    fn spawn(bin: &Path, port: u16, monitor: u16, store: &Path) -> Child {
-        Command::new(bin)
-            .args(["-js", "-a", "127.0.0.1", "-p", &port.to_string(), "-m", &monitor.to_string()])
-            .arg("-sd")
-            .arg(store)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("nats-server starts")
-    }
-
-    fn wait_listening(&self) {
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while TcpStream::connect(("127.0.0.1", self.port)).is_err()
-            || TcpStream::connect(("127.0.0.1", self.monitor)).is_err()
-        {
-            assert!(Instant::now() < deadline, "nats-server did not listen within 10s");
-            std::thread::sleep(Duration::from_millis(20));
-        }
-    }
-
-    /// Kills the server outright, leaves it down for `down`, and starts it
-    /// again on the same port with the same store.
-    fn crash_and_restart(&mut self, down: Duration) {
-        self.child.kill().unwrap();
-        self.child.wait().unwrap();
-        std::thread::sleep(down);
-        self.child = Server::spawn(&self.bin, self.port, self.monitor, self.store.path());
-        self.wait_listening();
-    }
-
-    fn url(&self) -> String {
-        format!("nats://127.0.0.1:{}", self.port)
-    }
-
-    /// A monitoring endpoint's JSON (`/jsz?consumers=true`).
-    fn monitor(&self, path: &str) -> serde_json::Value {
-        let mut s = TcpStream::connect(("127.0.0.1", self.monitor)).expect("monitor port");
-        write!(s, "GET {path} HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n").unwrap();
-        let mut text = String::new();
-        s.read_to_string(&mut text).unwrap();
-        let body = text.split_once("\r\n\r\n").expect("an HTTP answer").1;
-        serde_json::from_str(body).expect("monitor JSON")
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
-}
-
-fn binary() -> Option<PathBuf> {
-    let on_path = std::env::var_os("PATH")
-        .map(|p| std::env::split_paths(&p).map(|d| d.join("nats-server")).collect::<Vec<_>>())
-        .unwrap_or_default();
-    // Debian installs it in /usr/sbin, which is not on every user's PATH.
-    on_path.into_iter().chain([PathBuf::from("/usr/sbin/nats-server")]).find(|p| p.is_file())
-}
-
-/// Starts a server, or explains why the test is skipped.
-fn server() -> Option<Server> {
-    let Some(bin) = binary() else {
-        assert!(
-            std::env::var_os("SLUICE_REQUIRE_NATS").is_none(),
-            "nats-server is not installed, and SLUICE_REQUIRE_NATS says it must be (apt-get install nats-server)"
-        );
-        eprintln!("nats-server is not installed: skipping (apt-get install nats-server)");
-        return None;
-    };
-    let store = tempfile::tempdir().unwrap();
-    let (port, monitor) = (free_port(), free_port());
-    let child = Server::spawn(&bin, port, monitor, store.path());
-    let server = Server { bin, child, port, monitor, store };
-    server.wait_listening();
-    Some(server)
-}
 
 /// A tick file with good rows for six symbols, bad rows with a symbol, and
 /// bad rows without one (which reset every symbol).
@@ -131,7 +39,7 @@ fn tick_file(dir: &Path) -> PathBuf {
 
 /// Replays the tick file in one process for its report, and publishes it to
 /// stream TICKS in `partitions` partitions; returns the report.
-fn replay_and_publish(server: &Server, dir: &Path, partitions: u32) -> serde_json::Value {
+fn replay_and_publish(server: &NatsServer, dir: &Path, partitions: u32) -> serde_json::Value {
     let ticks = tick_file(dir);
     let single = dir.join("single.json");
     let o = run(&["replay", arg(&ticks), "--report", arg(&single), "-q"]);
@@ -144,7 +52,7 @@ fn replay_and_publish(server: &Server, dir: &Path, partitions: u32) -> serde_jso
 
 #[test]
 fn a_partitioned_replay_adds_up_to_the_single_process_report() {
-    let Some(server) = server() else { return };
+    let Some(server) = NatsServer::start_or_skip() else { return };
     let dir = tempfile::tempdir().unwrap();
     let single = replay_and_publish(&server, dir.path(), 4);
     let mut parts = Vec::new();
@@ -204,7 +112,7 @@ fn audited_seqs(path: &Path) -> Vec<u64> {
 
 #[test]
 fn a_consumer_killed_mid_stream_loses_and_repeats_nothing_acknowledged() {
-    let Some(server) = server() else { return };
+    let Some(server) = NatsServer::start_or_skip() else { return };
     let dir = tempfile::tempdir().unwrap();
     let n = 30_000u64;
     let sink = format!("nats:url={},subject=feed,stream=FEED", server.url());
@@ -249,7 +157,7 @@ fn a_consumer_killed_mid_stream_loses_and_repeats_nothing_acknowledged() {
 
 #[test]
 fn a_collector_receives_every_error_line_from_two_producers() {
-    let Some(server) = server() else { return };
+    let Some(server) = NatsServer::start_or_skip() else { return };
     let dir = tempfile::tempdir().unwrap();
     let sink = format!("nats:url={},subject=logs.errors,stream=LOGS", server.url());
 
@@ -324,7 +232,7 @@ fn a_collector_receives_every_error_line_from_two_producers() {
 
 #[test]
 fn an_unreachable_server_is_one_clear_line_after_a_bounded_retry() {
-    let port = free_port();
+    let port = free_port().unwrap();
     let sink = format!("nats:url=127.0.0.1:{port},subject=x,stream=X,retry=1s");
     let started = Instant::now();
     let o = run(&["run", "--source", "ticker:count=5", "--sink", &sink, "-q"]);
@@ -354,7 +262,7 @@ fn options_are_checked_before_anything_connects() {
 
 #[test]
 fn a_whole_stream_reader_follows_until_ctrl_c_and_skips_the_echoes() {
-    let Some(server) = server() else { return };
+    let Some(server) = NatsServer::start_or_skip() else { return };
     let dir = tempfile::tempdir().unwrap();
     let single = replay_and_publish(&server, dir.path(), 3);
 
@@ -394,7 +302,7 @@ fn a_whole_stream_reader_follows_until_ctrl_c_and_skips_the_echoes() {
 
 #[test]
 fn a_server_that_crashes_mid_publish_is_waited_for_and_nothing_is_lost() {
-    let Some(mut server) = server() else { return };
+    let Some(mut server) = NatsServer::start_or_skip() else { return };
     let dir = tempfile::tempdir().unwrap();
     let n = 6_000u64;
     let sink = format!("nats:url={},subject=feed,stream=FEED,dedupe=true,batch=50,retry=30s", server.url());
@@ -403,7 +311,7 @@ fn a_server_that_crashes_mid_publish_is_waited_for_and_nothing_is_lost() {
         .spawn()
         .unwrap();
     std::thread::sleep(Duration::from_millis(500));
-    server.crash_and_restart(Duration::from_secs(6));
+    server.crash_and_restart(Duration::from_secs(6)).unwrap();
     let (code, err) = ended(producer);
     assert_eq!(code, Some(0), "the producer gave up: {err}");
 

@@ -114,13 +114,10 @@ pub fn main(args: &[String]) -> anyhow::Result<()> {
 
     // The NATS hop, on a smaller input: every record is a message. Without
     // a server neither side can run.
-    let nats_server = match crate::nats::binary() {
-        Some(bin) => Some(crate::nats::start(&bin)?),
-        None => None,
-    };
+    let nats_server = crate::nats::start()?;
     let nats_rows = if quick { 100_000 } else { 1_000_000 };
     if let Some(server) = &nats_server {
-        nats_pairs(&mut pairs, &sluice, &xtask, &server.url, nats_rows)?;
+        nats_pairs(&mut pairs, &sluice, &xtask, &server.url(), nats_rows)?;
     }
     println!("| benchmark | command | median s | min–max s | sluice ÷ peer | peak RSS MiB |");
     println!("| --- | --- | --- | --- | --- | --- |");

@@ -1,67 +1,17 @@
 //! The NATS part of the bench: a server of its own, and the publish loop a
 //! user would write directly with async-nats.
 
-use std::net::{TcpListener, TcpStream};
-use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
-
 use anyhow::{Context, bail};
+use sluice_testkit::NatsServer;
 
-/// A `nats-server -js` on a free loopback port, stopped when dropped.
-pub struct Server {
-    child: Child,
-    pub url: String,
-    _store: TempDir,
-}
-
-/// A directory removed when dropped (xtask has no tempfile crate).
-struct TempDir(PathBuf);
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// Where `nats-server` is, if installed (Debian puts it in /usr/sbin).
-pub fn binary() -> Option<PathBuf> {
-    let path = std::env::var_os("PATH").unwrap_or_default();
-    std::env::split_paths(&path)
-        .map(|d| d.join("nats-server"))
-        .chain([PathBuf::from("/usr/sbin/nats-server")])
-        .find(|p| p.is_file())
-}
-
-/// Starts a server with a store under target/data.
-pub fn start(bin: &PathBuf) -> anyhow::Result<Server> {
-    let port = TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
-    let store = crate::generate::data_dir().join(format!("nats-store-{port}"));
-    std::fs::create_dir_all(&store)?;
-    let child = Command::new(bin)
-        .args(["-js", "-a", "127.0.0.1", "-p", &port.to_string()])
-        .arg("-sd")
-        .arg(&store)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .context("starting nats-server")?;
-    let server = Server { child, url: format!("nats://127.0.0.1:{port}"), _store: TempDir(store) };
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while TcpStream::connect(("127.0.0.1", port)).is_err() {
-        if Instant::now() > deadline {
-            bail!("nats-server did not listen within 10s");
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    Ok(server)
+/// A `nats-server -js` with its store under target/data (the bench's
+/// stream is larger than a small /tmp may hold), or `None` when none is
+/// installed.
+pub fn start() -> anyhow::Result<Option<NatsServer>> {
+    let Some(bin) = NatsServer::binary() else { return Ok(None) };
+    let dir = crate::generate::data_dir();
+    std::fs::create_dir_all(&dir)?;
+    NatsServer::start(&bin, Some(&dir)).map(Some).context("starting nats-server")
 }
 
 /// The publish loop written directly: the csv crate reads each row, serde_json

@@ -5,30 +5,20 @@ use std::path::{Path, PathBuf};
 
 use sluice_audit::verify::verify;
 use sluice_audit::{AuditConfig, AuditLog, Format, Fsync};
-use sluice_core::{BadKind, BadRecord, Decimal, Line, Location, Record, Sink, Tick, Timestamp};
+use sluice_core::{BadRecord, Decimal, Line, Location, Record, Sink, Tick, Timestamp};
 
 fn config(path: &Path, format: Format) -> AuditConfig {
     AuditConfig { path: path.to_str().unwrap().to_owned(), format, fsync: Fsync::Close, max_bytes: None }
 }
 
 fn tick(symbol: &str, price: &str, volume: &str) -> Record<'static> {
-    Record::Tick(Tick {
-        time: Timestamp::from_nanos(1_700_000_000_123_456_789),
-        symbol: symbol.parse().unwrap(),
-        price: price.parse().unwrap(),
-        volume: volume.parse().unwrap(),
-    })
+    let time = Timestamp::from_nanos(1_700_000_000_123_456_789);
+    Record::Tick(Tick { time, volume: volume.parse().unwrap(), ..sluice_testkit::tick(symbol, price) })
 }
 
 fn bad(n: u64) -> BadRecord<'static> {
-    BadRecord {
-        kind: BadKind::NegativePrice,
-        reason: "Negative price: -1".into(),
-        location: Location::FileLine { file: "t.csv", line: n },
-        raw: b"2026,AAPL,-1,\"5\"",
-        symbol: Some("AAPL".parse().unwrap()),
-        echo: false,
-    }
+    let location = Location::FileLine { file: "t.csv", line: n };
+    BadRecord { location, raw: b"2026,AAPL,-1,\"5\"", ..sluice_testkit::bad(Some("AAPL")) }
 }
 
 /// Writes `n` events (every third one bad) in one run.

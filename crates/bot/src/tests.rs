@@ -1,7 +1,7 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use sluice_core::{BadKind, Location, Timestamp};
+use sluice_core::Location;
 
 use super::*;
 
@@ -31,23 +31,11 @@ fn bot(config: BotConfig) -> (Box<Bot>, Shared) {
 }
 
 fn tick(symbol: &str, price: &str, second: i64) -> Record<'static> {
-    Record::Tick(Tick {
-        time: Timestamp::from_nanos(second * 1_000_000_000),
-        symbol: symbol.parse().unwrap(),
-        price: price.parse().unwrap(),
-        volume: Decimal::ONE,
-    })
+    Record::Tick(sluice_testkit::tick_at(symbol, price, second))
 }
 
 fn bad(symbol: Option<&str>, reason: &str) -> BadRecord<'static> {
-    BadRecord {
-        kind: BadKind::NegativePrice,
-        reason: reason.to_owned(),
-        location: Location::Seq { source: "test", seq: 1 },
-        raw: b"",
-        symbol: symbol.map(|s| s.parse().unwrap()),
-        echo: false,
-    }
+    BadRecord { reason: reason.to_owned(), raw: b"", ..sluice_testkit::bad(symbol) }
 }
 
 fn feed(b: &mut Bot, prices: &[(&str, &str)]) {

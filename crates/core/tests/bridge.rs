@@ -1,134 +1,7 @@
 //! The bridge's contract, with scripted sources and recording sinks.
 
-use std::cell::RefCell;
-use std::rc::Rc;
-
 use sluice_core::*;
-
-/// One scripted event of a test source.
-#[derive(Clone)]
-enum Ev {
-    Good(&'static str, &'static str),
-    Bad(Option<&'static str>),
-    Idle,
-    Fail,
-}
-
-struct Script {
-    events: Vec<Ev>,
-    at: usize,
-    stop_after: Option<(usize, Stop)>,
-    commit_every: Option<u64>,
-    /// How many events had been pulled at each commit.
-    commits: Rc<RefCell<Vec<usize>>>,
-}
-
-impl Script {
-    fn new(events: Vec<Ev>) -> Box<Script> {
-        Box::new(Script { events, at: 0, stop_after: None, commit_every: None, commits: Rc::default() })
-    }
-}
-
-impl Source for Script {
-    fn name(&self) -> &str {
-        "script"
-    }
-    fn emits(&self) -> RecordKind {
-        RecordKind::Tick
-    }
-    fn pull(&mut self) -> Result<Pull<'_>, Error> {
-        if let Some((n, stop)) = &self.stop_after
-            && self.at == *n
-        {
-            stop.request(2);
-        }
-        let Some(ev) = self.events.get(self.at).cloned() else { return Ok(Pull::End) };
-        self.at += 1;
-        Ok(match ev {
-            Ev::Good(sym, price) => Pull::Record(
-                Record::Tick(Tick {
-                    time: Timestamp::EPOCH,
-                    symbol: sym.parse().unwrap(),
-                    price: price.parse().unwrap(),
-                    volume: Decimal::ONE,
-                }),
-                Location::Seq { source: "script", seq: self.at as u64 },
-            ),
-            Ev::Bad(sym) => Pull::Bad(BadRecord {
-                kind: BadKind::NegativePrice,
-                reason: "Negative price: -1".into(),
-                location: Location::Seq { source: "script", seq: self.at as u64 },
-                raw: b"raw",
-                symbol: sym.map(|s| s.parse().unwrap()),
-                echo: false,
-            }),
-            Ev::Idle => Pull::Idle,
-            Ev::Fail => return Err(Error::new("script", "disk on fire")),
-        })
-    }
-    fn commit_every(&self) -> Option<u64> {
-        self.commit_every
-    }
-    fn commit(&mut self) -> Result<(), Error> {
-        self.commits.borrow_mut().push(self.at);
-        Ok(())
-    }
-}
-
-/// What a recording sink saw, shared with the test.
-#[derive(Default)]
-struct Log {
-    events: Vec<String>,
-    closes: u32,
-}
-
-struct Recorder {
-    log: Rc<RefCell<Log>>,
-    done_after: Option<usize>,
-    fail_on: Option<usize>,
-    accepts: RecordKind,
-}
-
-fn recorder() -> (Box<Recorder>, Rc<RefCell<Log>>) {
-    let log = Rc::new(RefCell::new(Log::default()));
-    (Box::new(Recorder { log: log.clone(), done_after: None, fail_on: None, accepts: RecordKind::Tick }), log)
-}
-
-impl Recorder {
-    fn take(&mut self, what: String) -> Result<Flow, Error> {
-        let mut log = self.log.borrow_mut();
-        log.events.push(what);
-        let n = log.events.len();
-        if self.fail_on == Some(n) {
-            return Err(Error::new("recorder", "refused"));
-        }
-        Ok(if self.done_after == Some(n) { Flow::Done } else { Flow::Continue })
-    }
-}
-
-impl Sink for Recorder {
-    fn name(&self) -> &str {
-        "recorder"
-    }
-    fn accepts(&self, kind: RecordKind) -> bool {
-        kind == self.accepts
-    }
-    fn send(&mut self, record: &Record<'_>, _: &Location<'_>) -> Result<Flow, Error> {
-        let Record::Tick(t) = record else { panic!("not a tick") };
-        self.take(format!("send {} {}", t.symbol, t.price))
-    }
-    fn throw(&mut self, bad: &BadRecord<'_>) -> Result<Flow, Error> {
-        self.take(format!("throw {:?}", bad.symbol.map(|s| s.to_string())))
-    }
-    fn flush(&mut self) -> Result<(), Error> {
-        self.log.borrow_mut().events.push("flush".into());
-        Ok(())
-    }
-    fn close(self: Box<Self>) -> Result<SinkReport, Error> {
-        self.log.borrow_mut().closes += 1;
-        Ok(SinkReport { sink: "recorder".into(), ..SinkReport::default() })
-    }
-}
+use sluice_testkit::{Ev, Recorder, Script};
 
 fn aapl() -> Vec<Filter> {
     vec![Filter::Symbols(vec!["AAPL".parse().unwrap()])]
@@ -140,7 +13,7 @@ fn five() -> Vec<Ev> {
 
 #[test]
 fn end_of_input_closes_once_and_counts() {
-    let (sink, log) = recorder();
+    let (sink, log) = Recorder::new();
     let out = Bridge::new(Script::new(five()), aapl(), vec![sink]).unwrap().run();
     assert!(matches!(out.ending, Ending::Exhausted));
     let log = log.borrow();
@@ -154,7 +27,7 @@ fn end_of_input_closes_once_and_counts() {
 
 #[test]
 fn a_bad_record_of_a_filtered_symbol_is_filtered() {
-    let (sink, log) = recorder();
+    let (sink, log) = Recorder::new();
     let events = vec![Ev::Bad(Some("MSFT")), Ev::Good("AAPL", "1")];
     let out = Bridge::new(Script::new(events), aapl(), vec![sink]).unwrap().run();
     assert_eq!(log.borrow().events, ["send AAPL 1"]);
@@ -163,7 +36,7 @@ fn a_bad_record_of_a_filtered_symbol_is_filtered() {
 
 #[test]
 fn limit_counts_after_the_filters_and_pulls_no_further() {
-    let (sink, log) = recorder();
+    let (sink, log) = Recorder::new();
     let out = Bridge::new(Script::new(five()), aapl(), vec![sink]).unwrap().limit(Some(2)).run();
     assert!(matches!(out.ending, Ending::Limit));
     assert_eq!(log.borrow().events.len(), 2);
@@ -173,7 +46,7 @@ fn limit_counts_after_the_filters_and_pulls_no_further() {
 
 #[test]
 fn limit_zero_delivers_nothing() {
-    let (sink, log) = recorder();
+    let (sink, log) = Recorder::new();
     let out = Bridge::new(Script::new(five()), vec![], vec![sink]).unwrap().limit(Some(0)).run();
     assert!(matches!(out.ending, Ending::Limit));
     assert_eq!((log.borrow().events.len(), log.borrow().closes, out.summary.read), (0, 1, 0));
@@ -181,8 +54,8 @@ fn limit_zero_delivers_nothing() {
 
 #[test]
 fn a_done_sink_stops_the_run_once_all_are_done() {
-    let (mut a, log_a) = recorder();
-    let (mut b, log_b) = recorder();
+    let (mut a, log_a) = Recorder::new();
+    let (mut b, log_b) = Recorder::new();
     a.done_after = Some(1);
     b.done_after = Some(3);
     let out = Bridge::new(Script::new(five()), vec![], vec![a, b]).unwrap().run();
@@ -195,8 +68,8 @@ fn a_done_sink_stops_the_run_once_all_are_done() {
 
 #[test]
 fn a_failing_source_still_closes_every_sink() {
-    let (a, log_a) = recorder();
-    let (b, log_b) = recorder();
+    let (a, log_a) = Recorder::new();
+    let (b, log_b) = Recorder::new();
     let events = vec![Ev::Good("AAPL", "1"), Ev::Fail, Ev::Good("AAPL", "2")];
     let out = Bridge::new(Script::new(events), vec![], vec![a, b]).unwrap().run();
     assert!(matches!(&out.ending, Ending::SourceFailed(e) if e.to_string() == "script: disk on fire"));
@@ -206,8 +79,8 @@ fn a_failing_source_still_closes_every_sink() {
 
 #[test]
 fn a_failing_sink_ends_the_run_and_every_sink_is_closed() {
-    let (mut a, log_a) = recorder();
-    let (b, log_b) = recorder();
+    let (mut a, log_a) = Recorder::new();
+    let (b, log_b) = Recorder::new();
     a.fail_on = Some(2);
     let out = Bridge::new(Script::new(five()), vec![], vec![a, b]).unwrap().run();
     assert!(matches!(&out.ending, Ending::SinkFailed(e) if e.component() == "recorder"));
@@ -217,7 +90,7 @@ fn a_failing_sink_ends_the_run_and_every_sink_is_closed() {
 
 #[test]
 fn a_stop_request_ends_the_run_cleanly() {
-    let (sink, log) = recorder();
+    let (sink, log) = Recorder::new();
     let stop = Stop::new();
     let mut src = Script::new(five());
     src.stop_after = Some((2, stop.clone()));
@@ -230,8 +103,8 @@ fn a_stop_request_ends_the_run_cleanly() {
 
 #[test]
 fn fan_out_gives_every_sink_the_same_events_in_order() {
-    let (a, log_a) = recorder();
-    let (b, log_b) = recorder();
+    let (a, log_a) = Recorder::new();
+    let (b, log_b) = Recorder::new();
     Bridge::new(Script::new(five()), vec![], vec![a, b]).unwrap().run();
     assert_eq!(log_a.borrow().events, log_b.borrow().events);
     assert_eq!(log_a.borrow().events.len(), 5);
@@ -239,13 +112,13 @@ fn fan_out_gives_every_sink_the_same_events_in_order() {
 
 #[test]
 fn mismatched_pipelines_are_refused_before_running() {
-    let (mut sink, log) = recorder();
+    let (mut sink, log) = Recorder::new();
     sink.accepts = RecordKind::Line;
     let err = Bridge::new(Script::new(five()), vec![], vec![sink]).err().unwrap();
     assert!(err.to_string().contains("sink `recorder` does not take ticks"), "{err}");
     assert_eq!(log.borrow().closes, 0);
 
-    let (sink, _) = recorder();
+    let (sink, _) = Recorder::new();
     let lines = vec![Filter::Contains(Contains::new(b"ERROR"))];
     let err = Bridge::new(Script::new(five()), lines, vec![sink]).err().unwrap();
     assert_eq!(err.to_string(), "filter `contains=ERROR` reads lines, but source `script` emits ticks");
@@ -255,7 +128,7 @@ fn mismatched_pipelines_are_refused_before_running() {
 
 #[test]
 fn commits_follow_flushes_every_n_records_on_idle_and_at_a_clean_end() {
-    let (sink, log) = recorder();
+    let (sink, log) = Recorder::new();
     let mut script = Script::new(vec![
         Ev::Good("AAPL", "1"),
         Ev::Good("MSFT", "2"),
@@ -275,7 +148,7 @@ fn commits_follow_flushes_every_n_records_on_idle_and_at_a_clean_end() {
 
 #[test]
 fn nothing_is_committed_after_a_sink_fails() {
-    let (mut sink, _) = recorder();
+    let (mut sink, _) = Recorder::new();
     sink.fail_on = Some(3);
     let mut script = Script::new(vec![Ev::Good("AAPL", "1"), Ev::Idle, Ev::Good("AAPL", "2"), Ev::Good("AAPL", "3")]);
     script.commit_every = Some(100);
@@ -312,7 +185,7 @@ fn an_echo_is_delivered_but_not_counted_as_bad() {
             }))
         }
     }
-    let (sink, log) = recorder();
+    let (sink, log) = Recorder::new();
     let out = Bridge::new(Box::new(Echo(false)), vec![], vec![sink]).unwrap().run();
     assert_eq!(log.borrow().events, ["throw None"]);
     assert_eq!((out.summary.read, out.summary.bad_total()), (1, 0));
