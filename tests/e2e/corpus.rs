@@ -99,6 +99,27 @@ fn a_fifo_is_read_like_a_file() {
 }
 
 #[test]
+fn the_lines_source_reads_a_fifo_too() {
+    // Issue 20: the lines source checked its path with is_file, so a FIFO
+    // was refused as "no such file"; the one input check takes it.
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("app.fifo");
+    assert!(std::process::Command::new("mkfifo").arg(&fifo).status().unwrap().success());
+    let path = fifo.clone();
+    let writer = std::thread::spawn(move || {
+        let mut f = std::fs::OpenOptions::new().write(true).open(path).unwrap();
+        f.write_all(b"INFO up\nERROR down\nINFO up again\n").unwrap();
+    });
+    let source = format!("lines:path={}", fifo.display());
+    let out = run(&["run", "--source", &source, "--filter", "contains=ERROR", "--sink", "audit:path=-", "-q"]);
+    writer.join().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(text.contains("\"text\":\"ERROR down\""), "{text}");
+    assert!(!text.contains("INFO"), "{text}");
+}
+
+#[test]
 fn a_100_mb_line_without_a_newline_is_bounded() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("huge");

@@ -91,6 +91,33 @@ impl Opener {
     }
 }
 
+/// Why a path cannot be read, found before reading it.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum InputError {
+    /// Nothing is there.
+    #[error("{0}: no such file")]
+    Missing(String),
+    /// A directory is there.
+    #[error("{0}: is a directory")]
+    Directory(String),
+}
+
+/// Checks, when a component is configured and before anything is read,
+/// that `path` names something to read: stdin, a file, a FIFO or a
+/// device; not a directory, not nothing.
+pub fn check_input(path: &str) -> Result<(), InputError> {
+    let p = Path::new(path);
+    if path == STDIN {
+        Ok(())
+    } else if p.is_dir() {
+        Err(InputError::Directory(path.to_owned()))
+    } else if !p.exists() {
+        Err(InputError::Missing(path.to_owned()))
+    } else {
+        Ok(())
+    }
+}
+
 /// Opens a file for reading, refusing a directory with the error a read
 /// of it would give, so that it is named at once rather than at the first
 /// read (which some platforms let succeed).
@@ -245,7 +272,12 @@ mod tests {
     #[test]
     fn a_directory_is_refused_before_reading() {
         let dir = tempfile::tempdir().unwrap();
-        let err = Opener::new().open(dir.path().to_str().unwrap()).err().unwrap();
+        let name = dir.path().to_str().unwrap();
+        let err = Opener::new().open(name).err().unwrap();
         assert_eq!(err.kind(), io::ErrorKind::IsADirectory);
+        assert_eq!(check_input(name), Err(InputError::Directory(name.to_owned())));
+        let gone = format!("{name}/gone.log");
+        assert_eq!(check_input(&gone).unwrap_err().to_string(), format!("{gone}: no such file"));
+        assert_eq!(check_input(STDIN), Ok(()));
     }
 }

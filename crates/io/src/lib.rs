@@ -17,5 +17,5 @@ mod input;
 mod lines;
 
 pub use follow::{Follow, Rotation};
-pub use input::{Changed, Compression, Input, Opener, STDIN, Watch, open_file};
+pub use input::{Changed, Compression, Input, InputError, Opener, STDIN, Watch, check_input, open_file};
 pub use lines::{DEFAULT_CAPACITY, DEFAULT_MAX_LINE, LineBuffer, Next, Region, count_lines, count_newlines};

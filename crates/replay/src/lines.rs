@@ -8,7 +8,7 @@ use serde::Deserialize;
 use sluice_core::config::ConfigError;
 use sluice_core::{BadKind, BadRecord, Contains, Error, Filter, Line, Location, Pull, Record, RecordKind, Source};
 
-use sluice_io::{DEFAULT_CAPACITY, DEFAULT_MAX_LINE, LineBuffer, Opener, Region, STDIN, count_lines};
+use sluice_io::{DEFAULT_CAPACITY, DEFAULT_MAX_LINE, LineBuffer, Opener, Region, count_lines};
 
 /// Options of the `lines` source.
 #[derive(Clone, Debug, Deserialize, schemars::JsonSchema)]
@@ -45,11 +45,7 @@ pub struct LinesSource {
 impl LinesSource {
     /// Checks the configuration; nothing is read until the first pull.
     pub fn new(config: LinesConfig) -> Result<LinesSource, ConfigError> {
-        let p = std::path::Path::new(&config.path);
-        if config.path != STDIN && !p.is_file() {
-            let why = if p.is_dir() { "is a directory" } else { "no such file" };
-            return Err(ConfigError::new("path", format!("{}: {why}", config.path)));
-        }
+        sluice_io::check_input(&config.path).map_err(|e| ConfigError::new("path", e.to_string()))?;
         Ok(LinesSource {
             path: config.path,
             max_line: config.max_line_bytes.max(1),

@@ -1,6 +1,5 @@
 //! The `csv` tick source: files in turn, or merged by time.
 
-use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::AtomicU64;
 
@@ -25,17 +24,11 @@ pub fn build_with_progress(
     progress: Option<Arc<AtomicU64>>,
 ) -> Result<Box<dyn Source>, ConfigError> {
     let layout = config.layout()?;
+    if config.path.iter().filter(|p| *p == STDIN).count() > 1 {
+        return Err(ConfigError::new("path", "stdin (-) can be read only once"));
+    }
     for path in &config.path {
-        let p = Path::new(path);
-        if path == STDIN {
-            if config.path.iter().filter(|p| *p == STDIN).count() > 1 {
-                return Err(ConfigError::new("path", "stdin (-) can be read only once"));
-            }
-        } else if p.is_dir() {
-            return Err(ConfigError::new("path", format!("{path} is a directory")));
-        } else if !p.exists() {
-            return Err(ConfigError::new("path", format!("{path}: no such file")));
-        }
+        sluice_io::check_input(path).map_err(|e| ConfigError::new("path", e.to_string()))?;
     }
     let files = Files { paths: config.path.clone(), layout, keep: None, strict: config.strict, progress };
     let source: Box<dyn Source> = if config.merge {
