@@ -8,32 +8,43 @@ use std::{fmt, io};
 #[derive(Debug)]
 pub struct Error {
     component: String,
-    message: String,
-    io: Option<io::Error>,
-    config: bool,
+    kind: ErrorKind,
+}
+
+/// What kind of failure an [`Error`] is: the command line's exit code
+/// depends on it (a configuration mistake is a usage error).
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum ErrorKind {
+    /// Reading or writing failed.
+    Io {
+        /// What was being done (`writing stdout`).
+        doing: String,
+        /// The failure.
+        source: io::Error,
+    },
+    /// A mistake in the configuration found only once input was seen (a
+    /// column named that the file's header lacks): the user's to fix.
+    Config(String),
+    /// Any other failure, as the component words it.
+    Other(String),
 }
 
 impl Error {
     /// A failure described by `message`, in `component` (`bot`, `csv`, ...).
     pub fn new(component: impl Into<String>, message: impl Into<String>) -> Error {
-        Error { component: component.into(), message: message.into(), io: None, config: false }
+        Error { component: component.into(), kind: ErrorKind::Other(message.into()) }
     }
 
-    /// A mistake in the configuration found only once input was seen (a
-    /// column named that the file's header lacks): the user's to fix, so
-    /// the command line reports it as a usage error.
+    /// A mistake in the configuration found only once input was seen: the
+    /// command line reports it as a usage error.
     pub fn config(component: impl Into<String>, message: impl Into<String>) -> Error {
-        Error { config: true, ..Error::new(component, message) }
-    }
-
-    /// Whether this is a configuration mistake rather than a runtime fault.
-    pub fn is_config(&self) -> bool {
-        self.config
+        Error { component: component.into(), kind: ErrorKind::Config(message.into()) }
     }
 
     /// An I/O failure in `component` while doing `doing` (`writing stdout`).
     pub fn io(component: impl Into<String>, doing: impl Into<String>, err: io::Error) -> Error {
-        Error { component: component.into(), message: doing.into(), io: Some(err), config: false }
+        Error { component: component.into(), kind: ErrorKind::Io { doing: doing.into(), source: err } }
     }
 
     /// The component that failed.
@@ -41,25 +52,37 @@ impl Error {
         &self.component
     }
 
+    /// What kind of failure it is.
+    pub fn kind(&self) -> &ErrorKind {
+        &self.kind
+    }
+
+    /// Whether this is a configuration mistake rather than a runtime fault.
+    pub fn is_config(&self) -> bool {
+        matches!(self.kind, ErrorKind::Config(_))
+    }
+
     /// The underlying I/O error, if there is one.
     pub fn io_error(&self) -> Option<&io::Error> {
-        self.io.as_ref()
+        match &self.kind {
+            ErrorKind::Io { source, .. } => Some(source),
+            _ => None,
+        }
     }
 
     /// Whether this is a write to a closed pipe (`sluice … | head -1`),
     /// which ends a run quietly rather than as a failure.
     pub fn is_broken_pipe(&self) -> bool {
-        self.io.as_ref().is_some_and(|e| e.kind() == io::ErrorKind::BrokenPipe)
+        self.io_error().is_some_and(|e| e.kind() == io::ErrorKind::BrokenPipe)
     }
 }
 
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}", self.component, self.message)?;
-        if let Some(e) = &self.io {
-            write!(f, ": {}", io_message(e))?;
+        match &self.kind {
+            ErrorKind::Io { doing, source } => write!(f, "{}: {doing}: {}", self.component, io_message(source)),
+            ErrorKind::Config(message) | ErrorKind::Other(message) => write!(f, "{}: {message}", self.component),
         }
-        Ok(())
     }
 }
 
@@ -78,6 +101,6 @@ pub fn io_message(e: &io::Error) -> String {
 
 impl std::error::Error for Error {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        self.io.as_ref().map(|e| e as _)
+        self.io_error().map(|e| e as _)
     }
 }

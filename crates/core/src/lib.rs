@@ -25,7 +25,7 @@ pub use schemars;
 
 pub use bridge::{Bridge, Ending, Outcome, PlanError, Summary};
 pub use decimal::Decimal;
-pub use error::Error;
+pub use error::{Error, ErrorKind};
 pub use filter::{Contains, Filter, FilterConfig, PriceRange};
 pub use record::{BadKind, BadRecord, Line, Location, Record, RecordKind, Tick};
 pub use sink::{Flow, Sink, SinkReport};
