@@ -36,16 +36,11 @@ impl std::fmt::Debug for Hex {
 
 /// SHA-256 of `prev` (as hex text) then `body`.
 pub fn link(prev: &Hex, body: &[u8]) -> Hex {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
     let mut h = Sha256::new();
     h.update(prev.as_bytes());
     h.update(body);
-    let digest = h.finalize();
     let mut hex = [0u8; 64];
-    for (i, b) in digest.iter().enumerate() {
-        hex[2 * i] = DIGITS[usize::from(b >> 4)];
-        hex[2 * i + 1] = DIGITS[usize::from(b & 15)];
-    }
+    sluice_core::hex::encode_into(&h.finalize(), &mut hex);
     Hex(hex)
 }
 

@@ -92,7 +92,7 @@ impl<'a> Entry<'a> {
     fn set_text(&mut self, bytes: &'a [u8]) {
         match std::str::from_utf8(bytes) {
             Ok(t) => self.text = Some(t),
-            Err(_) => self.text_hex = Some(bytes.iter().map(|b| format!("{b:02x}")).collect()),
+            Err(_) => self.text_hex = Some(sluice_core::hex::encode(bytes)),
         }
     }
 }

@@ -13,6 +13,7 @@ pub mod config;
 pub mod decimal;
 pub mod error;
 pub mod filter;
+pub mod hex;
 pub mod pace;
 pub mod record;
 pub mod sink;

@@ -12,7 +12,7 @@ use sluice_core::{BadKind, BadRecord, Error, Line, Location, Pull, Record, Recor
 use crate::config::{NatsSourceConfig, Records};
 use crate::conn::{Backoff, Conn};
 use crate::subject;
-use crate::wire::{At, Decoded, Kind};
+use crate::wire::{At, Decoded, Kind, WireError};
 
 /// How long a caught-up source waits for a message before it reports
 /// itself idle (and the bridge commits and looks for a stop request).
@@ -283,10 +283,10 @@ fn decode<'a>(
     name: &'a mut String,
     bytes: &'a mut Vec<u8>,
 ) -> Pull<'a> {
-    let unreadable = |reason: String| {
+    let unreadable = |why: WireError| {
         Pull::Bad(BadRecord {
             kind: BadKind::Message,
-            reason,
+            reason: why.to_string(),
             location: Location::Seq { source: label, seq },
             raw: body,
             symbol: None,
@@ -302,7 +302,8 @@ fn decode<'a>(
         Records::Lines => Kind::Line,
     };
     if d.kind != expected && d.kind != Kind::Bad {
-        return unreadable(format!("a {:?} message in a stream read as {records}", d.kind).to_lowercase());
+        let found = format!("{:?}", d.kind).to_lowercase();
+        return unreadable(WireError::WrongKind { found, read_as: records.to_string() });
     }
     match d.kind {
         Kind::Tick => match d.tick() {

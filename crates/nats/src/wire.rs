@@ -102,9 +102,7 @@ fn bytes(text_key: &str, hex_key: &str, b: &[u8], out: &mut Vec<u8>) {
         }
         Err(_) => {
             let _ = write!(out, "\"{hex_key}\":\"");
-            for byte in b {
-                let _ = write!(out, "{byte:02x}");
-            }
+            sluice_core::hex::push(b, out);
             out.push(b'"');
         }
     }
@@ -168,30 +166,68 @@ pub enum At<'a> {
     },
 }
 
+/// Why a message is not a record: the reason of its bad record.
+#[derive(Debug, thiserror::Error)]
+pub enum WireError {
+    /// Not JSON of our shape.
+    #[error("not a sluice message: {0}")]
+    NotMessage(#[from] serde_json::Error),
+    /// A tick without one of its fields.
+    #[error("a tick message without `{0}`")]
+    Missing(&'static str),
+    /// A field whose text does not read as its type.
+    #[error("{field} `{text}`: {why}")]
+    Field {
+        /// The field.
+        field: &'static str,
+        /// Its text.
+        text: String,
+        /// Why it does not read.
+        why: String,
+    },
+    /// A record of another kind than the stream is read for.
+    #[error("a {found} message in a stream read as {read_as}")]
+    WrongKind {
+        /// The message's kind, as `tick`.
+        found: String,
+        /// What the stream is read as, as `lines`.
+        read_as: String,
+    },
+    /// Both or neither of a line's `text` and `hex`.
+    #[error("a message needs exactly one of its text and hex fields")]
+    TextAndHex,
+    /// A `hex` field that is not hex.
+    #[error(transparent)]
+    Hex(#[from] sluice_core::hex::NotHex),
+}
+
 impl<'a> Decoded<'a> {
     /// Reads a message body; the error says what is wrong with it.
-    pub fn parse(body: &'a [u8]) -> Result<Decoded<'a>, String> {
-        serde_json::from_slice(body).map_err(|e| format!("not a sluice message: {e}"))
+    pub fn parse(body: &'a [u8]) -> Result<Decoded<'a>, WireError> {
+        Ok(serde_json::from_slice(body)?)
     }
 
     /// The tick of a `tick` message.
-    pub fn tick(&self) -> Result<Tick, String> {
-        let missing = |k: &str| format!("a tick message without `{k}`");
-        let time = self.time.ok_or_else(|| missing("time"))?;
-        let symbol = self.symbol.as_deref().ok_or_else(|| missing("symbol"))?;
-        let price = self.price.as_deref().ok_or_else(|| missing("price"))?;
-        let volume = self.volume.as_deref().ok_or_else(|| missing("volume"))?;
+    pub fn tick(&self) -> Result<Tick, WireError> {
+        fn field<T: std::str::FromStr<Err: std::fmt::Display>>(
+            field: &'static str,
+            text: Option<&str>,
+        ) -> Result<T, WireError> {
+            let text = text.ok_or(WireError::Missing(field))?;
+            text.parse().map_err(|e: T::Err| WireError::Field { field, text: text.to_owned(), why: e.to_string() })
+        }
+        let time = self.time.ok_or(WireError::Missing("time"))?;
         Ok(Tick {
             time: sluice_core::Timestamp::from_nanos(time),
-            symbol: symbol.parse().map_err(|e| format!("symbol `{symbol}`: {e}"))?,
-            price: price.parse().map_err(|e| format!("price `{price}`: {e}"))?,
-            volume: volume.parse().map_err(|e| format!("volume `{volume}`: {e}"))?,
+            symbol: field("symbol", self.symbol.as_deref())?,
+            price: field("price", self.price.as_deref())?,
+            volume: field("volume", self.volume.as_deref())?,
         })
     }
 
     /// The bytes of a line (`text` or `hex`), or of a bad record's raw text
     /// (`raw` or `raw_hex`), into `out`.
-    pub fn bytes_into(&self, out: &mut Vec<u8>) -> Result<(), String> {
+    pub fn bytes_into(&self, out: &mut Vec<u8>) -> Result<(), WireError> {
         out.clear();
         let (text, hex) = match self.kind {
             Kind::Bad => (&self.raw, &self.raw_hex),
@@ -199,24 +235,12 @@ impl<'a> Decoded<'a> {
         };
         match (text, hex) {
             (Some(t), None) => out.extend_from_slice(t.as_bytes()),
-            (None, Some(h)) => unhex(h, out)?,
+            (None, Some(h)) => sluice_core::hex::decode_into(h, out)?,
             (None, None) if self.kind == Kind::Bad => {}
-            _ => return Err("a message needs exactly one of its text and hex fields".to_owned()),
+            _ => return Err(WireError::TextAndHex),
         }
         Ok(())
     }
-}
-
-fn unhex(h: &str, out: &mut Vec<u8>) -> Result<(), String> {
-    let bad = || format!("`{h}` is not hex");
-    if !h.len().is_multiple_of(2) {
-        return Err(bad());
-    }
-    for pair in h.as_bytes().chunks(2) {
-        let pair = std::str::from_utf8(pair).map_err(|_| bad())?;
-        out.push(u8::from_str_radix(pair, 16).map_err(|_| bad())?);
-    }
-    Ok(())
 }
 
 #[cfg(test)]
@@ -287,8 +311,12 @@ mod tests {
         assert!(Decoded::parse(b"hello").is_err());
         assert!(Decoded::parse(br#"{"kind":"tick","extra":1}"#).is_err());
         let d = Decoded::parse(br#"{"kind":"tick","time":1}"#).unwrap();
-        assert_eq!(d.tick().unwrap_err(), "a tick message without `symbol`");
+        assert_eq!(d.tick().unwrap_err().to_string(), "a tick message without `symbol`");
+        let d = Decoded::parse(br#"{"kind":"tick","time":1,"symbol":"A","price":"x","volume":"1"}"#).unwrap();
+        assert_eq!(d.tick().unwrap_err().to_string(), "price `x`: not a number");
         let d = Decoded::parse(br#"{"kind":"line","hex":"zz"}"#).unwrap();
-        assert!(d.bytes_into(&mut Vec::new()).is_err());
+        assert_eq!(d.bytes_into(&mut Vec::new()).unwrap_err().to_string(), "`zz` is not hex");
+        let d = Decoded::parse(br#"{"kind":"line","text":"a","hex":"61"}"#).unwrap();
+        assert!(matches!(d.bytes_into(&mut Vec::new()), Err(WireError::TextAndHex)));
     }
 }

@@ -317,8 +317,9 @@ fn parse_row(
         return Err(Fault::Bad(BadKind::FieldCount, format!("expected {} fields, found {}", r.width, fields.len())));
     }
     let symbol = symbol.map_err(|e| Fault::Bad(BadKind::Symbol, e))?;
-    let time =
-        time.parse(fields.get(line, r.timestamp).unwrap_or_default()).map_err(|e| Fault::Bad(BadKind::Timestamp, e))?;
+    let time = time
+        .parse(fields.get(line, r.timestamp).unwrap_or_default())
+        .map_err(|e| Fault::Bad(BadKind::Timestamp, e.to_string()))?;
     let price = price(fields, line, r.price).map_err(|(kind, e)| Fault::Bad(kind, e))?;
     let volume = match r.volume.map(|i| fields.get(line, i).unwrap_or_default()) {
         None => Decimal::ZERO,

@@ -101,6 +101,46 @@ pub struct TimeParser {
     minute_start: i64,
 }
 
+/// Why a timestamp field is not a timestamp: the reason of its bad record.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum TimeError {
+    /// The field's bytes are not UTF-8.
+    #[error("timestamp is not text")]
+    NotText,
+    /// The field is empty.
+    #[error("missing timestamp")]
+    Missing,
+    /// The text does not read as the format says.
+    #[error("unparsable timestamp `{text}` ({format}): {why}")]
+    Unparsable {
+        /// The field.
+        text: String,
+        /// The format it was read with.
+        format: String,
+        /// What failed.
+        why: Why,
+    },
+}
+
+/// What failed in reading a timestamp's text.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Why {
+    /// The calendar or the pattern refused it.
+    #[error("{0}")]
+    Calendar(#[from] jiff::Error),
+    /// A valid time a timestamp cannot hold (nanoseconds in an i64).
+    #[error("outside 1677-2262")]
+    OutOfRange,
+    /// Epoch time that is not digits.
+    #[error("not a number")]
+    NotANumber,
+    /// Epoch time with more digits than an i64 holds.
+    #[error("out of range")]
+    TooLarge,
+}
+
 impl TimeParser {
     /// A parser for `format`; `tz` applies to stamps that carry no offset.
     pub fn new(format: TimeFormat, tz: TimeZone) -> TimeParser {
@@ -108,16 +148,16 @@ impl TimeParser {
     }
 
     /// The timestamp in `field`, or why it is not one.
-    pub fn parse(&mut self, field: &[u8]) -> Result<Timestamp, String> {
+    pub fn parse(&mut self, field: &[u8]) -> Result<Timestamp, TimeError> {
         let field = field.trim_ascii();
         if matches!(self.format, TimeFormat::Auto | TimeFormat::Rfc3339)
             && let Some(ts) = self.rfc3339_fast(field)
         {
             return Ok(ts);
         }
-        let text = std::str::from_utf8(field).map_err(|_| "timestamp is not text".to_owned())?;
+        let text = std::str::from_utf8(field).map_err(|_| TimeError::NotText)?;
         if text.is_empty() {
-            return Err("missing timestamp".into());
+            return Err(TimeError::Missing);
         }
         let parsed = match &self.format {
             TimeFormat::Auto => {
@@ -134,32 +174,32 @@ impl TimeParser {
             TimeFormat::Epoch(unit) => epoch(text, *unit),
             TimeFormat::Pattern(p) => self.pattern(p, text),
         };
-        parsed.map_err(|e| format!("unparsable timestamp `{text}` ({}): {e}", self.format))
+        parsed.map_err(|why| TimeError::Unparsable { text: text.to_owned(), format: self.format.to_string(), why })
     }
 
-    fn date(&self, text: &str) -> Result<Timestamp, String> {
-        let date: Date = text.parse().map_err(|e: jiff::Error| e.to_string())?;
+    fn date(&self, text: &str) -> Result<Timestamp, Why> {
+        let date: Date = text.parse()?;
         self.civil(date.to_datetime(jiff::civil::Time::midnight()))
     }
 
-    fn civil(&self, dt: DateTime) -> Result<Timestamp, String> {
-        let ts = self.tz.to_ambiguous_timestamp(dt).compatible().map_err(|e| e.to_string())?;
-        Timestamp::from_jiff(ts).ok_or_else(|| "outside 1677-2262".to_owned())
+    fn civil(&self, dt: DateTime) -> Result<Timestamp, Why> {
+        let ts = self.tz.to_ambiguous_timestamp(dt).compatible()?;
+        Timestamp::from_jiff(ts).ok_or(Why::OutOfRange)
     }
 
-    fn rfc3339(&mut self, text: &str) -> Result<Timestamp, String> {
+    fn rfc3339(&mut self, text: &str) -> Result<Timestamp, Why> {
         if let Some(ts) = self.rfc3339_fast(text.as_bytes()) {
             return Ok(ts);
         }
         self.rfc3339_slow(text)
     }
 
-    fn rfc3339_slow(&self, text: &str) -> Result<Timestamp, String> {
+    fn rfc3339_slow(&self, text: &str) -> Result<Timestamp, Why> {
         match text.parse::<jiff::Timestamp>() {
-            Ok(ts) => Timestamp::from_jiff(ts).ok_or_else(|| "outside 1677-2262".to_owned()),
+            Ok(ts) => Timestamp::from_jiff(ts).ok_or(Why::OutOfRange),
             Err(with_offset) => match text.parse::<DateTime>() {
                 Ok(dt) => self.civil(dt),
-                Err(_) => Err(with_offset.to_string()),
+                Err(_) => Err(Why::Calendar(with_offset)),
             },
         }
     }
@@ -218,13 +258,12 @@ impl TimeParser {
         Some(Timestamp::from_nanos(self.minute_start.checked_add(sec * 1_000_000_000 + frac)?))
     }
 
-    fn pattern(&self, pattern: &str, text: &str) -> Result<Timestamp, String> {
-        let tm = jiff::fmt::strtime::parse(pattern, text).map_err(|e| e.to_string())?;
+    fn pattern(&self, pattern: &str, text: &str) -> Result<Timestamp, Why> {
+        let tm = jiff::fmt::strtime::parse(pattern, text)?;
         if tm.offset().is_some() {
-            let ts = tm.to_timestamp().map_err(|e| e.to_string())?;
-            return Timestamp::from_jiff(ts).ok_or_else(|| "outside 1677-2262".to_owned());
+            return Timestamp::from_jiff(tm.to_timestamp()?).ok_or(Why::OutOfRange);
         }
-        self.civil(tm.to_datetime().map_err(|e| e.to_string())?)
+        self.civil(tm.to_datetime()?)
     }
 }
 
@@ -234,16 +273,16 @@ fn is_date(text: &str) -> bool {
 }
 
 /// Unix time, with an optional fraction of the unit (`1315922016.5`).
-fn epoch(text: &str, unit: EpochUnit) -> Result<Timestamp, String> {
+fn epoch(text: &str, unit: EpochUnit) -> Result<Timestamp, Why> {
     let (neg, body) = match text.strip_prefix('-') {
         Some(rest) => (true, rest),
         None => (false, text),
     };
     let (int, frac) = body.split_once('.').unwrap_or((body, ""));
     if int.is_empty() || !int.bytes().all(|b| b.is_ascii_digit()) || !frac.bytes().all(|b| b.is_ascii_digit()) {
-        return Err("not a number".into());
+        return Err(Why::NotANumber);
     }
-    let whole: i64 = int.parse().map_err(|_| "out of range".to_owned())?;
+    let whole: i64 = int.parse().map_err(|_| Why::TooLarge)?;
     let unit = match unit {
         EpochUnit::Auto => match whole {
             w if w < 100_000_000_000 => EpochUnit::Seconds,
@@ -269,7 +308,7 @@ fn epoch(text: &str, unit: EpochUnit) -> Result<Timestamp, String> {
         }
         frac_ns += i64::from(d - b'0') * place;
     }
-    let ns = whole.checked_mul(scale).and_then(|n| n.checked_add(frac_ns)).ok_or("outside 1677-2262")?;
+    let ns = whole.checked_mul(scale).and_then(|n| n.checked_add(frac_ns)).ok_or(Why::OutOfRange)?;
     Ok(Timestamp::from_nanos(if neg { -ns } else { ns }))
 }
 
@@ -278,7 +317,10 @@ mod tests {
     use super::*;
 
     fn parse(format: &str, text: &str) -> Result<String, String> {
-        TimeParser::new(format.parse().unwrap(), TimeZone::UTC).parse(text.as_bytes()).map(|t| t.to_string())
+        TimeParser::new(format.parse().unwrap(), TimeZone::UTC)
+            .parse(text.as_bytes())
+            .map(|t| t.to_string())
+            .map_err(|e| e.to_string())
     }
 
     fn ok(format: &str, text: &str) -> String {
