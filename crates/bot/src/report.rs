@@ -1,7 +1,9 @@
 //! The bot's report: what it traded and how that went.
 
+use std::cmp::Ordering;
 use std::collections::BTreeMap;
 
+use anstyle::AnsiColor;
 use serde::Serialize;
 use sluice_core::{Decimal, SinkReport, Symbol, Timestamp};
 
@@ -152,34 +154,38 @@ impl BotReport {
         let pct = |v: Option<f64>| v.map_or("-".to_owned(), |w| format!("{:.1}%", w * 100.0));
         let money = |d: Decimal| d.display_min_places(2).to_string();
         let pf = |v: Option<f64>| v.map_or("-".to_owned(), |f| format!("{f:.2}"));
-        let mut rows = vec![[
-            "bot".to_owned(),
-            "ticks".into(),
-            "bad".into(),
-            "trades".into(),
-            "win rate".into(),
-            "profit f.".into(),
-            "realized PnL".into(),
-            "max drawdown".into(),
-            "exposure".into(),
-            "unrealized".into(),
-            "abandoned".into(),
-        ]];
+        let header = [
+            "bot",
+            "ticks",
+            "bad",
+            "trades",
+            "win rate",
+            "profit f.",
+            "realized PnL",
+            "max drawdown",
+            "exposure",
+            "unrealized",
+            "abandoned",
+        ];
+        // Realized and unrealized PnL are coloured by their value: green
+        // above zero, red below.
+        let signed = |d: Decimal| Some(d.cmp(&Decimal::ZERO));
         let row = |name: String, s: &SymbolReport| {
             [
-                name,
-                s.ticks.to_string(),
-                s.bad_records.to_string(),
-                s.trades.to_string(),
-                pct(s.win_rate),
-                pf(s.profit_factor),
-                money(s.realized_pnl),
-                money(s.max_drawdown),
-                pct(s.exposure),
-                money(s.unrealized_pnl),
-                s.abandoned_positions.to_string(),
+                (name, None),
+                (s.ticks.to_string(), None),
+                (s.bad_records.to_string(), None),
+                (s.trades.to_string(), None),
+                (pct(s.win_rate), None),
+                (pf(s.profit_factor), None),
+                (money(s.realized_pnl), signed(s.realized_pnl)),
+                (money(s.max_drawdown), None),
+                (pct(s.exposure), None),
+                (money(s.unrealized_pnl), signed(s.unrealized_pnl)),
+                (s.abandoned_positions.to_string(), None),
             ]
         };
+        let mut rows: Vec<[(String, Option<Ordering>); 11]> = vec![header.map(|h| (h.to_owned(), None))];
         rows.extend(self.symbols.iter().map(|(symbol, s)| row(symbol.to_string(), s)));
         let total = SymbolReport {
             ticks: self.ticks,
@@ -195,23 +201,22 @@ impl BotReport {
         };
         rows.push(row("total".into(), &total));
         let widths: Vec<usize> =
-            (0..11).map(|c| rows.iter().map(|r| r[c].chars().count()).max().unwrap_or(0)).collect();
+            (0..11).map(|c| rows.iter().map(|r| r[c].0.chars().count()).max().unwrap_or(0)).collect();
         let lines: Vec<String> = rows
             .iter()
             .map(|r| {
                 let cells: Vec<String> = r
                     .iter()
                     .enumerate()
-                    .map(|(c, v)| {
+                    .map(|(c, (v, sign))| {
                         let padded =
                             if c == 0 { format!("{v:<w$}", w = widths[c]) } else { format!("{v:>w$}", w = widths[c]) };
-                        // Realized and unrealized PnL: green above zero, red below.
-                        let sign = v.parse::<f64>().ok().filter(|_| color && (c == 6 || c == 9));
-                        match sign {
-                            Some(x) if x > 0.0 => format!("\x1b[32m{padded}\x1b[0m"),
-                            Some(x) if x < 0.0 => format!("\x1b[31m{padded}\x1b[0m"),
-                            _ => padded,
-                        }
+                        let style = match sign {
+                            Some(Ordering::Greater) if color => AnsiColor::Green.on_default(),
+                            Some(Ordering::Less) if color => AnsiColor::Red.on_default(),
+                            _ => return padded,
+                        };
+                        format!("{style}{padded}{style:#}")
                     })
                     .collect();
                 cells.join("  ").trim_end().to_owned()

@@ -230,3 +230,25 @@ fn the_trade_list_quotes_a_symbol_holding_the_delimiter() {
     assert_eq!(rows.len(), 1);
     assert_eq!((&rows[0][0], &rows[0][2], &rows[0][4], &rows[0][5]), ("A,B", "150", "200", "50"));
 }
+
+#[test]
+fn the_table_colours_pnl_by_its_value() {
+    // Issue 20: the colour came from re-parsing the formatted money as f64;
+    // it comes from the value now: a loss red, a gain green, zero plain.
+    let (mut b, _) = bot(BotConfig { color: true, entry: "150".parse().unwrap(), ..BotConfig::default() });
+    b.start().unwrap();
+    // MSFT: entry at 150, exit at 200 (a gain); AAPL: entry at 120, held at 100 (a loss).
+    feed(&mut b, &[("MSFT", "150"), ("MSFT", "200"), ("AAPL", "120"), ("AAPL", "100")]);
+    let summary = b.close().unwrap().summary;
+    let line = |name: &str| summary.lines().find(|l| l.starts_with(name)).unwrap().to_owned();
+    let (green, red, reset) = ("\x1b[32m", "\x1b[31m", "\x1b[0m");
+    assert!(line("MSFT").contains(green), "{summary}");
+    assert!(!line("MSFT").contains(red), "{summary}");
+    assert!(line("AAPL").contains(red), "unrealized loss: {summary}");
+    assert!(line("bot").find('\x1b').is_none(), "the header is plain: {summary}");
+    assert!(summary.contains(reset));
+    let (mut plain, _) = bot(BotConfig::default());
+    plain.start().unwrap();
+    feed(&mut plain, &[("MSFT", "150"), ("MSFT", "200")]);
+    assert!(!plain.close().unwrap().summary.contains('\x1b'), "no colour unless asked");
+}

@@ -209,17 +209,11 @@ sluice_core::text_schema!(Wait, "Wait", "a duration: 500ms, 30s, 2m or 1h.");
 impl FromStr for Wait {
     type Err = String;
     fn from_str(s: &str) -> Result<Wait, String> {
+        // jiff reads the friendly forms (500ms, 30s, 1h30m, 1.5s); a wait
+        // is never negative.
         let bad = || format!("`{s}` is not a duration; write 500ms, 30s, 2m or 1h");
-        let split = s.find(|c: char| !c.is_ascii_digit()).ok_or_else(bad)?;
-        let n: u64 = s[..split].parse().map_err(|_| bad())?;
-        let unit = match &s[split..] {
-            "ms" => 1,
-            "s" => 1_000,
-            "m" => 60_000,
-            "h" => 3_600_000,
-            _ => return Err(bad()),
-        };
-        n.checked_mul(unit).map(|ms| Wait(Duration::from_millis(ms))).ok_or_else(bad)
+        let d: jiff::SignedDuration = s.trim().parse().map_err(|_| bad())?;
+        Duration::try_from(d).map(Wait).map_err(|_| bad())
     }
 }
 
@@ -239,7 +233,11 @@ mod tests {
         assert_eq!("30s".parse::<Wait>().unwrap().0, Duration::from_secs(30));
         assert_eq!("2m".parse::<Wait>().unwrap().0, Duration::from_secs(120));
         assert_eq!("1h".parse::<Wait>().unwrap().0, Duration::from_secs(3600));
-        for bad in ["", "s", "5", "5 s", "-5s", "5d", "99999999999999999999h"] {
+        // jiff's friendly forms, spaces between value and unit included.
+        assert_eq!("1h30m".parse::<Wait>().unwrap().0, Duration::from_secs(5400));
+        assert_eq!("1.5s".parse::<Wait>().unwrap().0, Duration::from_millis(1500));
+        assert_eq!("5 s".parse::<Wait>().unwrap().0, Duration::from_secs(5));
+        for bad in ["", "s", "5", "-5s", "5d", "99999999999999999999h", "5 parsecs"] {
             assert!(bad.parse::<Wait>().is_err(), "{bad}");
         }
     }
