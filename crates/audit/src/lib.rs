@@ -9,7 +9,7 @@ mod chain;
 mod config;
 mod entry;
 mod file;
-pub mod verify;
+mod verify;
 mod writer;
 
 use std::io::{self, BufWriter};
@@ -19,6 +19,7 @@ use std::thread::JoinHandle;
 use sluice_core::{BadRecord, Error, Flow, Location, Record, RecordKind, Sink, SinkReport};
 
 pub use config::{AuditConfig, Format, Fsync};
+pub use verify::{Broken, Verified, verify};
 use entry::Entry;
 use file::{LogFile, TailError};
 use writer::{Batch, Finished, Job, Output};

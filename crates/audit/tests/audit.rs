@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use sluice_audit::verify::verify;
+use sluice_audit::verify;
 use sluice_audit::{AuditConfig, AuditLog, Format, Fsync};
 use sluice_core::{BadRecord, Decimal, Line, Location, Record, Sink, Tick, Timestamp};
 

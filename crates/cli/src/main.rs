@@ -203,7 +203,7 @@ fn print_bytes(text: &[u8]) -> ExitCode {
 /// `sluice audit verify`: 0 and the count when intact, 1 and the first
 /// broken line otherwise.
 fn verify(files: &[String]) -> ExitCode {
-    match sluice_audit::verify::verify(files) {
+    match sluice_audit::verify(files) {
         Ok(v) => {
             println!("{}: {} lines intact (seq 1..{})", v.files.join(", "), v.lines, v.last_seq);
             ExitCode::SUCCESS
