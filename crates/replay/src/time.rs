@@ -3,6 +3,9 @@
 //! Calendar work is jiff's. The only arithmetic here is seconds within a
 //! minute: for RFC 3339 stamps the minute's start is asked of jiff once and
 //! cached, because consecutive ticks nearly always share it.
+//!
+//! Over 400 lines because the formats, their typed errors and the tests
+//! that hold the fast path to jiff's answers belong together.
 
 use std::fmt;
 use std::str::FromStr;
