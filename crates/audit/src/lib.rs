@@ -19,9 +19,9 @@ use std::thread::JoinHandle;
 use sluice_core::{BadRecord, Error, Flow, Location, Record, RecordKind, Sink, SinkReport};
 
 pub use config::{AuditConfig, Format, Fsync};
-pub use verify::{Broken, Verified, verify};
 use entry::Entry;
 use file::{LogFile, TailError};
+pub use verify::{Broken, Verified, verify};
 use writer::{Batch, Finished, Job, Output};
 
 /// Bytes of encoded lines handed to the writer at a time.
