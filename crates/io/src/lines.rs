@@ -94,15 +94,17 @@ impl<R: Read> LineBuffer<R> {
     /// A line buffer reading `capacity` bytes at a time and refusing lines
     /// over `max_line` bytes.
     pub fn with_limits(reader: R, capacity: usize, max_line: usize) -> LineBuffer<R> {
+        let max_line = max_line.max(1);
         LineBuffer {
             reader,
             // No bigger than a longest line plus its newline, so that a line
-            // over the limit can never sit whole in a region.
-            buf: vec![0; capacity.min(max_line.saturating_add(1)).max(16)],
+            // over the limit can never sit whole in a region (a floor of 16
+            // bytes once let lines of up to 15 bytes through a small limit).
+            buf: vec![0; capacity.min(max_line.saturating_add(1)).max(1)],
             start: 0,
             end: 0,
             eof: false,
-            max_line: max_line.max(1),
+            max_line,
             base: 0,
             number: 0,
             sample: Vec::new(),
@@ -443,6 +445,17 @@ mod tests {
                     "cap {capacity} step {step}"
                 );
             }
+        }
+    }
+
+    #[test]
+    fn a_small_limit_holds_for_lines_a_few_bytes_over_it() {
+        // The buffer once had a floor of 16 bytes, so with a limit of 8 a
+        // 9- to 15-byte line sat whole in a region and was searched.
+        let data = b"123456789\nshort\n0123456789abcde\n12345678\nx";
+        for capacity in [1, 4096] {
+            assert_eq!(region_lines(data, capacity, 8, 4096), reference(data, 8), "cap {capacity}");
+            assert_eq!(lines(data, capacity, 8, 3), reference(data, 8), "cap {capacity}");
         }
     }
 

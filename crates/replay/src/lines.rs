@@ -78,6 +78,10 @@ impl LinesSource {
                     Region::TooLong { len, .. } => {
                         self.too_long = Some((self.number, len));
                         self.number += 1;
+                        // The buffer moved on past the long line: the old
+                        // region's end means nothing now, and consuming up
+                        // to it would drop the lines after (issue 19).
+                        (self.pos, self.end) = (0, 0);
                         return Ok(None);
                     }
                     Region::Lines { range, offset } => {
