@@ -4,7 +4,7 @@
 
 use libfuzzer_sys::fuzz_target;
 use sluice_core::Stop;
-use sluice_grep::{GrepOptions, MatchOptions, Matcher, grep};
+use sluice_grep::{GrepOptions, MatchOptions, Matcher, Syntax, grep};
 
 fuzz_target!(|input: (&[u8], &[u8])| {
     let (data, needle) = input;
@@ -18,10 +18,10 @@ fuzz_target!(|input: (&[u8], &[u8])| {
     if std::fs::write(&path, data).is_err() {
         return;
     }
-    let matcher = Matcher::new(needle, MatchOptions { fixed: true, ..MatchOptions::default() }).unwrap();
+    let matcher = Matcher::new(&[needle], MatchOptions { syntax: Syntax::Fixed, ..MatchOptions::default() }).unwrap();
     let opts = GrepOptions { line_number: true, text: true, buffer: 64, ..GrepOptions::new(matcher) };
     let mut out = Vec::new();
-    grep(&opts, &[path.to_string_lossy().into_owned()], &mut out, &mut |_| {}, &Stop::new()).unwrap();
+    grep(&opts, &[path.into_os_string()], &mut out, &mut |_| {}, &Stop::new()).unwrap();
     let mut want = Vec::new();
     let mut lines: Vec<&[u8]> = data.split(|&b| b == b'\n').collect();
     if data.is_empty() || data.ends_with(b"\n") {

@@ -26,7 +26,7 @@ fn log(lines: usize) -> Vec<u8> {
 
 fn literal_search(c: &mut Criterion) {
     let data = log(200_000);
-    let m = Matcher::new("ERROR", MatchOptions::default()).unwrap();
+    let m = Matcher::new(&["ERROR"], MatchOptions::default()).unwrap();
     let mut g = c.benchmark_group("grep");
     g.throughput(Throughput::Bytes(data.len() as u64));
     g.bench_function("literal ERROR, whole buffer, hits to line ends", |b| {

@@ -48,7 +48,7 @@ pub type Warn = Box<dyn FnMut(String) + Send>;
 impl GrepFeed {
     /// Starts searching `files` (stdin for none) with `opts`; `status` is
     /// filled in when the search ends.
-    pub fn spawn(opts: GrepOptions, files: Vec<String>, stop: Stop, mut warn: Warn) -> (GrepFeed, Status) {
+    pub fn spawn(opts: GrepOptions, files: Vec<std::ffi::OsString>, stop: Stop, mut warn: Warn) -> (GrepFeed, Status) {
         let (tx, rx) = sync_channel(QUEUE);
         let status: Status = Arc::default();
         let done = Arc::clone(&status);
@@ -81,8 +81,10 @@ impl Sink for Sender {
             return Ok(true);
         }
         let file = match &self.name {
-            Some(n) if &**n == m.file => Arc::clone(n),
-            _ => self.name.insert(Arc::from(m.file)).clone(),
+            Some(n) if n.as_bytes() == m.file => Arc::clone(n),
+            // A record's file is text: a name that is not UTF-8 is shown
+            // with replacement characters.
+            _ => self.name.insert(Arc::from(String::from_utf8_lossy(m.file))).clone(),
         };
         let found = Found { file, bytes: m.line.to_vec(), number: m.number, offset: m.offset };
         // A closed channel means the run is over (a sink said done, or

@@ -15,6 +15,7 @@ mod feed;
 mod matcher;
 mod printer;
 mod searcher;
+mod syntax;
 mod sink;
 
 use std::io::{self, Write};
@@ -25,6 +26,7 @@ pub use feed::{GrepFeed, Status, Warn};
 pub use matcher::{MatchOptions, Matcher, PatternError};
 pub use printer::Standard;
 pub use searcher::search;
+pub use syntax::Syntax;
 pub use sink::{Sink, SinkFinish, SinkMatch};
 
 /// Bytes read at a time by default: large reads keep the search ahead of
@@ -67,6 +69,11 @@ pub struct GrepOptions {
     pub mmap: bool,
     /// Bytes read at a time (the buffer grows only for longer lines).
     pub buffer: usize,
+    /// The name shown for stdin (`--label`). Default: `(standard input)`.
+    pub label: Option<Vec<u8>>,
+    /// Say nothing of files that cannot be read (`-s`); the status still
+    /// tells.
+    pub no_messages: bool,
 }
 
 impl GrepOptions {
@@ -91,6 +98,8 @@ impl GrepOptions {
             follow: false,
             mmap: false,
             buffer: DEFAULT_BUFFER,
+            label: None,
+            no_messages: false,
         }
     }
 }
@@ -113,7 +122,7 @@ pub const STDIN_NAME: &str = "(standard input)";
 /// to `out`; problems go to `warn` as one line each.
 pub fn grep(
     opts: &GrepOptions,
-    files: &[String],
+    files: &[std::ffi::OsString],
     out: &mut dyn Write,
     warn: &mut dyn FnMut(String),
     stop: &Stop,

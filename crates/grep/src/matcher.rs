@@ -3,18 +3,22 @@
 use regex::bytes::{Regex, RegexBuilder};
 use sluice_core::Contains;
 
-/// How to read a pattern.
+use crate::syntax::{Syntax, translate};
+
+/// How to read the patterns.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct MatchOptions {
-    /// The pattern is a fixed string (`-F`).
-    pub fixed: bool,
+    /// Basic (`-G`, the default), extended (`-E`) or fixed strings (`-F`).
+    pub syntax: Syntax,
     /// ASCII case is ignored (`-i`; the C locale's rules).
     pub ignore_case: bool,
     /// Only whole words match (`-w`).
     pub word: bool,
+    /// Only whole lines match (`-x`).
+    pub line: bool,
 }
 
-/// A compiled pattern.
+/// Compiled patterns.
 #[derive(Clone, Debug)]
 pub enum Matcher {
     /// A plain literal, searched with memchr's memmem built once (the same
@@ -30,28 +34,55 @@ pub enum Matcher {
     },
 }
 
+/// Bytes that are syntax in a basic or an extended expression: a pattern
+/// without them is a literal in both.
 const META: &[u8] = b"\\.+*?()|[]{}^$";
 
 /// A pattern that does not compile.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[error("invalid pattern `{pattern}`: {why}")]
 pub struct PatternError {
-    /// The pattern as given.
+    /// The pattern as given (lossily, if it is not UTF-8).
     pub pattern: String,
-    /// What the regex compiler said, its last line only.
+    /// What is wrong, in GNU grep's words where it has them.
     pub why: String,
 }
 
 impl Matcher {
-    /// Compiles `pattern`; a pattern with no regex syntax and no options
-    /// takes the literal path.
-    pub fn new(pattern: &str, options: MatchOptions) -> Result<Matcher, PatternError> {
-        let plain = options.fixed || !pattern.bytes().any(|b| META.contains(&b));
-        if plain && !options.ignore_case && !options.word {
-            return Ok(Matcher::Literal(Contains::new(pattern.as_bytes())));
+    /// Compiles `patterns` (a line is selected when any matches; no pattern
+    /// at all selects nothing). One pattern with no syntax in it and no
+    /// options takes the literal path.
+    pub fn new<P: AsRef<[u8]>>(patterns: &[P], options: MatchOptions) -> Result<Matcher, PatternError> {
+        if let [one] = patterns {
+            let one = one.as_ref();
+            let plain = options.syntax == Syntax::Fixed || !one.iter().any(|b| META.contains(b));
+            if plain && !options.ignore_case && !options.word && !options.line {
+                return Ok(Matcher::Literal(Contains::new(one)));
+            }
         }
-        let body = if options.fixed { regex::escape(pattern) } else { pattern.to_owned() };
-        let full = if options.word { format!(r"(?:^|[^0-9A-Za-z_])({body})(?:$|[^0-9A-Za-z_])") } else { body };
+        let mut body = String::new();
+        for p in patterns {
+            let p = p.as_ref();
+            let text = translate(p, options.syntax)
+                .map_err(|why| PatternError { pattern: String::from_utf8_lossy(p).into_owned(), why })?;
+            if !body.is_empty() {
+                body.push('|');
+            }
+            body.push_str("(?:");
+            body.push_str(&text);
+            body.push(')');
+        }
+        if patterns.is_empty() {
+            // Matches nothing: an empty class.
+            body.push_str("[^\\x00-\\xFF]");
+        }
+        let full = if options.line {
+            format!("^(?:{body})$")
+        } else if options.word {
+            format!(r"(?:^|[^0-9A-Za-z_])({body})(?:$|[^0-9A-Za-z_])")
+        } else {
+            body
+        };
         let re = RegexBuilder::new(&full)
             .multi_line(true)
             .case_insensitive(options.ignore_case)
@@ -59,10 +90,14 @@ impl Matcher {
             .unicode(false)
             .build()
             .map_err(|e| PatternError {
-                pattern: pattern.to_owned(),
+                pattern: patterns
+                    .iter()
+                    .map(|p| String::from_utf8_lossy(p.as_ref()).into_owned())
+                    .collect::<Vec<_>>()
+                    .join("\n"),
                 why: e.to_string().lines().last().unwrap_or("").to_owned(),
             })?;
-        Ok(Matcher::Regex { re, word: options.word })
+        Ok(Matcher::Regex { re, word: options.word && !options.line })
     }
 
     /// The first match in `hay` (which may hold many lines), as a range.
@@ -116,7 +151,8 @@ mod tests {
     use super::*;
 
     fn m(p: &str, fixed: bool, ignore_case: bool, word: bool) -> Matcher {
-        Matcher::new(p, MatchOptions { fixed, ignore_case, word }).unwrap()
+        let syntax = if fixed { Syntax::Fixed } else { Syntax::Extended };
+        Matcher::new(&[p], MatchOptions { syntax, ignore_case, word, line: false }).unwrap()
     }
 
     #[test]
@@ -152,7 +188,21 @@ mod tests {
 
     #[test]
     fn a_bad_regex_says_why() {
-        let err = Matcher::new("a(", MatchOptions::default()).unwrap_err().to_string();
-        assert!(err.starts_with("invalid pattern `a(`"), "{err}");
+        let extended = MatchOptions { syntax: Syntax::Extended, ..MatchOptions::default() };
+        let err = Matcher::new(&["ok", "a("], extended).unwrap_err().to_string();
+        assert_eq!(err, "invalid pattern `a(`: Unmatched ( or \\(");
+        assert!(Matcher::new(&["a("], MatchOptions::default()).is_ok(), "a literal ( in a basic expression");
+    }
+
+    #[test]
+    fn several_patterns_select_a_line_when_any_matches() {
+        let basic = Matcher::new(&["ERROR", "WARN|x", r"^\(a\)"], MatchOptions::default()).unwrap();
+        assert!(basic.is_match(b"an ERROR") && basic.is_match(b"WARN|x") && basic.is_match(b"ab"));
+        assert!(!basic.is_match(b"WARN") && !basic.is_match(b"ba"));
+        let none: [&str; 0] = [];
+        assert!(!Matcher::new(&none, MatchOptions::default()).unwrap().is_match(b"anything"));
+        let line = MatchOptions { line: true, ..MatchOptions::default() };
+        let whole = Matcher::new(&["ab", "c"], line).unwrap();
+        assert!(whole.is_match(b"ab") && whole.is_match(b"c") && !whole.is_match(b"abc"));
     }
 }

@@ -28,8 +28,8 @@ impl<'a, W: Write> Standard<'a, W> {
         Standard { opts, out, highlights: Vec::new() }
     }
 
-    fn name(&mut self, name: &str) -> io::Result<()> {
-        self.paint(NAME, name.as_bytes())
+    fn name(&mut self, name: &[u8]) -> io::Result<()> {
+        self.paint(NAME, name)
     }
 
     fn sep(&mut self) -> io::Result<()> {

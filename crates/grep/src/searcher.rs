@@ -5,8 +5,11 @@
 //! around a hit are the line's ends found, and line numbers are counted
 //! over the gaps between hits, never line by line (ripgrep's way).
 
+use std::ffi::OsString;
 use std::fs::File;
 use std::io::{self, Read};
+use std::os::unix::ffi::OsStrExt;
+use std::path::Path;
 use std::time::Duration;
 
 use sluice_core::Stop;
@@ -22,17 +25,22 @@ use crate::{GrepOptions, Outcome, STDIN_NAME};
 /// unreadable file is warned about and counted in [`Outcome::errors`].
 pub fn search<S: Sink + ?Sized>(
     opts: &GrepOptions,
-    files: &[String],
+    files: &[OsString],
     sink: &mut S,
     warn: &mut dyn FnMut(String),
     stop: &Stop,
 ) -> io::Result<Outcome> {
-    let stdin = [STDIN.to_owned()];
+    let stdin = [OsString::from(STDIN)];
     let files = if files.is_empty() { &stdin[..] } else { files };
     let mut searcher = Searcher { opts, sink, warn, stop };
     let mut outcome = Outcome::default();
     for path in files {
-        let shown = if path == STDIN { STDIN_NAME } else { path.as_str() };
+        let path = Path::new(path);
+        let shown: &[u8] = if path == Path::new(STDIN) {
+            opts.label.as_deref().unwrap_or(STDIN_NAME.as_bytes())
+        } else {
+            path.as_os_str().as_bytes()
+        };
         match searcher.path(path, shown) {
             Ok(found) => {
                 outcome.selected |= found.selected > 0;
@@ -45,7 +53,9 @@ pub fn search<S: Sink + ?Sized>(
                 // Flushed first, so that messages and lines interleave as
                 // grep's do.
                 searcher.sink.flush().map_err(output_error)?;
-                (searcher.warn)(format!("{shown}: {}", sluice_core::error::io_message(&e)));
+                if !opts.no_messages {
+                    (searcher.warn)(format!("{}: {}", lossy(shown), sluice_core::error::io_message(&e)));
+                }
                 outcome.errors = true;
             }
         }
@@ -68,7 +78,7 @@ struct Searcher<'s, S: ?Sized> {
 
 /// Where one file's search stands.
 struct FileState<'n> {
-    name: &'n str,
+    name: &'n [u8],
     /// Number of the line the search is at (counted only for `-n`).
     number: u64,
     /// Input offset of the region being searched.
@@ -81,7 +91,7 @@ struct FileState<'n> {
 }
 
 impl<'n> FileState<'n> {
-    fn new(name: &'n str) -> FileState<'n> {
+    fn new(name: &'n [u8]) -> FileState<'n> {
         FileState { name, number: 1, base: 0, selected: 0, binary: false, errors: false, stopped: None }
     }
 }
@@ -97,9 +107,10 @@ enum Searched {
 }
 
 impl<S: Sink + ?Sized> Searcher<'_, S> {
-    fn path<'n>(&mut self, path: &str, shown: &'n str) -> io::Result<FileState<'n>> {
+    fn path<'n>(&mut self, path: &Path, shown: &'n [u8]) -> io::Result<FileState<'n>> {
         let opts = self.opts;
-        if opts.mmap && !opts.follow && !opts.decompress && path != STDIN {
+        let stdin = path == Path::new(STDIN);
+        if opts.mmap && !opts.follow && !opts.decompress && !stdin {
             return self.mapped(path, shown);
         }
         let input = Opener::new().decompress(opts.decompress).open(path)?;
@@ -112,10 +123,10 @@ impl<S: Sink + ?Sized> Searcher<'_, S> {
         lb.hold_partial(opts.follow);
         let watch = input.watch;
         match self.drain(&mut lb, &mut file)? {
-            Searched::End if opts.follow && path != STDIN => self.follow(path, lb, watch, &mut file)?,
+            Searched::End if opts.follow && !stdin => self.follow(path, lb, watch, &mut file)?,
             Searched::End => {
                 if let Some(change) = watch.changed() {
-                    let mut warning = change.warning(shown, "searched");
+                    let mut warning = change.warning(&lossy(shown), "searched");
                     if change == sluice_io::Changed::Grew {
                         warning.push_str(" (use --follow)");
                     }
@@ -133,7 +144,7 @@ impl<S: Sink + ?Sized> Searcher<'_, S> {
     /// how it ends, and that is not a failure.
     fn follow(
         &mut self,
-        path: &str,
+        path: &Path,
         mut lb: LineBuffer<Box<dyn Read + Send>>,
         mut watch: Watch,
         file: &mut FileState<'_>,
@@ -179,7 +190,7 @@ impl<S: Sink + ?Sized> Searcher<'_, S> {
 
     /// The `--mmap` path: the whole file is one region.
     #[allow(unsafe_code)]
-    fn mapped<'n>(&mut self, path: &str, shown: &'n str) -> io::Result<FileState<'n>> {
+    fn mapped<'n>(&mut self, path: &Path, shown: &'n [u8]) -> io::Result<FileState<'n>> {
         let handle: File = sluice_io::open_file(path)?;
         // SAFETY: the map is only read, while the file stays open. If another
         // process truncates the file meanwhile, reading the lost pages raises
@@ -201,7 +212,7 @@ impl<S: Sink + ?Sized> Searcher<'_, S> {
         self.sink.finish(&end).map_err(output_error)?;
         if file.binary && file.selected > 0 && self.sink.notes_binary_matches() {
             self.sink.flush().map_err(output_error)?;
-            (self.warn)(format!("{}: binary file matches", file.name));
+            (self.warn)(format!("{}: binary file matches", lossy(file.name)));
         }
         Ok(())
     }
@@ -217,10 +228,11 @@ impl<S: Sink + ?Sized> Searcher<'_, S> {
                 Region::TooLong { len, offset } => {
                     // Lines are counted only for -n (counting costs a quarter
                     // of a search); without it the line is named by its offset.
+                    let name = lossy(file.name);
                     let at = if self.opts.line_number {
-                        format!("{}:{}", file.name, file.number)
+                        format!("{name}:{}", file.number)
                     } else {
-                        format!("{}: the line at byte {offset}", file.name)
+                        format!("{name}: the line at byte {offset}")
                     };
                     (self.warn)(format!("{at}: line of {len} bytes is longer than --max-line-bytes; skipped"));
                     file.number += 1;
@@ -339,6 +351,11 @@ impl<S: Sink + ?Sized> Searcher<'_, S> {
         }
         Ok(false)
     }
+}
+
+/// A file's name for a message on stderr.
+fn lossy(name: &[u8]) -> std::borrow::Cow<'_, str> {
+    String::from_utf8_lossy(name)
 }
 
 /// An error from the sink carries this marker, so that it is not reported

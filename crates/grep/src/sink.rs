@@ -6,8 +6,9 @@ use std::io;
 /// A selected line, as the searcher hands it over.
 #[derive(Clone, Copy, Debug)]
 pub struct SinkMatch<'a> {
-    /// The file as it is shown (`(standard input)` for stdin).
-    pub file: &'a str,
+    /// The file as it is shown (`(standard input)`, or `--label`, for
+    /// stdin): bytes, as a file name may not be UTF-8.
+    pub file: &'a [u8],
     /// The line, without its `\n`. When the sink does not want whole lines
     /// ([`Sink::wants_lines`]) it may start at the match instead.
     pub line: &'a [u8],
@@ -25,7 +26,7 @@ pub struct SinkMatch<'a> {
 #[derive(Clone, Copy, Debug)]
 pub struct SinkFinish<'a> {
     /// The file as it is shown.
-    pub file: &'a str,
+    pub file: &'a [u8],
     /// Lines selected in it.
     pub selected: u64,
     /// It turned out binary.

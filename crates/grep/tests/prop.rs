@@ -4,7 +4,7 @@
 use proptest::prelude::*;
 use regex::bytes::Regex;
 use sluice_core::Stop;
-use sluice_grep::{GrepOptions, MatchOptions, Matcher, grep};
+use sluice_grep::{GrepOptions, MatchOptions, Matcher, Syntax, grep};
 
 /// Lines as grep sees them: split on `\n`, a last line without one kept.
 fn split_lines(data: &[u8]) -> Vec<&[u8]> {
@@ -35,14 +35,14 @@ fn reference(data: &[u8], is_match: &dyn Fn(&[u8]) -> bool, invert: bool, count:
     out
 }
 
-fn ours(data: &[u8], pattern: &str, fixed: bool, invert: bool, count: bool, buffer: usize) -> Vec<u8> {
+fn ours(data: &[u8], pattern: &str, syntax: Syntax, invert: bool, count: bool, buffer: usize) -> Vec<u8> {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("in");
     std::fs::write(&path, data).unwrap();
-    let matcher = Matcher::new(pattern, MatchOptions { fixed, ..MatchOptions::default() }).unwrap();
+    let matcher = Matcher::new(&[pattern], MatchOptions { syntax, ..MatchOptions::default() }).unwrap();
     let opts = GrepOptions { invert, count, line_number: !count, text: true, buffer, ..GrepOptions::new(matcher) };
     let mut out = Vec::new();
-    grep(&opts, &[path.to_str().unwrap().to_owned()], &mut out, &mut |w| panic!("{w}"), &Stop::new()).unwrap();
+    grep(&opts, &[path.into_os_string()], &mut out, &mut |w| panic!("{w}"), &Stop::new()).unwrap();
     out
 }
 
@@ -59,15 +59,20 @@ proptest! {
     #[test]
     fn literal_search_equals_line_by_line(data in bytes(), needle in "[ab.]{1,3}", invert: bool, count: bool, buffer in 16usize..80) {
         let want = reference(&data, &|l: &[u8]| l.windows(needle.len()).any(|w| w == needle.as_bytes()), invert, count);
-        prop_assert_eq!(ours(&data, &needle, true, invert, count, buffer), want);
+        prop_assert_eq!(ours(&data, &needle, Syntax::Fixed, invert, count, buffer), want);
     }
 
+    /// Extended patterns beside the regex crate's spelling of the same;
+    /// `[[:space:]]` also matches a newline in a buffer, so a match can run
+    /// across a line end and the line must be checked alone.
     #[test]
-    fn regex_search_equals_line_by_line(data in bytes(), pattern in prop_oneof![
-        Just("a[^b]b"), Just("^a"), Just("b$"), Just("a.*b"), Just("\\s"), Just("(?s)a.b"), Just("[\\x00-\\x0d]"), Just("^$"), Just("")
+    fn regex_search_equals_line_by_line(data in bytes(), (pattern, same) in prop_oneof![
+        Just(("a[^b]b", "a[^b]b")), Just(("^a", "^a")), Just(("b$", "b$")), Just(("a.*b", "a.*b")),
+        Just(("a[[:space:]]b", "a[\\t\\x0B\\x0C\\r ]b")), Just(("a(.|[[:space:]])b", "a(?s:.)b")),
+        Just(("[\u{0}-\r]", "[\\x00-\\x0d]")), Just(("^$", "^$")), Just(("", ""))
     ], invert: bool, buffer in 16usize..80) {
-        let re = Regex::new(&format!("(?-u){pattern}")).unwrap();
+        let re = Regex::new(&format!("(?-u){same}")).unwrap();
         let want = reference(&data, &|l: &[u8]| re.is_match(l), invert, false);
-        prop_assert_eq!(ours(&data, pattern, false, invert, false, buffer), want);
+        prop_assert_eq!(ours(&data, pattern, Syntax::Extended, invert, false, buffer), want);
     }
 }

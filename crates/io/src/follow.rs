@@ -2,6 +2,7 @@
 //! rename (a new file under the same name) or by copy-and-truncate.
 
 use std::os::unix::fs::MetadataExt;
+use std::path::{Path, PathBuf};
 
 /// What happened to a followed file since the last look.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -19,14 +20,15 @@ pub enum Rotation {
 /// A followed path and the file it names.
 #[derive(Clone, Debug)]
 pub struct Follow {
-    path: String,
+    path: PathBuf,
     inode: Option<u64>,
 }
 
 impl Follow {
     /// Starts following `path`, just opened: the file it names now is the
     /// one being read.
-    pub fn new(path: &str) -> Follow {
+    pub fn new(path: impl AsRef<Path>) -> Follow {
+        let path = path.as_ref();
         Follow { path: path.to_owned(), inode: std::fs::metadata(path).map(|m| m.ino()).ok() }
     }
 

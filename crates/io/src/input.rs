@@ -4,7 +4,7 @@
 
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -63,9 +63,11 @@ impl Opener {
 
     /// Opens `path`, or stdin for [`STDIN`]. A directory is refused as the
     /// read would be ("Is a directory"), before anything is read.
-    pub fn open(&self, path: &str) -> io::Result<Input> {
-        let watch = Watch { path: (path != STDIN).then(|| path.to_owned()), read: Arc::default() };
-        let raw: Box<dyn Read + Send> = if path == STDIN { Box::new(io::stdin()) } else { Box::new(open_file(path)?) };
+    pub fn open(&self, path: impl AsRef<Path>) -> io::Result<Input> {
+        let path = path.as_ref();
+        let stdin = path == Path::new(STDIN);
+        let watch = Watch { path: (!stdin).then(|| path.to_owned()), read: Arc::default() };
+        let raw: Box<dyn Read + Send> = if stdin { Box::new(io::stdin()) } else { Box::new(open_file(path)?) };
         let counted =
             Counted { inner: raw, read: Arc::clone(&watch.read), progress: self.progress.as_ref().map(Arc::clone) };
         if !self.decompress {
@@ -121,8 +123,9 @@ pub fn check_input(path: &str) -> Result<(), InputError> {
 /// Opens a file for reading, refusing a directory with the error a read
 /// of it would give, so that it is named at once rather than at the first
 /// read (which some platforms let succeed).
-pub fn open_file(path: &str) -> io::Result<File> {
-    if Path::new(path).is_dir() {
+pub fn open_file(path: impl AsRef<Path>) -> io::Result<File> {
+    let path = path.as_ref();
+    if path.is_dir() {
         return Err(io::Error::new(io::ErrorKind::IsADirectory, "Is a directory"));
     }
     File::open(path)
@@ -142,7 +145,7 @@ pub struct Input {
 #[derive(Clone, Debug)]
 pub struct Watch {
     /// `None` for stdin, which cannot change under us in a way we can see.
-    path: Option<String>,
+    path: Option<PathBuf>,
     read: Arc<AtomicU64>,
 }
 

@@ -1,0 +1,508 @@
+//! `sluice grep`'s arguments, parsed as GNU grep's `getopt_long` parses
+//! them: bundled short options with attached values (`-nm1`), long
+//! options by any unambiguous prefix (`--max=1`), options after operands,
+//! `--` to end them, `-NUM` for context, and arguments as bytes, since a
+//! pattern or a file name need not be UTF-8.
+//!
+//! GNU grep's options that sluice does not implement yet are refused by
+//! name rather than taken for a pattern or a file.
+
+use std::ffi::{OsStr, OsString};
+use std::os::unix::ffi::{OsStrExt, OsStringExt};
+use std::path::PathBuf;
+
+use sluice_grep::Syntax;
+
+use crate::args::ColorWhen;
+
+/// What the arguments asked for.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct GrepCommand {
+    /// Patterns from `-e`, from `-f` files, or the first operand, one per
+    /// line of each.
+    pub patterns: Vec<Vec<u8>>,
+    /// Basic (default), extended or fixed.
+    pub syntax: Syntax,
+    /// `-i`.
+    pub ignore_case: bool,
+    /// `-w`.
+    pub word: bool,
+    /// `-x`.
+    pub line: bool,
+    /// `-v`.
+    pub invert: bool,
+    /// `-c`.
+    pub count: bool,
+    /// `-n`.
+    pub line_number: bool,
+    /// `-b`.
+    pub byte_offset: bool,
+    /// `-H` (`Some(true)`), `-h` (`Some(false)`), else by the file count.
+    pub with_filename: Option<bool>,
+    /// `-l`.
+    pub files_with_matches: bool,
+    /// `-L`.
+    pub files_without_match: bool,
+    /// `-q`.
+    pub quiet: bool,
+    /// `-s`.
+    pub no_messages: bool,
+    /// `-m`: `None` for no limit (also a negative count, as in GNU grep).
+    pub max_count: Option<u64>,
+    /// `-o`.
+    pub only_matching: bool,
+    /// `-Z`: a NUL after each file name.
+    pub null: bool,
+    /// `--label`.
+    pub label: Option<Vec<u8>>,
+    /// `--line-buffered`.
+    pub line_buffered: bool,
+    /// `-A`.
+    pub after: Option<u64>,
+    /// `-B`.
+    pub before: Option<u64>,
+    /// `--group-separator`, `None` with `--no-group-separator`.
+    pub group_separator: Option<Option<Vec<u8>>>,
+    /// `--color`.
+    pub color: ColorWhen,
+    /// `-a`, `--binary-files=text`.
+    pub text: bool,
+    /// `-I`, `--binary-files=without-match`.
+    pub skip_binary: bool,
+    /// `--decompress`: gzip and zstd read decompressed.
+    pub decompress: bool,
+    /// `--max-line-bytes`.
+    pub max_line_bytes: Option<usize>,
+    /// `--follow`.
+    pub follow: bool,
+    /// `--mmap`.
+    pub mmap: bool,
+    /// `--sink`, repeatable.
+    pub sinks: Vec<String>,
+    /// `--report`.
+    pub report: Option<PathBuf>,
+    /// Files; none means stdin.
+    pub files: Vec<OsString>,
+    /// `--help`.
+    pub help: bool,
+    /// `-V`.
+    pub version: bool,
+}
+
+/// An argument that is not understood: one line, as getopt words it.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct ArgError(pub String);
+
+/// Whether an option takes a value.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Takes {
+    Nothing,
+    Value,
+    /// Only as `--name=value` (`--color`).
+    Optional,
+}
+
+/// Every long option, with the short one it stands for, if any.
+const LONG: &[(&str, Takes, Option<char>)] = &[
+    ("after-context", Takes::Value, Some('A')),
+    ("basic-regexp", Takes::Nothing, Some('G')),
+    ("before-context", Takes::Value, Some('B')),
+    ("binary", Takes::Nothing, Some('U')),
+    ("binary-files", Takes::Value, None),
+    ("byte-offset", Takes::Nothing, Some('b')),
+    ("color", Takes::Optional, None),
+    ("colour", Takes::Optional, None),
+    ("context", Takes::Value, Some('C')),
+    ("count", Takes::Nothing, Some('c')),
+    ("decompress", Takes::Nothing, None),
+    ("dereference-recursive", Takes::Nothing, Some('R')),
+    ("devices", Takes::Value, Some('D')),
+    ("directories", Takes::Value, Some('d')),
+    ("exclude", Takes::Value, None),
+    ("exclude-dir", Takes::Value, None),
+    ("exclude-from", Takes::Value, None),
+    ("extended-regexp", Takes::Nothing, Some('E')),
+    ("file", Takes::Value, Some('f')),
+    ("files-with-matches", Takes::Nothing, Some('l')),
+    ("files-without-match", Takes::Nothing, Some('L')),
+    ("fixed-strings", Takes::Nothing, Some('F')),
+    ("follow", Takes::Nothing, None),
+    ("group-separator", Takes::Value, None),
+    ("help", Takes::Nothing, None),
+    ("ignore-case", Takes::Nothing, Some('i')),
+    ("include", Takes::Value, None),
+    ("initial-tab", Takes::Nothing, Some('T')),
+    ("invert-match", Takes::Nothing, Some('v')),
+    ("label", Takes::Value, None),
+    ("line-buffered", Takes::Nothing, None),
+    ("line-number", Takes::Nothing, Some('n')),
+    ("line-regexp", Takes::Nothing, Some('x')),
+    ("max-count", Takes::Value, Some('m')),
+    ("max-line-bytes", Takes::Value, None),
+    ("mmap", Takes::Nothing, None),
+    ("no-filename", Takes::Nothing, Some('h')),
+    ("no-group-separator", Takes::Nothing, None),
+    ("no-ignore-case", Takes::Nothing, None),
+    ("no-messages", Takes::Nothing, Some('s')),
+    ("null", Takes::Nothing, Some('Z')),
+    ("null-data", Takes::Nothing, Some('z')),
+    ("only-matching", Takes::Nothing, Some('o')),
+    ("perl-regexp", Takes::Nothing, Some('P')),
+    ("quiet", Takes::Nothing, Some('q')),
+    ("recursive", Takes::Nothing, Some('r')),
+    ("regexp", Takes::Value, Some('e')),
+    ("report", Takes::Value, None),
+    ("silent", Takes::Nothing, Some('q')),
+    ("sink", Takes::Value, None),
+    ("text", Takes::Nothing, Some('a')),
+    ("version", Takes::Nothing, Some('V')),
+    ("with-filename", Takes::Nothing, Some('H')),
+    ("word-regexp", Takes::Nothing, Some('w')),
+];
+
+/// Short options: those that take a value, then those that do not.
+const SHORT_WITH_VALUE: &str = "ABCDdefm";
+const SHORT_ALONE: &str = "EFGHILPRTUVZabchilnoqrsuvwxyz";
+
+/// Options GNU grep has that sluice does not implement yet, with why.
+fn unsupported(name: &str) -> Option<&'static str> {
+    Some(match name {
+        "P" | "perl-regexp" => "Perl regular expressions (-P) are not supported; use -E",
+        "r" | "R" | "recursive" | "dereference-recursive" | "include" | "exclude" | "exclude-dir" | "exclude-from" => {
+            "searching directories (-r, --include, --exclude) is not supported yet; name the files, e.g. with find … -exec"
+        }
+        "z" | "null-data" => {
+            "-z (--null-data, lines ended by NUL) is not supported yet; to read gzip and zstd files use --decompress"
+        }
+        "T" | "initial-tab" => "-T (--initial-tab) is not supported yet",
+        "d" | "directories" | "D" | "devices" => "--directories and --devices are not supported yet",
+        "u" => "-u (unix byte offsets) is obsolete in GNU grep and not supported",
+        _ => return None,
+    })
+}
+
+/// Parses the arguments that follow `grep`.
+pub fn parse(args: &[OsString]) -> Result<GrepCommand, ArgError> {
+    let mut cmd = GrepCommand::default();
+    let mut operands: Vec<OsString> = Vec::new();
+    let mut pattern_given = false;
+    let mut i = 0;
+    while i < args.len() {
+        let arg = args[i].as_bytes();
+        i += 1;
+        if arg == b"--" {
+            operands.extend(args[i..].iter().cloned());
+            break;
+        }
+        if let Some(long) = arg.strip_prefix(b"--") {
+            let (name, value) = match long.iter().position(|&b| b == b'=') {
+                Some(eq) => (&long[..eq], Some(&long[eq + 1..])),
+                None => (long, None),
+            };
+            let name = std::str::from_utf8(name).map_err(|_| unrecognized(arg))?;
+            let (full, takes) = find_long(name).ok_or_else(|| unrecognized(arg))??;
+            let value = match (takes, value) {
+                (Takes::Nothing, Some(_)) => return Err(ArgError(format!("option '--{full}' doesn't allow an argument"))),
+                (Takes::Value, None) => match args.get(i) {
+                    Some(v) => {
+                        i += 1;
+                        Some(v.as_bytes())
+                    }
+                    None => return Err(ArgError(format!("option '--{full}' requires an argument"))),
+                },
+                (_, v) => v,
+            };
+            apply(&mut cmd, full, value, &mut pattern_given)?;
+            continue;
+        }
+        if arg.len() > 1 && arg[0] == b'-' {
+            let mut j = 1;
+            while j < arg.len() {
+                let c = arg[j];
+                j += 1;
+                if c.is_ascii_digit() {
+                    // -NUM: context, digits read together.
+                    let start = j - 1;
+                    while j < arg.len() && arg[j].is_ascii_digit() {
+                        j += 1;
+                    }
+                    let n = context(&arg[start..j])?;
+                    cmd.after = Some(n);
+                    cmd.before = Some(n);
+                    continue;
+                }
+                let c = c as char;
+                let name = c.to_string();
+                if SHORT_WITH_VALUE.contains(c) {
+                    let value = if j < arg.len() {
+                        let v = &arg[j..];
+                        j = arg.len();
+                        v
+                    } else {
+                        match args.get(i) {
+                            Some(v) => {
+                                i += 1;
+                                v.as_bytes()
+                            }
+                            None => return Err(ArgError(format!("option requires an argument -- '{c}'"))),
+                        }
+                    };
+                    apply(&mut cmd, &name, Some(value), &mut pattern_given)?;
+                } else if SHORT_ALONE.contains(c) {
+                    apply(&mut cmd, &name, None, &mut pattern_given)?;
+                } else {
+                    return Err(ArgError(format!("invalid option -- '{}'", String::from_utf8_lossy(&[c as u8]))));
+                }
+            }
+            continue;
+        }
+        operands.push(args[i - 1].clone());
+    }
+    if cmd.help || cmd.version {
+        return Ok(cmd);
+    }
+    let mut operands = operands.into_iter();
+    if !pattern_given {
+        let Some(pattern) = operands.next() else {
+            return Err(ArgError("no pattern given; usage: sluice grep [OPTION]... PATTERNS [FILE]...".into()));
+        };
+        cmd.patterns.extend(lines(pattern.as_bytes()));
+    }
+    cmd.files = operands.collect();
+    Ok(cmd)
+}
+
+/// The long option `name` stands for: itself, or the one long option it
+/// is a prefix of. `Some(Err)` when ambiguous.
+fn find_long(name: &str) -> Option<Result<(&'static str, Takes), ArgError>> {
+    if let Some(&(full, takes, _)) = LONG.iter().find(|(n, ..)| *n == name) {
+        return Some(Ok((full, takes)));
+    }
+    let candidates: Vec<&(&str, Takes, Option<char>)> = LONG.iter().filter(|(n, ..)| n.starts_with(name)).collect();
+    match candidates.as_slice() {
+        [] => None,
+        [(full, takes, _)] => Some(Ok((full, *takes))),
+        // `--col` names --color and --colour, which are one option.
+        [(a, takes, _), (b, ..)] if a.starts_with("colo") && b.starts_with("colo") => Some(Ok((a, *takes))),
+        many => {
+            let names: Vec<String> = many.iter().map(|(n, ..)| format!("'--{n}'")).collect();
+            Some(Err(ArgError(format!("option '--{name}' is ambiguous; possibilities: {}", names.join(" ")))))
+        }
+    }
+}
+
+fn unrecognized(arg: &[u8]) -> ArgError {
+    ArgError(format!("unrecognized option '{}'", String::from_utf8_lossy(arg)))
+}
+
+/// Applies one option, by its short letter or its full long name.
+fn apply(cmd: &mut GrepCommand, name: &str, value: Option<&[u8]>, pattern_given: &mut bool) -> Result<(), ArgError> {
+    if let Some(why) = unsupported(name) {
+        return Err(ArgError(why.to_owned()));
+    }
+    let short = LONG.iter().find(|(n, ..)| *n == name).and_then(|(_, _, s)| *s);
+    let key = short.map(String::from).unwrap_or_else(|| name.to_owned());
+    let text = || String::from_utf8_lossy(value.unwrap_or_default()).into_owned();
+    match key.as_str() {
+        "E" => cmd.syntax = Syntax::Extended,
+        "F" => cmd.syntax = Syntax::Fixed,
+        "G" => cmd.syntax = Syntax::Basic,
+        "e" => {
+            cmd.patterns.extend(lines(value.unwrap_or_default()));
+            *pattern_given = true;
+        }
+        "f" => {
+            let path = OsStr::from_bytes(value.unwrap_or_default());
+            let data = if path == "-" {
+                let mut all = Vec::new();
+                std::io::Read::read_to_end(&mut std::io::stdin(), &mut all).map(|_| all)
+            } else {
+                std::fs::read(path)
+            }
+            .map_err(|e| ArgError(format!("{}: {}", path.to_string_lossy(), sluice_core::error::io_message(&e))))?;
+            // A last newline ends the last pattern; it starts no new one.
+            if !data.is_empty() {
+                cmd.patterns.extend(lines(data.strip_suffix(b"\n").unwrap_or(&data)));
+            }
+            *pattern_given = true;
+        }
+        "i" | "y" => cmd.ignore_case = true,
+        "no-ignore-case" => cmd.ignore_case = false,
+        "w" => cmd.word = true,
+        "x" => cmd.line = true,
+        "v" => cmd.invert = true,
+        "c" => cmd.count = true,
+        "n" => cmd.line_number = true,
+        "b" => cmd.byte_offset = true,
+        "H" => cmd.with_filename = Some(true),
+        "h" => cmd.with_filename = Some(false),
+        "l" => cmd.files_with_matches = true,
+        "L" => cmd.files_without_match = true,
+        "q" => cmd.quiet = true,
+        "s" => cmd.no_messages = true,
+        "o" => cmd.only_matching = true,
+        "Z" => cmd.null = true,
+        "a" => cmd.text = true,
+        "I" => cmd.skip_binary = true,
+        "U" => {}
+        "V" => cmd.version = true,
+        "help" => cmd.help = true,
+        "m" => cmd.max_count = max_count(&text())?,
+        "A" => cmd.after = Some(context(value.unwrap_or_default())?),
+        "B" => cmd.before = Some(context(value.unwrap_or_default())?),
+        "C" => {
+            let n = context(value.unwrap_or_default())?;
+            (cmd.after, cmd.before) = (Some(n), Some(n));
+        }
+        "label" => cmd.label = Some(value.unwrap_or_default().to_vec()),
+        "line-buffered" => cmd.line_buffered = true,
+        "group-separator" => cmd.group_separator = Some(Some(value.unwrap_or_default().to_vec())),
+        "no-group-separator" => cmd.group_separator = Some(None),
+        "color" | "colour" => {
+            cmd.color = match value.map(|_| text()).as_deref() {
+                None | Some("auto" | "tty" | "if-tty") => ColorWhen::Auto,
+                Some("always" | "yes" | "force") => ColorWhen::Always,
+                Some("never" | "no" | "none") => ColorWhen::Never,
+                Some(other) => {
+                    return Err(ArgError(format!(
+                        "invalid argument '{other}' for '--color'; valid arguments are 'always', 'never' and 'auto'"
+                    )));
+                }
+            }
+        }
+        "binary-files" => match text().as_str() {
+            "binary" => (cmd.text, cmd.skip_binary) = (false, false),
+            "text" => cmd.text = true,
+            "without-match" => cmd.skip_binary = true,
+            other => return Err(ArgError(format!("unknown binary-files type '{other}'"))),
+        },
+        "decompress" => cmd.decompress = true,
+        "follow" => cmd.follow = true,
+        "mmap" => cmd.mmap = true,
+        "max-line-bytes" => {
+            let n = text().parse::<usize>().ok().filter(|&n| n > 0);
+            cmd.max_line_bytes = Some(n.ok_or_else(|| {
+                ArgError(format!("--max-line-bytes: '{}' is not a size above 0 (bytes)", text()))
+            })?);
+        }
+        "sink" => cmd.sinks.push(text()),
+        "report" => cmd.report = Some(PathBuf::from(OsString::from_vec(value.unwrap_or_default().to_vec()))),
+        other => return Err(ArgError(format!("option '{other}' is not handled; this is a bug"))),
+    }
+    Ok(())
+}
+
+/// Patterns are separated by newlines.
+fn lines(text: &[u8]) -> impl Iterator<Item = Vec<u8>> + '_ {
+    text.split(|&b| b == b'\n').map(<[u8]>::to_vec)
+}
+
+/// `-m`: a negative count means no limit, as in GNU grep.
+fn max_count(text: &str) -> Result<Option<u64>, ArgError> {
+    let t = text.trim();
+    if let Some(neg) = t.strip_prefix('-')
+        && !neg.is_empty()
+        && neg.bytes().all(|b| b.is_ascii_digit())
+    {
+        return Ok(None);
+    }
+    if !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit()) {
+        // Past u64 is as good as no limit.
+        return Ok(Some(t.parse().unwrap_or(u64::MAX)));
+    }
+    Err(ArgError(format!("invalid max count '{text}'")))
+}
+
+/// A context length: digits, as many as given.
+fn context(text: &[u8]) -> Result<u64, ArgError> {
+    let t = String::from_utf8_lossy(text);
+    if !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit()) {
+        return Ok(t.parse().unwrap_or(u64::MAX));
+    }
+    Err(ArgError(format!("{t}: invalid context length argument")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn p(args: &[&str]) -> Result<GrepCommand, String> {
+        let args: Vec<OsString> = args.iter().map(OsString::from).collect();
+        parse(&args).map_err(|e| e.0)
+    }
+
+    fn files(cmd: &GrepCommand) -> Vec<&str> {
+        cmd.files.iter().map(|f| f.to_str().unwrap()).collect()
+    }
+
+    #[test]
+    fn an_unsupported_flag_is_refused_not_taken_for_the_pattern() {
+        // Issue 14: `-o ERROR a.log` searched for "-o" in a file named ERROR.
+        assert_eq!(p(&["-k", "ERROR", "a.log"]).unwrap_err(), "invalid option -- 'k'");
+        assert_eq!(p(&["--frobnicate", "x"]).unwrap_err(), "unrecognized option '--frobnicate'");
+        assert!(p(&["-r", "ERROR", "."]).unwrap_err().contains("not supported yet"));
+        assert!(p(&["-P", "x"]).unwrap_err().contains("-P"));
+        let e = p(&["-E", "ERROR|WARN", "t.log"]).unwrap();
+        assert_eq!((e.syntax, e.patterns.clone(), files(&e)), (Syntax::Extended, vec![b"ERROR|WARN".to_vec()], vec!["t.log"]));
+    }
+
+    #[test]
+    fn bundles_attached_values_and_abbreviations_read_as_getopt_reads_them() {
+        let c = p(&["-nm1", "ERROR", "a.log"]).unwrap();
+        assert!(c.line_number && c.max_count == Some(1));
+        assert_eq!(p(&["-m1", "x"]).unwrap().max_count, Some(1));
+        assert_eq!(p(&["-m", "-1", "x"]).unwrap().max_count, None, "a negative count is no limit");
+        assert_eq!(p(&["--max=2", "x"]).unwrap().max_count, Some(2));
+        assert_eq!(p(&["--max", "3", "x"]).unwrap().max_count, Some(3));
+        assert!(p(&["--co", "x"]).unwrap_err().contains("ambiguous"), "--color, --colour, --context, --count");
+        assert_eq!(p(&["--colo", "x"]).unwrap().color, ColorWhen::Auto);
+        let c = p(&["--color", "ERROR", "a.log"]).unwrap();
+        assert_eq!((c.patterns.clone(), files(&c)), (vec![b"ERROR".to_vec()], vec!["a.log"]), "--color takes a value only with =");
+        assert_eq!(p(&["--color=always", "x"]).unwrap().color, ColorWhen::Always);
+        assert_eq!(p(&["--count=3", "x"]).unwrap_err(), "option '--count' doesn't allow an argument");
+        assert_eq!(p(&["x", "-m"]).unwrap_err(), "option requires an argument -- 'm'");
+    }
+
+    #[test]
+    fn options_may_follow_operands_until_a_double_dash() {
+        let c = p(&["ERROR", "a.log", "-c", "--", "-v", "b.log"]).unwrap();
+        assert!(c.count && !c.invert);
+        assert_eq!(files(&c), ["a.log", "-v", "b.log"]);
+        let c = p(&["--", "-x"]).unwrap();
+        assert_eq!(c.patterns, vec![b"-x".to_vec()]);
+        assert_eq!(files(&p(&["x", "-"]).unwrap()), ["-"], "a lone dash is stdin");
+    }
+
+    #[test]
+    fn patterns_come_from_e_and_f_and_split_on_newlines() {
+        let c = p(&["-e", "a", "-e", "b\nc", "file"]).unwrap();
+        assert_eq!(c.patterns, vec![b"a".to_vec(), b"b".to_vec(), b"c".to_vec()]);
+        assert_eq!(files(&c), ["file"], "with -e the first operand is a file");
+        let dir = tempfile::tempdir().unwrap();
+        let f = dir.path().join("pats");
+        std::fs::write(&f, "x\ny\n").unwrap();
+        let c = p(&["-f", f.to_str().unwrap()]).unwrap();
+        assert_eq!(c.patterns, vec![b"x".to_vec(), b"y".to_vec()]);
+        std::fs::write(&f, "").unwrap();
+        assert!(p(&["-f", f.to_str().unwrap()]).unwrap().patterns.is_empty(), "an empty file: no pattern");
+    }
+
+    #[test]
+    fn context_and_numbers() {
+        let c = p(&["-5", "x"]).unwrap();
+        assert_eq!((c.before, c.after), (Some(5), Some(5)));
+        let c = p(&["-A", "2", "-B1", "-n12", "x"]).unwrap();
+        assert_eq!((c.before, c.after, c.line_number), (Some(12), Some(12), true));
+        assert_eq!(p(&["-A", "x", "y"]).unwrap_err(), "x: invalid context length argument");
+        assert_eq!(p(&["-m", "lots", "y"]).unwrap_err(), "invalid max count 'lots'");
+    }
+
+    #[test]
+    fn arguments_are_bytes() {
+        let args = vec![OsString::from_vec(b"\xff\xfe".to_vec()), OsString::from_vec(b"log-\xe9".to_vec())];
+        let c = parse(&args).unwrap();
+        assert_eq!(c.patterns, vec![b"\xff\xfe".to_vec()]);
+        assert_eq!(c.files[0].as_bytes(), b"log-\xe9");
+    }
+}
