@@ -73,9 +73,11 @@ fn exit_status_is_grep_s() {
     assert_eq!(grep(&["-q", "plain", "/no/such/file.log", &f]).0, Some(0));
     let (code, _, err) = grep(&["x", "/tmp"]);
     assert_eq!((code, err.as_str()), (Some(2), "sluice: /tmp: Is a directory\n"));
-    let (code, _, err) = grep(&["a(", &f]);
+    let (code, _, err) = grep(&["-E", "a(", &f]);
     assert_eq!(code, Some(2));
     assert!(err.starts_with("sluice: invalid pattern `a(`"), "{err}");
+    // In a basic expression, grep's default, `(` is a literal.
+    assert_eq!(grep(&["a(", &f]).0, Some(1));
 }
 
 #[test]

@@ -34,7 +34,7 @@ pub enum Command {
     #[command(after_help = REPLAY_EXAMPLES)]
     Replay(Box<ReplayArgs>),
     /// Print the lines of files that match a pattern, as GNU grep does.
-    #[command(after_help = GREP_EXAMPLES, disable_help_flag = true)]
+    #[command(after_help = GREP_HELP, disable_help_flag = true)]
     Grep(Box<GrepArgs>),
     /// Audit-log tools.
     #[command(subcommand)]
@@ -89,94 +89,80 @@ pub enum AuditCommand {
     },
 }
 
-const GREP_EXAMPLES: &str = "\
+/// The options of `sluice grep`, GNU grep's and sluice's own.
+pub const GREP_HELP: &str = "\
+Usage: sluice grep [OPTION]... PATTERNS [FILE]...
+Options are GNU grep's, parsed as it parses them (-nm1, --max=1, options
+after files, -- to end them); arguments are bytes.
+
+Patterns:
+  -G, --basic-regexp        PATTERNS are basic regular expressions (default)
+  -E, --extended-regexp     PATTERNS are extended regular expressions
+  -F, --fixed-strings       PATTERNS are strings
+  -e, --regexp=PATTERNS     use PATTERNS (repeatable; newline-separated)
+  -f, --file=FILE           take PATTERNS from FILE, one per line
+  -i, -y, --ignore-case     ignore ASCII case; --no-ignore-case undoes it
+  -w, --word-regexp         match only whole words
+  -x, --line-regexp         match only whole lines
+Selection and output:
+  -v, --invert-match        select non-matching lines
+  -m, --max-count=NUM       stop a file after NUM selected lines (negative: no limit)
+  -c, --count               print a count of selected lines per file
+  -l, --files-with-matches  print only names of files with selected lines
+  -L, --files-without-match print only names of files with no selected line
+  -o, --only-matching       print only the matched parts, one per line
+  -q, --quiet, --silent     print nothing; exit 0 at the first selected line
+  -s, --no-messages         say nothing of unreadable files
+  -n, --line-number         prefix lines with their number
+  -b, --byte-offset         prefix lines with their byte offset
+  -H, --with-filename       prefix lines with the file name (default for several files)
+  -h, --no-filename         never prefix lines with the file name
+      --label=LABEL         the name shown for standard input
+  -Z, --null                end file names with a NUL byte
+      --line-buffered       flush each line
+      --color[=WHEN]        colour matches: auto (a terminal, unless NO_COLOR), always, never
+Context:
+  -A, --after-context=NUM   print NUM lines after each selected line
+  -B, --before-context=NUM  print NUM lines before
+  -C, --context=NUM, -NUM   print NUM lines around
+      --group-separator=SEP print SEP between groups (default --)
+      --no-group-separator  print nothing between groups
+Files:
+  -a, --text                search binary files as text
+  -I                        take binary files to hold no match
+      --binary-files=TYPE   binary (default), text or without-match
+sluice's own:
+      --decompress          read gzip and zstd files decompressed (by their first bytes)
+      --follow              at the end of a file wait for more, across rotation (like tail -F)
+      --mmap                map files instead of reading them (a truncated file kills sluice)
+      --max-line-bytes=N    longest line searched (default 16 MiB); longer ones are skipped, exit 2
+      --sink=SPEC           send selected lines to a sink instead of printing; repeat to tee
+      --report=PATH         with --sink, write the run's report as JSON
+Not supported yet, and refused by name: -r/-R and --include/--exclude, -z (--null-data),
+-P, -T, -d, -D.
+
 Exit status: 0 if a line was selected, 1 if none, 2 on an error (0 with -q
 once a line is selected).
 
 Examples:
   sluice grep ERROR app.log
   sluice grep -c -F 'ERROR [' *.log
-  sluice grep -n -i 'timeout|refused' app.log
+  sluice grep -n -i -E 'timeout|refused' app.log
+  sluice grep -C2 -m5 ERROR app.log
   zcat old.log.gz | sluice grep -v DEBUG
-  sluice grep -z ERROR app.log.1.gz app.log.2.zst
+  sluice grep --decompress ERROR app.log.1.gz app.log.2.zst
   sluice grep --follow ERROR /var/log/app.log       # like tail -F | grep; Ctrl-C ends it
   sluice grep --follow ERROR app.log --sink nats:subject=logs.errors,stream=LOGS
                                                     # ship every ERROR line to NATS JetStream";
 
-/// Options of `sluice grep`, named as GNU grep names them.
+/// `sluice grep`'s arguments, as they were typed: parsed as GNU grep
+/// parses them by [`crate::grep_args`], not by clap, whose rules differ
+/// (bundled values, abbreviations, options after operands, bytes).
 #[derive(Debug, Args)]
 pub struct GrepArgs {
-    /// A regular expression (the regex crate's syntax); a plain literal is
-    /// searched as one.
-    #[arg(value_name = "PATTERN", allow_hyphen_values = true)]
-    pub pattern: String,
-    /// Files to search; none, or `-`, reads stdin.
-    #[arg(value_name = "FILE")]
-    pub files: Vec<String>,
-    /// PATTERN is a fixed string.
-    #[arg(short = 'F', long = "fixed-strings")]
-    pub fixed: bool,
-    /// Ignore ASCII case.
-    #[arg(short, long = "ignore-case")]
-    pub ignore_case: bool,
-    /// Select lines that do not match.
-    #[arg(short = 'v', long = "invert-match")]
-    pub invert: bool,
-    /// Match whole words only.
-    #[arg(short = 'w', long = "word-regexp")]
-    pub word: bool,
-    /// Print a count of selected lines per file.
-    #[arg(short, long)]
-    pub count: bool,
-    /// Prefix lines with their line number.
-    #[arg(short = 'n', long = "line-number")]
-    pub line_number: bool,
-    /// Prefix lines with the file name (the default for several files).
-    #[arg(short = 'H', long = "with-filename", overrides_with = "no_filename")]
-    pub with_filename: bool,
-    /// Never prefix lines with the file name.
-    #[arg(short = 'h', long = "no-filename", overrides_with = "with_filename")]
-    pub no_filename: bool,
-    /// Print only the names of files with a selected line.
-    #[arg(short = 'l', long = "files-with-matches")]
-    pub files_with_matches: bool,
-    /// Print nothing; exit 0 at the first selected line.
-    #[arg(short, long, visible_alias = "silent")]
-    pub quiet: bool,
-    /// Stop reading a file after NUM selected lines.
-    #[arg(short = 'm', long = "max-count", value_name = "NUM")]
-    pub max_count: Option<u64>,
-    /// Colour matches, names and numbers: auto (a terminal, unless NO_COLOR
-    /// is set), always or never.
-    #[arg(long, value_name = "WHEN", num_args = 0..=1, default_value = "auto", default_missing_value = "auto", value_enum)]
-    pub color: ColorWhen,
-    /// Search binary files (holding a NUL byte) as text.
-    #[arg(short = 'a', long)]
-    pub text: bool,
-    /// Read .gz and .zst files decompressed (recognised by their first bytes).
-    #[arg(short = 'z', long)]
-    pub decompress: bool,
-    /// Longest line searched; a longer one is reported and skipped (exit 2).
-    #[arg(long, value_name = "N", default_value_t = sluice_io::DEFAULT_MAX_LINE)]
-    pub max_line_bytes: usize,
-    /// At the end of a file, wait for more, across rotation by rename or by
-    /// copy-and-truncate, like `tail -F`. Ctrl-C ends it (exit 0).
-    #[arg(long)]
-    pub follow: bool,
-    /// Map files into memory instead of reading them: faster on cached
-    /// files, but a file truncated during the search kills sluice (SIGBUS).
-    #[arg(long, conflicts_with_all = ["follow", "decompress"])]
-    pub mmap: bool,
-    /// Send the selected lines to a sink, KIND[:key=value,...], instead of
-    /// printing them; repeat to tee. Exit status as without it.
-    #[arg(long = "sink", value_name = "SPEC", conflicts_with_all = ["count", "files_with_matches", "quiet", "mmap"])]
-    pub sinks: Vec<String>,
-    /// With --sink: write the run's report as JSON here.
-    #[arg(long, value_name = "PATH", requires = "sinks")]
-    pub report: Option<PathBuf>,
-    /// Print help.
-    #[arg(long, action = clap::ArgAction::Help)]
-    pub help: Option<bool>,
+    #[arg(value_name = "ARGS", allow_hyphen_values = true, trailing_var_arg = true, num_args = 0..,
+          value_parser = clap::value_parser!(std::ffi::OsString))]
+    pub args: Vec<std::ffi::OsString>,
 }
 
 /// `--color` values.

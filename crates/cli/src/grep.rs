@@ -1,5 +1,5 @@
-//! `sluice grep`: flags to a search, the search's outcome to grep's exit
-//! status.
+//! `sluice grep`: arguments to a search, the search's outcome to grep's
+//! exit status.
 
 use std::io::{self, IsTerminal, Write};
 use std::process::ExitCode;
@@ -9,54 +9,51 @@ use sluice_core::error::io_message;
 use sluice_grep::{GrepFeed, GrepOptions, MatchOptions, Matcher};
 
 use sluice_cli::args::{GrepArgs, PipelineArgs};
+use sluice_cli::grep_args::{self, GrepCommand};
 
 use crate::exit::{GREP_NONE, GREP_TROUBLE, signalled};
 
 pub fn run(args: &GrepArgs, stop: &Stop) -> ExitCode {
-    let matcher = match Matcher::new(
-        &args.pattern,
-        MatchOptions { fixed: args.fixed, ignore_case: args.ignore_case, word: args.word },
-    ) {
+    let cmd = match grep_args::parse(&args.args) {
+        Ok(cmd) => cmd,
+        Err(e) => {
+            eprintln!("sluice: grep: {e} (see sluice grep --help)");
+            return ExitCode::from(GREP_TROUBLE);
+        }
+    };
+    if cmd.help {
+        let mut cli = <sluice_cli::args::Cli as clap::CommandFactory>::command();
+        let help = cli.find_subcommand_mut("grep").map(|g| g.render_long_help().to_string()).unwrap_or_default();
+        return crate::print_bytes(help.as_bytes());
+    }
+    if cmd.version {
+        return crate::print_bytes(format!("sluice grep {}\n", env!("CARGO_PKG_VERSION")).as_bytes());
+    }
+    let options = MatchOptions { syntax: cmd.syntax, ignore_case: cmd.ignore_case, word: cmd.word, line: cmd.line };
+    let matcher = match Matcher::new(&cmd.patterns, options) {
         Ok(m) => m,
         Err(e) => {
             eprintln!("sluice: {e}");
             return ExitCode::from(GREP_TROUBLE);
         }
     };
-    if args.follow && args.decompress {
-        eprintln!("sluice: --follow cannot read compressed input (-z)");
+    if let Some(conflict) = conflict(&cmd) {
+        eprintln!("sluice: grep: {conflict}");
         return ExitCode::from(GREP_TROUBLE);
     }
     let stdout = io::stdout();
-    let color = args.color.enabled(stdout.is_terminal());
-    let opts = GrepOptions {
-        invert: args.invert,
-        count: args.count,
-        line_number: args.line_number,
-        with_filename: args.with_filename || (!args.no_filename && args.files.len() > 1),
-        files_with_matches: args.files_with_matches,
-        quiet: args.quiet,
-        max_count: args.max_count,
-        color,
-        text: args.text,
-        decompress: args.decompress,
-        max_line_bytes: args.max_line_bytes.max(1),
-        follow: args.follow,
-        mmap: args.mmap,
-        ..GrepOptions::new(matcher)
-    };
-    if !args.sinks.is_empty() {
-        return to_sinks(args, opts, stop);
+    let opts = options_for(&cmd, matcher, cmd.color.enabled(stdout.is_terminal()));
+    if !cmd.sinks.is_empty() {
+        return to_sinks(&cmd, opts, stop);
     }
-    // Lines go out as they are found when following, or to a terminal.
-    let mut out: Box<dyn Write> = if args.follow || stdout.is_terminal() {
+    // Lines go out as they are found when following, asked, or to a terminal.
+    let mut out: Box<dyn Write> = if cmd.follow || cmd.line_buffered || stdout.is_terminal() {
         Box::new(io::LineWriter::new(stdout.lock()))
     } else {
         Box::new(io::BufWriter::with_capacity(64 * 1024, stdout.lock()))
     };
     let mut warn = |line: String| eprintln!("sluice: {line}");
-    let result = sluice_grep::grep(&opts, &args.files, &mut out, &mut warn, stop);
-    let outcome = match result {
+    let outcome = match sluice_grep::grep(&opts, &cmd.files, &mut out, &mut warn, stop) {
         Ok(o) => o,
         // `sluice grep … | head -1`: the reader has what it wanted.
         Err(e) if e.kind() == io::ErrorKind::BrokenPipe => return ExitCode::SUCCESS,
@@ -66,11 +63,11 @@ pub fn run(args: &GrepArgs, stop: &Stop) -> ExitCode {
         }
     };
     if let Some(signal) = outcome.stopped
-        && !args.follow
+        && !cmd.follow
     {
         return ExitCode::from(signalled(signal));
     }
-    if outcome.selected && (args.quiet || !outcome.errors) {
+    if outcome.selected && (cmd.quiet || !outcome.errors) {
         ExitCode::SUCCESS
     } else if outcome.errors {
         ExitCode::from(GREP_TROUBLE)
@@ -79,12 +76,64 @@ pub fn run(args: &GrepArgs, stop: &Stop) -> ExitCode {
     }
 }
 
+/// Combinations that cannot mean anything, said before anything is read.
+fn conflict(cmd: &GrepCommand) -> Option<&'static str> {
+    if cmd.follow && cmd.decompress {
+        return Some("--follow cannot read compressed input (--decompress)");
+    }
+    if cmd.mmap && (cmd.follow || cmd.decompress) {
+        return Some("--mmap cannot be combined with --follow or --decompress");
+    }
+    let printing_changed = cmd.count || cmd.files_with_matches || cmd.files_without_match || cmd.quiet;
+    if !cmd.sinks.is_empty() && (printing_changed || cmd.mmap) {
+        return Some("--sink takes the selected lines; it cannot be combined with -c, -l, -L, -q or --mmap");
+    }
+    if cmd.report.is_some() && cmd.sinks.is_empty() {
+        return Some("--report is the report of a --sink run; add --sink");
+    }
+    None
+}
+
+/// The search the command asks for.
+fn options_for(cmd: &GrepCommand, matcher: Matcher, color: bool) -> GrepOptions {
+    let defaults = GrepOptions::new(matcher);
+    // Context matters only where lines are printed one by one.
+    let lines_printed =
+        !(cmd.count || cmd.files_with_matches || cmd.files_without_match || cmd.quiet || cmd.only_matching);
+    let context = (cmd.before.is_some() || cmd.after.is_some()) && lines_printed;
+    GrepOptions {
+        invert: cmd.invert,
+        count: cmd.count,
+        line_number: cmd.line_number,
+        with_filename: cmd.with_filename.unwrap_or(cmd.files.len() > 1),
+        files_with_matches: cmd.files_with_matches,
+        files_without_match: cmd.files_without_match,
+        quiet: cmd.quiet,
+        max_count: cmd.max_count,
+        color,
+        text: cmd.text,
+        skip_binary: cmd.skip_binary,
+        decompress: cmd.decompress,
+        max_line_bytes: cmd.max_line_bytes.unwrap_or(defaults.max_line_bytes),
+        follow: cmd.follow,
+        mmap: cmd.mmap,
+        label: cmd.label.clone(),
+        no_messages: cmd.no_messages,
+        context: context.then(|| (cmd.before.unwrap_or(0), cmd.after.unwrap_or(0))),
+        group_separator: cmd.group_separator.clone().unwrap_or(defaults.group_separator.clone()),
+        only_matching: cmd.only_matching,
+        byte_offset: cmd.byte_offset,
+        null: cmd.null,
+        ..defaults
+    }
+}
+
 /// `--sink`: the selected lines go through the sinks instead of stdout; the
 /// exit status is grep's all the same, and Ctrl-C ends a follow with 0.
-fn to_sinks(args: &GrepArgs, opts: GrepOptions, stop: &Stop) -> ExitCode {
+fn to_sinks(cmd: &GrepCommand, opts: GrepOptions, stop: &Stop) -> ExitCode {
     let warn = Box::new(|line: String| eprintln!("sluice: {line}"));
-    let (feed, status) = GrepFeed::spawn(opts, args.files.clone(), stop.clone(), warn);
-    let pipeline = PipelineArgs { sinks: args.sinks.clone(), report: args.report.clone(), ..PipelineArgs::default() };
+    let (feed, status) = GrepFeed::spawn(opts, cmd.files.clone(), stop.clone(), warn);
+    let pipeline = PipelineArgs { sinks: cmd.sinks.clone(), report: cmd.report.clone(), ..PipelineArgs::default() };
     let code = match crate::run::pipeline(Box::new(feed), &pipeline, stop.clone()) {
         Ok(code) => code,
         // grep has one status for every kind of trouble.
@@ -92,7 +141,7 @@ fn to_sinks(args: &GrepArgs, opts: GrepOptions, stop: &Stop) -> ExitCode {
     };
     let stopped =
         [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM].into_iter().any(|s| code == signalled(s as usize));
-    if code != 0 && !(stopped && args.follow) {
+    if code != 0 && !(stopped && cmd.follow) {
         return ExitCode::from(if stopped { code } else { GREP_TROUBLE });
     }
     match status.lock().ok().and_then(|mut s| s.take()) {

@@ -161,6 +161,9 @@ const LONG: &[(&str, Takes, Option<char>)] = &[
     ("word-regexp", Takes::Nothing, Some('w')),
 ];
 
+/// Long options GNU grep does not have.
+const SLUICE_ONLY: &[&str] = &["decompress", "follow", "max-line-bytes", "mmap", "report", "sink"];
+
 /// Short options: those that take a value, then those that do not.
 const SHORT_WITH_VALUE: &str = "ABCDdefm";
 const SHORT_ALONE: &str = "EFGHILPRTUVZabchilnoqrsuvwxyz";
@@ -203,7 +206,9 @@ pub fn parse(args: &[OsString]) -> Result<GrepCommand, ArgError> {
             let name = std::str::from_utf8(name).map_err(|_| unrecognized(arg))?;
             let (full, takes) = find_long(name).ok_or_else(|| unrecognized(arg))??;
             let value = match (takes, value) {
-                (Takes::Nothing, Some(_)) => return Err(ArgError(format!("option '--{full}' doesn't allow an argument"))),
+                (Takes::Nothing, Some(_)) => {
+                    return Err(ArgError(format!("option '--{full}' doesn't allow an argument")));
+                }
                 (Takes::Value, None) => match args.get(i) {
                     Some(v) => {
                         i += 1;
@@ -280,6 +285,12 @@ fn find_long(name: &str) -> Option<Result<(&'static str, Takes), ArgError>> {
         return Some(Ok((full, takes)));
     }
     let candidates: Vec<&(&str, Takes, Option<char>)> = LONG.iter().filter(|(n, ..)| n.starts_with(name)).collect();
+    // sluice's own long options never make one of GNU grep's ambiguous:
+    // `--max` is --max-count, as in GNU grep, though --max-line-bytes
+    // shares the prefix.
+    let gnu: Vec<&(&str, Takes, Option<char>)> =
+        candidates.iter().copied().filter(|(n, ..)| !SLUICE_ONLY.contains(n)).collect();
+    let candidates = if gnu.len() == 1 { gnu } else { candidates };
     match candidates.as_slice() {
         [] => None,
         [(full, takes, _)] => Some(Ok((full, *takes))),
@@ -382,9 +393,10 @@ fn apply(cmd: &mut GrepCommand, name: &str, value: Option<&[u8]>, pattern_given:
         "mmap" => cmd.mmap = true,
         "max-line-bytes" => {
             let n = text().parse::<usize>().ok().filter(|&n| n > 0);
-            cmd.max_line_bytes = Some(n.ok_or_else(|| {
-                ArgError(format!("--max-line-bytes: '{}' is not a size above 0 (bytes)", text()))
-            })?);
+            cmd.max_line_bytes =
+                Some(n.ok_or_else(|| {
+                    ArgError(format!("--max-line-bytes: '{}' is not a size above 0 (bytes)", text()))
+                })?);
         }
         "sink" => cmd.sinks.push(text()),
         "report" => cmd.report = Some(PathBuf::from(OsString::from_vec(value.unwrap_or_default().to_vec()))),
@@ -444,7 +456,10 @@ mod tests {
         assert!(p(&["-r", "ERROR", "."]).unwrap_err().contains("not supported yet"));
         assert!(p(&["-P", "x"]).unwrap_err().contains("-P"));
         let e = p(&["-E", "ERROR|WARN", "t.log"]).unwrap();
-        assert_eq!((e.syntax, e.patterns.clone(), files(&e)), (Syntax::Extended, vec![b"ERROR|WARN".to_vec()], vec!["t.log"]));
+        assert_eq!(
+            (e.syntax, e.patterns.clone(), files(&e)),
+            (Syntax::Extended, vec![b"ERROR|WARN".to_vec()], vec!["t.log"])
+        );
     }
 
     #[test]
@@ -458,7 +473,11 @@ mod tests {
         assert!(p(&["--co", "x"]).unwrap_err().contains("ambiguous"), "--color, --colour, --context, --count");
         assert_eq!(p(&["--colo", "x"]).unwrap().color, ColorWhen::Auto);
         let c = p(&["--color", "ERROR", "a.log"]).unwrap();
-        assert_eq!((c.patterns.clone(), files(&c)), (vec![b"ERROR".to_vec()], vec!["a.log"]), "--color takes a value only with =");
+        assert_eq!(
+            (c.patterns.clone(), files(&c)),
+            (vec![b"ERROR".to_vec()], vec!["a.log"]),
+            "--color takes a value only with ="
+        );
         assert_eq!(p(&["--color=always", "x"]).unwrap().color, ColorWhen::Always);
         assert_eq!(p(&["--count=3", "x"]).unwrap_err(), "option '--count' doesn't allow an argument");
         assert_eq!(p(&["x", "-m"]).unwrap_err(), "option requires an argument -- 'm'");

@@ -12,6 +12,7 @@
 pub mod args;
 pub mod component;
 pub mod flags;
+pub mod grep_args;
 pub mod locate;
 pub mod options;
 pub mod pipeline;

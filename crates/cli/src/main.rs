@@ -188,7 +188,7 @@ fn validate(files: &[String], stop: &Stop) -> anyhow::Result<u8> {
 }
 
 /// Writes generated text to stdout; a closed stdout ends quietly.
-fn print_bytes(text: &[u8]) -> ExitCode {
+pub(crate) fn print_bytes(text: &[u8]) -> ExitCode {
     let mut out = std::io::stdout().lock();
     match out.write_all(text).and_then(|()| out.flush()) {
         Ok(()) => ExitCode::SUCCESS,

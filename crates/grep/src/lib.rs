@@ -11,12 +11,13 @@
 
 #![warn(missing_docs)]
 
+mod context;
 mod feed;
 mod matcher;
 mod printer;
 mod searcher;
-mod syntax;
 mod sink;
+mod syntax;
 
 use std::io::{self, Write};
 
@@ -26,8 +27,8 @@ pub use feed::{GrepFeed, Status, Warn};
 pub use matcher::{MatchOptions, Matcher, PatternError};
 pub use printer::Standard;
 pub use searcher::search;
+pub use sink::{Sink, SinkContext, SinkFinish, SinkMatch};
 pub use syntax::Syntax;
-pub use sink::{Sink, SinkFinish, SinkMatch};
 
 /// Bytes read at a time by default: large reads keep the search ahead of
 /// the copy from the page cache.
@@ -74,6 +75,23 @@ pub struct GrepOptions {
     /// Say nothing of files that cannot be read (`-s`); the status still
     /// tells.
     pub no_messages: bool,
+    /// Lines of context before and after each selected line (`-B`, `-A`,
+    /// `-C`); `None` when none was asked for, which also means no group
+    /// separators.
+    pub context: Option<(u64, u64)>,
+    /// What is printed between groups of context (`--group-separator`);
+    /// `None` prints nothing (`--no-group-separator`). Default: `--`.
+    pub group_separator: Option<Vec<u8>>,
+    /// Print only the matched parts, one per line (`-o`).
+    pub only_matching: bool,
+    /// Prefix lines with their byte offset (`-b`).
+    pub byte_offset: bool,
+    /// Print the names of files with no selected line (`-L`).
+    pub files_without_match: bool,
+    /// End file names with a NUL instead of `:` or a newline (`-Z`).
+    pub null: bool,
+    /// Treat a binary file as holding no match (`-I`).
+    pub skip_binary: bool,
 }
 
 impl GrepOptions {
@@ -100,6 +118,13 @@ impl GrepOptions {
             buffer: DEFAULT_BUFFER,
             label: None,
             no_messages: false,
+            context: None,
+            group_separator: Some(b"--".to_vec()),
+            only_matching: false,
+            byte_offset: false,
+            files_without_match: false,
+            null: false,
+            skip_binary: false,
         }
     }
 }

@@ -3,7 +3,7 @@
 use std::io::{self, Write};
 
 use crate::GrepOptions;
-use crate::sink::{Sink, SinkFinish, SinkMatch};
+use crate::sink::{Sink, SinkContext, SinkFinish, SinkMatch};
 
 // GNU grep's default colours (GREP_COLORS): match, file name, line number,
 // separator; each followed by "erase to end of line".
@@ -13,9 +13,10 @@ const NUMBER: &[u8] = b"\x1b[32m\x1b[K";
 const SEP: &[u8] = b"\x1b[36m\x1b[K";
 const END: &[u8] = b"\x1b[m\x1b[K";
 
-/// GNU grep's output: lines with their name and number, or per-file counts
-/// (`-c`), or the names of files with a selected line (`-l`), or nothing
-/// (`-q`); coloured when asked.
+/// GNU grep's output: lines with their name, number and offset, or only
+/// the matched parts (`-o`), or per-file counts (`-c`), or the names of
+/// files with (`-l`) or without (`-L`) a selected line, or nothing (`-q`);
+/// context lines and group separators; coloured when asked.
 pub struct Standard<'a, W> {
     opts: &'a GrepOptions,
     out: W,
@@ -28,12 +29,33 @@ impl<'a, W: Write> Standard<'a, W> {
         Standard { opts, out, highlights: Vec::new() }
     }
 
-    fn name(&mut self, name: &[u8]) -> io::Result<()> {
-        self.paint(NAME, name)
+    /// The file name and its separator: `:` for a selected line, `-` for
+    /// context, or a NUL with `-Z`.
+    fn name(&mut self, name: &[u8], sep: u8) -> io::Result<()> {
+        self.paint(NAME, name)?;
+        if self.opts.null { self.out.write_all(b"\0") } else { self.sep(sep) }
     }
 
-    fn sep(&mut self) -> io::Result<()> {
-        self.paint(SEP, b":")
+    fn sep(&mut self, sep: u8) -> io::Result<()> {
+        self.paint(SEP, &[sep])
+    }
+
+    /// What comes before a line's text: name, number and offset, each when
+    /// asked for.
+    fn prefix(&mut self, file: &[u8], number: u64, offset: u64, sep: u8) -> io::Result<()> {
+        let o = self.opts;
+        if o.with_filename {
+            self.name(file, sep)?;
+        }
+        if o.line_number {
+            self.paint(NUMBER, number.to_string().as_bytes())?;
+            self.sep(sep)?;
+        }
+        if o.byte_offset {
+            self.paint(NUMBER, offset.to_string().as_bytes())?;
+            self.sep(sep)?;
+        }
+        Ok(())
     }
 
     fn paint(&mut self, colour: &[u8], text: &[u8]) -> io::Result<()> {
@@ -61,18 +83,35 @@ impl<'a, W: Write> Standard<'a, W> {
         }
         self.out.write_all(&line[at..])
     }
+
+    /// `-o`: each non-empty match of a selected line on a line of its own.
+    fn parts(&mut self, m: &SinkMatch<'_>) -> io::Result<()> {
+        if self.opts.invert {
+            // The selected lines hold no match to print.
+            return Ok(());
+        }
+        self.opts.matcher.highlights(m.line, &mut self.highlights);
+        let parts = std::mem::take(&mut self.highlights);
+        for &(s, e) in &parts {
+            self.prefix(m.file, m.number, m.offset + s as u64, b':')?;
+            self.paint(MATCH, &m.line[s..e])?;
+            self.out.write_all(b"\n")?;
+        }
+        self.highlights = parts;
+        Ok(())
+    }
 }
 
 impl<W: Write> Sink for Standard<'_, W> {
     fn wants_lines(&self) -> bool {
         let o = self.opts;
-        !(o.count || o.quiet || o.files_with_matches)
+        !(o.count || o.quiet || o.files_with_matches || o.files_without_match)
     }
 
     #[inline]
     fn matched(&mut self, m: &SinkMatch<'_>) -> io::Result<bool> {
         let o = self.opts;
-        if o.quiet || o.files_with_matches {
+        if o.quiet || o.files_with_matches || o.files_without_match {
             return Ok(false);
         }
         if o.count {
@@ -83,17 +122,28 @@ impl<W: Write> Sink for Standard<'_, W> {
             // matched once the file is done.
             return Ok(false);
         }
-        if o.with_filename {
-            self.name(m.file)?;
-            self.sep()?;
+        if o.only_matching {
+            self.parts(m)?;
+            return Ok(true);
         }
-        if o.line_number {
-            self.paint(NUMBER, m.number.to_string().as_bytes())?;
-            self.sep()?;
-        }
+        self.prefix(m.file, m.number, m.offset, b':')?;
         self.line(m.line)?;
         self.out.write_all(b"\n")?;
         Ok(true)
+    }
+
+    fn context(&mut self, c: &SinkContext<'_>) -> io::Result<()> {
+        self.prefix(c.file, c.number, c.offset, b'-')?;
+        self.out.write_all(c.line)?;
+        self.out.write_all(b"\n")
+    }
+
+    fn context_break(&mut self) -> io::Result<()> {
+        if let Some(sep) = &self.opts.group_separator {
+            self.paint(SEP, sep)?;
+            self.out.write_all(b"\n")?;
+        }
+        Ok(())
     }
 
     /// A count, a name, or nothing.
@@ -102,17 +152,17 @@ impl<W: Write> Sink for Standard<'_, W> {
         if o.quiet {
             return Ok(());
         }
-        if o.files_with_matches {
-            if end.selected > 0 {
-                self.name(end.file)?;
-                self.out.write_all(b"\n")?;
+        let listed = (o.files_with_matches && end.selected > 0) || (o.files_without_match && end.selected == 0);
+        if o.files_with_matches || o.files_without_match {
+            if listed {
+                self.paint(NAME, end.file)?;
+                self.out.write_all(if o.null { b"\0" } else { b"\n" })?;
             }
             return Ok(());
         }
         if o.count {
             if o.with_filename {
-                self.name(end.file)?;
-                self.sep()?;
+                self.name(end.file, b':')?;
             }
             writeln!(self.out, "{}", end.selected)?;
         }
@@ -121,7 +171,7 @@ impl<W: Write> Sink for Standard<'_, W> {
 
     fn notes_binary_matches(&self) -> bool {
         let o = self.opts;
-        !(o.quiet || o.files_with_matches || o.count)
+        !(o.quiet || o.files_with_matches || o.files_without_match || o.count)
     }
 
     fn flush(&mut self) -> io::Result<()> {

@@ -32,7 +32,7 @@ pub fn search<S: Sink + ?Sized>(
 ) -> io::Result<Outcome> {
     let stdin = [OsString::from(STDIN)];
     let files = if files.is_empty() { &stdin[..] } else { files };
-    let mut searcher = Searcher { opts, sink, warn, stop };
+    let mut searcher = Searcher { opts, sink, warn, stop, printed_any: false };
     let mut outcome = Outcome::default();
     for path in files {
         let path = Path::new(path);
@@ -69,30 +69,45 @@ pub fn search<S: Sink + ?Sized>(
 
 /// One search's settings and where its results go, so that no function
 /// passes them along one by one.
-struct Searcher<'s, S: ?Sized> {
-    opts: &'s GrepOptions,
-    sink: &'s mut S,
+pub(crate) struct Searcher<'s, S: ?Sized> {
+    pub(crate) opts: &'s GrepOptions,
+    pub(crate) sink: &'s mut S,
     warn: &'s mut dyn FnMut(String),
     stop: &'s Stop,
+    /// A line was printed, in any file: a group that follows gets a
+    /// separator.
+    pub(crate) printed_any: bool,
 }
 
 /// Where one file's search stands.
-struct FileState<'n> {
-    name: &'n [u8],
-    /// Number of the line the search is at (counted only for `-n`).
-    number: u64,
+pub(crate) struct FileState<'n> {
+    pub(crate) name: &'n [u8],
+    /// Number of the line the search is at (counted only for `-n` and for
+    /// context).
+    pub(crate) number: u64,
     /// Input offset of the region being searched.
-    base: u64,
-    selected: u64,
+    pub(crate) base: u64,
+    pub(crate) selected: u64,
     /// A NUL has been seen: lines are no longer printed.
     binary: bool,
     errors: bool,
     stopped: Option<usize>,
+    /// Where context stands, when it was asked for.
+    pub(crate) context: crate::context::Around,
 }
 
 impl<'n> FileState<'n> {
     fn new(name: &'n [u8]) -> FileState<'n> {
-        FileState { name, number: 1, base: 0, selected: 0, binary: false, errors: false, stopped: None }
+        FileState {
+            name,
+            number: 1,
+            base: 0,
+            selected: 0,
+            binary: false,
+            errors: false,
+            stopped: None,
+            context: crate::context::Around::default(),
+        }
     }
 }
 
@@ -257,9 +272,15 @@ impl<S: Sink + ?Sized> Searcher<'_, S> {
     fn region(&mut self, region: &[u8], file: &mut FileState<'_>) -> io::Result<bool> {
         if !self.opts.text && !file.binary && memchr::memchr(0, region).is_some() {
             file.binary = true;
+            if self.opts.skip_binary {
+                // -I: a binary file is taken to hold no match.
+                return Ok(true);
+            }
         }
         if file.binary {
             self.binary_lines(region, file)
+        } else if self.opts.context.is_some() {
+            self.with_context(region, file)
         } else if self.opts.invert {
             self.inverted(region, file)
         } else {
@@ -364,7 +385,7 @@ fn lossy(name: &[u8]) -> std::borrow::Cow<'_, str> {
 #[error("writing output: {}", sluice_core::error::io_message(.0))]
 struct OutputError(io::Error);
 
-fn output_error(e: io::Error) -> io::Error {
+pub(crate) fn output_error(e: io::Error) -> io::Error {
     if e.kind() == io::ErrorKind::BrokenPipe || is_output_error(&e) {
         return e;
     }

@@ -22,6 +22,19 @@ pub struct SinkMatch<'a> {
     pub binary: bool,
 }
 
+/// A line printed for context around selected ones (`-A`, `-B`, `-C`).
+#[derive(Clone, Copy, Debug)]
+pub struct SinkContext<'a> {
+    /// The file as it is shown.
+    pub file: &'a [u8],
+    /// The line, without its `\n`.
+    pub line: &'a [u8],
+    /// The line's number from 1 (context is always numbered).
+    pub number: u64,
+    /// Where the line starts in the input, in bytes.
+    pub offset: u64,
+}
+
 /// The end of one file's search.
 #[derive(Clone, Copy, Debug)]
 pub struct SinkFinish<'a> {
@@ -46,6 +59,19 @@ pub trait Sink {
     /// with the file, `Ok(false)` ends it (`-l`, `-q`); an error ends the
     /// whole search as an output error.
     fn matched(&mut self, m: &SinkMatch<'_>) -> io::Result<bool>;
+
+    /// Called for a line of context, in file order between the selected
+    /// lines, when context was asked for. Default: nothing.
+    fn context(&mut self, c: &SinkContext<'_>) -> io::Result<()> {
+        let _ = c;
+        Ok(())
+    }
+
+    /// Called between two groups of lines that are not adjacent, when
+    /// context was asked for (GNU grep prints `--`). Default: nothing.
+    fn context_break(&mut self) -> io::Result<()> {
+        Ok(())
+    }
 
     /// Called once per file searched, after its last line, however the
     /// file ended (its end, `-m`, the sink's own `false`). Default: nothing.
@@ -73,6 +99,12 @@ impl<S: Sink + ?Sized> Sink for &mut S {
     }
     fn matched(&mut self, m: &SinkMatch<'_>) -> io::Result<bool> {
         (**self).matched(m)
+    }
+    fn context(&mut self, c: &SinkContext<'_>) -> io::Result<()> {
+        (**self).context(c)
+    }
+    fn context_break(&mut self) -> io::Result<()> {
+        (**self).context_break()
     }
     fn finish(&mut self, end: &SinkFinish<'_>) -> io::Result<()> {
         (**self).finish(end)

@@ -350,8 +350,10 @@ impl<'p> Translator<'p> {
         self.i = body + end + 2;
         match kind {
             b':' => {
-                const CLASSES: [&str; 12] =
-                    ["alpha", "digit", "alnum", "upper", "lower", "space", "blank", "punct", "print", "graph", "cntrl", "xdigit"];
+                const CLASSES: [&str; 12] = [
+                    "alpha", "digit", "alnum", "upper", "lower", "space", "blank", "punct", "print", "graph", "cntrl",
+                    "xdigit",
+                ];
                 let name = std::str::from_utf8(name).unwrap_or("");
                 if !CLASSES.contains(&name) {
                     return Err("Invalid character class name".into());
