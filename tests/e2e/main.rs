@@ -4,6 +4,7 @@ mod audit;
 mod corpus;
 mod errors;
 mod grep;
+mod grep_gnu;
 mod nats;
 mod pipeline;
 mod replay;

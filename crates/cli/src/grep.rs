@@ -29,6 +29,11 @@ pub fn run(args: &GrepArgs, stop: &Stop) -> ExitCode {
     if cmd.version {
         return crate::print_bytes(format!("sluice grep {}\n", env!("CARGO_PKG_VERSION")).as_bytes());
     }
+    if selects_nothing(&cmd) {
+        // As GNU grep: when it is plain that no line can be selected, nothing
+        // is read and nothing printed, not even -c's counts.
+        return ExitCode::from(GREP_NONE);
+    }
     let options = MatchOptions { syntax: cmd.syntax, ignore_case: cmd.ignore_case, word: cmd.word, line: cmd.line };
     let matcher = match Matcher::new(&cmd.patterns, options) {
         Ok(m) => m,
@@ -74,6 +79,14 @@ pub fn run(args: &GrepArgs, stop: &Stop) -> ExitCode {
     } else {
         ExitCode::from(GREP_NONE)
     }
+}
+
+/// `-m 0`, no pattern at all (`-f /dev/null`), or `-v` with the one empty
+/// pattern, which matches every line. `-L` still lists the files.
+fn selects_nothing(cmd: &GrepCommand) -> bool {
+    let every_line = cmd.patterns.len() == 1 && cmd.patterns[0].is_empty() && !cmd.line && !cmd.word;
+    let nothing = cmd.max_count == Some(0) || (cmd.patterns.is_empty() && !cmd.invert) || (every_line && cmd.invert);
+    nothing && !cmd.files_without_match && cmd.sinks.is_empty()
 }
 
 /// Combinations that cannot mean anything, said before anything is read.

@@ -216,6 +216,9 @@ impl<'p> Translator<'p> {
         if self.at_start() {
             if !self.extended {
                 self.atom_byte(op.as_bytes()[0]);
+            } else if self.p.get(self.i) == Some(&b')') && !self.groups.is_empty() {
+                // GNU grep refuses a group that holds only a repetition.
+                return Err("Unmatched ( or \\(".into());
             }
             return Ok(());
         }
@@ -240,6 +243,9 @@ impl<'p> Translator<'p> {
 
     /// An extended `{`: an interval when one follows, else a literal.
     fn interval_or_literal(&mut self) -> Result<(), String> {
+        if self.p.get(self.i) == Some(&b'}') {
+            return Err("Invalid content of \\{\\}".into());
+        }
         let save = self.i;
         match self.interval(b"}")? {
             Some(_) if self.at_start() => Ok(()),
@@ -303,6 +309,8 @@ impl<'p> Translator<'p> {
             class.push_str(r"^\n");
         }
         let mut first = true;
+        // The last element ended a range: a `-` may not start another.
+        let mut ranged = false;
         loop {
             let Some(&b) = self.p.get(self.i) else { return Err(UNMATCHED.into()) };
             if b == b']' && !first {
@@ -310,6 +318,10 @@ impl<'p> Translator<'p> {
                 break;
             }
             first = false;
+            if ranged && b == b'-' && self.p.get(self.i + 1).is_some_and(|&c| c != b']') {
+                return Err("Invalid range end".into());
+            }
+            ranged = false;
             let start = self.element()?;
             let Element::Byte(lo) = start else {
                 class.push_str(&start.text());
@@ -323,6 +335,7 @@ impl<'p> Translator<'p> {
                     return Err("Invalid range end".into());
                 }
                 let _ = write!(class, "\\x{lo:02X}-\\x{hi:02X}");
+                ranged = true;
             } else {
                 let _ = write!(class, "\\x{lo:02X}");
             }
@@ -448,6 +461,9 @@ mod tests {
             (r"a\{1", false, "Unmatched \\{"),
             ("a{32768}", true, "Regular expression too big"),
             (r"\1", true, "Invalid back reference"),
+            ("a{}", true, "Invalid content of \\{\\}"),
+            ("[a-c-e]", true, "Invalid range end"),
+            ("(*)b", true, "Unmatched ( or \\("),
         ] {
             let syntax = if extended { Syntax::Extended } else { Syntax::Basic };
             assert_eq!(translate(p.as_bytes(), syntax).unwrap_err(), want, "{p}");

@@ -1,0 +1,210 @@
+//! `sluice grep` against the system's GNU grep (LC_ALL=C), case by case:
+//! GNU grep's own regular-expression test data when ../shared is present,
+//! and several hundred cases of the project's own, always. Stdout and the
+//! exit status must be identical; stderr may be worded differently.
+
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
+
+use crate::util::*;
+
+/// Whether the `grep` on the PATH is GNU grep. Without it the comparison
+/// is skipped, saying so, unless CI (SLUICE_REQUIRE_GNU_GREP) asks for it.
+fn gnu_grep() -> bool {
+    let ok = Command::new("grep")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).contains("GNU grep"));
+    if !ok {
+        assert!(std::env::var_os("SLUICE_REQUIRE_GNU_GREP").is_none(), "GNU grep is required and missing");
+        eprintln!("GNU grep is not installed: skipping the comparison");
+    }
+    ok
+}
+
+/// Runs `grep ARGS` and `sluice grep ARGS`, both with `input` on stdin.
+fn both(args: &[&[u8]], input: &[u8]) -> (Output, Output) {
+    use std::os::unix::ffi::OsStrExt;
+    let os: Vec<&std::ffi::OsStr> = args.iter().map(|a| std::ffi::OsStr::from_bytes(a)).collect();
+    let run_with = |mut cmd: Command| -> Output {
+        let mut child =
+            cmd.args(&os).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+        let mut stdin = child.stdin.take().unwrap();
+        // A command that exits early (-q) may close its stdin first.
+        let _ = stdin.write_all(input);
+        drop(stdin);
+        child.wait_with_output().unwrap()
+    };
+    let mut gnu = Command::new("grep");
+    gnu.env("LC_ALL", "C");
+    let mut ours = sluice(&["grep"]);
+    ours.env("LC_ALL", "C");
+    (run_with(gnu), run_with(ours))
+}
+
+/// Compares one case; returns a description of the difference, if any.
+fn differs(args: &[&[u8]], input: &[u8]) -> Option<String> {
+    let (gnu, ours) = both(args, input);
+    if gnu.stdout == ours.stdout && gnu.status.code() == ours.status.code() {
+        return None;
+    }
+    let shown: Vec<String> = args.iter().map(|a| String::from_utf8_lossy(a).into_owned()).collect();
+    Some(format!(
+        "{shown:?} on {:?}: GNU {:?} {:?}, sluice {:?} {:?} ({})",
+        String::from_utf8_lossy(input),
+        gnu.status.code(),
+        String::from_utf8_lossy(&gnu.stdout),
+        ours.status.code(),
+        String::from_utf8_lossy(&ours.stdout),
+        String::from_utf8_lossy(&ours.stderr).trim()
+    ))
+}
+
+#[test]
+fn gnu_greps_own_regex_test_data_answers_as_gnu_grep_does() {
+    if !gnu_grep() {
+        return;
+    }
+    let dir = root().join("../shared/data/gnu-grep-tests");
+    if !dir.is_dir() {
+        eprintln!("../shared/data/gnu-grep-tests is absent: skipping GNU grep's own test data");
+        return;
+    }
+    let (mut cases, mut failures) = (0, Vec::new());
+    for (file, flag) in [("bre.tests", "-G"), ("ere.tests", "-E"), ("spencer1.tests", "-E"), ("spencer2.tests", "-E")] {
+        let text = std::fs::read(dir.join(file)).unwrap();
+        for line in text.split(|&b| b == b'\n') {
+            if line.is_empty() || line.starts_with(b"#") {
+                continue;
+            }
+            let fields: Vec<&[u8]> = line.splitn(4, |&b| b == b'@').collect();
+            let [_, pattern, input, ..] = fields[..] else { continue };
+            // Back-references have no equivalent in sluice's engine: they
+            // are refused, and the data set is counted without them.
+            if pattern.windows(2).any(|w| w[0] == b'\\' && w[1].is_ascii_digit() && w[1] != b'0') {
+                continue;
+            }
+            cases += 1;
+            let mut input = input.to_vec();
+            input.push(b'\n');
+            if let Some(d) = differs(&[flag.as_bytes(), b"-e", pattern], &input) {
+                failures.push(format!("{file}: {d}"));
+            }
+        }
+    }
+    assert!(cases >= 700, "only {cases} cases read");
+    assert!(failures.is_empty(), "{} of {cases} differ:\n{}", failures.len(), failures.join("\n"));
+}
+
+#[test]
+fn hundreds_of_cases_of_our_own_answer_as_gnu_grep_does() {
+    if !gnu_grep() {
+        return;
+    }
+    let patterns_log = std::fs::read(log_fixture("patterns.log")).unwrap();
+    let crlf = std::fs::read(log_fixture("crlf-no-final-newline.log")).unwrap();
+    let binary = std::fs::read(log_fixture("binary.log")).unwrap();
+    // Every flag alone and in common pairs, on a pattern every line kind meets.
+    let flag_sets: &[&[&str]] = &[
+        &[],
+        &["-n"],
+        &["-c"],
+        &["-v"],
+        &["-i"],
+        &["-w"],
+        &["-x"],
+        &["-o"],
+        &["-b"],
+        &["-l"],
+        &["-L"],
+        &["-q"],
+        &["-s"],
+        &["-H"],
+        &["-h"],
+        &["-Z", "-H"],
+        &["-m", "1"],
+        &["-m1", "-c"],
+        &["-m", "-1"],
+        &["-m", "0"],
+        &["-A", "1"],
+        &["-B", "2"],
+        &["-C", "1", "-n"],
+        &["-2"],
+        &["-A0", "--group-separator=::"],
+        &["-C1", "--no-group-separator"],
+        &["-m1", "-A2", "-n"],
+        &["-vn"],
+        &["-in"],
+        &["-iw"],
+        &["-ob"],
+        &["-on"],
+        &["-cv"],
+        &["-nH", "--label=LOG"],
+        &["-v", "-C1"],
+        &["-a"],
+    ];
+    let patterns: &[&[&str]] = &[
+        &["ERROR"],
+        &["-F", "a*b"],
+        &["-E", "ERROR|WARN"],
+        &["ERROR\\|WARN"],
+        &["timeout|refused"],
+        &["-E", "timeout|refused"],
+        &["x\\{2\\}"],
+        &["-E", "x{2,}"],
+        &["[[:digit:]][[:digit:]]"],
+        &["\\<ERROR\\>"],
+        &["{\"level\""],
+        &["-E", "\\(a\\)"],
+        &["a\\+b"],
+        &["-E", "a+b"],
+        &["^$"],
+        &["-e", "spaces", "-e", "refused"],
+        &[""],
+    ];
+    let (mut cases, mut failures) = (0, Vec::new());
+    for flags in flag_sets {
+        for pattern in patterns {
+            for input in [&patterns_log, &crlf, &binary] {
+                let args: Vec<&[u8]> = flags.iter().chain(pattern.iter()).map(|a| a.as_bytes()).collect();
+                cases += 1;
+                if let Some(d) = differs(&args, input) {
+                    failures.push(d);
+                }
+            }
+        }
+    }
+    assert!(cases >= 300, "only {cases} cases");
+    assert!(failures.is_empty(), "{} of {cases} differ:\n{}", failures.len(), failures.join("\n"));
+}
+
+#[test]
+fn options_and_files_as_gnu_grep_takes_them() {
+    if !gnu_grep() {
+        return;
+    }
+    let a = log_fixture("patterns.log");
+    let b = log_fixture("lf.log");
+    let cases: &[&[&str]] = &[
+        &["-nm1", "ERROR", &a, &b],
+        &["ERROR", &a, "-c", &b],
+        &["--max=1", "-n", "ERROR", &a],
+        &["--count", "--invert", "ERROR", &a],
+        &["-c", "--", "-x", &a],
+        &["-e", "ERROR", "-e", "plural", &a, &b],
+        &["-L", "plural", &a, &b],
+        &["-l", "-Z", "ERROR", &a, &b],
+        &["-A1", "ERROR", &a, &b],
+        &["-x", "x", &a],
+        &["-ci", "error", &a, &b],
+        &["-s", "ERROR", "/no/such/file", &a],
+    ];
+    let mut failures = Vec::new();
+    for args in cases {
+        let bytes: Vec<&[u8]> = args.iter().map(|a| a.as_bytes()).collect();
+        if let Some(d) = differs(&bytes, b"") {
+            failures.push(d);
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
