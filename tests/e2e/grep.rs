@@ -336,3 +336,25 @@ fn with_a_sink_the_selected_lines_become_records_and_the_status_stays_greps() {
     assert_eq!(missing.status.code(), Some(2));
     assert!(stderr(&missing).contains("/no/such/file"), "{}", stderr(&missing));
 }
+
+#[test]
+fn compressed_files_and_fifos_get_no_false_change_warning() {
+    // Issue 14: every .gz, .zst and FIFO input was "truncated while being
+    // searched", the bytes read being compared with the wrong size.
+    let dir = tempfile::tempdir().unwrap();
+    let plain = "INFO up\nERROR down\n".repeat(2000);
+    let gz = dir.path().join("app.log.gz");
+    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    enc.write_all(plain.as_bytes()).unwrap();
+    std::fs::write(&gz, enc.finish().unwrap()).unwrap();
+    let (code, out, err) = grep(&["-c", "--decompress", "ERROR", arg(&gz)]);
+    assert_eq!((code, out.as_str(), err.as_str()), (Some(0), "2000\n", ""));
+    let fifo = dir.path().join("app.fifo");
+    assert!(Command::new("mkfifo").arg(&fifo).status().unwrap().success());
+    let path = fifo.clone();
+    let text = plain.clone();
+    let writer = std::thread::spawn(move || std::fs::write(path, text).unwrap());
+    let (code, out, err) = grep(&["-c", "ERROR", arg(&fifo)]);
+    writer.join().unwrap();
+    assert_eq!((code, out.as_str(), err.as_str()), (Some(0), "2000\n", ""));
+}
