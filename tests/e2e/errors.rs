@@ -73,3 +73,16 @@ fn a_bot_shorthand_without_a_bot_is_refused_rather_than_dropped() {
     );
     assert!(!trades.exists());
 }
+
+#[test]
+fn an_absurd_pace_is_a_configuration_error_not_a_panic() {
+    // Issue 19: both overflowed "when adding duration to instant" (exit 101).
+    refused(&["run", "--source", "ticker:rate=1e-19"], &["`rate`", "slower than one a year"]);
+    let dir = tempfile::tempdir().unwrap();
+    let gap = dir.path().join("gap.csv");
+    std::fs::write(&gap, "timestamp,symbol,price,volume\n1700-01-01T00:00:00Z,A,1,1\n2262-01-01T00:00:00Z,A,2,1\n")
+        .unwrap();
+    let out = run(&["replay", gap.to_str().unwrap(), "--speed", "1e-12x", "-q"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains("use a faster speed"), "{}", stderr(&out));
+}

@@ -35,12 +35,13 @@ impl Clock for SystemClock {
 
     fn sleep(&self, d: Duration) {
         const SLICE: Duration = Duration::from_millis(50);
-        let until = Instant::now() + d;
+        // Past what the clock can count, the sleep lasts until a stop.
+        let until = Instant::now().checked_add(d);
         loop {
             if self.stop.as_ref().is_some_and(|s| s.requested().is_some()) {
                 return;
             }
-            let left = until.saturating_duration_since(Instant::now());
+            let left = until.map_or(SLICE, |u| u.saturating_duration_since(Instant::now()));
             if left.is_zero() {
                 return;
             }
@@ -49,10 +50,11 @@ impl Clock for SystemClock {
     }
 }
 
-/// A float number of seconds as a duration; past what a duration holds
-/// (an absurdly slow `--speed`), the longest one, rather than a panic.
-pub fn seconds(secs: f64) -> Duration {
-    Duration::try_from_secs_f64(secs).unwrap_or(Duration::MAX)
+/// A float number of seconds as a duration; `None` past what a duration
+/// holds (an absurdly slow `--speed`), which the caller reports rather
+/// than waiting forever or panicking.
+pub fn seconds(secs: f64) -> Option<Duration> {
+    Duration::try_from_secs_f64(secs).ok()
 }
 
 /// Holds each item back until its offset from the first one has passed.
@@ -114,7 +116,16 @@ impl<C: Clock> Source for Paced<C> {
             let ns = (t.time.as_nanos().saturating_sub(first.as_nanos())) as f64 / self.speed;
             // Ticks out of order are not waited for: the pace never goes back.
             if ns > 0.0 {
-                self.pacer.wait_until(seconds(ns / 1e9));
+                let Some(wait) = seconds(ns / 1e9) else {
+                    return Err(Error::config(
+                        "pace",
+                        format!(
+                            "at {}x, the tick at {} would be due in more seconds than a clock counts; use a faster speed",
+                            self.speed, t.time
+                        ),
+                    ));
+                };
+                self.pacer.wait_until(wait);
             }
         }
         Ok(pulled)
@@ -256,9 +267,22 @@ mod tests {
 
     #[test]
     fn absurd_offsets_saturate_instead_of_panicking() {
-        assert_eq!(seconds(1e300), Duration::MAX);
-        assert_eq!(seconds(f64::INFINITY), Duration::MAX);
-        assert_eq!(seconds(1.5), Duration::from_millis(1500));
+        assert_eq!(seconds(1e300), None);
+        assert_eq!(seconds(f64::INFINITY), None);
+        assert_eq!(seconds(1.5), Some(Duration::from_millis(1500)));
+        // The longest sleep there is does not overflow the clock (issue 19).
+        let stop = Stop::new();
+        stop.request(2);
+        SystemClock::new(Some(stop)).sleep(Duration::MAX);
+    }
+
+    #[test]
+    fn an_unreachable_pace_is_a_configuration_error() {
+        // Issue 19: --speed 1e-12x over a 292-year gap panicked.
+        let mut p = Paced::new(Box::new(At(vec![0, 9_000_000_000])), FakeClock::default(), 1e-12);
+        assert!(matches!(p.pull(), Ok(Pull::Record(..))));
+        let err = p.pull().err().expect("an error, not a wait");
+        assert!(err.is_config() && err.to_string().contains("use a faster speed"), "{err}");
     }
 
     #[test]

@@ -55,6 +55,9 @@ impl Default for TickerConfig {
     }
 }
 
+/// The slowest rate, about one tick a year.
+const MIN_RATE: f64 = 1.0 / (365.0 * 86_400.0);
+
 impl TickerConfig {
     /// Checks the values serde cannot: ranges.
     pub fn validate(&self) -> Result<(), ConfigError> {
@@ -65,6 +68,16 @@ impl TickerConfig {
             && !(r.is_finite() && r > 0.0 && r <= 1e9)
         {
             return Err(ConfigError::new("rate", format!("{r} is not a rate; use ticks per second above 0")));
+        }
+        // One tick per step of 1/rate seconds, in i64 nanoseconds: slower
+        // than one tick a year cannot be timestamped for long, nor paced.
+        if let Some(r) = self.rate
+            && r < MIN_RATE
+        {
+            return Err(ConfigError::new(
+                "rate",
+                format!("{r} ticks per second is slower than one a year; use a rate of at least {MIN_RATE:e}"),
+            ));
         }
         Ok(())
     }

@@ -13,6 +13,7 @@ mod sample;
 use rand_chacha::ChaCha8Rng;
 use rand_core::SeedableRng;
 use std::fmt::Write as _;
+use std::time::Duration;
 
 use sluice_core::config::ConfigError;
 use sluice_core::pace::{Pacer, SystemClock};
@@ -112,7 +113,9 @@ impl Source for Ticker {
             return Ok(Pull::End);
         }
         if let Some((pacer, rate)) = &self.pacer {
-            pacer.wait_until(sluice_core::pace::seconds(self.seq as f64 / rate));
+            // Past what a duration holds (never, for an accepted rate), the
+            // wait lasts until a stop.
+            pacer.wait_until(sluice_core::pace::seconds(self.seq as f64 / rate).unwrap_or(Duration::MAX));
         }
         let (tick, bad) = self.next_tick();
         self.seq += 1;

@@ -141,6 +141,12 @@ fn validate_refuses_out_of_range_values() {
     assert_eq!(c.validate().unwrap_err().key, "rate");
     c.rate = Some(f64::NAN);
     assert!(c.validate().is_err());
+    // Issue 19: rate=1e-19 panicked with an overflow when it was paced.
+    c.rate = Some(1e-19);
+    let err = c.validate().unwrap_err();
+    assert!(err.key == "rate" && err.message.contains("slower than one a year"), "{err}");
+    c.rate = Some(1e-7);
+    assert!(c.validate().is_ok(), "one tick in 116 days is slow, and can be paced");
 }
 
 #[test]
