@@ -281,7 +281,7 @@ mod tests {
         // Issue 19: --speed 1e-12x over a 292-year gap panicked.
         let mut p = Paced::new(Box::new(At(vec![0, 9_000_000_000])), FakeClock::default(), 1e-12);
         assert!(matches!(p.pull(), Ok(Pull::Record(..))));
-        let err = p.pull().err().expect("an error, not a wait");
+        let err = p.pull().expect_err("an error, not a wait");
         assert!(err.is_config() && err.to_string().contains("use a faster speed"), "{err}");
     }
 
