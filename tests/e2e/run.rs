@@ -249,3 +249,37 @@ fn colours_only_when_asked_or_on_a_terminal_without_no_color() {
         assert!(!without, "NO_COLOR turns it off");
     }
 }
+
+#[test]
+fn money_past_92_billion_is_reported_exactly() {
+    // Issue 16: each trade was reported as 99,900 (the quantity dropped)
+    // and totals saturated at 92,233,720,368.55, with exit 0.
+    let dir = tempfile::tempdir().unwrap();
+    let ticks = dir.path().join("t.csv");
+    std::fs::write(
+        &ticks,
+        "timestamp,symbol,price,volume\n2026-01-05T00:00:00Z,X,100,1\n2026-01-05T00:00:01Z,X,100000,1\n\
+         2026-01-05T00:00:02Z,X,100,1\n2026-01-05T00:00:03Z,X,100000,1\n",
+    )
+    .unwrap();
+    let (report, trades) = (dir.path().join("r.json"), dir.path().join("t.csv.trades"));
+    let out = run(&[
+        "replay",
+        arg(&ticks),
+        "--sink",
+        "bot:entry=100,exit=100000,quantity=1000000",
+        "--report",
+        arg(&report),
+        "--trades",
+        arg(&trades),
+        "-q",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).contains("pnl=+99900000000"), "{}", stdout(&out));
+    let r = json(&report);
+    assert_eq!(r["realized_pnl"], 199_800_000_000.0);
+    assert_eq!(r["largest_win"], 99_900_000_000.0);
+    assert_eq!(r["largest_loss"], serde_json::Value::Null, "null, as average_loss is");
+    let csv = std::fs::read_to_string(&trades).unwrap();
+    assert_eq!(csv.lines().nth(1).unwrap().rsplit(',').next(), Some("99900000000"));
+}

@@ -100,7 +100,7 @@ impl Bot {
 
     /// Steps the tick's machine and writes its lines; returns the trade it
     /// closed, if any.
-    fn on_tick(&mut self, tick: &Tick) -> std::io::Result<Option<Trade>> {
+    fn on_tick(&mut self, tick: &Tick) -> Result<Option<Trade>, Error> {
         let book = self.books.entry(tick.symbol).or_insert_with(Book::new);
         book.ticks += 1;
         if matches!(book.state, State::Active { .. }) {
@@ -123,21 +123,30 @@ impl Bot {
             }
         }
         if let Step::Exited(trade) = step {
-            book.stats.record(trade.pnl, trade.exit_time);
+            book.stats.record(trade.pnl, trade.exit_time).map_err(Bot::overflow)?;
             if let Some((_, charts)) = &mut self.plot {
                 charts
                     .entry(tick.symbol)
                     .or_default()
                     .equity
-                    .push(trade.exit_time.as_nanos(), approx(book.stats.realized));
+                    .push(trade.exit_time.as_nanos(), book.stats.realized.to_f64());
             }
-            self.total.record(trade.pnl, trade.exit_time);
+            self.total.record(trade.pnl, trade.exit_time).map_err(Bot::overflow)?;
             if self.trades.len() < self.report_trades {
                 self.trades.push(trade);
             }
         }
+        self.write_signals(tick, step).map_err(Bot::io)?;
+        Ok(match step {
+            Step::Exited(trade) => Some(trade),
+            _ => None,
+        })
+    }
+
+    /// The lines a tick's step prints: the transcript's, or one per signal.
+    fn write_signals(&mut self, tick: &Tick, step: Step) -> std::io::Result<()> {
         let (out, sym) = (&mut self.out, tick.symbol);
-        let money = |d: Decimal| d.display_min_places(2);
+        let price = |d: Decimal| d.display_min_places(2);
         if self.transcript {
             // One line per tick: assembled as bytes, which costs a fraction
             // of going through the formatting machinery.
@@ -162,12 +171,12 @@ impl Bot {
             line.push(b'\n');
             out.write_all(line)?;
             match step {
-                Step::Entered => writeln!(out, "[SIGNAL] Entry at ${} → switching to ACTIVE", money(tick.price))?,
+                Step::Entered => writeln!(out, "[SIGNAL] Entry at ${} → switching to ACTIVE", price(tick.price))?,
                 Step::Exited(t) => writeln!(
                     out,
                     "[SIGNAL] Exit at ${} | Profit: ${} → switching to WATCHING",
-                    money(tick.price),
-                    money(t.pnl)
+                    price(tick.price),
+                    t.pnl.display_min_places(2)
                 )?,
                 _ => {}
             }
@@ -178,10 +187,7 @@ impl Bot {
                 _ => {}
             }
         }
-        Ok(match step {
-            Step::Exited(trade) => Some(trade),
-            _ => None,
-        })
+        Ok(())
     }
 
     fn on_bad(&mut self, bad: &BadRecord<'_>) -> std::io::Result<()> {
@@ -216,9 +222,13 @@ impl Bot {
     fn io(e: std::io::Error) -> Error {
         Error::io("bot", "writing signals", e)
     }
+
+    fn overflow(e: stats::Overflow) -> Error {
+        Error::new("bot", format!("{e}; the run is stopped rather than report a wrong total"))
+    }
 }
 
-/// A decimal as a float for drawing (not for money).
+/// A price as a float for drawing.
 fn approx(d: Decimal) -> f64 {
     d.units() as f64 / Decimal::ONE.units() as f64
 }
@@ -251,7 +261,7 @@ impl Sink for Bot {
 
     fn send(&mut self, record: &Record<'_>, _: &Location<'_>) -> Result<Flow, Error> {
         if let Record::Tick(tick) = record
-            && let Some(t) = self.on_tick(tick).map_err(Bot::io)?
+            && let Some(t) = self.on_tick(tick)?
             && let (Some(w), Some(path)) = (&mut self.trade_log, &self.trades_path)
         {
             let row = [t.symbol.to_string(), t.entry_time.to_string(), t.entry_price.to_string()];
@@ -267,7 +277,7 @@ impl Sink for Bot {
     }
 
     fn close(mut self: Box<Self>) -> Result<SinkReport, Error> {
-        let report = report::BotReport::new(&self);
+        let report = report::BotReport::new(&self).map_err(Bot::overflow)?;
         if self.transcript {
             writeln!(
                 self.out,

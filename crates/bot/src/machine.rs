@@ -1,6 +1,6 @@
 //! The per-symbol state machine: WATCHING → ACTIVE → WATCHING.
 
-use sluice_core::{Decimal, Tick, Timestamp};
+use sluice_core::{Decimal, Money, Tick, Timestamp};
 
 /// Where one symbol's machine stands.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -27,7 +27,7 @@ pub struct Trade {
     pub entry_price: Decimal,
     pub exit_time: Timestamp,
     pub exit_price: Decimal,
-    pub pnl: Decimal,
+    pub pnl: Money,
 }
 
 /// What one tick did to the machine.
@@ -38,7 +38,7 @@ pub enum Step {
     /// Watching, and this price opened a position.
     Entered,
     /// Holding, and still holding; the open PnL at this price.
-    Held { pnl: Decimal },
+    Held { pnl: Money },
     /// Holding, and this price closed the position.
     Exited(Trade),
 }
@@ -79,7 +79,8 @@ impl State {
     }
 }
 
-/// (to − from) × quantity, rounded to the 8th place if it must be.
-pub fn pnl(from: Decimal, to: Decimal, quantity: Decimal) -> Decimal {
-    (to - from).checked_mul(quantity).unwrap_or(to - from)
+/// (to − from) × quantity, exact to the 8th place (rounded half away from
+/// zero beyond it), whatever its size.
+pub fn pnl(from: Decimal, to: Decimal, quantity: Decimal) -> Money {
+    Money::pnl(from, to, quantity)
 }

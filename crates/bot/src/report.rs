@@ -5,10 +5,11 @@ use std::collections::BTreeMap;
 
 use anstyle::AnsiColor;
 use serde::Serialize;
-use sluice_core::{Decimal, SinkReport, Symbol, Timestamp};
+use sluice_core::{Decimal, Money, SinkReport, Symbol, Timestamp};
 
 use crate::Bot;
 use crate::machine::{State, Trade, pnl};
+use crate::stats::Overflow;
 
 /// The report, as written to `--report` (see the README for the schema).
 #[derive(Serialize)]
@@ -22,23 +23,26 @@ pub(crate) struct BotReport {
     trades: Vec<Trade>,
     /// Trades closed but not listed (beyond `report_trades`).
     trades_omitted: u64,
-    realized_pnl: Decimal,
+    realized_pnl: Money,
     win_rate: Option<f64>,
-    average_win: Option<Decimal>,
-    average_loss: Option<Decimal>,
+    average_win: Option<Money>,
+    average_loss: Option<Money>,
     /// Gross wins ÷ gross losses; `null` without a losing trade.
     profit_factor: Option<f64>,
-    largest_win: Decimal,
-    largest_loss: Decimal,
-    max_drawdown: Decimal,
-    /// Longest time the realized-PnL curve stayed below a previous peak.
+    /// `null` without a winning trade, as the average is.
+    largest_win: Option<Money>,
+    /// `null` without a losing trade.
+    largest_loss: Option<Money>,
+    max_drawdown: Money,
+    /// Longest time the realized-PnL curve stayed below a previous peak:
+    /// peak to recovery, or to the last trade while not recovered.
     max_drawdown_seconds: f64,
     /// Share of ticks that arrived while a position was held.
     exposure: Option<f64>,
     /// Bad records received, by reason.
     bad_by_reason: BTreeMap<sluice_core::BadKind, u64>,
     open_positions: Vec<OpenPosition>,
-    unrealized_pnl: Decimal,
+    unrealized_pnl: Money,
     abandoned_positions: u64,
     symbols: BTreeMap<Symbol, SymbolReport>,
     entry: Decimal,
@@ -52,7 +56,7 @@ struct OpenPosition {
     entry_time: Timestamp,
     entry_price: Decimal,
     last_price: Decimal,
-    unrealized_pnl: Decimal,
+    unrealized_pnl: Money,
 }
 
 #[derive(Serialize)]
@@ -60,21 +64,21 @@ struct SymbolReport {
     ticks: u64,
     bad_records: u64,
     trades: u64,
-    realized_pnl: Decimal,
+    realized_pnl: Money,
     win_rate: Option<f64>,
     profit_factor: Option<f64>,
-    max_drawdown: Decimal,
+    max_drawdown: Money,
     exposure: Option<f64>,
     abandoned_positions: u64,
-    unrealized_pnl: Decimal,
+    unrealized_pnl: Money,
 }
 
 impl BotReport {
-    pub(crate) fn new(bot: &Bot) -> BotReport {
+    pub(crate) fn new(bot: &Bot) -> Result<BotReport, Overflow> {
         let mut open_positions = Vec::new();
         let mut symbols = BTreeMap::new();
         for (&symbol, book) in &bot.books {
-            let mut unrealized = Decimal::ZERO;
+            let mut unrealized = Money::ZERO;
             if let (State::Active { price, time }, Some(last)) = (book.state, book.last_price) {
                 unrealized = pnl(price, last, bot.rules.quantity);
                 open_positions.push(OpenPosition {
@@ -102,7 +106,7 @@ impl BotReport {
             );
         }
         let books = || bot.books.values();
-        BotReport {
+        Ok(BotReport {
             ticks: books().map(|b| b.ticks).sum(),
             bad_records: books().map(|b| b.bad).sum::<u64>() + bot.bad_unknown,
             trade_count: bot.total.trades,
@@ -119,14 +123,17 @@ impl BotReport {
             max_drawdown_seconds: bot.total.max_drawdown_ns as f64 / 1e9,
             exposure: share(books().map(|b| b.held_ticks).sum(), books().map(|b| b.ticks).sum()),
             bad_by_reason: bot.bad_by_reason.clone(),
-            unrealized_pnl: open_positions.iter().map(|p| p.unrealized_pnl).sum(),
+            unrealized_pnl: open_positions
+                .iter()
+                .try_fold(Money::ZERO, |sum, p| sum.checked_add(p.unrealized_pnl))
+                .ok_or(Overflow)?,
             open_positions,
             abandoned_positions: books().map(|b| b.abandoned).sum(),
             symbols,
             entry: bot.rules.entry,
             exit: bot.rules.exit,
             quantity: bot.rules.quantity,
-        }
+        })
     }
 
     /// Good and bad ticks that reached the bot.
@@ -152,7 +159,7 @@ impl BotReport {
     /// The summary for stderr: one aligned row per symbol and a total.
     fn table(&self, color: bool) -> String {
         let pct = |v: Option<f64>| v.map_or("-".to_owned(), |w| format!("{:.1}%", w * 100.0));
-        let money = |d: Decimal| d.display_min_places(2).to_string();
+        let money = |m: Money| m.display_min_places(2).to_string();
         let pf = |v: Option<f64>| v.map_or("-".to_owned(), |f| format!("{f:.2}"));
         let header = [
             "bot",
@@ -169,7 +176,7 @@ impl BotReport {
         ];
         // Realized and unrealized PnL are coloured by their value: green
         // above zero, red below.
-        let signed = |d: Decimal| Some(d.cmp(&Decimal::ZERO));
+        let signed = |m: Money| Some(m.cmp(&Money::ZERO));
         let row = |name: String, s: &SymbolReport| {
             [
                 (name, None),

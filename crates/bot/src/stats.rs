@@ -1,6 +1,6 @@
 //! Running trade statistics, in constant memory.
 
-use sluice_core::{Decimal, Timestamp};
+use sluice_core::{Money, Timestamp};
 
 /// Realized PnL, wins, losses and drawdown of a sequence of trades.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -8,46 +8,60 @@ pub struct Stats {
     pub trades: u64,
     pub wins: u64,
     pub losses: u64,
-    pub realized: Decimal,
+    pub realized: Money,
     /// Sum of winning trades' PnL, and of losing trades' (as a loss, ≤ 0).
-    pub gross_win: Decimal,
-    pub gross_loss: Decimal,
-    pub largest_win: Decimal,
-    /// The most negative PnL of a trade (≤ 0).
-    pub largest_loss: Decimal,
+    pub gross_win: Money,
+    pub gross_loss: Money,
+    /// The best trade's PnL; `None` without a winning trade.
+    pub largest_win: Option<Money>,
+    /// The worst trade's PnL (< 0); `None` without a losing trade.
+    pub largest_loss: Option<Money>,
     /// Highest realized PnL so far (the curve starts at zero), and when the
     /// curve last stood there.
-    peak: Decimal,
+    peak: Money,
     peak_time: Option<Timestamp>,
     /// Largest fall of the realized-PnL curve from a previous peak.
-    pub max_drawdown: Decimal,
-    /// Longest time the curve spent below a previous peak, in nanoseconds
-    /// (up to the last trade when it has not recovered).
+    pub max_drawdown: Money,
+    /// Longest time the curve spent below a previous peak, in nanoseconds:
+    /// from the peak to the trade that recovered it, or to the last trade
+    /// while it has not recovered (the convention of backtesting.py and
+    /// Nautilus).
     pub max_drawdown_ns: i64,
 }
 
+/// A sum of money past what 128 bits hold.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("PnL past ±1.7e30 cannot be represented")]
+pub struct Overflow;
+
 impl Stats {
     /// Adds one trade, closed at `time` with `pnl`.
-    pub fn record(&mut self, pnl: Decimal, time: Timestamp) {
+    pub fn record(&mut self, pnl: Money, time: Timestamp) -> Result<(), Overflow> {
         self.trades += 1;
-        if pnl > Decimal::ZERO {
+        if pnl > Money::ZERO {
             self.wins += 1;
-            self.gross_win += pnl;
-            self.largest_win = self.largest_win.max(pnl);
-        } else if pnl < Decimal::ZERO {
+            self.gross_win = self.gross_win.checked_add(pnl).ok_or(Overflow)?;
+            self.largest_win = Some(self.largest_win.map_or(pnl, |w| w.max(pnl)));
+        } else if pnl < Money::ZERO {
             self.losses += 1;
-            self.gross_loss += pnl;
-            self.largest_loss = self.largest_loss.min(pnl);
+            self.gross_loss = self.gross_loss.checked_add(pnl).ok_or(Overflow)?;
+            self.largest_loss = Some(self.largest_loss.map_or(pnl, |l| l.min(pnl)));
         }
-        self.realized += pnl;
+        self.realized = self.realized.checked_add(pnl).ok_or(Overflow)?;
         let since = *self.peak_time.get_or_insert(time);
+        let below_for = time.as_nanos().saturating_sub(since.as_nanos());
         if self.realized >= self.peak {
+            // A recovery ends the time below the old peak here.
+            if self.peak > self.realized.checked_sub(pnl).ok_or(Overflow)? {
+                self.max_drawdown_ns = self.max_drawdown_ns.max(below_for);
+            }
             self.peak = self.realized;
             self.peak_time = Some(time);
         } else {
-            self.max_drawdown_ns = self.max_drawdown_ns.max(time.as_nanos().saturating_sub(since.as_nanos()));
+            self.max_drawdown_ns = self.max_drawdown_ns.max(below_for);
         }
-        self.max_drawdown = self.max_drawdown.max(self.peak - self.realized);
+        self.max_drawdown = self.max_drawdown.max(self.peak.checked_sub(self.realized).ok_or(Overflow)?);
+        Ok(())
     }
 
     /// Share of trades that made money; `None` before the first trade.
@@ -55,25 +69,21 @@ impl Stats {
         (self.trades > 0).then(|| self.wins as f64 / self.trades as f64)
     }
 
-    /// Mean PnL of the winning trades; `None` without one.
-    pub fn average_win(&self) -> Option<Decimal> {
-        mean(self.gross_win, self.wins)
+    /// Mean PnL of the winning trades, rounded half away from zero at the
+    /// eighth place; `None` without one.
+    pub fn average_win(&self) -> Option<Money> {
+        (self.wins > 0).then(|| self.gross_win.div_round(self.wins))
     }
 
     /// Mean PnL of the losing trades (≤ 0); `None` without one.
-    pub fn average_loss(&self) -> Option<Decimal> {
-        mean(self.gross_loss, self.losses)
+    pub fn average_loss(&self) -> Option<Money> {
+        (self.losses > 0).then(|| self.gross_loss.div_round(self.losses))
     }
 
     /// Gross wins over gross losses; `None` without a loss.
     pub fn profit_factor(&self) -> Option<f64> {
-        (self.gross_loss < Decimal::ZERO).then(|| self.gross_win.to_f64() / -self.gross_loss.to_f64())
+        self.gross_loss.is_negative().then(|| self.gross_win.to_f64() / -self.gross_loss.to_f64())
     }
-}
-
-/// `sum / n`, exact to the eighth place (rounded toward zero).
-fn mean(sum: Decimal, n: u64) -> Option<Decimal> {
-    (n > 0).then(|| Decimal::from_units(sum.units() / n as i64))
 }
 
 #[cfg(test)]
@@ -83,19 +93,20 @@ mod tests {
     fn run(pnls: &[(&str, i64)]) -> Stats {
         let mut s = Stats::default();
         for (p, second) in pnls {
-            s.record(p.parse().unwrap(), Timestamp::from_nanos(second * 1_000_000_000));
+            s.record(d(p), Timestamp::from_nanos(second * 1_000_000_000)).unwrap();
         }
         s
     }
 
-    fn d(s: &str) -> Decimal {
-        s.parse().unwrap()
+    fn d(s: &str) -> Money {
+        Money::from_decimal(s.parse().unwrap())
     }
 
     #[test]
     fn no_trades() {
         let s = run(&[]);
-        assert_eq!((s.trades, s.realized, s.max_drawdown, s.win_rate()), (0, Decimal::ZERO, Decimal::ZERO, None));
+        assert_eq!((s.trades, s.realized, s.max_drawdown, s.win_rate()), (0, Money::ZERO, Money::ZERO, None));
+        assert_eq!((s.largest_win, s.largest_loss), (None, None), "null alike when there is none");
         assert_eq!((s.average_win(), s.average_loss(), s.profit_factor()), (None, None, None));
         assert_eq!(s.max_drawdown_ns, 0);
     }
@@ -103,15 +114,15 @@ mod tests {
     #[test]
     fn a_mixed_list_worked_by_hand() {
         // Curve: 10 (t=1), 4 (t=2), 9 (t=3), -1 (t=5), 20 (t=9). The peak
-        // of 10 at t=1 is last stood below at t=5 (4 s), and the fall to -1
-        // is the deepest (11); t=9 is a new peak.
+        // of 10 at t=1 is recovered at t=9 (8 s below it, peak to
+        // recovery), and the fall to -1 is the deepest (11).
         let s = run(&[("10", 1), ("-6", 2), ("5", 3), ("-10", 5), ("21", 9)]);
         assert_eq!(s.realized, d("20"));
         assert_eq!(s.max_drawdown, d("11"));
-        assert_eq!(s.max_drawdown_ns, 4_000_000_000);
+        assert_eq!(s.max_drawdown_ns, 8_000_000_000);
         assert_eq!(s.win_rate(), Some(0.6));
         assert_eq!((s.gross_win, s.gross_loss), (d("36"), d("-16")));
-        assert_eq!((s.largest_win, s.largest_loss), (d("21"), d("-10")));
+        assert_eq!((s.largest_win, s.largest_loss), (Some(d("21")), Some(d("-10"))));
         assert_eq!(s.average_win(), Some(d("12")));
         assert_eq!(s.average_loss(), Some(d("-8")));
         assert_eq!(s.profit_factor(), Some(2.25));
@@ -127,5 +138,19 @@ mod tests {
         assert_eq!(s.profit_factor(), Some(0.0));
         // The curve starts at its zero peak at the first trade.
         assert_eq!(s.max_drawdown_ns, 2_000_000_000);
+        assert_eq!(s.largest_win, None);
+    }
+
+    #[test]
+    fn money_past_a_decimal_adds_up_and_an_overflow_is_refused() {
+        // Issue 16: totals saturated at 92,233,720,368.55.
+        let mut s = Stats::default();
+        let big = Money::pnl("100".parse().unwrap(), "100000".parse().unwrap(), "1000000".parse().unwrap());
+        for t in 0..3 {
+            s.record(big, Timestamp::from_nanos(t)).unwrap();
+        }
+        assert_eq!(s.realized.to_string(), "299700000000");
+        let mut near = Stats { gross_win: Money::from_units(i128::MAX - 5), ..Stats::default() };
+        assert_eq!(near.record(Money::from_units(10), Timestamp::EPOCH), Err(Overflow), "an error, not a wrap");
     }
 }

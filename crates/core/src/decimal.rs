@@ -158,29 +158,8 @@ impl Decimal {
     /// `+` before a value of zero or more when `plus`: the byte-level twin
     /// for writers that format a value per record.
     pub fn push_min_places(self, min_places: u32, plus: bool, out: &mut Vec<u8>) {
-        // Every decimal is written, so nothing is rounded: the eight
-        // fractional digits are laid out once, the trailing zeros beyond
-        // `min_places` dropped. No division by a variable power of ten, no
-        // UTF-8 check: the transcript calls this twice per tick.
         let abs = self.0.unsigned_abs();
-        let (int, frac) = (abs / ONE as u64, abs % ONE as u64);
-        let mut digits = [b'0'; SCALE as usize];
-        let (hi, lo) = (frac / 10_000, frac % 10_000);
-        for (at, pair) in [hi / 100, hi % 100, lo / 100, lo % 100].into_iter().enumerate() {
-            digits[2 * at..2 * at + 2].copy_from_slice(&PAIRS[2 * pair as usize..2 * pair as usize + 2]);
-        }
-        let significant = digits.iter().rposition(|&d| d != b'0').map_or(0, |i| i + 1);
-        let places = significant.max(min_places.min(SCALE) as usize);
-        if self.0 < 0 {
-            out.push(b'-');
-        } else if plus {
-            out.push(b'+');
-        }
-        crate::record::push_u64(int, out);
-        if places > 0 {
-            out.push(b'.');
-            out.extend_from_slice(&digits[..places]);
-        }
+        push_fixed(self.0 < 0, plus, u128::from(abs / ONE as u64), abs % ONE as u64, min_places, out);
     }
 
     fn significant_places(self) -> u32 {
@@ -194,6 +173,37 @@ impl Decimal {
             places -= 1;
         }
         places
+    }
+}
+
+/// Appends `int.frac` (frac in units of 10⁻⁸) with at least `min_places`
+/// decimals and no trailing zeros beyond them, a `-` when `negative` and a
+/// `+` otherwise when `plus`: the one layout of fixed-point text for
+/// [`Decimal`] and [`crate::Money`].
+pub(crate) fn push_fixed(negative: bool, plus: bool, int: u128, frac: u64, min_places: u32, out: &mut Vec<u8>) {
+    // Every decimal is written, so nothing is rounded: the eight
+    // fractional digits are laid out once, the trailing zeros beyond
+    // `min_places` dropped. No division by a variable power of ten, no
+    // UTF-8 check: the transcript calls this twice per tick.
+    let mut digits = [b'0'; SCALE as usize];
+    let (hi, lo) = (frac / 10_000, frac % 10_000);
+    for (at, pair) in [hi / 100, hi % 100, lo / 100, lo % 100].into_iter().enumerate() {
+        digits[2 * at..2 * at + 2].copy_from_slice(&PAIRS[2 * pair as usize..2 * pair as usize + 2]);
+    }
+    let significant = digits.iter().rposition(|&d| d != b'0').map_or(0, |i| i + 1);
+    let places = significant.max(min_places.min(SCALE) as usize);
+    if negative {
+        out.push(b'-');
+    } else if plus {
+        out.push(b'+');
+    }
+    match u64::try_from(int) {
+        Ok(small) => crate::record::push_u64(small, out),
+        Err(_) => out.extend_from_slice(int.to_string().as_bytes()),
+    }
+    if places > 0 {
+        out.push(b'.');
+        out.extend_from_slice(&digits[..places]);
     }
 }
 
