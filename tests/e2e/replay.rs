@@ -191,17 +191,6 @@ fn real_files_replay_with_presets_and_flags() {
         ),
         (
             vec![
-                t("pyalgotrade/WIKI-ORCL-2000-quandl.csv"),
-                "--symbol".into(),
-                "ORCL".into(),
-                "--backwards".into(),
-                "pass".into(),
-            ],
-            252,
-            0,
-        ),
-        (
-            vec![
                 t("pyalgotrade/nt-spy-minute-2011.csv"),
                 "--no-header".into(),
                 "--columns".into(),
@@ -238,6 +227,20 @@ fn real_files_replay_with_presets_and_flags() {
         let r = json(&report);
         assert_eq!((r["run"]["read"].as_u64(), r["bad_records"].as_u64()), (Some(rows), Some(bad)), "{args:?}");
     }
+    // A newest-first file let through with --backwards pass reaches an audit
+    // log whole, but the bot refuses to trade it in reverse (issue 16).
+    let wiki = t("pyalgotrade/WIKI-ORCL-2000-quandl.csv");
+    let passed = ["replay", "-q", wiki.as_str(), "--symbol", "ORCL", "--backwards", "pass"];
+    let audit = run(&[&passed[..], &["--sink", "audit:path=/dev/null", "--report", arg(&report)]].concat());
+    assert_eq!(audit.status.code(), Some(0), "{}", stderr(&audit));
+    assert_eq!(json(&report)["run"]["read"].as_u64(), Some(252));
+    let bot = run(&passed);
+    assert_eq!(bot.status.code(), Some(1));
+    assert!(
+        stderr(&bot).contains("ORCL: a tick at 2000-12-28T00:00:00Z comes after one at 2000-12-29T00:00:00Z"),
+        "{}",
+        stderr(&bot)
+    );
 }
 
 /// A tick file big enough that a transcript to an unread pipe stalls early.

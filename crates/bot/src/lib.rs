@@ -29,6 +29,8 @@ use stats::Stats;
 struct Book {
     state: State,
     last_price: Option<Decimal>,
+    /// When the last tick was: time may not run backwards for a symbol.
+    last_time: Option<sluice_core::Timestamp>,
     ticks: u64,
     /// Ticks that arrived while a position was held.
     held_ticks: u64,
@@ -42,6 +44,7 @@ impl Book {
         Book {
             state: State::Watching,
             last_price: None,
+            last_time: None,
             ticks: 0,
             held_ticks: 0,
             bad: 0,
@@ -102,6 +105,20 @@ impl Bot {
     /// closed, if any.
     fn on_tick(&mut self, tick: &Tick) -> Result<Option<Trade>, Error> {
         let book = self.books.entry(tick.symbol).or_insert_with(Book::new);
+        if let Some(last) = book.last_time
+            && tick.time < last
+        {
+            // Trading a newest-first file would enter after it exits.
+            return Err(Error::new(
+                "bot",
+                format!(
+                    "{}: a tick at {} comes after one at {}; the bot trades forward in time only: replay the file \
+                     oldest first, or leave such ticks out (--backwards bad, the default)",
+                    tick.symbol, tick.time, last
+                ),
+            ));
+        }
+        book.last_time = Some(tick.time);
         book.ticks += 1;
         if matches!(book.state, State::Active { .. }) {
             book.held_ticks += 1;

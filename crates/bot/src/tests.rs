@@ -38,10 +38,17 @@ fn bad(symbol: Option<&str>, reason: &str) -> BadRecord<'static> {
     BadRecord { reason: reason.to_owned(), raw: b"", ..sluice_testkit::bad(symbol) }
 }
 
+thread_local! {
+    /// The test's clock: each fed tick a second after the last, across
+    /// calls, as the bot wants time to run forward.
+    static NOW: std::cell::Cell<i64> = const { std::cell::Cell::new(0) };
+}
+
 fn feed(b: &mut Bot, prices: &[(&str, &str)]) {
     for (i, (sym, p)) in prices.iter().enumerate() {
         let at = Location::Seq { source: "test", seq: i as u64 + 1 };
-        assert_eq!(b.send(&tick(sym, p, i as i64), &at).unwrap(), Flow::Continue);
+        let second = NOW.with(|n| n.replace(n.get() + 1));
+        assert_eq!(b.send(&tick(sym, p, second), &at).unwrap(), Flow::Continue);
     }
 }
 
@@ -251,4 +258,18 @@ fn the_table_colours_pnl_by_its_value() {
     plain.start().unwrap();
     feed(&mut plain, &[("MSFT", "150"), ("MSFT", "200")]);
     assert!(!plain.close().unwrap().summary.contains('\x1b'), "no colour unless asked");
+}
+
+#[test]
+fn time_running_backwards_stops_the_bot_rather_than_trading_in_reverse() {
+    // Issue 16: a newest-first file passed with --backwards pass entered a
+    // trade in December and exited it in October.
+    let (mut b, _) = bot(BotConfig::default());
+    b.start().unwrap();
+    let at = Location::Seq { source: "test", seq: 1 };
+    assert_eq!(b.send(&tick("ORCL", "210", 100), &at).unwrap(), Flow::Continue);
+    assert_eq!(b.send(&tick("MSFT", "140", 50), &at).unwrap(), Flow::Continue, "other symbols keep their own time");
+    assert_eq!(b.send(&tick("ORCL", "200", 100), &at).unwrap(), Flow::Continue, "the same time is not backwards");
+    let err = b.send(&tick("ORCL", "140", 99), &at).unwrap_err().to_string();
+    assert!(err.contains("ORCL") && err.contains("trades forward in time only"), "{err}");
 }
