@@ -170,3 +170,91 @@ fn a_panic_is_one_line_asking_for_a_report_and_exit_101() {
     assert!(err.contains("a panic asked for by SLUICE_TEST_PANIC across two lines"), "{err}");
     assert!(err.contains("please report it"), "{err}");
 }
+
+/// A 16 KiB tmpfs, unmounted when dropped; `None` (said on stderr) where
+/// mounting is not allowed.
+struct SmallDisk(tempfile::TempDir);
+
+impl SmallDisk {
+    fn mount() -> Option<SmallDisk> {
+        let dir = tempfile::tempdir().unwrap();
+        let ok = std::process::Command::new("mount")
+            .args(["-t", "tmpfs", "-o", "size=16k", "tmpfs"])
+            .arg(dir.path())
+            .stderr(std::process::Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success());
+        if !ok {
+            eprintln!("cannot mount a small tmpfs here (not root?): skipping the full-disk check");
+            return None;
+        }
+        Some(SmallDisk(dir))
+    }
+}
+
+impl Drop for SmallDisk {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("umount").arg(self.0.path()).status();
+    }
+}
+
+#[test]
+fn a_full_disk_keeps_the_old_report_and_says_so() {
+    // Issue 19: a full disk left a truncated --report, the old one gone.
+    let Some(disk) = SmallDisk::mount() else { return };
+    let report = disk.0.path().join("r.json");
+    std::fs::write(&report, "{\"old\": true}\n").unwrap();
+    // Leave about a kilobyte: less than a report takes.
+    let filler = disk.0.path().join("filler");
+    let mut f = std::fs::File::create(&filler).unwrap();
+    let _ = f.write_all(&vec![b'x'; 15 * 1024 - 200]);
+    drop(f);
+    let sample = root().join("data/sample-ticks.csv");
+    let out = run(&["replay", sample.to_str().unwrap(), "-q", "--report", report.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert_eq!(stderr(&out).lines().count(), 1, "{}", stderr(&out));
+    assert!(stderr(&out).contains("--report"), "{}", stderr(&out));
+    assert_eq!(std::fs::read_to_string(&report).unwrap(), "{\"old\": true}\n", "the old report is whole");
+    let left: Vec<_> = std::fs::read_dir(disk.0.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+    assert_eq!(left.len(), 2, "no temporary file left: {left:?}");
+}
+
+#[test]
+fn every_subcommand_fails_cleanly_on_a_full_or_closed_stdout_and_stderr() {
+    // Issue 19: --json into /dev/full exited 0 with the report lost; a
+    // closed stderr made a run abort (134) without its report.
+    let sample = root().join("data/sample-ticks.csv");
+    let sample = sample.to_str().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let report = dir.path().join("r.json");
+    let full = || std::fs::OpenOptions::new().write(true).open("/dev/full").unwrap();
+    let commands: &[&[&str]] = &[
+        &["replay", sample, "-q", "--json"],
+        &["run", "--source", "ticker:seed=1,count=50", "--json", "-q"],
+        &["grep", "AAPL", sample],
+        &["list"],
+        &["schema"],
+        &["validate", "data/pipelines/replay-bot-audit.toml"],
+    ];
+    for args in commands {
+        let out = sluice(args).current_dir(root()).stdout(full()).output().unwrap();
+        let code = out.status.code();
+        assert!(code == Some(1) || code == Some(2), "{args:?} into a full stdout: {code:?}");
+        assert!(stderr(&out).contains("No space left on device"), "{args:?}: {}", stderr(&out));
+    }
+    // A full or closed stderr: the run ends as it would, report written.
+    for stderr_to in ["full", "closed"] {
+        let mut cmd = sluice(&["replay", sample, "--report", report.to_str().unwrap()]);
+        cmd.stdout(std::process::Stdio::null());
+        match stderr_to {
+            "full" => cmd.stderr(full()),
+            _ => cmd.stderr(std::process::Stdio::piped()),
+        };
+        let mut child = cmd.spawn().unwrap();
+        drop(child.stderr.take());
+        let status = child.wait().unwrap();
+        assert_eq!(status.code(), Some(0), "stderr {stderr_to}");
+        assert!(report.exists(), "stderr {stderr_to}: the report is written");
+        std::fs::remove_file(&report).unwrap();
+    }
+}

@@ -95,8 +95,21 @@ impl SymbolChart {
 /// Draws every symbol: a price panel with a green triangle at each entry
 /// and a red circle at each exit, and a realized-PnL panel under it.
 pub fn draw(path: &str, charts: &BTreeMap<Symbol, SymbolChart>) -> Result<(), String> {
+    // Drawn in memory, then written whole: a failed write leaves no half
+    // a picture where an old one was.
+    let mut svg = String::new();
+    render(&mut svg, charts)?;
+    let write = || -> std::io::Result<()> {
+        let mut file = sluice_io::AtomicFile::create(path)?;
+        std::io::Write::write_all(&mut file, svg.as_bytes())?;
+        file.commit()
+    };
+    write().map_err(|e| sluice_core::error::io_message(&e))
+}
+
+fn render(svg: &mut String, charts: &BTreeMap<Symbol, SymbolChart>) -> Result<(), String> {
     let n = charts.len().max(1) as u32;
-    let root = SVGBackend::new(path, (1200, 520 * n)).into_drawing_area();
+    let root = SVGBackend::with_string(svg, (1200, 520 * n)).into_drawing_area();
     root.fill(&WHITE).map_err(|e| e.to_string())?;
     let panels = root.split_evenly(((2 * n) as usize, 1));
     for (i, (symbol, chart)) in charts.iter().enumerate() {

@@ -72,7 +72,8 @@ pub struct Bot {
     bad_by_reason: BTreeMap<sluice_core::BadKind, u64>,
     /// `trades=PATH`: every trade as a CSV row, written as it closes.
     trades_path: Option<String>,
-    trade_log: Option<csv::Writer<std::fs::File>>,
+    /// Written beside its path and put there at the end, whole.
+    trade_log: Option<csv::Writer<sluice_io::AtomicFile>>,
     /// `plot=PATH`, and what the picture needs, gathered as ticks arrive.
     plot: Option<(String, BTreeMap<Symbol, chart::SymbolChart>)>,
     /// The transcript line being written, reused.
@@ -264,7 +265,7 @@ impl Sink for Bot {
             // csv::Writer quotes a symbol that holds the delimiter or a
             // quote, so every row keeps the header's six columns.
             let open = || -> csv::Result<_> {
-                let mut w = csv::Writer::from_path(path)?;
+                let mut w = csv::Writer::from_writer(sluice_io::AtomicFile::create(path)?);
                 w.write_record(["symbol", "entry_time", "entry_price", "exit_time", "exit_price", "pnl"])?;
                 Ok(w)
             };
@@ -308,8 +309,9 @@ impl Sink for Bot {
         if let Some((path, charts)) = &self.plot {
             chart::draw(path, charts).map_err(|e| Error::new("bot", format!("drawing {path}: {e}")))?;
         }
-        if let (Some(w), Some(path)) = (&mut self.trade_log, &self.trades_path) {
-            w.flush().map_err(|e| Error::io("bot", format!("writing the trade list {path}"), e))?;
+        if let (Some(w), Some(path)) = (self.trade_log.take(), &self.trades_path) {
+            let failed = |e| Error::io("bot", format!("writing the trade list {path}"), e);
+            w.into_inner().map_err(|e| failed(e.into_error()))?.commit().map_err(failed)?;
         }
         Ok(report.into_sink_report(self.color))
     }

@@ -17,7 +17,7 @@ pub fn run(args: &GrepArgs, stop: &Stop) -> ExitCode {
     let cmd = match grep_args::parse(&args.args) {
         Ok(cmd) => cmd,
         Err(e) => {
-            eprintln!("sluice: grep: {e} (see sluice grep --help)");
+            say!("sluice: grep: {e} (see sluice grep --help)");
             return ExitCode::from(GREP_TROUBLE);
         }
     };
@@ -38,12 +38,12 @@ pub fn run(args: &GrepArgs, stop: &Stop) -> ExitCode {
     let matcher = match Matcher::new(&cmd.patterns, options) {
         Ok(m) => m,
         Err(e) => {
-            eprintln!("sluice: {e}");
+            say!("sluice: {e}");
             return ExitCode::from(GREP_TROUBLE);
         }
     };
     if let Some(conflict) = conflict(&cmd) {
-        eprintln!("sluice: grep: {conflict}");
+        say!("sluice: grep: {conflict}");
         return ExitCode::from(GREP_TROUBLE);
     }
     let stdout = io::stdout();
@@ -57,13 +57,13 @@ pub fn run(args: &GrepArgs, stop: &Stop) -> ExitCode {
     } else {
         Box::new(io::BufWriter::with_capacity(64 * 1024, stdout.lock()))
     };
-    let mut warn = |line: String| eprintln!("sluice: {line}");
+    let mut warn = |line: String| say!("sluice: {line}");
     let outcome = match sluice_grep::grep(&opts, &cmd.files, &mut out, &mut warn, stop) {
         Ok(o) => o,
         // `sluice grep … | head -1`: the reader has what it wanted.
         Err(e) if e.kind() == io::ErrorKind::BrokenPipe => return ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("sluice: {}", io_message(&e));
+            say!("sluice: {}", io_message(&e));
             return ExitCode::from(GREP_TROUBLE);
         }
     };
@@ -144,7 +144,7 @@ fn options_for(cmd: &GrepCommand, matcher: Matcher, color: bool) -> GrepOptions 
 /// `--sink`: the selected lines go through the sinks instead of stdout; the
 /// exit status is grep's all the same, and Ctrl-C ends a follow with 0.
 fn to_sinks(cmd: &GrepCommand, opts: GrepOptions, stop: &Stop) -> ExitCode {
-    let warn = Box::new(|line: String| eprintln!("sluice: {line}"));
+    let warn = Box::new(|line: String| say!("sluice: {line}"));
     let (feed, status) = GrepFeed::spawn(opts, cmd.files.clone(), stop.clone(), warn);
     let pipeline = PipelineArgs { sinks: cmd.sinks.clone(), report: cmd.report.clone(), ..PipelineArgs::default() };
     let code = match crate::run::pipeline(Box::new(feed), &pipeline, stop.clone()) {
@@ -162,7 +162,7 @@ fn to_sinks(cmd: &GrepCommand, opts: GrepOptions, stop: &Stop) -> ExitCode {
         Some(Ok(o)) if o.errors => ExitCode::from(GREP_TROUBLE),
         Some(Ok(_)) => ExitCode::from(GREP_NONE),
         Some(Err(e)) => {
-            eprintln!("sluice: {}", io_message(&e));
+            say!("sluice: {}", io_message(&e));
             ExitCode::from(GREP_TROUBLE)
         }
         // Stopped while the search was still going: it selected what the

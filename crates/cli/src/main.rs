@@ -1,6 +1,15 @@
 //! The `sluice` binary: flags to components, components to a run, and the
 //! run's outcome to an exit code. No pipeline logic lives here.
 
+/// A line on stderr. A closed or full stderr is ignored: there is nowhere
+/// left to say anything, and `eprintln!` would panic (then abort) instead.
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr(), $($arg)*);
+    }};
+}
+
 mod exit;
 mod grep;
 mod progress;
@@ -38,7 +47,7 @@ fn main() -> ExitCode {
     };
     let stop = Stop::new();
     if let Err(e) = watch_signals(&stop) {
-        eprintln!("sluice: cannot install signal handlers: {e}");
+        say!("sluice: cannot install signal handlers: {e}");
         return ExitCode::from(FAILURE);
     }
     let result = match cli.command {
@@ -48,8 +57,7 @@ fn main() -> ExitCode {
         Command::Audit(AuditCommand::Verify { files }) => return verify(&files),
         Command::Validate { files } => validate(&files, &stop),
         Command::List => {
-            print!("{}", schema::list());
-            return ExitCode::SUCCESS;
+            return print_bytes(schema::list().as_bytes());
         }
         Command::Completions { shell } => {
             let mut cmd = <Cli as clap::CommandFactory>::command();
@@ -68,14 +76,14 @@ fn main() -> ExitCode {
             return match page.render(&mut text) {
                 Ok(()) => print_bytes(&text),
                 Err(e) => {
-                    eprintln!("sluice: rendering the man page: {}", sluice_core::error::io_message(&e));
+                    say!("sluice: rendering the man page: {}", sluice_core::error::io_message(&e));
                     ExitCode::from(FAILURE)
                 }
             };
         }
         Command::Schema => {
-            println!("{}", serde_json::to_string_pretty(&schema::pipeline()).unwrap_or_default());
-            return ExitCode::SUCCESS;
+            let text = serde_json::to_string_pretty(&schema::pipeline()).unwrap_or_default() + "\n";
+            return print_bytes(text.as_bytes());
         }
     };
     result.map(ExitCode::from).unwrap_or_else(|e| ExitCode::from(print_error(&e)))
@@ -92,7 +100,7 @@ fn report_panics_in_one_line() {
             .or_else(|| info.payload().downcast_ref::<String>().cloned())
             .unwrap_or_default();
         let at = info.location().map_or(String::new(), |l| format!(" at {}:{}", l.file(), l.line()));
-        eprintln!(
+        say!(
             "sluice: internal error{at}: {}; this is a bug, please report it with the command that caused it",
             what.replace('\n', " ")
         );
@@ -182,21 +190,28 @@ fn validate(files: &[String], stop: &Stop) -> anyhow::Result<u8> {
         let names: Vec<&str> = specs.iter().map(|s| s.kind.as_str()).collect();
         let shown = format!("{} → {} filter(s) → {}", source.name(), filters.len(), names.join(", "));
         Bridge::new(source, filters, sinks).map_err(|e| UsageError(format!("{file}: {e}")))?;
-        println!("{file}: ok ({shown})");
+        write_stdout(format!("{file}: ok ({shown})\n").as_bytes())?;
     }
     Ok(0)
 }
 
 /// Writes generated text to stdout; a closed stdout ends quietly.
 pub(crate) fn print_bytes(text: &[u8]) -> ExitCode {
+    match write_stdout(text) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => ExitCode::from(print_error(&e)),
+    }
+}
+
+/// Writes to stdout and flushes. A closed stdout (`| head`) is the reader
+/// having had enough, not a failure; any other failure (a full disk) is.
+pub(crate) fn write_stdout(text: &[u8]) -> anyhow::Result<()> {
     let mut out = std::io::stdout().lock();
     match out.write_all(text).and_then(|()| out.flush()) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("sluice: writing output: {}", sluice_core::error::io_message(&e));
-            ExitCode::from(FAILURE)
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+            Err(anyhow::anyhow!("writing output: {}", sluice_core::error::io_message(&e)))
         }
+        _ => Ok(()),
     }
 }
 
@@ -204,12 +219,11 @@ pub(crate) fn print_bytes(text: &[u8]) -> ExitCode {
 /// broken line otherwise.
 fn verify(files: &[String]) -> ExitCode {
     match sluice_audit::verify(files) {
-        Ok(v) => {
-            println!("{}: {} lines intact (seq 1..{})", v.files.join(", "), v.lines, v.last_seq);
-            ExitCode::SUCCESS
-        }
+        Ok(v) => print_bytes(
+            format!("{}: {} lines intact (seq 1..{})\n", v.files.join(", "), v.lines, v.last_seq).as_bytes(),
+        ),
         Err(broken) => {
-            eprintln!("sluice: {broken}");
+            say!("sluice: {broken}");
             ExitCode::from(FAILURE)
         }
     }

@@ -18,10 +18,10 @@ use crate::{progress, report};
 /// Prints a run's error in one line; returns its exit code.
 pub fn print_error(e: &anyhow::Error) -> u8 {
     if e.is::<UsageError>() {
-        eprintln!("sluice: {e}");
+        say!("sluice: {e}");
         USAGE
     } else {
-        eprintln!("sluice: {e:#}");
+        say!("sluice: {e:#}");
         FAILURE
     }
 }
@@ -77,10 +77,10 @@ pub fn run_built(
     }
 
     for warning in &outcome.summary.warnings {
-        eprintln!("sluice: warning: {warning}");
+        say!("sluice: warning: {warning}");
     }
     if !args.quiet {
-        eprintln!("{}", report::human(&outcome));
+        say!("{}", report::human(&outcome));
     }
     let mut code = match &outcome.ending {
         Ending::Exhausted | Ending::Limit | Ending::SinksDone => 0,
@@ -88,17 +88,17 @@ pub fn run_built(
         // A closed stdout (`| head`) is the reader saying it has enough.
         Ending::SinkFailed(e) if e.is_broken_pipe() => 0,
         Ending::SourceFailed(e) if e.is_config() => {
-            eprintln!("sluice: {e}");
+            say!("sluice: {e}");
             USAGE
         }
         Ending::SourceFailed(e) | Ending::SinkFailed(e) => {
-            eprintln!("sluice: {e}");
+            say!("sluice: {e}");
             FAILURE
         }
     };
     for failed in outcome.reports.iter().filter_map(|r| r.as_ref().err()) {
         if !failed.is_broken_pipe() {
-            eprintln!("sluice: closing {failed}");
+            say!("sluice: closing {failed}");
             code = code.max(FAILURE);
         }
     }
@@ -106,9 +106,13 @@ pub fn run_built(
         write_report(path, &report::compose(&outcome))?;
     }
     if args.json {
-        let text = serde_json::to_string_pretty(&report::compose(&outcome)).unwrap_or_default();
-        // A reader that went away (`| head`) had what it wanted.
-        let _ = writeln!(std::io::stdout(), "{text}");
+        let text = serde_json::to_string_pretty(&report::compose(&outcome)).unwrap_or_default() + "\n";
+        // A reader that went away (`| head`) had what it wanted; a full
+        // disk loses the report, which is a failure.
+        if let Err(e) = crate::write_stdout(text.as_bytes()) {
+            say!("sluice: the report: {e}");
+            code = code.max(FAILURE);
+        }
     }
     Ok(code)
 }
@@ -138,10 +142,11 @@ fn shorthands(args: &PipelineArgs) -> Vec<(&'static str, String)> {
 
 fn write_report(path: &Path, report: &serde_json::Value) -> anyhow::Result<()> {
     let write = || -> std::io::Result<()> {
-        let mut file = std::io::BufWriter::new(std::fs::File::create(path)?);
+        // Written whole or not at all: a full disk keeps the old report.
+        let mut file = std::io::BufWriter::new(sluice_io::AtomicFile::create(path)?);
         serde_json::to_writer_pretty(&mut file, report)?;
         file.write_all(b"\n")?;
-        file.flush()
+        file.into_inner().map_err(|e| e.into_error())?.commit()
     };
     write().with_context(|| format!("--report {}: cannot write", path.display()))
 }

@@ -7,15 +7,18 @@
 //! - [`LineBuffer`] hands out whole lines, or whole regions of lines, from
 //!   one buffer whatever the input's size; a line longer than the limit is
 //!   reported and skipped, never held.
+//! - [`AtomicFile`] writes an output whole or not at all.
 //! - [`Follow`] notices a followed file's rotation, by rename or by
 //!   truncation, as `tail -F` does.
 
 #![warn(missing_docs)]
 
+mod atomic;
 mod follow;
 mod input;
 mod lines;
 
+pub use atomic::AtomicFile;
 pub use follow::{Follow, Rotation};
 pub use input::{Changed, Compression, Input, InputError, Opener, STDIN, Watch, check_input, open_file};
 pub use lines::{DEFAULT_CAPACITY, DEFAULT_MAX_LINE, LineBuffer, Next, Region, count_lines, count_newlines};
