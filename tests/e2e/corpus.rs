@@ -27,9 +27,10 @@ fn data_files_through_every_command() {
     let dir = tempfile::tempdir().unwrap();
     let report = dir.path().join("r.json");
     let r = arg(&report);
-    // (file, replay's exit code, bad records it counts)
+    // (file, replay's exit code, bad records it counts). A file whose every
+    // row is bad fails the run (exit 1), its bad records still reported.
     let cases = [
-        ("invalid-utf8.csv", 0, 2),
+        ("invalid-utf8.csv", 1, 2),
         ("empty.csv", 0, 0),
         ("header-only.csv", 0, 0),
         // \r\n, \n, and a lone \r (not a line end, so two rows run together).
@@ -37,10 +38,10 @@ fn data_files_through_every_command() {
     ];
     for (name, code, bad_records) in cases {
         let f = bad(name);
-        expect(&["replay", &f, "-q", "--report", r], code, 0);
+        expect(&["replay", &f, "-q", "--report", r], code, usize::from(code != 0));
         assert_eq!(json(&report)["bad_records"], bad_records, "{name}");
         expect(&["grep", "-c", "ERROR", &f], 1, 0);
-        expect(&["run", "-q", "--source", &format!("csv:path={f}")], 0, 0);
+        expect(&["run", "-q", "--source", &format!("csv:path={f}")], code, usize::from(code != 0));
     }
     assert_eq!(json(&report)["ticks"], 2, "the BOM is not part of the header");
     // Random bytes: the first line reads as a header without a timestamp.
@@ -132,7 +133,9 @@ fn a_100_mb_line_without_a_newline_is_bounded() {
     drop(f);
     let p = arg(&path);
     let report = dir.path().join("r.json");
-    expect(&["replay", p, "-q", "--report", arg(&report)], 0, 0);
+    // Its one row is bad: the run fails, and says why in one line.
+    let err = expect(&["replay", p, "-q", "--report", arg(&report)], 1, 1);
+    assert!(err.contains("every one of the 1 rows read was bad"), "{err}");
     assert_eq!(json(&report)["run"]["bad"]["line_too_long"], 1);
     let err = expect(&["grep", "-n", "-c", "ERROR", p], 2, 1);
     assert!(err.contains(":2: line of 104857600 bytes is longer than --max-line-bytes"), "{err}");

@@ -325,3 +325,32 @@ fn ctrl_c_during_a_replay_into_bot_and_audit_leaves_a_log_that_verifies() {
     let verify = run(&["audit", "verify", arg(&log)]);
     assert_eq!(verify.status.code(), Some(0), "{}", stderr(&verify));
 }
+
+#[test]
+fn a_guessed_layout_is_checked_and_a_file_of_bad_rows_fails() {
+    // Issue 17: a Binance trades file without --format gave 400 "good" ticks
+    // with numeric symbols and dates in 2074; integer prices made every row
+    // bad with exit 0.
+    let out = run(&["replay", &tick_fixture("BTCUSDT-trades-2024-01-01.csv"), "-q"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.contains("holds a number (`42000.50`)") && err.contains("add --format binance-trades"), "{err}");
+    let out = run(&["replay", &tick_fixture("ETHUSDT-aggTrades-2024-01-01.csv"), "-q"]);
+    assert!(stderr(&out).contains("add --format binance-aggtrades"), "{}", stderr(&out));
+    // The same file with its preset replays.
+    let ok = run(&["replay", &tick_fixture("BTCUSDT-trades-2024-01-01.csv"), "--format", "binance-trades", "-q"]);
+    assert!(ok.status.success(), "{}", stderr(&ok));
+    // A year past 2100 from a guessed epoch column (milliseconds).
+    let dir = tempfile::tempdir().unwrap();
+    let future = dir.path().join("f.csv");
+    std::fs::write(&future, "4133980800123,AAPL,150,1\n").unwrap();
+    let out = run(&["replay", arg(&future), "-q"]);
+    assert!(stderr(&out).contains("timestamp column gives 2101-01-01"), "{}", stderr(&out));
+    // Prices past what a price holds in every row: an error, not exit 0.
+    let ints = dir.path().join("i.csv");
+    std::fs::write(&ints, "timestamp,symbol,price,volume\n2024-01-02T00:00:00Z,ES,4770250000000000000000,1\n").unwrap();
+    let out = run(&["replay", arg(&ints), "-q"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("every one of the 1 rows read was bad (mostly price)"), "{}", stderr(&out));
+}

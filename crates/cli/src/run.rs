@@ -69,6 +69,7 @@ pub fn run_built(
         quiet_stdout: args.json,
     };
     let sinks = sink_specs.iter().map(|s| registry::sink(s, &ctx)).collect::<Result<Vec<_>, _>>()?;
+    let replaying_files = source.name() == "csv";
     let bridge = Bridge::new(source, filters, sinks).map_err(|e| UsageError(format!("pipeline: {e}")))?;
 
     let outcome = bridge.limit(args.limit).stop_on(stop).run();
@@ -96,6 +97,17 @@ pub fn run_built(
             FAILURE
         }
     };
+    // A file replay in which every row was bad is a layout gone wrong, not
+    // a result (issue 17: integer prices all "out of range", exit 0).
+    let summary = &outcome.summary;
+    if code == 0 && replaying_files && summary.read > 0 && summary.bad_total() == summary.read {
+        let reason = summary.bad.iter().max_by_key(|(_, n)| **n).map_or("", |(k, _)| k.name());
+        say!(
+            "sluice: every one of the {} rows read was bad (mostly {reason}); check the layout: --format, --columns",
+            summary.read
+        );
+        code = FAILURE;
+    }
     for failed in outcome.reports.iter().filter_map(|r| r.as_ref().err()) {
         if !failed.is_broken_pipe() {
             say!("sluice: closing {failed}");

@@ -159,6 +159,7 @@ impl CsvConfig {
         }
         let preset = self.format.layout();
         let asked = self.asked_columns()?;
+        let guessed = self.format == Preset::default() && asked == Columns::default();
         let columns = if asked == Columns::default() { preset.columns } else { asked };
         let tz = match self.tz.as_deref().or(preset.tz) {
             None => TimeZone::UTC,
@@ -175,6 +176,7 @@ impl CsvConfig {
             quote: self.quote,
             backwards: self.backwards,
             max_line_bytes: self.max_line_bytes,
+            guessed,
         })
     }
 }
@@ -208,6 +210,9 @@ pub struct Layout {
     pub quote: QuotePrice,
     pub backwards: Backwards,
     pub max_line_bytes: usize,
+    /// No preset and no columns were given: the columns are a guess, and
+    /// the first tick is checked for plausibility before it leaves.
+    pub guessed: bool,
 }
 
 /// The layouts people download.

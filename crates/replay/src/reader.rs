@@ -66,6 +66,10 @@ pub struct FileReader {
     scanned: u64,
     /// Taken at the end, to tell whether the file changed under the read.
     watch: Option<Watch>,
+    /// The first tick of a guessed layout was found plausible.
+    vetted: bool,
+    /// The first line was a header, whose names placed the columns.
+    header_named: bool,
     warnings: Vec<String>,
     bad: BadSlot,
 }
@@ -98,6 +102,8 @@ impl FileReader {
             keep: keep.map(|k| Keep::new(&k)),
             scanned: 0,
             watch: Some(input.watch),
+            vetted: false,
+            header_named: false,
             warnings: Vec::new(),
             bad: BadSlot { kind: BadKind::FieldCount, reason: String::new(), line: 0, raw: Raw::Sample, symbol: None },
         })
@@ -215,6 +221,7 @@ impl FileReader {
             .resolve(header, texts.len(), self.symbol.is_some(), self.layout.quote)
             .map_err(|e| Error::config("csv", format!("{}: {e}", self.name)))?;
         self.resolved = Some(resolved);
+        self.header_named = is_header;
         Ok(is_header)
     }
 
@@ -280,6 +287,9 @@ impl FileReader {
         let parsed = parse_row(fields, line, &r, symbol, &mut self.time, self.last_time, self.layout.backwards);
         match parsed {
             Ok(tick) => {
+                if self.layout.guessed && !std::mem::replace(&mut self.vetted, true) {
+                    self.vet(&tick, number)?;
+                }
                 // Backwards rows that pass do not lower the mark.
                 self.last_time = Some(self.last_time.map_or(tick.time, |t| t.max(tick.time)));
                 Ok(Some(Step::Tick(tick, number)))
@@ -291,6 +301,36 @@ impl FileReader {
             }
             Err(Fault::Fatal(reason)) => Err(Error::new("csv", format!("{}:{number}: {reason}", self.name))),
         }
+    }
+}
+
+impl FileReader {
+    /// Refuses a guessed layout whose first tick is implausible: a symbol
+    /// that is a number, or a time outside 1990–2100. The columns are then
+    /// surely not what the guess took them for, and every figure from them
+    /// would be wrong.
+    fn vet(&self, tick: &Tick, number: u64) -> Result<(), Error> {
+        if self.header_named {
+            // A header named the columns: they are not a guess.
+            return Ok(());
+        }
+        let symbol = tick.symbol.as_bytes();
+        let numeric = symbol.iter().all(|b| b.is_ascii_digit() || *b == b'.' || *b == b'-');
+        let year = tick.time.to_string().get(..4).and_then(|y| y.parse::<i32>().ok()).unwrap_or(0);
+        let why = if self.symbol.is_none() && numeric {
+            format!("the guessed symbol column holds a number (`{}`)", tick.symbol)
+        } else if !(1990..=2100).contains(&year) {
+            format!("the guessed timestamp column gives {}", tick.time)
+        } else {
+            return Ok(());
+        };
+        let hint = match self.resolved.map(|r| r.width) {
+            Some(7) => "looks like Binance trades: add --format binance-trades",
+            Some(8) => "looks like Binance aggregate trades: add --format binance-aggtrades",
+            Some(12) => "looks like Binance klines: add --columns timestamp=0,price=4,volume=5 and --symbol NAME",
+            _ => "name the columns with --format or --columns (see sluice replay --help)",
+        };
+        Err(Error::config("csv", format!("{}:{number}: {why}; {hint}", self.name)))
     }
 }
 
