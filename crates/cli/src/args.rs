@@ -128,6 +128,11 @@ Context:
       --group-separator=SEP print SEP between groups (default --)
       --no-group-separator  print nothing between groups
 Files:
+  -r, --recursive           search the files under each directory (none named: the working directory)
+  -R, --dereference-recursive  likewise, following every symbolic link
+      --include=GLOB        search only files whose name matches GLOB
+      --exclude=GLOB        skip files whose name matches GLOB (the last matching option decides)
+      --exclude-dir=GLOB    skip directories whose name matches GLOB
   -a, --text                search binary files as text
   -I                        take binary files to hold no match
       --binary-files=TYPE   binary (default), text or without-match
@@ -138,8 +143,8 @@ sluice's own:
       --max-line-bytes=N    longest line searched (default 16 MiB); longer ones are skipped, exit 2
       --sink=SPEC           send selected lines to a sink instead of printing; repeat to tee
       --report=PATH         with --sink, write the run's report as JSON
-Not supported yet, and refused by name: -r/-R and --include/--exclude, -z (--null-data),
--P, -T, -d, -D.
+Not supported yet, and refused by name: -z (--null-data), -P, -T, -d, -D,
+--exclude-from.
 
 Exit status: 0 if a line was selected, 1 if none, 2 on an error (0 with -q
 once a line is selected).

@@ -118,7 +118,11 @@ fn options_for(cmd: &GrepCommand, matcher: Matcher, color: bool) -> GrepOptions 
         invert: cmd.invert,
         count: cmd.count,
         line_number: cmd.line_number,
-        with_filename: cmd.with_filename.unwrap_or(cmd.files.len() > 1),
+        with_filename: cmd.with_filename.unwrap_or(
+            // With -r, names are shown unless the one operand is a file.
+            cmd.files.len() > 1
+                || (cmd.recursive.is_some() && cmd.files.first().is_none_or(|f| std::path::Path::new(f).is_dir())),
+        ),
         files_with_matches: cmd.files_with_matches,
         files_without_match: cmd.files_without_match,
         quiet: cmd.quiet,
@@ -137,6 +141,11 @@ fn options_for(cmd: &GrepCommand, matcher: Matcher, color: bool) -> GrepOptions 
         only_matching: cmd.only_matching,
         byte_offset: cmd.byte_offset,
         null: cmd.null,
+        recurse: cmd.recursive.map(|follow_links| sluice_grep::Recurse {
+            follow_links,
+            files: cmd.file_globs.clone(),
+            dirs: cmd.dir_globs.clone(),
+        }),
         ..defaults
     }
 }

@@ -81,6 +81,12 @@ pub struct GrepCommand {
     pub sinks: Vec<String>,
     /// `--report`.
     pub report: Option<PathBuf>,
+    /// `-r` (`Some(false)`) or `-R` (`Some(true)`, following every link).
+    pub recursive: Option<bool>,
+    /// `--include` (true) and `--exclude` (false), in order.
+    pub file_globs: Vec<(bool, Vec<u8>)>,
+    /// `--exclude-dir`.
+    pub dir_globs: Vec<Vec<u8>>,
     /// Files; none means stdin.
     pub files: Vec<OsString>,
     /// `--help`.
@@ -172,9 +178,7 @@ const SHORT_ALONE: &str = "EFGHILPRTUVZabchilnoqrsuvwxyz";
 fn unsupported(name: &str) -> Option<&'static str> {
     Some(match name {
         "P" | "perl-regexp" => "Perl regular expressions (-P) are not supported; use -E",
-        "r" | "R" | "recursive" | "dereference-recursive" | "include" | "exclude" | "exclude-dir" | "exclude-from" => {
-            "searching directories (-r, --include, --exclude) is not supported yet; name the files, e.g. with find … -exec"
-        }
+        "exclude-from" => "--exclude-from is not supported yet; give each pattern with --exclude",
         "z" | "null-data" => {
             "-z (--null-data, lines ended by NUL) is not supported yet; to read gzip and zstd files use --decompress"
         }
@@ -388,6 +392,11 @@ fn apply(cmd: &mut GrepCommand, name: &str, value: Option<&[u8]>, pattern_given:
             "without-match" => cmd.skip_binary = true,
             other => return Err(ArgError(format!("unknown binary-files type '{other}'"))),
         },
+        "r" => cmd.recursive = Some(cmd.recursive == Some(true)),
+        "R" => cmd.recursive = Some(true),
+        "include" => cmd.file_globs.push((true, value.unwrap_or_default().to_vec())),
+        "exclude" => cmd.file_globs.push((false, value.unwrap_or_default().to_vec())),
+        "exclude-dir" => cmd.dir_globs.push(value.unwrap_or_default().to_vec()),
         "decompress" => cmd.decompress = true,
         "follow" => cmd.follow = true,
         "mmap" => cmd.mmap = true,
@@ -453,7 +462,10 @@ mod tests {
         // Issue 14: `-o ERROR a.log` searched for "-o" in a file named ERROR.
         assert_eq!(p(&["-k", "ERROR", "a.log"]).unwrap_err(), "invalid option -- 'k'");
         assert_eq!(p(&["--frobnicate", "x"]).unwrap_err(), "unrecognized option '--frobnicate'");
-        assert!(p(&["-r", "ERROR", "."]).unwrap_err().contains("not supported yet"));
+        assert!(p(&["--exclude-from=x", "ERROR", "."]).unwrap_err().contains("not supported yet"));
+        let r = p(&["-r", "--include=*.log", "--exclude-dir", "old", "ERROR"]).unwrap();
+        assert_eq!((r.recursive, r.file_globs.len(), r.dir_globs.clone()), (Some(false), 1, vec![b"old".to_vec()]));
+        assert_eq!(p(&["-R", "x"]).unwrap().recursive, Some(true));
         assert!(p(&["-P", "x"]).unwrap_err().contains("-P"));
         let e = p(&["-E", "ERROR|WARN", "t.log"]).unwrap();
         assert_eq!(

@@ -18,6 +18,7 @@ mod printer;
 mod searcher;
 mod sink;
 mod syntax;
+mod walk;
 
 use std::io::{self, Write};
 
@@ -29,6 +30,7 @@ pub use printer::Standard;
 pub use searcher::search;
 pub use sink::{Sink, SinkContext, SinkFinish, SinkMatch};
 pub use syntax::Syntax;
+pub use walk::Recurse;
 
 /// Bytes read at a time by default: large reads keep the search ahead of
 /// the copy from the page cache.
@@ -92,6 +94,8 @@ pub struct GrepOptions {
     pub null: bool,
     /// Treat a binary file as holding no match (`-I`).
     pub skip_binary: bool,
+    /// Search directories' files (`-r`, `-R`), and which. Default: none.
+    pub recurse: Option<Recurse>,
 }
 
 impl GrepOptions {
@@ -125,6 +129,7 @@ impl GrepOptions {
             files_without_match: false,
             null: false,
             skip_binary: false,
+            recurse: None,
         }
     }
 }

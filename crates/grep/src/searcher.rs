@@ -17,6 +17,7 @@ use sluice_core::pace::{Clock, SystemClock};
 use sluice_io::{Follow, LineBuffer, Opener, Region, Rotation, STDIN, Watch, count_newlines};
 
 use crate::sink::{Sink, SinkFinish, SinkMatch};
+use crate::walk::Recurse;
 use crate::{GrepOptions, Outcome, STDIN_NAME};
 
 /// Searches `files` (stdin for none or `-`), handing what it selects to
@@ -30,36 +31,43 @@ pub fn search<S: Sink + ?Sized>(
     warn: &mut dyn FnMut(String),
     stop: &Stop,
 ) -> io::Result<Outcome> {
-    let stdin = [OsString::from(STDIN)];
-    let files = if files.is_empty() { &stdin[..] } else { files };
+    // No operand: stdin, or with -r the working directory, whose files are
+    // named without a leading `./`.
+    let (stdin, here) = ([OsString::from(STDIN)], [OsString::from(".")]);
+    let unnamed = files.is_empty();
+    let files = match (unnamed, &opts.recurse) {
+        (true, Some(_)) => &here[..],
+        (true, None) => &stdin[..],
+        _ => files,
+    };
     let mut searcher = Searcher { opts, sink, warn, stop, printed_any: false };
     let mut outcome = Outcome::default();
     for path in files {
         let path = Path::new(path);
+        if let Some(recurse) = &opts.recurse
+            && path != Path::new(STDIN)
+        {
+            let base = path.file_name().map_or(path.as_os_str().as_bytes(), |n| n.as_bytes());
+            if path.is_dir() {
+                if recurse.wants_dir(base) || path == Path::new(".") {
+                    searcher.tree(recurse, path, unnamed, &mut outcome)?;
+                }
+                if searcher.done(&outcome) {
+                    break;
+                }
+                continue;
+            }
+            if !recurse.wants_file(base) {
+                continue;
+            }
+        }
         let shown: &[u8] = if path == Path::new(STDIN) {
             opts.label.as_deref().unwrap_or(STDIN_NAME.as_bytes())
         } else {
             path.as_os_str().as_bytes()
         };
-        match searcher.path(path, shown) {
-            Ok(found) => {
-                outcome.selected |= found.selected > 0;
-                outcome.errors |= found.errors;
-                outcome.stopped = found.stopped;
-            }
-            Err(e) if e.kind() == io::ErrorKind::BrokenPipe => return Err(e),
-            Err(e) if is_output_error(&e) => return Err(e),
-            Err(e) => {
-                // Flushed first, so that messages and lines interleave as
-                // grep's do.
-                searcher.sink.flush().map_err(output_error)?;
-                if !opts.no_messages {
-                    (searcher.warn)(format!("{}: {}", lossy(shown), sluice_core::error::io_message(&e)));
-                }
-                outcome.errors = true;
-            }
-        }
-        if outcome.stopped.is_some() || (opts.quiet && outcome.selected) {
+        searcher.file(path, shown, &mut outcome)?;
+        if searcher.done(&outcome) {
             break;
         }
     }
@@ -122,6 +130,58 @@ enum Searched {
 }
 
 impl<S: Sink + ?Sized> Searcher<'_, S> {
+    /// Searches one file into `outcome`; a file that cannot be read is
+    /// reported and counted, an output error ends the search.
+    fn file(&mut self, path: &Path, shown: &[u8], outcome: &mut Outcome) -> io::Result<()> {
+        match self.path(path, shown) {
+            Ok(found) => {
+                outcome.selected |= found.selected > 0;
+                outcome.errors |= found.errors;
+                outcome.stopped = found.stopped;
+            }
+            Err(e) if e.kind() == io::ErrorKind::BrokenPipe => return Err(e),
+            Err(e) if is_output_error(&e) => return Err(e),
+            Err(e) => self.unreadable(shown, &e, outcome)?,
+        }
+        Ok(())
+    }
+
+    /// Says that `shown` could not be read (unless `-s`), after flushing
+    /// what was printed so that messages and lines interleave as grep's do.
+    fn unreadable(&mut self, shown: &[u8], e: &io::Error, outcome: &mut Outcome) -> io::Result<()> {
+        self.sink.flush().map_err(output_error)?;
+        if !self.opts.no_messages {
+            (self.warn)(format!("{}: {}", lossy(shown), sluice_core::error::io_message(e)));
+        }
+        outcome.errors = true;
+        Ok(())
+    }
+
+    /// Whether the search is over: a signal, or `-q` with a line selected.
+    fn done(&self, outcome: &Outcome) -> bool {
+        outcome.stopped.is_some() || (self.opts.quiet && outcome.selected)
+    }
+
+    /// `-r`: every file under `dir`. With no operand, `dir` is `.` and the
+    /// names are shown without their leading `./`, as GNU grep shows them.
+    fn tree(&mut self, recurse: &Recurse, dir: &Path, unnamed: bool, outcome: &mut Outcome) -> io::Result<()> {
+        let mut failed = None;
+        recurse.walk(dir, &mut |path, error| {
+            let bytes = path.as_os_str().as_bytes();
+            let shown = if unnamed { bytes.strip_prefix(b"./").unwrap_or(bytes) } else { bytes };
+            let result = match error {
+                Some(e) => self.unreadable(shown, &e, outcome),
+                None => self.file(path, shown, outcome),
+            };
+            if let Err(e) = result {
+                failed = Some(e);
+                return false;
+            }
+            !self.done(outcome)
+        });
+        failed.map_or(Ok(()), Err)
+    }
+
     fn path<'n>(&mut self, path: &Path, shown: &'n [u8]) -> io::Result<FileState<'n>> {
         let opts = self.opts;
         let stdin = path == Path::new(STDIN);
