@@ -4,6 +4,9 @@
 //! The matcher runs over every whole line in the buffer at once; only
 //! around a hit are the line's ends found, and line numbers are counted
 //! over the gaps between hits, never line by line (ripgrep's way).
+//!
+//! Over 400 lines because the buffered, mapped and followed paths share
+//! one per-file state; context lives in its own module.
 
 use std::ffi::OsString;
 use std::fs::File;

@@ -11,6 +11,9 @@
 //! lazy `a+`. Every literal byte is written as `\xNN`, so no byte can be
 //! misread as the regex crate's syntax. Back-references have no
 //! equivalent and are refused.
+//!
+//! Over 400 lines because both syntaxes share one translator, and its
+//! tests against GNU grep's answers sit beside it.
 
 use std::fmt::Write as _;
 
