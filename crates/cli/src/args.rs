@@ -34,7 +34,11 @@ pub enum Command {
     #[command(after_help = REPLAY_EXAMPLES)]
     Replay(Box<ReplayArgs>),
     /// Print the lines of files that match a pattern, as GNU grep does.
-    #[command(after_help = GREP_HELP, disable_help_flag = true)]
+    #[command(
+        after_help = GREP_HELP,
+        disable_help_flag = true,
+        override_usage = "sluice grep [OPTION]... PATTERNS [FILE]..."
+    )]
     Grep(Box<GrepArgs>),
     /// Audit-log tools.
     #[command(subcommand)]
@@ -91,7 +95,6 @@ pub enum AuditCommand {
 
 /// The options of `sluice grep`, GNU grep's and sluice's own.
 pub const GREP_HELP: &str = "\
-Usage: sluice grep [OPTION]... PATTERNS [FILE]...
 Options are GNU grep's, parsed as it parses them (-nm1, --max=1, options
 after files, -- to end them); arguments are bytes.
 
@@ -165,7 +168,7 @@ Examples:
 /// (bundled values, abbreviations, options after operands, bytes).
 #[derive(Debug, Args)]
 pub struct GrepArgs {
-    #[arg(value_name = "ARGS", allow_hyphen_values = true, trailing_var_arg = true, num_args = 0..,
+    #[arg(value_name = "ARGS", hide = true, allow_hyphen_values = true, trailing_var_arg = true, num_args = 0..,
           value_parser = clap::value_parser!(std::ffi::OsString))]
     pub args: Vec<std::ffi::OsString>,
 }
