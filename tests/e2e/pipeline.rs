@@ -232,3 +232,21 @@ fn the_schema_covers_every_key_the_examples_use() {
         }
     }
 }
+
+#[test]
+fn a_variable_holding_toml_stays_a_value_and_cannot_add_a_sink() {
+    // Issue 19: N=$'3\n[[sink]]\nkind="audit"…' was pasted into the text
+    // before parsing, adding a sink that wrote a file.
+    let dir = tempfile::tempdir().unwrap();
+    let injected = dir.path().join("injected.jsonl");
+    let file = write(dir.path(), "p.toml", "[source]\nkind = \"ticker\"\nseed = 1\ncount = \"${SLUICE_TEST_N}\"\n");
+    let value = format!("3\n[[sink]]\nkind = \"audit\"\npath = \"{}\"", injected.display());
+    let out = sluice(&["run", file.as_str(), "-q"]).env("SLUICE_TEST_N", &value).output().unwrap();
+    assert_eq!(out.status.code(), Some(2), "a count that is not a number: {}", stderr(&out));
+    assert!(!injected.exists(), "no sink was added");
+    // A value that is a number is a number.
+    let out = sluice(&["run", file.as_str(), "-q", "--json"]).env("SLUICE_TEST_N", "3").output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["run"]["read"], 3);
+}

@@ -45,9 +45,12 @@ pub fn load(path: &str, overrides: &[String]) -> Result<Plan, UsageError> {
         };
         UsageError(format!("{path}: {why}"))
     })?;
-    let text: Arc<str> = expand_env(path, &raw)?.into();
+    let text: Arc<str> = raw.into();
     let json = path.ends_with(".json");
     let mut doc = if json { parse_json(path, &text)? } else { parse_toml(path, &text)? };
+    // Variables go into values, after parsing: a value holding a newline
+    // or a bracket stays a value and cannot add a table.
+    expand_values(path, &text, &mut doc)?;
     if let Some(key) = doc.keys().find(|k| !TOP_KEYS.contains(&k.as_str())) {
         let at = Locator { text: text.clone(), region: None, json }.find(key);
         let pos = at.map_or(String::new(), |(l, c)| format!(":{l}:{c}"));
@@ -64,46 +67,146 @@ pub fn load(path: &str, overrides: &[String]) -> Result<Plan, UsageError> {
     plan(path, &text, json, doc)
 }
 
-/// `${NAME}` replaced by the variable's value; an unset one is an error.
-fn expand_env(path: &str, text: &str) -> Result<String, UsageError> {
-    let mut out = String::with_capacity(text.len());
-    let mut rest = text;
+/// Expands `${NAME}` in every string value of `doc`, in place. A value
+/// that is just `${NAME}` takes the variable's text as a number or a
+/// boolean when it reads as one (`count = "${N}"`), else as a string. An
+/// unset variable is an error naming where it is written in `text`.
+fn expand_values(path: &str, text: &str, doc: &mut toml::Table) -> Result<(), UsageError> {
+    for (_, value) in doc.iter_mut() {
+        expand_value(path, text, value)?;
+    }
+    Ok(())
+}
+
+fn expand_value(path: &str, text: &str, value: &mut toml::Value) -> Result<(), UsageError> {
+    match value {
+        toml::Value::String(s) if s.contains("${") => *value = expand_env(path, text, s)?,
+        toml::Value::Array(items) => items.iter_mut().try_for_each(|v| expand_value(path, text, v))?,
+        toml::Value::Table(t) => expand_values(path, text, t)?,
+        _ => {}
+    }
+    Ok(())
+}
+
+/// One string value with `${NAME}` replaced.
+fn expand_env(path: &str, text: &str, s: &str) -> Result<toml::Value, UsageError> {
+    // Where `needle` is written, for the message.
+    let at = |needle: &str| {
+        text.find(needle).map_or(String::new(), |i| {
+            let (line, col) = position(text, i);
+            format!(":{line}:{col}")
+        })
+    };
+    let mut out = String::with_capacity(s.len());
+    let mut rest = s;
     while let Some(i) = rest.find("${") {
         out.push_str(&rest[..i]);
         let after = &rest[i + 2..];
         let Some(end) = after.find('}') else {
-            let (line, col) = position(text, text.len() - rest.len() + i);
-            return Err(UsageError(format!("{path}:{line}:{col}: `${{` without a closing `}}`")));
+            return Err(UsageError(format!("{path}{}: `${{` without a closing `}}`", at(&rest[i..]))));
         };
         let name = &after[..end];
         match std::env::var(name) {
             Ok(v) => out.push_str(&v),
             Err(_) => {
-                let (line, col) = position(text, text.len() - rest.len() + i);
-                return Err(UsageError(format!("{path}:{line}:{col}: environment variable `{name}` is not set")));
+                let written = format!("${{{name}}}");
+                return Err(UsageError(format!("{path}{}: environment variable `{name}` is not set", at(&written))));
             }
         }
         rest = &after[end + 1..];
     }
     out.push_str(rest);
-    Ok(out)
+    let whole = s.starts_with("${") && s.ends_with('}') && s.matches("${").count() == 1;
+    Ok(match scalar(&out) {
+        Some(typed) if whole => typed,
+        _ => toml::Value::String(out),
+    })
+}
+
+/// `text` as a TOML number or boolean, if it is exactly one.
+fn scalar(text: &str) -> Option<toml::Value> {
+    let mut t = format!("v = {text}").parse::<toml::Table>().ok()?;
+    let v = t.remove("v").filter(|_| t.is_empty())?;
+    matches!(v, toml::Value::Integer(_) | toml::Value::Float(_) | toml::Value::Boolean(_)).then_some(v)
 }
 
 fn parse_toml(path: &str, text: &str) -> Result<toml::Table, UsageError> {
     toml::from_str::<toml::Table>(text).map_err(|e| {
-        let pos = e.span().map(|s| position(text, s.start)).map_or(String::new(), |(l, c)| format!(":{l}:{c}"));
+        // The parser may point at the `$` or at the `{` after it.
+        let start = e.span().map(|s| if text[..s.start].ends_with('$') { s.start - 1 } else { s.start });
+        let pos = start.map(|s| position(text, s)).map_or(String::new(), |(l, c)| format!(":{l}:{c}"));
+        // `key = ${VAR}` unquoted: say how to write it.
+        if start.is_some_and(|s| text[s..].starts_with("${")) {
+            return UsageError(format!("{path}{pos}: write a variable inside quotes: key = \"${{VAR}}\""));
+        }
         UsageError(format!("{path}{pos}: {}", e.message().trim()))
     })
 }
 
 fn parse_json(path: &str, text: &str) -> Result<toml::Table, UsageError> {
-    let value: serde_json::Value =
-        serde_json::from_str(text).map_err(|e| UsageError(format!("{path}:{}:{}: {e}", e.line(), e.column())))?;
+    let value: serde_json::Value = serde_json::from_str::<Unique>(text)
+        .map(|u| u.0)
+        .map_err(|e| UsageError(format!("{path}:{}:{}: {e}", e.line(), e.column())))?;
     match toml::Value::try_from(&value) {
         Ok(toml::Value::Table(t)) => Ok(t),
         Ok(_) => Err(UsageError(format!("{path}: a pipeline is a JSON object"))),
         // JSON null has no TOML twin.
         Err(e) => Err(UsageError(format!("{path}: {e}"))),
+    }
+}
+
+/// A JSON value whose objects have no key twice: serde_json keeps the
+/// last of two silently, where TOML refuses them.
+struct Unique(serde_json::Value);
+
+impl<'de> serde::Deserialize<'de> for Unique {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Unique, D::Error> {
+        d.deserialize_any(UniqueVisitor).map(Unique)
+    }
+}
+
+struct UniqueVisitor;
+
+impl<'de> serde::de::Visitor<'de> for UniqueVisitor {
+    type Value = serde_json::Value;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a JSON value")
+    }
+    fn visit_bool<E>(self, v: bool) -> Result<Self::Value, E> {
+        Ok(v.into())
+    }
+    fn visit_i64<E>(self, v: i64) -> Result<Self::Value, E> {
+        Ok(v.into())
+    }
+    fn visit_u64<E>(self, v: u64) -> Result<Self::Value, E> {
+        Ok(v.into())
+    }
+    fn visit_f64<E>(self, v: f64) -> Result<Self::Value, E> {
+        Ok(v.into())
+    }
+    fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
+        Ok(v.into())
+    }
+    fn visit_unit<E>(self) -> Result<Self::Value, E> {
+        Ok(serde_json::Value::Null)
+    }
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        let mut items = Vec::new();
+        while let Some(Unique(v)) = seq.next_element()? {
+            items.push(v);
+        }
+        Ok(items.into())
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let mut object = serde_json::Map::new();
+        while let Some(key) = map.next_key::<String>()? {
+            let Unique(value) = map.next_value()?;
+            if object.insert(key.clone(), value).is_some() {
+                return Err(serde::de::Error::custom(format_args!("key `{key}` is given twice")));
+            }
+        }
+        Ok(object.into())
     }
 }
 
@@ -263,12 +366,29 @@ mod tests {
         assert!(apply_set(&mut doc, "nothing").is_err());
     }
 
+    fn expanded(text: &str) -> Result<toml::Table, String> {
+        let mut doc: toml::Table = parse_toml("p.toml", text).map_err(|e| e.0)?;
+        expand_values("p.toml", text, &mut doc).map_err(|e| e.0)?;
+        Ok(doc)
+    }
+
     #[test]
-    fn environment_variables_expand_or_are_refused() {
-        // PATH is set in every test environment.
+    fn environment_variables_expand_into_values_or_are_refused() {
+        // PATH and HOME are set in every test environment.
         let path = std::env::var("PATH").unwrap();
-        assert_eq!(expand_env("p.toml", "a = \"${PATH}\"").unwrap(), format!("a = \"{path}\""));
-        let err = expand_env("p.toml", "x = 1\ny = \"${SLUICE_SURELY_UNSET_VAR}\"").unwrap_err().0;
+        let doc = expanded("[source]\na = \"${PATH}\"\nb = \"x-${PATH}\"\n# ${SLUICE_SURELY_UNSET_VAR} in a comment\n")
+            .unwrap();
+        assert_eq!(doc["source"]["a"].as_str(), Some(path.as_str()));
+        assert_eq!(doc["source"]["b"].as_str(), Some(format!("x-{path}").as_str()));
+        let err = expanded("x = 1\ny = \"${SLUICE_SURELY_UNSET_VAR}\"").unwrap_err();
         assert_eq!(err, "p.toml:2:6: environment variable `SLUICE_SURELY_UNSET_VAR` is not set");
+        let err = expanded("x = ${HOME}\n").unwrap_err();
+        assert!(err.starts_with("p.toml:1:5: write a variable inside quotes"), "{err}");
+    }
+
+    #[test]
+    fn a_json_key_given_twice_is_refused() {
+        let err = parse_json("p.json", "{\"source\": {\"kind\": \"ticker\", \"seed\": 1, \"seed\": 2}}").unwrap_err().0;
+        assert!(err.starts_with("p.json:1:") && err.contains("key `seed` is given twice"), "{err}");
     }
 }
