@@ -221,7 +221,17 @@ fn apply_set(doc: &mut toml::Table, set: &str) -> Result<(), String> {
         .and_then(|mut t| t.remove("v"))
         .unwrap_or_else(|| toml::Value::String(value.to_owned()));
     let parts: Vec<&str> = path.trim().split('.').collect();
+    if parts.iter().any(|p| p.trim().is_empty()) {
+        return Err("the path has an empty part; write PATH=VALUE, e.g. sink.0.path=x.jsonl".into());
+    }
     let (last, walk) = parts.split_last().ok_or("the path is empty")?;
+    // A one-part path sets a top-level value, of which there is one: a
+    // misspelt one would otherwise be set and never read.
+    if walk.is_empty() && *last != "limit" {
+        return Err(format!(
+            "`{last}` is not a top-level value; set limit, or a key inside source, filter.N or sink.N"
+        ));
+    }
     let mut table = doc;
     let mut i = 0;
     while i < walk.len() {
@@ -364,6 +374,10 @@ mod tests {
         assert!(apply_set(&mut doc, "sink.3.path=x").unwrap_err().contains("has 1 sink"));
         assert!(apply_set(&mut doc, "sinks.0.path=x").unwrap_err().contains("not a section"));
         assert!(apply_set(&mut doc, "nothing").is_err());
+        // Issue 19: these were set where nothing reads them, silently.
+        assert!(apply_set(&mut doc, "=5").unwrap_err().contains("empty part"));
+        assert!(apply_set(&mut doc, "source..seed=5").unwrap_err().contains("empty part"));
+        assert!(apply_set(&mut doc, "limt=5").unwrap_err().contains("not a top-level value"));
     }
 
     fn expanded(text: &str) -> Result<toml::Table, String> {
