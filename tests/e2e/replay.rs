@@ -354,3 +354,34 @@ fn a_guessed_layout_is_checked_and_a_file_of_bad_rows_fails() {
     assert_eq!(out.status.code(), Some(1));
     assert!(stderr(&out).contains("every one of the 1 rows read was bad (mostly price)"), "{}", stderr(&out));
 }
+
+#[test]
+fn a_zip_of_one_file_replays_and_names_its_symbol_from_the_archive() {
+    // Issue 17: a deflated zip was "1 fields"; a stored one was parsed as
+    // raw bytes into ticks. Fixtures made with Python's zipfile.
+    let zip = |name: &str| root().join("tests/fixtures/zip").join(name).to_string_lossy().into_owned();
+    let dir = tempfile::tempdir().unwrap();
+    let report = dir.path().join("r.json");
+    for name in ["BTCUSDT-trades-2024-01-01.zip", "stored.zip"] {
+        let out = run(&[
+            "replay",
+            &zip(name),
+            "--format",
+            "binance-trades",
+            "--symbol",
+            "BTCUSDT",
+            "-q",
+            "--report",
+            arg(&report),
+        ]);
+        assert!(out.status.success(), "{name}: {}", stderr(&out));
+        let r = json(&report);
+        assert_eq!((r["ticks"].as_u64(), r["bad_records"].as_u64()), (Some(3), Some(0)), "{name}");
+    }
+    // The symbol comes from the archive's name, as from a CSV's.
+    let out = run(&["replay", &zip("BTCUSDT-trades-2024-01-01.zip"), "--format", "binance-trades", "-q", "--json"]);
+    assert!(stdout(&out).contains("\"BTCUSDT\""), "{}", stdout(&out));
+    let out = run(&["replay", &zip("two-files.zip"), "-q"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("holds 2 files (a.csv, b.csv)"), "{}", stderr(&out));
+}

@@ -13,6 +13,7 @@ pub const STDIN: &str = "-";
 
 const GZIP_MAGIC: &[u8] = &[0x1f, 0x8b];
 const ZSTD_MAGIC: &[u8] = &[0x28, 0xb5, 0x2f, 0xfd];
+const ZIP_MAGIC: &[u8] = b"PK\x03\x04";
 
 /// How an input is compressed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -23,6 +24,8 @@ pub enum Compression {
     Gzip,
     /// zstd.
     Zstd,
+    /// A zip archive holding one file (Binance ships its dumps so).
+    Zip,
 }
 
 /// Opens inputs: a builder, so that each caller says only what differs
@@ -81,6 +84,8 @@ impl Opener {
             Compression::Gzip
         } else if head.starts_with(ZSTD_MAGIC) {
             Compression::Zstd
+        } else if head.starts_with(ZIP_MAGIC) {
+            Compression::Zip
         } else {
             Compression::None
         };
@@ -88,8 +93,64 @@ impl Opener {
             Compression::None => Box::new(buffered),
             Compression::Gzip => Box::new(flate2::bufread::MultiGzDecoder::new(buffered)),
             Compression::Zstd => Box::new(zstd::stream::read::Decoder::with_buffer(buffered)?),
+            // The entry is read from its own handle: what was read from the
+            // archive here is not the file's size, so no change is judged.
+            Compression::Zip => {
+                let reader = zip_entry(path, stdin)?;
+                return Ok(Input { reader, compression, watch: Watch { path: None, read: watch.read } });
+            }
         };
         Ok(Input { reader, compression, watch })
+    }
+}
+
+/// The one file of a zip archive, read as it is inflated. An archive
+/// holding several files is refused with their names: which one is meant
+/// is not for sluice to guess.
+fn zip_entry(path: &Path, stdin: bool) -> io::Result<Box<dyn Read + Send>> {
+    use std::io::Seek;
+    let bad = |why: String| io::Error::new(io::ErrorKind::InvalidData, why);
+    if stdin {
+        return Err(bad(
+            "a zip archive on stdin cannot be read: its directory is at its end; give the file's path".into()
+        ));
+    }
+    let mut archive =
+        zip::ZipArchive::new(File::open(path)?).map_err(|e| bad(format!("not a readable zip archive: {e}")))?;
+    let files: Vec<usize> =
+        (0..archive.len()).filter(|&i| archive.by_index_raw(i).is_ok_and(|f| !f.is_dir())).collect();
+    let index = match files.as_slice() {
+        [one] => *one,
+        [] => return Err(bad("the zip archive holds no file".into())),
+        many => {
+            let names: Vec<String> = many
+                .iter()
+                .take(5)
+                .filter_map(|&i| archive.by_index_raw(i).ok().map(|f| f.name().to_owned()))
+                .collect();
+            let more = if many.len() > 5 { ", …" } else { "" };
+            return Err(bad(format!(
+                "the zip archive holds {} files ({}{more}); unzip it and name the one to read",
+                many.len(),
+                names.join(", ")
+            )));
+        }
+    };
+    let entry = archive.by_index_raw(index).map_err(|e| bad(format!("not a readable zip archive: {e}")))?;
+    let (method, start, size) = (entry.compression(), entry.data_start(), entry.compressed_size());
+    drop(entry);
+    let mut file = File::open(path)?;
+    file.seek(io::SeekFrom::Start(start))?;
+    let data = BufReader::with_capacity(64 * 1024, file.take(size));
+    // Stored (0) and deflated (8) are what archivers write; flate2
+    // inflates the latter, so the zip crate is used only for the directory.
+    #[allow(deprecated)]
+    match method.to_u16() {
+        0 => Ok(Box::new(data)),
+        8 => Ok(Box::new(flate2::bufread::DeflateDecoder::new(data))),
+        other => {
+            Err(bad(format!("the zip archive's file is compressed with method {other}, which sluice does not read")))
+        }
     }
 }
 
@@ -247,6 +308,27 @@ mod tests {
         }
         let mut raw = Opener::new().decompress(false).open(gz.to_str().unwrap()).unwrap();
         assert_eq!(read_all(&mut raw), std::fs::read(&gz).unwrap());
+    }
+
+    /// A zip fixture of the project's own, made with Python's zipfile.
+    fn zip_fixture(name: &str) -> std::path::PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/zip").join(name)
+    }
+
+    #[test]
+    fn a_zip_of_one_file_reads_as_the_file_and_a_zip_of_several_is_refused() {
+        let want = std::fs::read(zip_fixture("BTCUSDT-trades-2024-01-01.csv")).unwrap();
+        for name in ["BTCUSDT-trades-2024-01-01.zip", "stored.zip"] {
+            let mut input = Opener::new().open(zip_fixture(name)).unwrap();
+            assert_eq!(input.compression, Compression::Zip);
+            assert_eq!(read_all(&mut input), want, "{name}");
+            assert_eq!(input.watch.changed(), None, "{name}");
+        }
+        let err = Opener::new().open(zip_fixture("two-files.zip")).err().unwrap().to_string();
+        assert!(err.contains("holds 2 files (a.csv, b.csv)"), "{err}");
+        // Without decompression, the archive's own bytes.
+        let mut raw = Opener::new().decompress(false).open(zip_fixture("stored.zip")).unwrap();
+        assert!(read_all(&mut raw).starts_with(b"PK"));
     }
 
     #[test]
