@@ -283,3 +283,25 @@ fn money_past_92_billion_is_reported_exactly() {
     let csv = std::fs::read_to_string(&trades).unwrap();
     assert_eq!(csv.lines().nth(1).unwrap().rsplit(',').next(), Some("99900000000"));
 }
+
+#[test]
+fn a_paced_feed_prints_each_signal_as_it_happens() {
+    // Issue 17: a paced ticker's signals were block-buffered and showed
+    // only at the end (or at Ctrl-C); the same for --speed replays.
+    use std::io::{BufRead, BufReader};
+    use std::process::Stdio;
+    // 20 ticks a second for 10 s: the first signal comes long before the end.
+    let started = std::time::Instant::now();
+    let mut child = sluice(&["run", "--source", "ticker:rate=20,count=200,seed=3", "-q"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut first = String::new();
+    BufReader::new(child.stdout.take().unwrap()).read_line(&mut first).unwrap();
+    assert!(first.starts_with("ENTRY ") || first.starts_with("EXIT "), "{first:?}");
+    assert!(started.elapsed() < std::time::Duration::from_secs(6), "the first signal waited for the end");
+    assert!(child.try_wait().unwrap().is_none(), "the first signal came before the run ended");
+    child.kill().unwrap();
+    child.wait().unwrap();
+}

@@ -28,6 +28,9 @@ pub struct Context {
     pub color: bool,
     /// Stdout is taken (`--json`): components print nothing there.
     pub quiet_stdout: bool,
+    /// The source is live ([`Source::is_live`]): what is printed per
+    /// record goes out line by line.
+    pub live: bool,
 }
 
 /// A command-line flag that sets one key of a kind of component.
@@ -118,7 +121,7 @@ pub const SINKS: &[Kind<Box<dyn Sink>>] = &[
         schema: schema::<BotConfig>,
         build: |c, ctx| {
             let config = BotConfig { color: ctx.color, ..c.read()? };
-            let out: Box<dyn io::Write> = if ctx.quiet_stdout { Box::new(io::sink()) } else { stdout_writer() };
+            let out: Box<dyn io::Write> = if ctx.quiet_stdout { Box::new(io::sink()) } else { stdout_writer(ctx.live) };
             Ok(Box::new(Bot::new(config, out).map_err(at(c))?))
         },
         outputs: |c| {
@@ -247,14 +250,17 @@ fn at(c: &Component) -> impl Fn(ConfigError) -> UsageError + '_ {
 
 /// Stdout for a sink that writes a line per record (the transcript): a
 /// large buffer over its own handle, so that a replay makes a write call
-/// per 256 KiB rather than going through stdout's line buffering. A
-/// terminal keeps the line-buffered stdout, so lines appear as they come.
-fn stdout_writer() -> Box<dyn io::Write> {
+/// per 256 KiB rather than one per line. A terminal, or a live source
+/// (`live`), gets each line as it is written: a paced feed's signals must
+/// show as they happen, not at the end.
+fn stdout_writer(live: bool) -> Box<dyn io::Write> {
     use std::io::IsTerminal;
     use std::os::fd::AsFd;
     let stdout = io::stdout();
     match stdout.as_fd().try_clone_to_owned() {
-        Ok(fd) if !stdout.is_terminal() => Box::new(BufWriter::with_capacity(256 << 10, std::fs::File::from(fd))),
-        _ => Box::new(BufWriter::new(stdout)),
+        Ok(fd) if !stdout.is_terminal() && !live => {
+            Box::new(BufWriter::with_capacity(256 << 10, std::fs::File::from(fd)))
+        }
+        _ => Box::new(io::LineWriter::new(stdout)),
     }
 }

@@ -67,6 +67,7 @@ pub fn run_built(
         stop: stop.clone(),
         color: args.color.enabled(std::io::stderr().is_terminal()),
         quiet_stdout: args.json,
+        live: source.is_live(),
     };
     let sinks = sink_specs.iter().map(|s| registry::sink(s, &ctx)).collect::<Result<Vec<_>, _>>()?;
     let replaying_files = source.name() == "csv";

@@ -156,6 +156,10 @@ impl<C: Clock> Source for Paced<C> {
     fn warnings(&mut self) -> Vec<String> {
         self.inner.warnings()
     }
+
+    fn is_live(&self) -> bool {
+        true
+    }
 }
 
 #[cfg(test)]

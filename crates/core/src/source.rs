@@ -78,6 +78,14 @@ pub trait Source {
     fn warnings(&mut self) -> Vec<String> {
         Vec::new()
     }
+
+    /// Whether records arrive at their own pace (a paced feed, a followed
+    /// log, a stream, a pipe) rather than as fast as they can be read:
+    /// then a sink that prints writes each line as it comes, not a block at
+    /// a time. Default: no.
+    fn is_live(&self) -> bool {
+        false
+    }
 }
 
 impl<S: Source + ?Sized> Source for Box<S> {
@@ -107,5 +115,8 @@ impl<S: Source + ?Sized> Source for Box<S> {
     }
     fn warnings(&mut self) -> Vec<String> {
         (**self).warnings()
+    }
+    fn is_live(&self) -> bool {
+        (**self).is_live()
     }
 }

@@ -35,6 +35,8 @@ pub type Status = Arc<Mutex<Option<io::Result<Outcome>>>>;
 
 /// The selected lines of a search, as a source.
 pub struct GrepFeed {
+    /// Following a log, or reading stdin: lines come as they are written.
+    live: bool,
     rx: Receiver<Found>,
     current: Option<(Arc<str>, Vec<u8>, u64, u64)>,
     ended: bool,
@@ -52,6 +54,7 @@ impl GrepFeed {
         let (tx, rx) = sync_channel(QUEUE);
         let status: Status = Arc::default();
         let done = Arc::clone(&status);
+        let live = opts.follow || files.is_empty() || files.iter().any(|f| f == sluice_io::STDIN);
         // Records carry their line numbers, whatever `-n` says.
         let opts = GrepOptions { line_number: true, ..opts };
         std::thread::spawn(move || {
@@ -62,7 +65,7 @@ impl GrepFeed {
             }
             // Dropping the sender ends the feed.
         });
-        (GrepFeed { rx, current: None, ended: false }, status)
+        (GrepFeed { live, rx, current: None, ended: false }, status)
     }
 }
 
@@ -97,6 +100,10 @@ impl Sink for Sender {
 impl Source for GrepFeed {
     fn name(&self) -> &str {
         "grep"
+    }
+
+    fn is_live(&self) -> bool {
+        self.live
     }
 
     fn emits(&self) -> RecordKind {

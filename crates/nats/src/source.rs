@@ -228,6 +228,10 @@ impl Source for NatsSource {
         }
     }
 
+    fn is_live(&self) -> bool {
+        self.config.follow
+    }
+
     fn commit_every(&self) -> Option<u64> {
         Some(self.config.batch as u64)
     }

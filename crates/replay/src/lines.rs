@@ -162,4 +162,8 @@ impl Source for LinesSource {
     fn scanned(&self) -> Option<u64> {
         self.contains.as_ref().map(|_| self.number - 1)
     }
+
+    fn is_live(&self) -> bool {
+        self.path == sluice_io::STDIN
+    }
 }

@@ -59,6 +59,11 @@ struct Files {
 }
 
 impl Files {
+    /// Stdin may be a pipe that delivers rows as they are written.
+    fn live(&self) -> bool {
+        self.paths.iter().any(|p| p == STDIN)
+    }
+
     fn open(&self, i: usize) -> Result<FileReader, Error> {
         FileReader::open(&self.paths[i], &self.layout, self.keep.clone(), self.progress.clone())
     }
@@ -141,6 +146,10 @@ impl Source for InTurn {
     fn scanned(&self) -> Option<u64> {
         let open = self.reader.as_ref().map_or(0, FileReader::scanned);
         self.files.keep.as_ref().map(|_| self.scanned + open)
+    }
+
+    fn is_live(&self) -> bool {
+        self.files.live()
     }
 
     fn warnings(&mut self) -> Vec<String> {
@@ -274,5 +283,9 @@ impl Source for Merged {
 
     fn warnings(&mut self) -> Vec<String> {
         std::mem::take(&mut self.warnings)
+    }
+
+    fn is_live(&self) -> bool {
+        self.files.live()
     }
 }

@@ -139,6 +139,10 @@ impl Source for Ticker {
     fn seed(&self) -> Option<u64> {
         Some(self.seed)
     }
+
+    fn is_live(&self) -> bool {
+        self.pacer.is_some()
+    }
 }
 
 /// A seed from the process's own randomness (std seeds its hash keys from
