@@ -56,3 +56,40 @@ fn a_closed_stdout_ends_quietly() {
     assert_eq!(out.status.code(), Some(0));
     assert!(out.stderr.is_empty(), "{}", String::from_utf8_lossy(&out.stderr));
 }
+
+#[test]
+fn the_first_signal_ends_a_read_blocked_on_a_fifo_cleanly() {
+    // Issue 19: with a FIFO held open, SIGINT waited for data and the run
+    // ended with exit 0 and ending=end_of_input (or needed a second Ctrl-C
+    // that skipped the clean close).
+    use std::io::{BufRead, BufReader, Write};
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("in.fifo");
+    assert!(std::process::Command::new("mkfifo").arg(&fifo).status().unwrap().success());
+    let report = dir.path().join("r.json");
+    let fifo_arg = fifo.to_str().unwrap().to_owned();
+    let report_arg = report.to_str().unwrap().to_owned();
+    let cases: [(&[&str], &str); 2] = [
+        (&["grep", "--line-buffered", "ERROR", &fifo_arg], "ERROR one\n"),
+        (
+            &["replay", &fifo_arg, "--report", &report_arg, "-q"],
+            "timestamp,symbol,price,volume\n2026-01-05T00:00:00Z,X,140,1\n",
+        ),
+    ];
+    for (args, text) in cases {
+        let mut child =
+            sluice(args).stdout(std::process::Stdio::piped()).stderr(std::process::Stdio::piped()).spawn().unwrap();
+        // The writer stays open: the reader blocks after the first line.
+        let mut writer = std::fs::OpenOptions::new().write(true).open(&fifo).unwrap();
+        writer.write_all(text.as_bytes()).unwrap();
+        writer.flush().unwrap();
+        let mut first = String::new();
+        BufReader::new(child.stdout.take().unwrap()).read_line(&mut first).unwrap();
+        assert!(first.contains("ERROR one") || first.starts_with("ENTRY X 140"), "{args:?}: {first:?}");
+        signal(child.id(), "INT");
+        let (code, err) = ended(child);
+        drop(writer);
+        assert_eq!(code, Some(130), "{args:?}: {err}");
+    }
+    assert_eq!(json(&report)["run"]["ending"], "interrupted");
+}

@@ -95,7 +95,9 @@ pub const SOURCES: &[Kind<Box<dyn Source>>] = &[
         records: "lines",
         about: "a log file's lines (the search of `sluice grep`)",
         schema: schema::<LinesConfig>,
-        build: |c, _| Ok(Box::new(LinesSource::new(c.read::<LinesConfig>()?).map_err(at(c))?)),
+        build: |c, ctx| {
+            Ok(Box::new(LinesSource::new(c.read::<LinesConfig>()?).map_err(at(c))?.interrupted_by(&ctx.stop)))
+        },
         outputs: none,
         headline: false,
         shorthands: &[],

@@ -267,7 +267,9 @@ fn pump(
         }
         let flow = match source.pull() {
             Err(e) => return Ending::SourceFailed(e),
-            Ok(Pull::End) => return Ending::Exhausted,
+            // An input ended by a signal (a blocked read of stdin or a FIFO
+            // gives up) is a stop, not the end of the data.
+            Ok(Pull::End) => return stop.requested().map_or(Ending::Exhausted, Ending::Stopped),
             Ok(Pull::Idle) => {
                 if uncommitted > 0 {
                     uncommitted = 0;

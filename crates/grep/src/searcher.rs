@@ -191,7 +191,7 @@ impl<S: Sink + ?Sized> Searcher<'_, S> {
         if opts.mmap && !opts.follow && !opts.decompress && !stdin {
             return self.mapped(path, shown);
         }
-        let input = Opener::new().decompress(opts.decompress).open(path)?;
+        let input = Opener::new().decompress(opts.decompress).interrupt(Some(self.stop.as_atomic())).open(path)?;
         let mut file = FileState::new(shown);
         if opts.max_count == Some(0) {
             self.finish(&file)?;
@@ -202,6 +202,8 @@ impl<S: Sink + ?Sized> Searcher<'_, S> {
         let watch = input.watch;
         match self.drain(&mut lb, &mut file)? {
             Searched::End if opts.follow && !stdin => self.follow(path, lb, watch, &mut file)?,
+            // A read that a signal ended (stdin, a FIFO) is a stop.
+            Searched::End if self.stop.requested().is_some() => file.stopped = self.stop.requested(),
             Searched::End => {
                 if let Some(change) = watch.changed() {
                     let mut warning = change.warning(&lossy(shown), "searched");

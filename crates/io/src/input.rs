@@ -34,6 +34,7 @@ pub enum Compression {
 pub struct Opener {
     decompress: bool,
     progress: Option<Arc<AtomicU64>>,
+    interrupt: Option<Arc<std::sync::atomic::AtomicUsize>>,
 }
 
 impl Default for Opener {
@@ -45,7 +46,7 @@ impl Default for Opener {
 impl Opener {
     /// An opener that decompresses gzip and zstd and reports no progress.
     pub fn new() -> Opener {
-        Opener { decompress: true, progress: None }
+        Opener { decompress: true, progress: None, interrupt: None }
     }
 
     /// Recognise gzip and zstd by their first bytes and read them
@@ -64,13 +65,27 @@ impl Opener {
         self
     }
 
+    /// Let a raised `flag` (a signal's number, as sluice-core's `Stop`
+    /// holds it) end a read of stdin, a FIFO or a device that is blocked
+    /// waiting for data: the input then ends where it was. Regular files
+    /// never block, and are read directly. Default: none.
+    pub fn interrupt(mut self, flag: Option<Arc<std::sync::atomic::AtomicUsize>>) -> Opener {
+        self.interrupt = flag;
+        self
+    }
+
     /// Opens `path`, or stdin for [`STDIN`]. A directory is refused as the
     /// read would be ("Is a directory"), before anything is read.
     pub fn open(&self, path: impl AsRef<Path>) -> io::Result<Input> {
         let path = path.as_ref();
         let stdin = path == Path::new(STDIN);
         let watch = Watch { path: (!stdin).then(|| path.to_owned()), read: Arc::default() };
-        let raw: Box<dyn Read + Send> = if stdin { Box::new(io::stdin()) } else { Box::new(open_file(path)?) };
+        let mut raw: Box<dyn Read + Send> = if stdin { Box::new(io::stdin()) } else { Box::new(open_file(path)?) };
+        if let Some(flag) = &self.interrupt
+            && (stdin || std::fs::metadata(path).is_ok_and(|m| !m.is_file()))
+        {
+            raw = Box::new(crate::interrupt::Interruptible::new(raw, Arc::clone(flag)));
+        }
         let counted =
             Counted { inner: raw, read: Arc::clone(&watch.read), progress: self.progress.as_ref().map(Arc::clone) };
         if !self.decompress {

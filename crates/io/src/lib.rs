@@ -16,6 +16,7 @@
 mod atomic;
 mod follow;
 mod input;
+mod interrupt;
 mod lines;
 
 pub use atomic::AtomicFile;

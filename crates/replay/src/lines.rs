@@ -29,6 +29,8 @@ fn default_max_line() -> usize {
 /// Reads lines from one file.
 pub struct LinesSource {
     path: String,
+    /// Raised by a signal: ends a read blocked on stdin or a FIFO.
+    interrupt: Option<std::sync::Arc<std::sync::atomic::AtomicUsize>>,
     max_line: usize,
     lb: Option<LineBuffer<Box<dyn Read + Send>>>,
     /// The part of the current region not yet handed out.
@@ -48,6 +50,7 @@ impl LinesSource {
         sluice_io::check_input(&config.path).map_err(|e| ConfigError::new("path", e.to_string()))?;
         Ok(LinesSource {
             path: config.path,
+            interrupt: None,
             max_line: config.max_line_bytes.max(1),
             lb: None,
             pos: 0,
@@ -59,6 +62,13 @@ impl LinesSource {
         })
     }
 
+    /// Lets `stop` end a read blocked on stdin or a FIFO (Ctrl-C then
+    /// closes the run cleanly). Default: none.
+    pub fn interrupted_by(mut self, stop: &sluice_core::Stop) -> LinesSource {
+        self.interrupt = Some(stop.as_atomic());
+        self
+    }
+
     /// Finds the next line to hand out, as a range of the buffer.
     fn next_range(&mut self) -> Result<Option<(usize, usize)>, Error> {
         loop {
@@ -66,6 +76,7 @@ impl LinesSource {
                 Some(lb) => lb,
                 None => {
                     let input = Opener::new()
+                        .interrupt(self.interrupt.clone())
                         .open(&self.path)
                         .map_err(|e| Error::io("lines", format!("cannot open {}", self.path), e))?;
                     self.lb.insert(LineBuffer::with_limits(input.reader, DEFAULT_CAPACITY, self.max_line))
@@ -164,6 +175,6 @@ impl Source for LinesSource {
     }
 
     fn is_live(&self) -> bool {
-        self.path == sluice_io::STDIN
+        self.path == sluice_io::STDIN || std::fs::metadata(&self.path).is_ok_and(|m| !m.is_file())
     }
 }

@@ -81,9 +81,11 @@ impl FileReader {
         layout: &Layout,
         keep: Option<Vec<Symbol>>,
         progress: Option<Arc<AtomicU64>>,
+        interrupt: Option<Arc<std::sync::atomic::AtomicUsize>>,
     ) -> Result<FileReader, Error> {
         let input = Opener::new()
             .progress(progress)
+            .interrupt(interrupt)
             .open(path)
             .map_err(|e| Error::io("csv", format!("cannot open {path}"), e))?;
         let name = if path == STDIN { "<stdin>".to_owned() } else { path.to_owned() };

@@ -30,7 +30,8 @@ pub fn build_with_progress(
     for path in &config.path {
         sluice_io::check_input(path).map_err(|e| ConfigError::new("path", e.to_string()))?;
     }
-    let files = Files { paths: config.path.clone(), layout, keep: None, strict: config.strict, progress };
+    let interrupt = stop.as_ref().map(Stop::as_atomic);
+    let files = Files { paths: config.path.clone(), layout, keep: None, strict: config.strict, progress, interrupt };
     let source: Box<dyn Source> = if config.merge {
         Box::new(Merged {
             files,
@@ -56,16 +57,18 @@ struct Files {
     keep: Option<Vec<Symbol>>,
     strict: bool,
     progress: Option<Arc<AtomicU64>>,
+    /// Raised by a signal: ends a read blocked on stdin or a FIFO.
+    interrupt: Option<Arc<std::sync::atomic::AtomicUsize>>,
 }
 
 impl Files {
-    /// Stdin may be a pipe that delivers rows as they are written.
+    /// Stdin or a FIFO may deliver rows as they are written.
     fn live(&self) -> bool {
-        self.paths.iter().any(|p| p == STDIN)
+        self.paths.iter().any(|p| p == STDIN || std::fs::metadata(p).is_ok_and(|m| !m.is_file()))
     }
 
     fn open(&self, i: usize) -> Result<FileReader, Error> {
-        FileReader::open(&self.paths[i], &self.layout, self.keep.clone(), self.progress.clone())
+        FileReader::open(&self.paths[i], &self.layout, self.keep.clone(), self.progress.clone(), self.interrupt.clone())
     }
 
     /// Takes over a symbol filter: rows of other symbols are skipped before
