@@ -152,3 +152,26 @@ fn a_missing_directory_is_one_line_and_exit_1() {
     assert_eq!(out.status.code(), Some(1));
     assert_eq!(stderr(&out), "sluice: audit: opening /nonexistent/dir/a.jsonl: No such file or directory\n");
 }
+
+#[test]
+fn an_audit_log_on_stdout_shows_a_live_sources_lines_as_they_come() {
+    // The lines of a followed or piped source went out in 64 KiB batches:
+    // nothing showed until the run ended.
+    use std::io::{BufRead, BufReader, Write};
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("app.fifo");
+    assert!(std::process::Command::new("mkfifo").arg(&fifo).status().unwrap().success());
+    let source = format!("lines:path={}", fifo.display());
+    let mut child = sluice(&["run", "--source", &source, "--sink", "audit:path=-", "-q"])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut writer = std::fs::OpenOptions::new().write(true).open(&fifo).unwrap();
+    writer.write_all(b"ERROR first\n").unwrap();
+    writer.flush().unwrap();
+    let mut first = String::new();
+    BufReader::new(child.stdout.take().unwrap()).read_line(&mut first).unwrap();
+    assert!(first.contains("\"text\":\"ERROR first\""), "{first}");
+    drop(writer);
+    assert!(child.wait().unwrap().success());
+}

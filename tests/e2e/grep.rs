@@ -206,6 +206,19 @@ fn interrupt(mut child: std::process::Child) -> Option<i32> {
 }
 
 #[test]
+fn sigterm_ends_a_follow_with_143_where_ctrl_c_ends_it_with_0() {
+    // Issue 19: a followed grep exited 0 on SIGTERM.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("app.log");
+    append(&path, "ERROR 1\n");
+    let (child, rx) = follow(&path);
+    assert_eq!(next(&rx), "1:ERROR 1");
+    signal(child.id(), "TERM");
+    let mut child = child;
+    assert_eq!(child.wait().unwrap().code(), Some(143));
+}
+
+#[test]
 fn follow_survives_rename_and_recreate() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("app.log");

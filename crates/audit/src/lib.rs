@@ -12,7 +12,7 @@ mod file;
 mod verify;
 mod writer;
 
-use std::io::{self, BufWriter};
+use std::io::{self, BufWriter, Write};
 use std::sync::mpsc::{SyncSender, sync_channel};
 use std::thread::JoinHandle;
 
@@ -43,9 +43,19 @@ pub struct AuditLog {
     /// Reused per line: the encoded line, and the timestamp writer.
     line: Vec<u8>,
     times: sluice_core::time::TimeWriter,
+    /// The source is live: a log on stdout shows each line as it comes.
+    live: bool,
 }
 
 impl AuditLog {
+    /// A log on stdout written line by line (each line shipped to the
+    /// writer at once) because the source is live: a followed log's errors
+    /// show as they happen. Default: off, lines go out in batches.
+    pub fn live(mut self, yes: bool) -> AuditLog {
+        self.live = yes;
+        self
+    }
+
     /// An audit log as configured; the file is opened when the run starts.
     pub fn new(config: AuditConfig) -> AuditLog {
         AuditLog {
@@ -59,6 +69,7 @@ impl AuditLog {
             failed: false,
             line: Vec::with_capacity(512),
             times: sluice_core::time::TimeWriter::default(),
+            live: false,
         }
     }
 
@@ -108,6 +119,7 @@ impl AuditLog {
         self.batch.ends.push(self.batch.bytes.len());
         self.next_seq += 1;
         let full = match self.config.fsync {
+            _ if self.live && self.config.path == "-" => true,
             Fsync::Always => true,
             Fsync::Every(n) => self.batch.lines() as u64 >= n,
             _ => self.batch.bytes.len() >= BATCH_BYTES,
@@ -165,7 +177,12 @@ impl Sink for AuditLog {
     /// the writer.
     fn start(&mut self) -> Result<(), Error> {
         let (out, tail) = if self.config.path == "-" {
-            (Output::Stdout(BufWriter::new(io::stdout())), file::Tail::genesis())
+            let out: Box<dyn Write + Send> = if self.live {
+                Box::new(io::LineWriter::new(io::stdout()))
+            } else {
+                Box::new(BufWriter::new(io::stdout()))
+            };
+            (Output::Stdout(out), file::Tail::genesis())
         } else {
             let path = self.config.path.clone();
             let (tail, index) = file::tail(&path, self.config.format).map_err(|e| match e {

@@ -3,7 +3,7 @@
 //! fsyncs. The sink's thread meanwhile encodes the next lines, so hashing
 //! costs no time on the pipeline's path.
 
-use std::io::{self, BufWriter, Write};
+use std::io::{self, Write};
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 use std::thread::JoinHandle;
 
@@ -36,7 +36,8 @@ pub enum Job {
 
 /// Where lines go.
 pub enum Output {
-    Stdout(BufWriter<io::Stdout>),
+    /// Block-buffered, or line by line for a live source.
+    Stdout(Box<dyn Write + Send>),
     File(LogFile),
 }
 

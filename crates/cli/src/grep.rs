@@ -67,8 +67,10 @@ pub fn run(args: &GrepArgs, stop: &Stop) -> ExitCode {
             return ExitCode::from(GREP_TROUBLE);
         }
     };
+    // Ctrl-C is how a follow ends (0); SIGTERM is a stop from outside, and
+    // says so (143), as it does for every other run.
     if let Some(signal) = outcome.stopped
-        && !cmd.follow
+        && !(cmd.follow && signal == signal_hook::consts::SIGINT as usize)
     {
         return ExitCode::from(signalled(signal));
     }
@@ -163,7 +165,8 @@ fn to_sinks(cmd: &GrepCommand, opts: GrepOptions, stop: &Stop) -> ExitCode {
     };
     let stopped =
         [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM].into_iter().any(|s| code == signalled(s as usize));
-    if code != 0 && !(stopped && cmd.follow) {
+    let interrupted_follow = cmd.follow && code == signalled(signal_hook::consts::SIGINT as usize);
+    if code != 0 && !interrupted_follow {
         return ExitCode::from(if stopped { code } else { GREP_TROUBLE });
     }
     match status.lock().ok().and_then(|mut s| s.take()) {

@@ -145,7 +145,7 @@ pub const SINKS: &[Kind<Box<dyn Sink>>] = &[
         records: "ticks and lines",
         about: "a hash-chained audit log of every record and error",
         schema: schema::<AuditConfig>,
-        build: |c, _| Ok(Box::new(AuditLog::new(c.read::<AuditConfig>()?))),
+        build: |c, ctx| Ok(Box::new(AuditLog::new(c.read::<AuditConfig>()?).live(ctx.live))),
         outputs: |c| {
             let config: AuditConfig = c.read()?;
             Ok(if config.path == "-" { Vec::new() } else { vec![("path", config.path)] })
