@@ -18,6 +18,11 @@ fn the_bundled_sample_replays_into_the_bot() {
     assert_eq!(r["run"]["bad"]["field_count"], 1);
     assert_eq!(r["ticks"], 2998);
     assert!(r["trade_count"].as_u64().unwrap() > 0);
+    // Every trade won, so the realized curve never falls; the positions
+    // held through falls do. 95.24 is an independent exact-decimal
+    // reimplementation's mark-to-market figure for this file.
+    assert_eq!(r["max_drawdown"], 0.0);
+    assert_eq!(r["equity_max_drawdown"], 95.24);
     assert_eq!(
         stdout(&out).lines().filter(|l| l.starts_with("EXIT")).count() as u64,
         r["trade_count"].as_u64().unwrap()

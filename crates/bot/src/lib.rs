@@ -18,11 +18,13 @@ use std::collections::BTreeMap;
 use std::io::Write;
 
 use sluice_core::config::ConfigError;
-use sluice_core::{BadRecord, Decimal, Error, Flow, Location, Record, RecordKind, Sink, SinkReport, Symbol, Tick};
+use sluice_core::{
+    BadRecord, Decimal, Error, Flow, Location, Money, Record, RecordKind, Sink, SinkReport, Symbol, Tick,
+};
 
 pub use config::BotConfig;
 use machine::{Rules, State, Step, Trade};
-use stats::Stats;
+use stats::{Equity, Stats};
 
 /// One symbol's machine and its counts.
 #[derive(Debug)]
@@ -37,6 +39,8 @@ struct Book {
     bad: u64,
     abandoned: u64,
     stats: Stats,
+    /// This symbol's mark-to-market curve, observed at its ticks.
+    equity: Equity,
 }
 
 impl Book {
@@ -50,6 +54,7 @@ impl Book {
             bad: 0,
             abandoned: 0,
             stats: Stats::default(),
+            equity: Equity::default(),
         }
     }
 }
@@ -65,6 +70,9 @@ pub struct Bot {
     // from run to run.
     books: BTreeMap<Symbol, Book>,
     total: Stats,
+    /// The portfolio's mark-to-market curve, over every symbol, observed
+    /// at every tick.
+    equity: Equity,
     /// Bad records whose symbol was unknown (they reset every symbol).
     bad_unknown: u64,
     trades: Vec<Trade>,
@@ -92,6 +100,7 @@ impl Bot {
             out,
             books: BTreeMap::new(),
             total: Stats::default(),
+            equity: Equity::default(),
             bad_unknown: 0,
             trades: Vec::new(),
             bad_by_reason: BTreeMap::new(),
@@ -154,6 +163,16 @@ impl Bot {
                 self.trades.push(trade);
             }
         }
+        // The symbol's open PnL is what the step says: zero once closed, as
+        // the trade's PnL is then realized. Every other symbol's stays at
+        // its own last price.
+        let open = match step {
+            Step::Held { pnl } => pnl,
+            Step::Watched | Step::Entered | Step::Exited(_) => Money::ZERO,
+        };
+        let (before, time) = (book.equity.open, tick.time);
+        book.equity.mark(book.stats.realized, before, open, time).map_err(Bot::overflow)?;
+        self.equity.mark(self.total.realized, before, open, time).map_err(Bot::overflow)?;
         self.write_signals(tick, step).map_err(Bot::io)?;
         Ok(match step {
             Step::Exited(trade) => Some(trade),
@@ -208,7 +227,7 @@ impl Bot {
         Ok(())
     }
 
-    fn on_bad(&mut self, bad: &BadRecord<'_>) -> std::io::Result<()> {
+    fn on_bad(&mut self, bad: &BadRecord<'_>) -> Result<(), Error> {
         // An echo resets like the original but is counted where that is.
         let count = u64::from(!bad.echo);
         if count > 0 {
@@ -221,6 +240,7 @@ impl Bot {
                 if book.state.reset() {
                     book.abandoned += 1;
                 }
+                Bot::drop_open(&mut self.equity, book)?;
             }
             None => {
                 self.bad_unknown += count;
@@ -228,12 +248,21 @@ impl Bot {
                     if book.state.reset() {
                         book.abandoned += 1;
                     }
+                    Bot::drop_open(&mut self.equity, book)?;
                 }
             }
         }
         if self.transcript {
-            writeln!(self.out, "[ERROR] Bad data received: {}. Resetting to WATCHING.", bad.reason)?;
+            writeln!(self.out, "[ERROR] Bad data received: {}. Resetting to WATCHING.", bad.reason).map_err(Bot::io)?;
         }
+        Ok(())
+    }
+
+    /// An abandoned position leaves the curves at the next tick: it was
+    /// dropped, not sold, so no price realizes its PnL.
+    fn drop_open(portfolio: &mut Equity, book: &mut Book) -> Result<(), Error> {
+        portfolio.drop(book.equity.open).map_err(Bot::overflow)?;
+        book.equity.open = Money::ZERO;
         Ok(())
     }
 
@@ -290,7 +319,7 @@ impl Sink for Bot {
     }
 
     fn throw(&mut self, bad: &BadRecord<'_>) -> Result<Flow, Error> {
-        self.on_bad(bad).map_err(Bot::io)?;
+        self.on_bad(bad)?;
         Ok(Flow::Continue)
     }
 

@@ -37,6 +37,12 @@ pub(crate) struct BotReport {
     /// Longest time the realized-PnL curve stayed below a previous peak:
     /// peak to recovery, or to the last trade while not recovered.
     max_drawdown_seconds: f64,
+    /// Largest fall of the mark-to-market curve (realized PnL plus open
+    /// positions at their last prices, at every tick) from a previous peak.
+    equity_max_drawdown: Money,
+    /// Longest time that curve stayed below a previous peak: peak to
+    /// recovery, or to the last tick while not recovered.
+    equity_max_drawdown_seconds: f64,
     /// Share of ticks that arrived while a position was held.
     exposure: Option<f64>,
     /// Bad records received, by reason.
@@ -68,6 +74,7 @@ struct SymbolReport {
     win_rate: Option<f64>,
     profit_factor: Option<f64>,
     max_drawdown: Money,
+    equity_max_drawdown: Money,
     exposure: Option<f64>,
     abandoned_positions: u64,
     unrealized_pnl: Money,
@@ -98,7 +105,8 @@ impl BotReport {
                     realized_pnl: book.stats.realized,
                     win_rate: book.stats.win_rate(),
                     profit_factor: book.stats.profit_factor(),
-                    max_drawdown: book.stats.max_drawdown,
+                    max_drawdown: book.stats.drawdown.max,
+                    equity_max_drawdown: book.equity.drawdown.max,
                     exposure: share(book.held_ticks, book.ticks),
                     abandoned_positions: book.abandoned,
                     unrealized_pnl: unrealized,
@@ -119,8 +127,10 @@ impl BotReport {
             profit_factor: bot.total.profit_factor(),
             largest_win: bot.total.largest_win,
             largest_loss: bot.total.largest_loss,
-            max_drawdown: bot.total.max_drawdown,
-            max_drawdown_seconds: bot.total.max_drawdown_ns as f64 / 1e9,
+            max_drawdown: bot.total.drawdown.max,
+            max_drawdown_seconds: bot.total.drawdown.max_ns as f64 / 1e9,
+            equity_max_drawdown: bot.equity.drawdown.max,
+            equity_max_drawdown_seconds: bot.equity.drawdown.max_ns as f64 / 1e9,
             exposure: share(books().map(|b| b.held_ticks).sum(), books().map(|b| b.ticks).sum()),
             bad_by_reason: bot.bad_by_reason.clone(),
             unrealized_pnl: open_positions
@@ -170,6 +180,7 @@ impl BotReport {
             "profit f.",
             "realized PnL",
             "max drawdown",
+            "MTM drawdown",
             "exposure",
             "unrealized",
             "abandoned",
@@ -187,12 +198,13 @@ impl BotReport {
                 (pf(s.profit_factor), None),
                 (money(s.realized_pnl), signed(s.realized_pnl)),
                 (money(s.max_drawdown), None),
+                (money(s.equity_max_drawdown), None),
                 (pct(s.exposure), None),
                 (money(s.unrealized_pnl), signed(s.unrealized_pnl)),
                 (s.abandoned_positions.to_string(), None),
             ]
         };
-        let mut rows: Vec<[(String, Option<Ordering>); 11]> = vec![header.map(|h| (h.to_owned(), None))];
+        let mut rows: Vec<[(String, Option<Ordering>); 12]> = vec![header.map(|h| (h.to_owned(), None))];
         rows.extend(self.symbols.iter().map(|(symbol, s)| row(symbol.to_string(), s)));
         let total = SymbolReport {
             ticks: self.ticks,
@@ -202,13 +214,14 @@ impl BotReport {
             win_rate: self.win_rate,
             profit_factor: self.profit_factor,
             max_drawdown: self.max_drawdown,
+            equity_max_drawdown: self.equity_max_drawdown,
             exposure: self.exposure,
             abandoned_positions: self.abandoned_positions,
             unrealized_pnl: self.unrealized_pnl,
         };
         rows.push(row("total".into(), &total));
         let widths: Vec<usize> =
-            (0..11).map(|c| rows.iter().map(|r| r[c].0.chars().count()).max().unwrap_or(0)).collect();
+            (0..12).map(|c| rows.iter().map(|r| r[c].0.chars().count()).max().unwrap_or(0)).collect();
         let lines: Vec<String> = rows
             .iter()
             .map(|r| {

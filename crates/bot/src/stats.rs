@@ -16,17 +16,74 @@ pub struct Stats {
     pub largest_win: Option<Money>,
     /// The worst trade's PnL (< 0); `None` without a losing trade.
     pub largest_loss: Option<Money>,
-    /// Highest realized PnL so far (the curve starts at zero), and when the
-    /// curve last stood there.
+    /// The realized-PnL curve's drawdown, observed at each trade's exit.
+    pub drawdown: Drawdown,
+}
+
+/// A mark-to-market curve: realized PnL plus the open positions' PnL at
+/// their last prices, and its drawdown.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Equity {
+    /// The open positions' PnL, summed.
+    pub open: Money,
+    pub drawdown: Drawdown,
+}
+
+impl Equity {
+    /// One position's open PnL went from `from` to `to` at `time`, when the
+    /// realized PnL stands at `realized`: observes the curve there.
+    pub fn mark(&mut self, realized: Money, from: Money, to: Money, time: Timestamp) -> Result<(), Overflow> {
+        self.drop(from)?;
+        self.open = self.open.checked_add(to).ok_or(Overflow)?;
+        self.drawdown.observe(realized.checked_add(self.open).ok_or(Overflow)?, time)
+    }
+
+    /// One position, whose open PnL was `from`, was dropped without a
+    /// price: it leaves the curve at the next mark.
+    pub fn drop(&mut self, from: Money) -> Result<(), Overflow> {
+        self.open = self.open.checked_sub(from).ok_or(Overflow)?;
+        Ok(())
+    }
+}
+
+/// The falls of a curve that starts at zero, observed point by point.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Drawdown {
+    /// Highest value so far, and when the curve last stood there.
     peak: Money,
     peak_time: Option<Timestamp>,
-    /// Largest fall of the realized-PnL curve from a previous peak.
-    pub max_drawdown: Money,
+    /// Whether the last value was below the peak.
+    below: bool,
+    /// Largest fall from a previous peak.
+    pub max: Money,
     /// Longest time the curve spent below a previous peak, in nanoseconds:
-    /// from the peak to the trade that recovered it, or to the last trade
+    /// from the peak to the point that recovered it, or to the last point
     /// while it has not recovered (the convention of backtesting.py and
     /// Nautilus).
-    pub max_drawdown_ns: i64,
+    pub max_ns: i64,
+}
+
+impl Drawdown {
+    /// Adds the curve's value at `time`; the first point's time is where
+    /// the curve's zero stands.
+    pub fn observe(&mut self, value: Money, time: Timestamp) -> Result<(), Overflow> {
+        let since = *self.peak_time.get_or_insert(time);
+        let below_for = time.as_nanos().saturating_sub(since.as_nanos());
+        if value >= self.peak {
+            // A recovery ends the time below the old peak here.
+            if self.below {
+                self.max_ns = self.max_ns.max(below_for);
+            }
+            self.peak = value;
+            self.peak_time = Some(time);
+            self.below = false;
+        } else {
+            self.max_ns = self.max_ns.max(below_for);
+            self.below = true;
+        }
+        self.max = self.max.max(self.peak.checked_sub(value).ok_or(Overflow)?);
+        Ok(())
+    }
 }
 
 /// A sum of money past what 128 bits hold.
@@ -48,20 +105,7 @@ impl Stats {
             self.largest_loss = Some(self.largest_loss.map_or(pnl, |l| l.min(pnl)));
         }
         self.realized = self.realized.checked_add(pnl).ok_or(Overflow)?;
-        let since = *self.peak_time.get_or_insert(time);
-        let below_for = time.as_nanos().saturating_sub(since.as_nanos());
-        if self.realized >= self.peak {
-            // A recovery ends the time below the old peak here.
-            if self.peak > self.realized.checked_sub(pnl).ok_or(Overflow)? {
-                self.max_drawdown_ns = self.max_drawdown_ns.max(below_for);
-            }
-            self.peak = self.realized;
-            self.peak_time = Some(time);
-        } else {
-            self.max_drawdown_ns = self.max_drawdown_ns.max(below_for);
-        }
-        self.max_drawdown = self.max_drawdown.max(self.peak.checked_sub(self.realized).ok_or(Overflow)?);
-        Ok(())
+        self.drawdown.observe(self.realized, time)
     }
 
     /// Share of trades that made money; `None` before the first trade.
@@ -105,10 +149,10 @@ mod tests {
     #[test]
     fn no_trades() {
         let s = run(&[]);
-        assert_eq!((s.trades, s.realized, s.max_drawdown, s.win_rate()), (0, Money::ZERO, Money::ZERO, None));
+        assert_eq!((s.trades, s.realized, s.drawdown.max, s.win_rate()), (0, Money::ZERO, Money::ZERO, None));
         assert_eq!((s.largest_win, s.largest_loss), (None, None), "null alike when there is none");
         assert_eq!((s.average_win(), s.average_loss(), s.profit_factor()), (None, None, None));
-        assert_eq!(s.max_drawdown_ns, 0);
+        assert_eq!(s.drawdown.max_ns, 0);
     }
 
     #[test]
@@ -118,8 +162,8 @@ mod tests {
         // recovery), and the fall to -1 is the deepest (11).
         let s = run(&[("10", 1), ("-6", 2), ("5", 3), ("-10", 5), ("21", 9)]);
         assert_eq!(s.realized, d("20"));
-        assert_eq!(s.max_drawdown, d("11"));
-        assert_eq!(s.max_drawdown_ns, 8_000_000_000);
+        assert_eq!(s.drawdown.max, d("11"));
+        assert_eq!(s.drawdown.max_ns, 8_000_000_000);
         assert_eq!(s.win_rate(), Some(0.6));
         assert_eq!((s.gross_win, s.gross_loss), (d("36"), d("-16")));
         assert_eq!((s.largest_win, s.largest_loss), (Some(d("21")), Some(d("-10"))));
@@ -132,12 +176,12 @@ mod tests {
     fn only_losers_draw_down_from_zero() {
         let s = run(&[("-0.10", 1), ("-0.20", 3)]);
         assert_eq!(s.realized, d("-0.30"));
-        assert_eq!(s.max_drawdown, d("0.30"));
+        assert_eq!(s.drawdown.max, d("0.30"));
         assert_eq!(s.win_rate(), Some(0.0));
         assert_eq!((s.average_win(), s.average_loss()), (None, Some(d("-0.15"))));
         assert_eq!(s.profit_factor(), Some(0.0));
         // The curve starts at its zero peak at the first trade.
-        assert_eq!(s.max_drawdown_ns, 2_000_000_000);
+        assert_eq!(s.drawdown.max_ns, 2_000_000_000);
         assert_eq!(s.largest_win, None);
     }
 

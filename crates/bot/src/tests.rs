@@ -143,6 +143,73 @@ fn open_positions_carry_unrealized_pnl_at_the_last_price() {
 }
 
 #[test]
+fn the_mark_to_market_drawdown_sees_a_position_held_through_a_fall() {
+    let (mut b, _) = bot(BotConfig::default());
+    // Equity 0, −30, −20, −50, then the exit realizes +50.
+    feed(&mut b, &[("AAPL", "150"), ("AAPL", "120"), ("AAPL", "130"), ("AAPL", "100"), ("AAPL", "200")]);
+    let r = details(b);
+    assert_eq!(r["max_drawdown"], 0.0);
+    assert_eq!(r["equity_max_drawdown"], 50.0);
+    // From the entry's tick (the peak, at zero) to the exit that recovered it.
+    assert_eq!(r["equity_max_drawdown_seconds"], 4.0);
+    assert_eq!(r["symbols"]["AAPL"]["equity_max_drawdown"], 50.0);
+}
+
+#[test]
+fn the_portfolio_curve_adds_the_symbols_open_positions() {
+    let (mut b, _) = bot(BotConfig::default());
+    // AAPL −20 and MSFT −20 at the same time: the portfolio falls 40
+    // though neither symbol falls more than 20.
+    feed(
+        &mut b,
+        &[("AAPL", "150"), ("MSFT", "140"), ("AAPL", "130"), ("MSFT", "120"), ("AAPL", "160"), ("MSFT", "200")],
+    );
+    let r = details(b);
+    assert_eq!(r["equity_max_drawdown"], 40.0);
+    assert_eq!(r["symbols"]["AAPL"]["equity_max_drawdown"], 20.0);
+    assert_eq!(r["symbols"]["MSFT"]["equity_max_drawdown"], 20.0);
+    // Not recovered: AAPL's +10 open and MSFT's +60 realized stand at 70.
+    assert_eq!((r["realized_pnl"].as_f64(), r["unrealized_pnl"].as_f64()), (Some(60.0), Some(10.0)));
+}
+
+#[test]
+fn an_abandoned_position_leaves_the_curve_and_its_fall_stays_counted() {
+    let (mut b, _) = bot(BotConfig::default());
+    feed(&mut b, &[("AAPL", "150"), ("AAPL", "100")]);
+    b.throw(&bad(Some("AAPL"), "x")).unwrap();
+    assert_eq!(b.equity.open, Money::ZERO);
+    // Watching again: 160 opens nothing, and the curve is back at zero.
+    feed(&mut b, &[("AAPL", "160")]);
+    let r = details(b);
+    assert_eq!(r["equity_max_drawdown"], 50.0);
+    assert_eq!(r["unrealized_pnl"], 0.0);
+}
+
+proptest::proptest! {
+    /// The curve's last point is the report's realized plus unrealized
+    /// PnL, and for one symbol it falls at least as far as the realized
+    /// curve (which it passes through at every exit).
+    #[test]
+    fn the_equity_curve_ends_at_realized_plus_unrealized(
+        steps in proptest::collection::vec((0u8..3, 90u32..260), 1..200)
+    ) {
+        let (mut b, _) = bot(BotConfig::default());
+        for (kind, price) in steps {
+            if kind == 0 {
+                b.throw(&bad(Some("AAPL"), "x")).unwrap();
+            } else {
+                feed(&mut b, &[("AAPL", &price.to_string())]);
+            }
+        }
+        let last = b.total.realized.checked_add(b.equity.open).unwrap();
+        let r = details(b);
+        let reported = r["realized_pnl"].as_f64().unwrap() + r["unrealized_pnl"].as_f64().unwrap();
+        proptest::prop_assert_eq!(last.to_f64(), reported);
+        proptest::prop_assert!(r["equity_max_drawdown"].as_f64() >= r["max_drawdown"].as_f64());
+    }
+}
+
+#[test]
 fn pnl_sums_exactly() {
     let (mut b, _) =
         bot(BotConfig { entry: "1".parse().unwrap(), exit: "1.1".parse().unwrap(), ..BotConfig::default() });
@@ -193,11 +260,12 @@ fn transcript_follows_the_article_line_by_line() {
 ";
     assert_eq!(out.text(), want);
     // 7 ticks, 1 bad, 1 trade (a win of 60), no loss, 4 of 7 ticks held,
-    // open at 1.23456 from 120.25.
+    // open at 1.23456 from 120.25, which takes the curve from its peak of
+    // 60 to −59.01544.
     let total: Vec<&str> = summary.lines().last().unwrap().split_whitespace().collect();
     assert_eq!(
         total,
-        ["total", "7", "1", "1", "100.0%", "-", "60.00", "0.00", "57.1%", "-119.01544", "0"],
+        ["total", "7", "1", "1", "100.0%", "-", "60.00", "0.00", "119.01544", "57.1%", "-119.01544", "0"],
         "{summary}"
     );
 }
