@@ -17,6 +17,11 @@ pub struct BotConfig {
     /// Units bought at each entry; PnL is (exit − entry) × quantity. Default: 1.
     #[serde(default = "default_quantity")]
     pub quantity: Decimal,
+    /// The money the percentages are of: the return and the mark-to-market
+    /// drawdown in % divide by it (plus the curve's peak, for the
+    /// drawdown). Default: 10000.
+    #[serde(default = "default_capital")]
+    pub capital: Decimal,
     /// Print the article's tick-by-tick transcript instead of one line per
     /// signal. Default: false.
     #[serde(default)]
@@ -43,6 +48,7 @@ impl Default for BotConfig {
             entry: default_entry(),
             exit: default_exit(),
             quantity: default_quantity(),
+            capital: default_capital(),
             transcript: false,
             report_trades: default_report_trades(),
             trades: None,
@@ -67,6 +73,12 @@ impl BotConfig {
         if self.exit <= Decimal::ZERO {
             return Err(ConfigError::new("exit", format!("{} is not a price; use a number above 0", self.exit)));
         }
+        if self.capital <= Decimal::ZERO {
+            return Err(ConfigError::new(
+                "capital",
+                format!("{} is not a capital; use an amount above 0", self.capital),
+            ));
+        }
         Ok(())
     }
 }
@@ -81,6 +93,10 @@ fn default_exit() -> Decimal {
 
 fn default_quantity() -> Decimal {
     Decimal::ONE
+}
+
+fn default_capital() -> Decimal {
+    Decimal::from_units(10_000 * Decimal::ONE.units())
 }
 
 fn default_report_trades() -> usize {

@@ -73,6 +73,8 @@ pub struct Bot {
     /// The portfolio's mark-to-market curve, over every symbol, observed
     /// at every tick.
     equity: Equity,
+    /// `capital`: what the report's percentages are of.
+    capital: Decimal,
     /// Bad records whose symbol was unknown (they reset every symbol).
     bad_unknown: u64,
     trades: Vec<Trade>,
@@ -100,7 +102,8 @@ impl Bot {
             out,
             books: BTreeMap::new(),
             total: Stats::default(),
-            equity: Equity::default(),
+            equity: Equity::new(Money::from_decimal(config.capital)),
+            capital: config.capital,
             bad_unknown: 0,
             trades: Vec::new(),
             bad_by_reason: BTreeMap::new(),

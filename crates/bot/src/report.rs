@@ -43,6 +43,12 @@ pub(crate) struct BotReport {
     /// Longest time that curve stayed below a previous peak: peak to
     /// recovery, or to the last tick while not recovered.
     equity_max_drawdown_seconds: f64,
+    /// The largest fall of that curve as a share of `capital` plus the peak
+    /// it fell from (not always the largest in money), in %.
+    equity_max_drawdown_pct: f64,
+    /// Realized plus unrealized PnL as a share of `capital`, in %.
+    return_pct: f64,
+    capital: Decimal,
     /// Share of ticks that arrived while a position was held.
     exposure: Option<f64>,
     /// Bad records received, by reason.
@@ -131,6 +137,15 @@ impl BotReport {
             max_drawdown_seconds: bot.total.drawdown.max_ns as f64 / 1e9,
             equity_max_drawdown: bot.equity.drawdown.max,
             equity_max_drawdown_seconds: bot.equity.drawdown.max_ns as f64 / 1e9,
+            equity_max_drawdown_pct: {
+                let (fall, base) = bot.equity.drawdown.max_relative;
+                percent_of(fall, base)
+            },
+            return_pct: percent_of(
+                bot.total.realized.checked_add(bot.equity.open).ok_or(Overflow)?,
+                Money::from_decimal(bot.capital),
+            ),
+            capital: bot.capital,
             exposure: share(books().map(|b| b.held_ticks).sum(), books().map(|b| b.ticks).sum()),
             bad_by_reason: bot.bad_by_reason.clone(),
             unrealized_pnl: open_positions
@@ -246,7 +261,44 @@ impl BotReport {
     }
 }
 
+/// `part` as a percentage of `whole` (0 when `whole` is), to the
+/// hundredth of a percent, rounded half away from zero: exactly, where
+/// `part` is short of 1e29, as a float divides it beyond.
+fn percent_of(part: Money, whole: Money) -> f64 {
+    let (n, d) = (part.units(), whole.units());
+    if d == 0 {
+        return 0.0;
+    }
+    let Some(scaled) = n.checked_mul(10_000) else {
+        return (part.to_f64() / whole.to_f64() * 10_000.0).round() / 100.0;
+    };
+    let (q, r) = (scaled / d, scaled % d);
+    // Twice an i128's magnitude fits a u128.
+    let away = if r.unsigned_abs() * 2 >= d.unsigned_abs() { scaled.signum() * d.signum() } else { 0 };
+    (q + away) as f64 / 100.0
+}
+
 /// `part / whole`, or `None` when there is no whole.
 fn share(part: u64, whole: u64) -> Option<f64> {
     (whole > 0).then(|| part as f64 / whole as f64)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn m(s: &str) -> Money {
+        Money::from_decimal(s.parse().unwrap())
+    }
+
+    #[test]
+    fn percentages_round_half_away_from_zero_exactly() {
+        // 799.5 of 10000 is 7.995%: in floats, 0.07995 × 10000 is
+        // 799.4999…, which rounded down to 7.99 (the sample's return).
+        assert_eq!(percent_of(m("799.5"), m("10000")), 8.0);
+        assert_eq!(percent_of(m("-799.5"), m("10000")), -8.0);
+        assert_eq!(percent_of(m("1"), m("800")), 0.13);
+        assert_eq!(percent_of(m("1"), m("3")), 33.33);
+        assert_eq!(percent_of(m("5"), Money::ZERO), 0.0);
+    }
 }

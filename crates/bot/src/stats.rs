@@ -3,7 +3,7 @@
 use sluice_core::{Money, Timestamp};
 
 /// Realized PnL, wins, losses and drawdown of a sequence of trades.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
 pub struct Stats {
     pub trades: u64,
     pub wins: u64,
@@ -22,7 +22,7 @@ pub struct Stats {
 
 /// A mark-to-market curve: realized PnL plus the open positions' PnL at
 /// their last prices, and its drawdown.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
 pub struct Equity {
     /// The open positions' PnL, summed.
     pub open: Money,
@@ -30,6 +30,11 @@ pub struct Equity {
 }
 
 impl Equity {
+    /// A curve whose drawdown in % is of `capital` (none when zero).
+    pub fn new(capital: Money) -> Equity {
+        Equity { open: Money::ZERO, drawdown: Drawdown { capital, ..Drawdown::default() } }
+    }
+
     /// One position's open PnL went from `from` to `to` at `time`, when the
     /// realized PnL stands at `realized`: observes the curve there.
     pub fn mark(&mut self, realized: Money, from: Money, to: Money, time: Timestamp) -> Result<(), Overflow> {
@@ -47,13 +52,21 @@ impl Equity {
 }
 
 /// The falls of a curve that starts at zero, observed point by point.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
 pub struct Drawdown {
     /// Highest value so far, and when the curve last stood there.
     peak: Money,
     peak_time: Option<Timestamp>,
     /// Whether the last value was below the peak.
     below: bool,
+    /// What the curve's values are gains on, for `max_fraction`; zero for
+    /// none.
+    capital: Money,
+    /// Largest fall from a previous peak as a share of the capital plus
+    /// that peak: that fall and that sum, exact (a float only ranks them).
+    /// Zero without a capital.
+    pub max_relative: (Money, Money),
+    max_fraction: f64,
     /// Largest fall from a previous peak.
     pub max: Money,
     /// Longest time the curve spent below a previous peak, in nanoseconds:
@@ -80,6 +93,17 @@ impl Drawdown {
         } else {
             self.max_ns = self.max_ns.max(below_for);
             self.below = true;
+            if self.capital > Money::ZERO {
+                // The peak is never below zero, where the curve starts, so
+                // the base is above zero.
+                let base = self.capital.checked_add(self.peak).ok_or(Overflow)?;
+                let fall = self.peak.checked_sub(value).ok_or(Overflow)?;
+                let fraction = fall.to_f64() / base.to_f64();
+                if fraction > self.max_fraction {
+                    self.max_fraction = fraction;
+                    self.max_relative = (fall, base);
+                }
+            }
         }
         self.max = self.max.max(self.peak.checked_sub(value).ok_or(Overflow)?);
         Ok(())

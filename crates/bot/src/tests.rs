@@ -153,6 +153,22 @@ fn the_mark_to_market_drawdown_sees_a_position_held_through_a_fall() {
     // From the entry's tick (the peak, at zero) to the exit that recovered it.
     assert_eq!(r["equity_max_drawdown_seconds"], 4.0);
     assert_eq!(r["symbols"]["AAPL"]["equity_max_drawdown"], 50.0);
+    // 50 of the default capital of 10000 plus the peak of 0, and a gain of 50.
+    assert_eq!((r["equity_max_drawdown_pct"].as_f64(), r["return_pct"].as_f64()), (Some(0.5), Some(0.5)));
+}
+
+#[test]
+fn the_drawdown_in_percent_is_of_the_capital_plus_the_peak() {
+    let (mut b, _) = bot(BotConfig { capital: "200".parse().unwrap(), ..BotConfig::default() });
+    // A trade realizes +50 (peak 50, base 250); the next position falls 100
+    // from there (−40%) and ends 20 under its entry.
+    feed(&mut b, &[("AAPL", "150"), ("AAPL", "200"), ("AAPL", "140"), ("AAPL", "40"), ("AAPL", "120")]);
+    let r = details(b);
+    assert_eq!(r["equity_max_drawdown"], 100.0);
+    assert_eq!(r["equity_max_drawdown_pct"], 40.0);
+    // 50 − 20 on 200.
+    assert_eq!(r["return_pct"], 15.0);
+    assert_eq!(r["capital"], 200.0);
 }
 
 #[test]
@@ -274,6 +290,8 @@ fn transcript_follows_the_article_line_by_line() {
 fn invalid_options_are_refused() {
     let err = Bot::new(BotConfig { quantity: Decimal::ZERO, ..BotConfig::default() }, Box::new(std::io::sink()));
     assert_eq!(err.err().unwrap().key, "quantity");
+    let err = Bot::new(BotConfig { capital: Decimal::ZERO, ..BotConfig::default() }, Box::new(std::io::sink()));
+    assert_eq!(err.err().unwrap().key, "capital");
 }
 
 #[test]
