@@ -36,6 +36,11 @@ struct Book {
     ticks: u64,
     /// Ticks that arrived while a position was held.
     held_ticks: u64,
+    /// The first tick's time: with `last_time`, the symbol's span.
+    first_time: Option<sluice_core::Timestamp>,
+    /// Time with a position open, in nanoseconds: from each tick that
+    /// found one open to the next tick.
+    held_ns: i64,
     bad: u64,
     abandoned: u64,
     stats: Stats,
@@ -44,6 +49,14 @@ struct Book {
 }
 
 impl Book {
+    /// From the first tick to the last, in nanoseconds.
+    fn span_ns(&self) -> i64 {
+        match (self.first_time, self.last_time) {
+            (Some(first), Some(last)) => last.as_nanos().saturating_sub(first.as_nanos()),
+            _ => 0,
+        }
+    }
+
     fn new() -> Book {
         Book {
             state: State::Watching,
@@ -51,6 +64,8 @@ impl Book {
             last_time: None,
             ticks: 0,
             held_ticks: 0,
+            first_time: None,
+            held_ns: 0,
             bad: 0,
             abandoned: 0,
             stats: Stats::default(),
@@ -131,11 +146,13 @@ impl Bot {
                 ),
             ));
         }
+        if let (State::Active { .. }, Some(last)) = (book.state, book.last_time) {
+            book.held_ticks += 1;
+            book.held_ns = book.held_ns.saturating_add(tick.time.as_nanos().saturating_sub(last.as_nanos()));
+        }
+        book.first_time.get_or_insert(tick.time);
         book.last_time = Some(tick.time);
         book.ticks += 1;
-        if matches!(book.state, State::Active { .. }) {
-            book.held_ticks += 1;
-        }
         book.last_price = Some(tick.price);
         let step = book.state.step(tick, &self.rules);
         if let Some((_, charts)) = &mut self.plot {
@@ -153,7 +170,7 @@ impl Bot {
             }
         }
         if let Step::Exited(trade) = step {
-            book.stats.record(trade.pnl, trade.exit_time).map_err(Bot::overflow)?;
+            book.stats.record(trade.pnl, trade.entry_time, trade.exit_time).map_err(Bot::overflow)?;
             if let Some((_, charts)) = &mut self.plot {
                 charts
                     .entry(tick.symbol)
@@ -161,7 +178,7 @@ impl Bot {
                     .equity
                     .push(trade.exit_time.as_nanos(), book.stats.realized.to_f64());
             }
-            self.total.record(trade.pnl, trade.exit_time).map_err(Bot::overflow)?;
+            self.total.record(trade.pnl, trade.entry_time, trade.exit_time).map_err(Bot::overflow)?;
             if self.trades.len() < self.report_trades {
                 self.trades.push(trade);
             }

@@ -51,6 +51,14 @@ pub(crate) struct BotReport {
     capital: Decimal,
     /// Share of ticks that arrived while a position was held.
     exposure: Option<f64>,
+    /// Share of time a position was held: each symbol's time held over its
+    /// span from first to last tick, summed over the symbols.
+    exposure_time: Option<f64>,
+    /// Mean PnL per trade.
+    expectancy: Option<Money>,
+    /// Mean and longest time from entry to exit.
+    average_trade_seconds: Option<f64>,
+    max_trade_seconds: Option<f64>,
     /// Bad records received, by reason.
     bad_by_reason: BTreeMap<sluice_core::BadKind, u64>,
     open_positions: Vec<OpenPosition>,
@@ -82,6 +90,7 @@ struct SymbolReport {
     max_drawdown: Money,
     equity_max_drawdown: Money,
     exposure: Option<f64>,
+    exposure_time: Option<f64>,
     abandoned_positions: u64,
     unrealized_pnl: Money,
 }
@@ -114,6 +123,7 @@ impl BotReport {
                     max_drawdown: book.stats.drawdown.max,
                     equity_max_drawdown: book.equity.drawdown.max,
                     exposure: share(book.held_ticks, book.ticks),
+                    exposure_time: share(book.held_ns.unsigned_abs(), book.span_ns().unsigned_abs()),
                     abandoned_positions: book.abandoned,
                     unrealized_pnl: unrealized,
                 },
@@ -146,7 +156,15 @@ impl BotReport {
                 Money::from_decimal(bot.capital),
             ),
             capital: bot.capital,
-            exposure: share(books().map(|b| b.held_ticks).sum(), books().map(|b| b.ticks).sum()),
+            exposure: share(books().map(|b| b.held_ticks).sum::<u64>(), books().map(|b| b.ticks).sum::<u64>()),
+            exposure_time: share(
+                // Summed as u128: a hundred symbols over centuries pass a u64.
+                books().map(|b| u128::from(b.held_ns.unsigned_abs())).sum::<u128>(),
+                books().map(|b| u128::from(b.span_ns().unsigned_abs())).sum::<u128>(),
+            ),
+            expectancy: bot.total.expectancy(),
+            average_trade_seconds: bot.total.average_held_seconds(),
+            max_trade_seconds: (bot.total.trades > 0).then(|| bot.total.longest_ns as f64 / 1e9),
             bad_by_reason: bot.bad_by_reason.clone(),
             unrealized_pnl: open_positions
                 .iter()
@@ -231,6 +249,7 @@ impl BotReport {
             max_drawdown: self.max_drawdown,
             equity_max_drawdown: self.equity_max_drawdown,
             exposure: self.exposure,
+            exposure_time: self.exposure_time,
             abandoned_positions: self.abandoned_positions,
             unrealized_pnl: self.unrealized_pnl,
         };
@@ -279,7 +298,8 @@ fn percent_of(part: Money, whole: Money) -> f64 {
 }
 
 /// `part / whole`, or `None` when there is no whole.
-fn share(part: u64, whole: u64) -> Option<f64> {
+fn share(part: impl Into<u128>, whole: impl Into<u128>) -> Option<f64> {
+    let (part, whole) = (part.into(), whole.into());
     (whole > 0).then(|| part as f64 / whole as f64)
 }
 

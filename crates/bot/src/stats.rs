@@ -16,6 +16,10 @@ pub struct Stats {
     pub largest_win: Option<Money>,
     /// The worst trade's PnL (< 0); `None` without a losing trade.
     pub largest_loss: Option<Money>,
+    /// Time from entry to exit, summed over the trades, in nanoseconds.
+    pub held_ns: i128,
+    /// The longest trade's time from entry to exit, in nanoseconds.
+    pub longest_ns: i64,
     /// The realized-PnL curve's drawdown, observed at each trade's exit.
     pub drawdown: Drawdown,
 }
@@ -59,7 +63,7 @@ pub struct Drawdown {
     peak_time: Option<Timestamp>,
     /// Whether the last value was below the peak.
     below: bool,
-    /// What the curve's values are gains on, for `max_fraction`; zero for
+    /// What the curve's values are gains on, for `max_relative`; zero for
     /// none.
     capital: Money,
     /// Largest fall from a previous peak as a share of the capital plus
@@ -116,9 +120,12 @@ impl Drawdown {
 pub struct Overflow;
 
 impl Stats {
-    /// Adds one trade, closed at `time` with `pnl`.
-    pub fn record(&mut self, pnl: Money, time: Timestamp) -> Result<(), Overflow> {
+    /// Adds one trade, opened at `entry` and closed at `time` with `pnl`.
+    pub fn record(&mut self, pnl: Money, entry: Timestamp, time: Timestamp) -> Result<(), Overflow> {
         self.trades += 1;
+        let held = time.as_nanos().saturating_sub(entry.as_nanos());
+        self.held_ns += i128::from(held);
+        self.longest_ns = self.longest_ns.max(held);
         if pnl > Money::ZERO {
             self.wins += 1;
             self.gross_win = self.gross_win.checked_add(pnl).ok_or(Overflow)?;
@@ -130,6 +137,18 @@ impl Stats {
         }
         self.realized = self.realized.checked_add(pnl).ok_or(Overflow)?;
         self.drawdown.observe(self.realized, time)
+    }
+
+    /// Mean PnL per trade, rounded half away from zero at the eighth
+    /// place; `None` before the first trade.
+    pub fn expectancy(&self) -> Option<Money> {
+        (self.trades > 0).then(|| self.realized.div_round(self.trades))
+    }
+
+    /// Mean time from entry to exit, in seconds; `None` before the first
+    /// trade.
+    pub fn average_held_seconds(&self) -> Option<f64> {
+        (self.trades > 0).then(|| self.held_ns as f64 / self.trades as f64 / 1e9)
     }
 
     /// Share of trades that made money; `None` before the first trade.
@@ -161,7 +180,8 @@ mod tests {
     fn run(pnls: &[(&str, i64)]) -> Stats {
         let mut s = Stats::default();
         for (p, second) in pnls {
-            s.record(d(p), Timestamp::from_nanos(second * 1_000_000_000)).unwrap();
+            let at = Timestamp::from_nanos(second * 1_000_000_000);
+            s.record(d(p), at, at).unwrap();
         }
         s
     }
@@ -215,10 +235,14 @@ mod tests {
         let mut s = Stats::default();
         let big = Money::pnl("100".parse().unwrap(), "100000".parse().unwrap(), "1000000".parse().unwrap());
         for t in 0..3 {
-            s.record(big, Timestamp::from_nanos(t)).unwrap();
+            s.record(big, Timestamp::from_nanos(t), Timestamp::from_nanos(t)).unwrap();
         }
         assert_eq!(s.realized.to_string(), "299700000000");
         let mut near = Stats { gross_win: Money::from_units(i128::MAX - 5), ..Stats::default() };
-        assert_eq!(near.record(Money::from_units(10), Timestamp::EPOCH), Err(Overflow), "an error, not a wrap");
+        assert_eq!(
+            near.record(Money::from_units(10), Timestamp::EPOCH, Timestamp::EPOCH),
+            Err(Overflow),
+            "an error, not a wrap"
+        );
     }
 }

@@ -189,6 +189,33 @@ fn the_portfolio_curve_adds_the_symbols_open_positions() {
 }
 
 #[test]
+fn trade_durations_expectancy_and_exposure_by_time() {
+    let (mut b, _) = bot(BotConfig::default());
+    // One tick a second: watch, enter, hold, exit (2 s, +50), enter, hold,
+    // hold, exit (3 s, +70).
+    let prices = ["160", "150", "170", "200", "140", "130", "135", "210"];
+    feed(&mut b, &prices.map(|p| ("AAPL", p)));
+    let r = details(b);
+    assert_eq!(r["expectancy"], 60.0);
+    assert_eq!((r["average_trade_seconds"].as_f64(), r["max_trade_seconds"].as_f64()), (Some(2.5), Some(3.0)));
+    // Held for 2 + 3 of the 7 seconds from the first tick to the last; 5
+    // of the 8 ticks found a position open.
+    assert_eq!(r["exposure_time"], 5.0 / 7.0);
+    assert_eq!(r["symbols"]["AAPL"]["exposure_time"], 5.0 / 7.0);
+    assert_eq!(r["exposure"], 5.0 / 8.0);
+}
+
+#[test]
+fn without_trades_the_trade_figures_are_null() {
+    let (mut b, _) = bot(BotConfig::default());
+    feed(&mut b, &[("AAPL", "160")]);
+    let r = details(b);
+    for key in ["expectancy", "average_trade_seconds", "max_trade_seconds", "exposure_time"] {
+        assert!(r[key].is_null(), "{key}: {}", r[key]);
+    }
+}
+
+#[test]
 fn an_abandoned_position_leaves_the_curve_and_its_fall_stays_counted() {
     let (mut b, _) = bot(BotConfig::default());
     feed(&mut b, &[("AAPL", "150"), ("AAPL", "100")]);
