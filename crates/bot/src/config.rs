@@ -2,7 +2,7 @@
 
 use serde::Deserialize;
 use sluice_core::Decimal;
-use sluice_core::config::ConfigError;
+use sluice_core::config::{ConfigError, Interval, from_text};
 
 /// Options of the `bot` sink.
 #[derive(Clone, Debug, Deserialize, schemars::JsonSchema)]
@@ -22,6 +22,14 @@ pub struct BotConfig {
     /// drawdown). Default: 10000.
     #[serde(default = "default_capital")]
     pub capital: Decimal,
+    /// The period of the returns that volatility, Sharpe and Sortino are
+    /// computed on: the equity curve is closed at each period's last tick.
+    /// Default: 1d.
+    #[serde(default = "default_period", deserialize_with = "from_text")]
+    pub period: Interval,
+    /// How many periods make a year, to annualise those ratios. Default:
+    /// 252 trading days a year, scaled to `period` (6048 for 1h).
+    pub periods_per_year: Option<f64>,
     /// Print the article's tick-by-tick transcript instead of one line per
     /// signal. Default: false.
     #[serde(default)]
@@ -49,6 +57,8 @@ impl Default for BotConfig {
             exit: default_exit(),
             quantity: default_quantity(),
             capital: default_capital(),
+            period: default_period(),
+            periods_per_year: None,
             transcript: false,
             report_trades: default_report_trades(),
             trades: None,
@@ -79,7 +89,23 @@ impl BotConfig {
                 format!("{} is not a capital; use an amount above 0", self.capital),
             ));
         }
+        if self.period.0 < std::time::Duration::from_millis(1) {
+            return Err(ConfigError::new("period", format!("{} is too short a period; use 1ms or more", self.period)));
+        }
+        if self.period.0 > std::time::Duration::from_secs(366 * 86_400) {
+            return Err(ConfigError::new("period", "a period longer than a year leaves nothing to annualise; use 1d"));
+        }
+        if let Some(n) = self.periods_per_year
+            && !(n.is_finite() && n > 0.0)
+        {
+            return Err(ConfigError::new("periods_per_year", format!("{n} is not a count; use a number above 0")));
+        }
         Ok(())
+    }
+
+    /// `periods_per_year`, or its default for `period`.
+    pub fn periods_per_year(&self) -> f64 {
+        self.periods_per_year.unwrap_or(252.0 * 86_400.0 / self.period.0.as_secs_f64())
     }
 }
 
@@ -97,6 +123,10 @@ fn default_quantity() -> Decimal {
 
 fn default_capital() -> Decimal {
     Decimal::from_units(10_000 * Decimal::ONE.units())
+}
+
+fn default_period() -> Interval {
+    Interval(std::time::Duration::from_secs(86_400))
 }
 
 fn default_report_trades() -> usize {

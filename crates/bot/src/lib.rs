@@ -11,6 +11,7 @@
 mod chart;
 mod config;
 mod machine;
+mod periods;
 mod report;
 mod stats;
 
@@ -90,6 +91,14 @@ pub struct Bot {
     equity: Equity,
     /// `capital`: what the report's percentages are of.
     capital: Decimal,
+    /// The portfolio curve's returns per `period`.
+    periods: periods::Periods,
+    /// `periods_per_year`, as the config gives or defaults it.
+    per_year: f64,
+    /// `period`, for the report.
+    period: sluice_core::config::Interval,
+    /// The first tick's time and the latest: the data's span, for CAGR.
+    span: Option<(sluice_core::Timestamp, sluice_core::Timestamp)>,
     /// Bad records whose symbol was unknown (they reset every symbol).
     bad_unknown: u64,
     trades: Vec<Trade>,
@@ -119,6 +128,13 @@ impl Bot {
             total: Stats::default(),
             equity: Equity::new(Money::from_decimal(config.capital)),
             capital: config.capital,
+            periods: periods::Periods::new(
+                i64::try_from(config.period.0.as_nanos()).unwrap_or(i64::MAX),
+                Money::from_decimal(config.capital),
+            ),
+            per_year: config.periods_per_year(),
+            period: config.period,
+            span: None,
             bad_unknown: 0,
             trades: Vec::new(),
             bad_by_reason: BTreeMap::new(),
@@ -192,7 +208,11 @@ impl Bot {
         };
         let (before, time) = (book.equity.open, tick.time);
         book.equity.mark(book.stats.realized, before, open, time).map_err(Bot::overflow)?;
-        self.equity.mark(self.total.realized, before, open, time).map_err(Bot::overflow)?;
+        let value = self.equity.mark(self.total.realized, before, open, time).map_err(Bot::overflow)?;
+        self.periods.observe(value, time);
+        let (first, latest) = self.span.get_or_insert((time, time));
+        *first = (*first).min(time);
+        *latest = (*latest).max(time);
         self.write_signals(tick, step).map_err(Bot::io)?;
         Ok(match step {
             Step::Exited(trade) => Some(trade),
@@ -344,6 +364,7 @@ impl Sink for Bot {
     }
 
     fn close(mut self: Box<Self>) -> Result<SinkReport, Error> {
+        self.periods.finish();
         let report = report::BotReport::new(&self).map_err(Bot::overflow)?;
         if self.transcript {
             writeln!(

@@ -49,6 +49,26 @@ pub(crate) struct BotReport {
     /// Realized plus unrealized PnL as a share of `capital`, in %.
     return_pct: f64,
     capital: Decimal,
+    /// Compound annual growth of `capital` over the data's span (first tick
+    /// to last), in %; `null` over no time or where it is past a float.
+    cagr_pct: Option<f64>,
+    /// The returns' period, in seconds, the periods that closed with a
+    /// return, and the factor that annualises the ratios below.
+    period_seconds: f64,
+    periods: u64,
+    periods_per_year: f64,
+    /// Annualised standard deviation of the periodic returns; `null`
+    /// below two periods.
+    volatility: Option<f64>,
+    /// Annualised mean over standard deviation of the periodic returns (no
+    /// risk-free rate); `null` below two periods or without variation.
+    sharpe: Option<f64>,
+    /// Annualised mean over downside deviation; `null` below two periods
+    /// or without a losing one.
+    sortino: Option<f64>,
+    /// CAGR over the mark-to-market max drawdown in %; `null` without a
+    /// drawdown.
+    calmar: Option<f64>,
     /// Share of ticks that arrived while a position was held.
     exposure: Option<f64>,
     /// Share of time a position was held: each symbol's time held over its
@@ -130,6 +150,11 @@ impl BotReport {
             );
         }
         let books = || bot.books.values();
+        let capital = Money::from_decimal(bot.capital);
+        let last = bot.total.realized.checked_add(bot.equity.open).ok_or(Overflow)?;
+        let cagr_pct = bot.span.and_then(|(first, latest)| cagr_pct(capital, last, first, latest));
+        let (fall, base) = bot.equity.drawdown.max_relative;
+        let drawdown_pct = (fall > Money::ZERO).then(|| fall.to_f64() / base.to_f64() * 100.0);
         Ok(BotReport {
             ticks: books().map(|b| b.ticks).sum(),
             bad_records: books().map(|b| b.bad).sum::<u64>() + bot.bad_unknown,
@@ -156,6 +181,14 @@ impl BotReport {
                 Money::from_decimal(bot.capital),
             ),
             capital: bot.capital,
+            cagr_pct,
+            period_seconds: bot.period.0.as_secs_f64(),
+            periods: bot.periods.count(),
+            periods_per_year: bot.per_year,
+            volatility: bot.periods.volatility(bot.per_year),
+            sharpe: bot.periods.sharpe(bot.per_year),
+            sortino: bot.periods.sortino(bot.per_year),
+            calmar: cagr_pct.zip(drawdown_pct).map(|(c, d)| c / d),
             exposure: share(books().map(|b| b.held_ticks).sum::<u64>(), books().map(|b| b.ticks).sum::<u64>()),
             exposure_time: share(
                 // Summed as u128: a hundred symbols over centuries pass a u64.
@@ -278,6 +311,23 @@ impl BotReport {
             .collect();
         lines.join("\n")
     }
+}
+
+/// Compound annual growth, in %, of `capital` that ended `gain` up over
+/// `first..last`: `null` over no time, or past what a float holds (a gain
+/// over minutes, compounded to a year).
+fn cagr_pct(capital: Money, gain: Money, first: Timestamp, last: Timestamp) -> Option<f64> {
+    const YEAR_NS: f64 = 365.25 * 86_400e9;
+    let years = last.as_nanos().saturating_sub(first.as_nanos()) as f64 / YEAR_NS;
+    let growth = (capital.to_f64() + gain.to_f64()) / capital.to_f64();
+    if years <= 0.0 {
+        return None;
+    }
+    if growth <= 0.0 {
+        return Some(-100.0);
+    }
+    let pct = (growth.powf(1.0 / years) - 1.0) * 100.0;
+    pct.is_finite().then_some(pct)
 }
 
 /// `part` as a percentage of `whole` (0 when `whole` is), to the

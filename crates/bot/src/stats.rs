@@ -40,11 +40,14 @@ impl Equity {
     }
 
     /// One position's open PnL went from `from` to `to` at `time`, when the
-    /// realized PnL stands at `realized`: observes the curve there.
-    pub fn mark(&mut self, realized: Money, from: Money, to: Money, time: Timestamp) -> Result<(), Overflow> {
+    /// realized PnL stands at `realized`: observes the curve there and
+    /// returns its value.
+    pub fn mark(&mut self, realized: Money, from: Money, to: Money, time: Timestamp) -> Result<Money, Overflow> {
         self.drop(from)?;
         self.open = self.open.checked_add(to).ok_or(Overflow)?;
-        self.drawdown.observe(realized.checked_add(self.open).ok_or(Overflow)?, time)
+        let value = realized.checked_add(self.open).ok_or(Overflow)?;
+        self.drawdown.observe(value, time)?;
+        Ok(value)
     }
 
     /// One position, whose open PnL was `from`, was dropped without a

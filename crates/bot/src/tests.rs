@@ -216,6 +216,45 @@ fn without_trades_the_trade_figures_are_null() {
 }
 
 #[test]
+fn periodic_returns_close_at_each_periods_last_tick() {
+    let config: BotConfig = serde_json::from_value(serde_json::json!({ "period": "2s", "capital": "100" })).unwrap();
+    assert_eq!(config.periods_per_year(), 252.0 * 43_200.0);
+    let (mut b, _) = bot(config);
+    // One tick a second from 0 s, two to a period. Held from 150, the
+    // curve closes its three periods at +10, +20 and −20: returns of 10 on
+    // 100, 10 on 110 and −40 on 120.
+    NOW.with(|n| n.set(0));
+    feed(&mut b, &["150", "160", "140", "170", "180", "130"].map(|p| ("AAPL", p)));
+    let r = details(b);
+    assert_eq!((r["periods"].as_u64(), r["period_seconds"].as_f64()), (Some(3), Some(2.0)));
+    let returns = [0.1, 10.0 / 110.0, -40.0 / 120.0];
+    let mean = returns.iter().sum::<f64>() / 3.0;
+    let sd = (returns.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / 2.0).sqrt();
+    let down = ((40.0f64 / 120.0).powi(2) / 3.0).sqrt();
+    let k = (252.0f64 * 43_200.0).sqrt();
+    let near = |key: &str, want: f64| {
+        let got = r[key].as_f64().unwrap();
+        assert!((got - want).abs() < 1e-9 * want.abs(), "{key}: {got} ≠ {want}");
+    };
+    near("volatility", sd * k);
+    near("sharpe", mean / sd * k);
+    near("sortino", mean / down * k);
+}
+
+#[test]
+fn periods_outside_reason_are_refused() {
+    for (value, key) in [("0s", "period"), ("400d", "period")] {
+        let config: BotConfig = serde_json::from_value(serde_json::json!({ key: value })).unwrap();
+        let err = Bot::new(config, Box::new(std::io::sink()));
+        assert_eq!(err.err().unwrap().key, key, "{value}");
+    }
+    let config = BotConfig { periods_per_year: Some(f64::NAN), ..BotConfig::default() };
+    assert_eq!(Bot::new(config, Box::new(std::io::sink())).err().unwrap().key, "periods_per_year");
+    let bad: Result<BotConfig, _> = serde_json::from_value(serde_json::json!({ "period": "1mo" }));
+    assert!(bad.unwrap_err().to_string().contains("not a duration"));
+}
+
+#[test]
 fn an_abandoned_position_leaves_the_curve_and_its_fall_stays_counted() {
     let (mut b, _) = bot(BotConfig::default());
     feed(&mut b, &[("AAPL", "150"), ("AAPL", "100")]);

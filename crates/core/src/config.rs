@@ -157,3 +157,59 @@ impl ConfigError {
         ConfigError { key, message: message.into() }
     }
 }
+
+/// A span of time written `500ms`, `30s`, `2m`, `1h` or `1d` (a day is
+/// 24 hours here: a period, not a calendar date).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Interval(pub std::time::Duration);
+
+crate::text_schema!(Interval, "Interval", "a duration: 500ms, 30s, 2m, 1h or 1d.");
+
+impl FromStr for Interval {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Interval, String> {
+        // jiff reads the friendly forms (500ms, 30s, 1h30m, 1.5s, 1d); an
+        // interval is never negative.
+        let bad = || format!("`{s}` is not a duration; write 500ms, 30s, 2m, 1h or 1d");
+        let s = s.trim();
+        let d = match s.parse::<jiff::SignedDuration>() {
+            Ok(d) => d,
+            Err(_) => {
+                let span: jiff::Span = s.parse().map_err(|_| bad())?;
+                span.to_duration(jiff::SpanRelativeTo::days_are_24_hours()).map_err(|_| bad())?
+            }
+        };
+        std::time::Duration::try_from(d).map(Interval).map_err(|_| bad())
+    }
+}
+
+impl fmt::Display for Interval {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}ms", self.0.as_millis())
+    }
+}
+
+#[cfg(test)]
+mod interval_tests {
+    use std::time::Duration;
+
+    use super::Interval;
+
+    #[test]
+    fn intervals_read_every_unit_and_refuse_the_rest() {
+        let read = |s: &str| s.parse::<Interval>().unwrap().0;
+        assert_eq!(read("500ms"), Duration::from_millis(500));
+        assert_eq!(read("30s"), Duration::from_secs(30));
+        assert_eq!(read("2m"), Duration::from_secs(120));
+        assert_eq!(read("1h"), Duration::from_secs(3600));
+        assert_eq!(read("1d"), Duration::from_secs(86_400));
+        assert_eq!(read("1w"), Duration::from_secs(7 * 86_400));
+        // jiff's friendly forms, spaces between value and unit included.
+        assert_eq!(read("1h30m"), Duration::from_secs(5400));
+        assert_eq!(read("1.5s"), Duration::from_millis(1500));
+        assert_eq!(read("5 s"), Duration::from_secs(5));
+        for bad in ["", "s", "5", "-5s", "-1d", "1mo", "1y", "99999999999999999999h", "5 parsecs"] {
+            assert!(bad.parse::<Interval>().is_err(), "{bad}");
+        }
+    }
+}

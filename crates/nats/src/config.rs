@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use serde::Deserialize;
 use sluice_core::RecordKind;
-use sluice_core::config::{ConfigError, from_text};
+use sluice_core::config::{ConfigError, Interval, from_text};
 
 /// Options of the `nats` sink.
 #[derive(Clone, Debug, Deserialize, schemars::JsonSchema)]
@@ -34,7 +34,7 @@ pub struct NatsSinkConfig {
     /// How long to keep retrying an unreachable server before failing.
     /// Default: 30s.
     #[serde(default = "default_retry", deserialize_with = "from_text")]
-    pub retry: Wait,
+    pub retry: Interval,
     /// Give each message an id (`Nats-Msg-Id`), so that a batch sent again
     /// after a failure is stored once (within the stream's duplicate window,
     /// two minutes by default). It costs about a third of the throughput.
@@ -74,11 +74,11 @@ pub struct NatsSourceConfig {
     /// How long the server waits for an acknowledgement before it delivers
     /// a message again (to this or another worker). Default: 30s.
     #[serde(default = "default_ack_wait", deserialize_with = "from_text")]
-    pub ack_wait: Wait,
+    pub ack_wait: Interval,
     /// How long to keep retrying an unreachable server before failing.
     /// Default: 30s.
     #[serde(default = "default_retry", deserialize_with = "from_text")]
-    pub retry: Wait,
+    pub retry: Interval,
 }
 
 /// Most partitions a sink spreads over.
@@ -92,12 +92,12 @@ fn default_batch() -> usize {
     256
 }
 
-fn default_retry() -> Wait {
-    Wait(Duration::from_secs(30))
+fn default_retry() -> Interval {
+    Interval(Duration::from_secs(30))
 }
 
-fn default_ack_wait() -> Wait {
-    Wait(Duration::from_secs(30))
+fn default_ack_wait() -> Interval {
+    Interval(Duration::from_secs(30))
 }
 
 impl NatsSinkConfig {
@@ -200,47 +200,9 @@ impl fmt::Display for Records {
     }
 }
 
-/// A span of time written `500ms`, `30s`, `2m` or `1h`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Wait(pub Duration);
-
-sluice_core::text_schema!(Wait, "Wait", "a duration: 500ms, 30s, 2m or 1h.");
-
-impl FromStr for Wait {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Wait, String> {
-        // jiff reads the friendly forms (500ms, 30s, 1h30m, 1.5s); a wait
-        // is never negative.
-        let bad = || format!("`{s}` is not a duration; write 500ms, 30s, 2m or 1h");
-        let d: jiff::SignedDuration = s.trim().parse().map_err(|_| bad())?;
-        Duration::try_from(d).map(Wait).map_err(|_| bad())
-    }
-}
-
-impl fmt::Display for Wait {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}ms", self.0.as_millis())
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn waits_read_every_unit_and_refuse_the_rest() {
-        assert_eq!("500ms".parse::<Wait>().unwrap().0, Duration::from_millis(500));
-        assert_eq!("30s".parse::<Wait>().unwrap().0, Duration::from_secs(30));
-        assert_eq!("2m".parse::<Wait>().unwrap().0, Duration::from_secs(120));
-        assert_eq!("1h".parse::<Wait>().unwrap().0, Duration::from_secs(3600));
-        // jiff's friendly forms, spaces between value and unit included.
-        assert_eq!("1h30m".parse::<Wait>().unwrap().0, Duration::from_secs(5400));
-        assert_eq!("1.5s".parse::<Wait>().unwrap().0, Duration::from_millis(1500));
-        assert_eq!("5 s".parse::<Wait>().unwrap().0, Duration::from_secs(5));
-        for bad in ["", "s", "5", "-5s", "5d", "99999999999999999999h", "5 parsecs"] {
-            assert!(bad.parse::<Wait>().is_err(), "{bad}");
-        }
-    }
 
     #[test]
     fn subjects_with_wildcards_or_empty_tokens_are_refused() {

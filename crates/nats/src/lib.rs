@@ -18,6 +18,6 @@ mod source;
 mod subject;
 mod wire;
 
-pub use config::{NatsSinkConfig, NatsSourceConfig, Records, Wait};
+pub use config::{NatsSinkConfig, NatsSourceConfig, Records};
 pub use sink::NatsSink;
 pub use source::NatsSource;
