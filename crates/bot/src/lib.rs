@@ -32,6 +32,8 @@ use stats::{Equity, Stats};
 struct Book {
     state: State,
     last_price: Option<Decimal>,
+    /// The first tick's price: buying there and holding is the benchmark.
+    first_price: Option<Decimal>,
     /// When the last tick was: time may not run backwards for a symbol.
     last_time: Option<sluice_core::Timestamp>,
     ticks: u64,
@@ -62,6 +64,7 @@ impl Book {
         Book {
             state: State::Watching,
             last_price: None,
+            first_price: None,
             last_time: None,
             ticks: 0,
             held_ticks: 0,
@@ -170,6 +173,7 @@ impl Bot {
         book.last_time = Some(tick.time);
         book.ticks += 1;
         book.last_price = Some(tick.price);
+        book.first_price.get_or_insert(tick.price);
         let step = book.state.step(tick, &self.rules);
         if let Some((_, charts)) = &mut self.plot {
             let c = charts.entry(tick.symbol).or_default();

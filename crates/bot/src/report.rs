@@ -69,6 +69,9 @@ pub(crate) struct BotReport {
     /// CAGR over the mark-to-market max drawdown in %; `null` without a
     /// drawdown.
     calmar: Option<f64>,
+    /// The benchmark: buying each symbol at its first tick and holding it
+    /// to its last, in %, averaged over the symbols (equal weights).
+    buy_and_hold_pct: Option<f64>,
     /// Share of ticks that arrived while a position was held.
     exposure: Option<f64>,
     /// Share of time a position was held: each symbol's time held over its
@@ -111,6 +114,7 @@ struct SymbolReport {
     equity_max_drawdown: Money,
     exposure: Option<f64>,
     exposure_time: Option<f64>,
+    buy_and_hold_pct: Option<f64>,
     abandoned_positions: u64,
     unrealized_pnl: Money,
 }
@@ -144,6 +148,9 @@ impl BotReport {
                     equity_max_drawdown: book.equity.drawdown.max,
                     exposure: share(book.held_ticks, book.ticks),
                     exposure_time: share(book.held_ns.unsigned_abs(), book.span_ns().unsigned_abs()),
+                    buy_and_hold_pct: book.first_price.zip(book.last_price).map(|(first, last)| {
+                        percent_of(Money::pnl(first, last, Decimal::ONE), Money::from_decimal(first))
+                    }),
                     abandoned_positions: book.abandoned,
                     unrealized_pnl: unrealized,
                 },
@@ -195,6 +202,10 @@ impl BotReport {
                 books().map(|b| u128::from(b.held_ns.unsigned_abs())).sum::<u128>(),
                 books().map(|b| u128::from(b.span_ns().unsigned_abs())).sum::<u128>(),
             ),
+            buy_and_hold_pct: {
+                let held: Vec<f64> = symbols.values().filter_map(|s: &SymbolReport| s.buy_and_hold_pct).collect();
+                (!held.is_empty()).then(|| (held.iter().sum::<f64>() / held.len() as f64 * 100.0).round() / 100.0)
+            },
             expectancy: bot.total.expectancy(),
             average_trade_seconds: bot.total.average_held_seconds(),
             max_trade_seconds: (bot.total.trades > 0).then(|| bot.total.longest_ns as f64 / 1e9),
@@ -283,13 +294,14 @@ impl BotReport {
             equity_max_drawdown: self.equity_max_drawdown,
             exposure: self.exposure,
             exposure_time: self.exposure_time,
+            buy_and_hold_pct: self.buy_and_hold_pct,
             abandoned_positions: self.abandoned_positions,
             unrealized_pnl: self.unrealized_pnl,
         };
         rows.push(row("total".into(), &total));
         let widths: Vec<usize> =
             (0..12).map(|c| rows.iter().map(|r| r[c].0.chars().count()).max().unwrap_or(0)).collect();
-        let lines: Vec<String> = rows
+        let mut lines: Vec<String> = rows
             .iter()
             .map(|r| {
                 let cells: Vec<String> = r
@@ -309,7 +321,30 @@ impl BotReport {
                 cells.join("  ").trim_end().to_owned()
             })
             .collect();
+        lines.push(self.risk_line());
         lines.join("\n")
+    }
+
+    /// The portfolio's figures from the mark-to-market curve, one line,
+    /// with the period and the factor the ratios are annualised by.
+    fn risk_line(&self) -> String {
+        let pct = |v: Option<f64>| v.map_or("-".to_owned(), |p| format!("{p:.2}%"));
+        let ratio = |v: Option<f64>| v.map_or("-".to_owned(), |r| format!("{r:.2}"));
+        format!(
+            "risk: return {} of {} · buy and hold {} · MTM drawdown {} · CAGR {} · Sharpe {} · Sortino {} · Calmar {} \
+             ({}s periods: {}; annualised by √{})",
+            pct(Some(self.return_pct)),
+            self.capital,
+            pct(self.buy_and_hold_pct),
+            pct(Some(self.equity_max_drawdown_pct)),
+            pct(self.cagr_pct),
+            ratio(self.sharpe),
+            ratio(self.sortino),
+            ratio(self.calmar),
+            self.period_seconds,
+            self.periods,
+            self.periods_per_year,
+        )
     }
 }
 

@@ -255,6 +255,19 @@ fn periods_outside_reason_are_refused() {
 }
 
 #[test]
+fn buy_and_hold_is_each_symbol_first_to_last_price_averaged() {
+    let (mut b, _) = bot(BotConfig::default());
+    feed(&mut b, &[("AAPL", "100"), ("MSFT", "200"), ("AAPL", "90"), ("MSFT", "190"), ("AAPL", "110")]);
+    b.throw(&bad(Some("GOOG"), "x")).unwrap();
+    let r = details(b);
+    assert_eq!(r["symbols"]["AAPL"]["buy_and_hold_pct"], 10.0);
+    assert_eq!(r["symbols"]["MSFT"]["buy_and_hold_pct"], -5.0);
+    // GOOG had no good tick: it has no benchmark and does not weigh in.
+    assert!(r["symbols"]["GOOG"]["buy_and_hold_pct"].is_null());
+    assert_eq!(r["buy_and_hold_pct"], 2.5);
+}
+
+#[test]
 fn an_abandoned_position_leaves_the_curve_and_its_fall_stays_counted() {
     let (mut b, _) = bot(BotConfig::default());
     feed(&mut b, &[("AAPL", "150"), ("AAPL", "100")]);
@@ -344,7 +357,12 @@ fn transcript_follows_the_article_line_by_line() {
     // 7 ticks, 1 bad, 1 trade (a win of 60), no loss, 4 of 7 ticks held,
     // open at 1.23456 from 120.25, which takes the curve from its peak of
     // 60 to −59.01544.
-    let total: Vec<&str> = summary.lines().last().unwrap().split_whitespace().collect();
+    // The portfolio line: 60 − 119.01544 of 10000, and a fall of
+    // 119.01544 from a peak of 60 on 10060 (1.183…%).
+    let risk = summary.lines().last().unwrap();
+    assert!(risk.starts_with("risk: return -0.59% of 10000 · buy and hold -99.23% · MTM drawdown 1.18% ·"), "{risk}");
+    assert!(risk.ends_with("(86400s periods: 1; annualised by √252)"), "{risk}");
+    let total: Vec<&str> = summary.lines().find(|l| l.starts_with("total")).unwrap().split_whitespace().collect();
     assert_eq!(
         total,
         ["total", "7", "1", "1", "100.0%", "-", "60.00", "0.00", "119.01544", "57.1%", "-119.01544", "0"],
