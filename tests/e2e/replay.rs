@@ -30,6 +30,47 @@ fn the_bundled_sample_replays_into_the_bot() {
 }
 
 #[test]
+fn the_equity_curve_file_agrees_with_the_reports_risk_figures() {
+    let dir = tempfile::tempdir().unwrap();
+    let (report, equity) = (dir.path().join("r.json"), dir.path().join("equity.csv"));
+    let sample = root().join("data/sample-ticks.csv");
+    let args = ["replay", arg(&sample), "-q", "--sink", "bot:period=10s,capital=5000", "--equity", arg(&equity)];
+    let out = run(&[&args[..], &["--report", arg(&report)]].concat());
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let r = json(&report);
+    let mut rows = csv::Reader::from_path(&equity).unwrap();
+    assert_eq!(rows.headers().unwrap(), vec!["period_start", "equity", "pnl", "drawdown"]);
+    let rows: Vec<[f64; 3]> =
+        rows.records().map(|row| [1, 2, 3].map(|i| row.as_ref().unwrap()[i].parse::<f64>().unwrap())).collect();
+    assert_eq!(rows.len() as u64, r["periods"].as_u64().unwrap());
+    // The curve ends at realized plus unrealized PnL, on the capital.
+    let [equity_last, pnl_last, _] = *rows.last().unwrap();
+    let total = r["realized_pnl"].as_f64().unwrap() + r["unrealized_pnl"].as_f64().unwrap();
+    assert!((pnl_last - total).abs() < 1e-6 && (equity_last - 5000.0 - total).abs() < 1e-6);
+    // No period's close falls further than the tick-by-tick drawdown.
+    let deepest = rows.iter().map(|r| r[2]).fold(0.0, f64::max);
+    assert!(deepest > 0.0 && deepest <= r["equity_max_drawdown"].as_f64().unwrap());
+    // Sharpe recomputed from the file's closes: each period's change on
+    // the capital plus the close before it, the first from zero.
+    let mut before = 0.0;
+    let returns: Vec<f64> = rows
+        .iter()
+        .map(|&[_, pnl, _]| {
+            let ret = (pnl - before) / (5000.0 + before);
+            before = pnl;
+            ret
+        })
+        .collect();
+    let n = returns.len() as f64;
+    let mean = returns.iter().sum::<f64>() / n;
+    let sd = (returns.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1.0)).sqrt();
+    let per_year = r["periods_per_year"].as_f64().unwrap();
+    assert_eq!(per_year, 252.0 * 8640.0);
+    let sharpe = r["sharpe"].as_f64().unwrap();
+    assert!((sharpe - mean / sd * per_year.sqrt()).abs() < 1e-6 * sharpe.abs(), "{sharpe}");
+}
+
+#[test]
 fn replay_and_a_csv_source_are_the_same_pipeline() {
     let dir = tempfile::tempdir().unwrap();
     let (a, b) = (dir.path().join("a.json"), dir.path().join("b.json"));

@@ -44,6 +44,10 @@ pub struct BotConfig {
     /// Draw each symbol's prices, entries, exits and realized PnL as SVG to
     /// this file at the end. Default: none.
     pub plot: Option<String>,
+    /// Write the portfolio's mark-to-market curve as CSV to this file: one
+    /// row per `period` with a tick (its start, capital plus PnL, PnL, and
+    /// the fall below the peak so far). Default: none.
+    pub equity: Option<String>,
     /// Colour the summary table (set by the command line for a terminal;
     /// not an option of the spec).
     #[serde(skip)]
@@ -63,6 +67,7 @@ impl Default for BotConfig {
             report_trades: default_report_trades(),
             trades: None,
             plot: None,
+            equity: None,
             color: false,
         }
     }

@@ -10,6 +10,7 @@
 
 mod chart;
 mod config;
+mod csv_file;
 mod machine;
 mod periods;
 mod report;
@@ -24,6 +25,7 @@ use sluice_core::{
 };
 
 pub use config::BotConfig;
+use csv_file::CsvFile;
 use machine::{Rules, State, Step, Trade};
 use stats::{Equity, Stats};
 
@@ -110,7 +112,10 @@ pub struct Bot {
     /// `trades=PATH`: every trade as a CSV row, written as it closes.
     trades_path: Option<String>,
     /// Written beside its path and put there at the end, whole.
-    trade_log: Option<csv::Writer<sluice_io::AtomicFile>>,
+    trade_log: Option<CsvFile>,
+    /// `equity=PATH`: the portfolio curve at each period's close.
+    equity_path: Option<String>,
+    equity_log: Option<CsvFile>,
     /// `plot=PATH`, and what the picture needs, gathered as ticks arrive.
     plot: Option<(String, BTreeMap<Symbol, chart::SymbolChart>)>,
     /// The transcript line being written, reused.
@@ -143,6 +148,8 @@ impl Bot {
             bad_by_reason: BTreeMap::new(),
             trades_path: config.trades,
             trade_log: None,
+            equity_path: config.equity,
+            equity_log: None,
             plot: config.plot.map(|p| (p, BTreeMap::new())),
             line: Vec::new(),
         })
@@ -212,8 +219,12 @@ impl Bot {
         };
         let (before, time) = (book.equity.open, tick.time);
         book.equity.mark(book.stats.realized, before, open, time).map_err(Bot::overflow)?;
+        // The period that this tick ends closed at the peak before it.
+        let peak = self.equity.drawdown.peak();
         let value = self.equity.mark(self.total.realized, before, open, time).map_err(Bot::overflow)?;
-        self.periods.observe(value, time);
+        if let Some(close) = self.periods.observe(value, time) {
+            self.write_close(close, peak)?;
+        }
         let (first, latest) = self.span.get_or_insert((time, time));
         *first = (*first).min(time);
         *latest = (*latest).max(time);
@@ -302,6 +313,17 @@ impl Bot {
         Ok(())
     }
 
+    /// One row of the equity curve: a period's close, and how far it stood
+    /// below the curve's peak then.
+    fn write_close(&mut self, close: periods::Close, peak: Money) -> Result<(), Error> {
+        let Some(w) = &mut self.equity_log else { return Ok(()) };
+        let capital = Money::from_decimal(self.capital);
+        let equity = capital.checked_add(close.value).ok_or(stats::Overflow).map_err(Bot::overflow)?;
+        let below = peak.checked_sub(close.value).ok_or(stats::Overflow).map_err(Bot::overflow)?;
+        let start = self.periods.start_of(close.period);
+        w.row([start.to_string(), equity.to_string(), close.value.to_string(), below.max(Money::ZERO).to_string()])
+    }
+
     /// An abandoned position leaves the curves at the next tick: it was
     /// dropped, not sold, so no price realizes its PnL.
     fn drop_open(portfolio: &mut Equity, book: &mut Book) -> Result<(), Error> {
@@ -335,14 +357,12 @@ impl Sink for Bot {
 
     fn start(&mut self) -> Result<(), Error> {
         if let Some(path) = &self.trades_path {
-            // csv::Writer quotes a symbol that holds the delimiter or a
-            // quote, so every row keeps the header's six columns.
-            let open = || -> csv::Result<_> {
-                let mut w = csv::Writer::from_writer(sluice_io::AtomicFile::create(path)?);
-                w.write_record(["symbol", "entry_time", "entry_price", "exit_time", "exit_price", "pnl"])?;
-                Ok(w)
-            };
-            self.trade_log = Some(open().map_err(|e| trade_list_error(path, e))?);
+            let header = ["symbol", "entry_time", "entry_price", "exit_time", "exit_price", "pnl"];
+            self.trade_log = Some(CsvFile::create("trade list", path, &header)?);
+        }
+        if let Some(path) = &self.equity_path {
+            let header = ["period_start", "equity", "pnl", "drawdown"];
+            self.equity_log = Some(CsvFile::create("equity curve", path, &header)?);
         }
         if self.transcript {
             writeln!(self.out, "[BOT] Initialized. State: WATCHING").map_err(Bot::io)?;
@@ -353,11 +373,11 @@ impl Sink for Bot {
     fn send(&mut self, record: &Record<'_>, _: &Location<'_>) -> Result<Flow, Error> {
         if let Record::Tick(tick) = record
             && let Some(t) = self.on_tick(tick)?
-            && let (Some(w), Some(path)) = (&mut self.trade_log, &self.trades_path)
+            && let Some(w) = &mut self.trade_log
         {
             let row = [t.symbol.to_string(), t.entry_time.to_string(), t.entry_price.to_string()];
             let rest = [t.exit_time.to_string(), t.exit_price.to_string(), t.pnl.to_string()];
-            w.write_record(row.iter().chain(&rest)).map_err(|e| trade_list_error(path, e))?;
+            w.row(row.iter().chain(&rest))?;
         }
         Ok(Flow::Continue)
     }
@@ -368,7 +388,10 @@ impl Sink for Bot {
     }
 
     fn close(mut self: Box<Self>) -> Result<SinkReport, Error> {
-        self.periods.finish();
+        let peak = self.equity.drawdown.peak();
+        if let Some(close) = self.periods.finish() {
+            self.write_close(close, peak)?;
+        }
         let report = report::BotReport::new(&self).map_err(Bot::overflow)?;
         if self.transcript {
             writeln!(
@@ -383,21 +406,13 @@ impl Sink for Bot {
         if let Some((path, charts)) = &self.plot {
             chart::draw(path, charts).map_err(|e| Error::new("bot", format!("drawing {path}: {e}")))?;
         }
-        if let (Some(w), Some(path)) = (self.trade_log.take(), &self.trades_path) {
-            let failed = |e| Error::io("bot", format!("writing the trade list {path}"), e);
-            w.into_inner().map_err(|e| failed(e.into_error()))?.commit().map_err(failed)?;
+        if let Some(w) = self.trade_log.take() {
+            w.commit()?;
+        }
+        if let Some(w) = self.equity_log.take() {
+            w.commit()?;
         }
         Ok(report.into_sink_report(self.color))
-    }
-}
-
-/// A failed write of the `--trades` file, naming it.
-fn trade_list_error(path: &str, e: csv::Error) -> Error {
-    let what = format!("writing the trade list {path}");
-    let message = e.to_string();
-    match e.into_kind() {
-        csv::ErrorKind::Io(e) => Error::io("bot", what, e),
-        _ => Error::new("bot", format!("{what}: {message}")),
     }
 }
 

@@ -92,6 +92,11 @@ impl Periods {
         Close { period, value: self.last }
     }
 
+    /// When `period` begins.
+    pub fn start_of(&self, period: i64) -> Timestamp {
+        Timestamp::from_nanos(period.saturating_mul(self.period_ns))
+    }
+
     /// Closed periods with a return.
     pub fn count(&self) -> u64 {
         self.count

@@ -84,6 +84,11 @@ pub struct Drawdown {
 }
 
 impl Drawdown {
+    /// The highest value so far (zero before any).
+    pub fn peak(&self) -> Money {
+        self.peak
+    }
+
     /// Adds the curve's value at `time`; the first point's time is where
     /// the curve's zero stands.
     pub fn observe(&mut self, value: Money, time: Timestamp) -> Result<(), Overflow> {

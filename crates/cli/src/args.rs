@@ -28,7 +28,7 @@ pub enum Command {
     /// Run a pipeline. With no arguments, runs the article's demo: a random
     /// ticker, AAPL only, into the trading bot, 30 ticks, with a transcript.
     #[command(after_help = RUN_EXAMPLES)]
-    Run(RunArgs),
+    Run(Box<RunArgs>),
     /// Replay tick files (CSV, plain, .gz or .zst) through the pipeline;
     /// the sink defaults to the trading bot.
     #[command(after_help = REPLAY_EXAMPLES)]
@@ -283,6 +283,10 @@ pub struct PipelineArgs {
     /// symbol, as SVG here.
     #[arg(long, value_name = "PATH.svg")]
     pub plot: Option<PathBuf>,
+    /// Write the first bot's mark-to-market equity curve, one row per
+    /// period, as CSV here.
+    #[arg(long, value_name = "PATH")]
+    pub equity: Option<PathBuf>,
     /// Print the bot's tick-by-tick transcript (sets transcript on every bot).
     #[arg(long)]
     pub transcript: bool,

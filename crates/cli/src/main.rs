@@ -51,7 +51,7 @@ fn main() -> ExitCode {
         return ExitCode::from(FAILURE);
     }
     let result = match cli.command {
-        Command::Run(args) => run(args, stop),
+        Command::Run(args) => run(*args, stop),
         Command::Replay(args) => replay(args, stop),
         Command::Grep(args) => return grep::run(&args, &stop),
         Command::Audit(AuditCommand::Verify { files }) => return verify(&files),

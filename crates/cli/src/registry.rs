@@ -128,7 +128,7 @@ pub const SINKS: &[Kind<Box<dyn Sink>>] = &[
         },
         outputs: |c| {
             let config: BotConfig = c.read()?;
-            Ok([("trades", config.trades), ("plot", config.plot)]
+            Ok([("trades", config.trades), ("plot", config.plot), ("equity", config.equity)]
                 .into_iter()
                 .filter_map(|(k, p)| Some((k, p?)))
                 .collect())
@@ -138,6 +138,7 @@ pub const SINKS: &[Kind<Box<dyn Sink>>] = &[
             Shorthand { flag: "--transcript", key: "transcript", every: true },
             Shorthand { flag: "--trades", key: "trades", every: false },
             Shorthand { flag: "--plot", key: "plot", every: false },
+            Shorthand { flag: "--equity", key: "equity", every: false },
         ],
     },
     Kind {

@@ -47,6 +47,9 @@ pub fn check_outputs(args: &PipelineArgs) -> Result<(), UsageError> {
     if let Some(path) = &args.plot {
         check_writable_dir("--plot", path)?;
     }
+    if let Some(path) = &args.equity {
+        check_writable_dir("--equity", path)?;
+    }
     Ok(())
 }
 
@@ -147,6 +150,7 @@ fn shorthands(args: &PipelineArgs) -> Vec<(&'static str, String)> {
         ("--transcript", args.transcript.then(|| "true".to_owned())),
         ("--trades", path(&args.trades)),
         ("--plot", path(&args.plot)),
+        ("--equity", path(&args.equity)),
     ]
     .into_iter()
     .filter_map(|(flag, value)| Some((flag, value?)))
