@@ -15,6 +15,9 @@ pub struct Periods {
     /// The period the last tick fell in (time ÷ period), and the curve's
     /// value then.
     current: Option<i64>,
+    /// Where the current period ends, in nanoseconds: a tick before it
+    /// needs no division to place.
+    ends: i64,
     last: Money,
     /// The value the current period's return is measured from: the close
     /// of the period before (zero, where the curve starts, for the first).
@@ -42,6 +45,7 @@ impl Periods {
             period_ns: period_ns.max(1),
             capital: capital.to_f64(),
             current: None,
+            ends: i64::MIN,
             last: Money::ZERO,
             open: Money::ZERO,
             count: 0,
@@ -55,6 +59,10 @@ impl Periods {
     /// closed, if it is the first tick of a later one. A tick earlier than
     /// the current period (another symbol's, lagging) counts in it.
     pub fn observe(&mut self, value: Money, time: Timestamp) -> Option<Close> {
+        if time.as_nanos() < self.ends {
+            self.last = value;
+            return None;
+        }
         let period = time.as_nanos().div_euclid(self.period_ns);
         let closed = match self.current {
             Some(current) if period > current => Some(self.close(current)),
@@ -67,6 +75,7 @@ impl Periods {
         if closed.is_some() {
             self.current = Some(period);
         }
+        self.ends = period.saturating_add(1).saturating_mul(self.period_ns);
         self.last = value;
         closed
     }
@@ -74,6 +83,7 @@ impl Periods {
     /// Closes the current period at the end of the data, if one is open.
     pub fn finish(&mut self) -> Option<Close> {
         let current = self.current.take()?;
+        self.ends = i64::MIN;
         Some(self.close(current))
     }
 

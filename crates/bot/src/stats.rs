@@ -66,6 +66,9 @@ pub struct Drawdown {
     peak_time: Option<Timestamp>,
     /// Whether the last value was below the peak.
     below: bool,
+    /// The largest fall since the peak was set: with the peak fixed, the
+    /// share grows with the fall, so only a deeper one can rank higher.
+    fall_since_peak: Money,
     /// What the curve's values are gains on, for `max_relative`; zero for
     /// none.
     capital: Money,
@@ -102,15 +105,19 @@ impl Drawdown {
             self.peak = value;
             self.peak_time = Some(time);
             self.below = false;
+            self.fall_since_peak = Money::ZERO;
         } else {
             self.max_ns = self.max_ns.max(below_for);
             self.below = true;
-            if self.capital > Money::ZERO {
+            let fall = self.peak.checked_sub(value).ok_or(Overflow)?;
+            if self.capital > Money::ZERO && fall > self.fall_since_peak {
+                self.fall_since_peak = fall;
                 // The peak is never below zero, where the curve starts, so
                 // the base is above zero.
                 let base = self.capital.checked_add(self.peak).ok_or(Overflow)?;
-                let fall = self.peak.checked_sub(value).ok_or(Overflow)?;
-                let fraction = fall.to_f64() / base.to_f64();
+                // Only to rank the falls: a ratio of units, as `to_f64`
+                // goes through text, too slow for every tick.
+                let fraction = fall.units() as f64 / base.units() as f64;
                 if fraction > self.max_fraction {
                     self.max_fraction = fraction;
                     self.max_relative = (fall, base);
@@ -252,5 +259,20 @@ mod tests {
             Err(Overflow),
             "an error, not a wrap"
         );
+    }
+
+    #[test]
+    fn the_deepest_share_need_not_be_the_deepest_fall() {
+        let mut e = Equity::new(d("100"));
+        let mut t = 0;
+        // −40 on 100 is 40%; later 300 → 200 falls further in money, 100,
+        // but only 25% of 400; falls in between at the same peak rank by
+        // depth.
+        for value in ["-10", "-40", "-20", "300", "250", "200", "290"] {
+            t += 1;
+            e.drawdown.observe(d(value), Timestamp::from_nanos(t)).unwrap();
+        }
+        assert_eq!(e.drawdown.max, d("100"));
+        assert_eq!(e.drawdown.max_relative, (d("40"), d("100")));
     }
 }
