@@ -236,7 +236,16 @@ fn recursive_searches_visit_and_name_files_as_gnu_grep_does() {
     }
     std::os::unix::fs::symlink(d.join("top.log"), d.join("logs/link.log")).unwrap();
     std::os::unix::fs::symlink(d.join("src"), d.join("logs/srclink")).unwrap();
+    // Globs for --exclude-from, outside the tree: a trailing space and a
+    // CR (cut), a leading space (kept, so it excludes nothing), an empty
+    // line, and no final newline.
+    let lists = tempfile::tempdir().unwrap();
+    let list = lists.path().join("exclude.lst");
+    std::fs::write(&list, "*.txt \r\n\n app*\ntoday.*").unwrap();
+    let exclude_from = format!("--exclude-from={}", list.display());
     let cases: &[&[&str]] = &[
+        &["-r", &exclude_from, "ERROR"],
+        &["-r", &exclude_from, "--include=*.log", "ERROR", "logs"],
         &["-r", "ERROR"],
         &["-r", "ERROR", "."],
         &["-r", "ERROR", "logs"],

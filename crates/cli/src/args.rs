@@ -136,6 +136,7 @@ Files:
       --include=GLOB        search only files whose name matches GLOB
       --exclude=GLOB        skip files whose name matches GLOB (the last matching option decides)
       --exclude-dir=GLOB    skip directories whose name matches GLOB
+      --exclude-from=FILE   an --exclude for each line of FILE
   -a, --text                search binary files as text
   -I                        take binary files to hold no match
       --binary-files=TYPE   binary (default), text or without-match

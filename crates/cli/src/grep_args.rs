@@ -181,7 +181,6 @@ const SHORT_ALONE: &str = "EFGHILPRTUVZabchilnoqrsuvwxyz";
 fn unsupported(name: &str) -> Option<&'static str> {
     Some(match name {
         "P" | "perl-regexp" => "Perl regular expressions (-P) are not supported; use -E",
-        "exclude-from" => "--exclude-from is not supported yet; give each pattern with --exclude",
         "z" | "null-data" => {
             "-z (--null-data, lines ended by NUL) is not supported yet; to read gzip and zstd files use --decompress"
         }
@@ -190,6 +189,19 @@ fn unsupported(name: &str) -> Option<&'static str> {
         "u" => "-u (unix byte offsets) is obsolete in GNU grep and not supported",
         _ => return None,
     })
+}
+
+/// The whole of a file an option names (`-f`, `--exclude-from`); `-` is
+/// standard input.
+fn read_option_file(path: &[u8]) -> Result<Vec<u8>, ArgError> {
+    let path = OsStr::from_bytes(path);
+    if path == "-" {
+        let mut all = Vec::new();
+        std::io::Read::read_to_end(&mut std::io::stdin(), &mut all).map(|_| all)
+    } else {
+        std::fs::read(path)
+    }
+    .map_err(|e| ArgError(format!("{}: {}", path.to_string_lossy(), sluice_core::error::io_message(&e))))
 }
 
 /// Parses the arguments that follow `grep`.
@@ -331,14 +343,7 @@ fn apply(cmd: &mut GrepCommand, name: &str, value: Option<&[u8]>, pattern_given:
             *pattern_given = true;
         }
         "f" => {
-            let path = OsStr::from_bytes(value.unwrap_or_default());
-            let data = if path == "-" {
-                let mut all = Vec::new();
-                std::io::Read::read_to_end(&mut std::io::stdin(), &mut all).map(|_| all)
-            } else {
-                std::fs::read(path)
-            }
-            .map_err(|e| ArgError(format!("{}: {}", path.to_string_lossy(), sluice_core::error::io_message(&e))))?;
+            let data = read_option_file(value.unwrap_or_default())?;
             // A last newline ends the last pattern; it starts no new one.
             if !data.is_empty() {
                 cmd.patterns.extend(lines(data.strip_suffix(b"\n").unwrap_or(&data)));
@@ -400,6 +405,17 @@ fn apply(cmd: &mut GrepCommand, name: &str, value: Option<&[u8]>, pattern_given:
         "include" => cmd.file_globs.push((true, value.unwrap_or_default().to_vec())),
         "exclude" => cmd.file_globs.push((false, value.unwrap_or_default().to_vec())),
         "exclude-dir" => cmd.dir_globs.push(value.unwrap_or_default().to_vec()),
+        "exclude-from" => {
+            // One glob a line, as GNU grep reads them: trailing white space
+            // (a CR included) is cut, leading kept; an empty line is none.
+            let data = read_option_file(value.unwrap_or_default())?;
+            for line in data.split(|&b| b == b'\n') {
+                let glob = line.trim_ascii_end();
+                if !glob.is_empty() {
+                    cmd.file_globs.push((false, glob.to_vec()));
+                }
+            }
+        }
         "decompress" => cmd.decompress = true,
         "follow" => cmd.follow = true,
         "mmap" => cmd.mmap = true,
@@ -465,7 +481,10 @@ mod tests {
         // Issue 14: `-o ERROR a.log` searched for "-o" in a file named ERROR.
         assert_eq!(p(&["-k", "ERROR", "a.log"]).unwrap_err(), "invalid option -- 'k'");
         assert_eq!(p(&["--frobnicate", "x"]).unwrap_err(), "unrecognized option '--frobnicate'");
-        assert!(p(&["--exclude-from=x", "ERROR", "."]).unwrap_err().contains("not supported yet"));
+        assert_eq!(
+            p(&["--exclude-from=/nonexistent/x", "ERROR"]).unwrap_err(),
+            "/nonexistent/x: No such file or directory"
+        );
         let r = p(&["-r", "--include=*.log", "--exclude-dir", "old", "ERROR"]).unwrap();
         assert_eq!((r.recursive, r.file_globs.len(), r.dir_globs.clone()), (Some(false), 1, vec![b"old".to_vec()]));
         assert_eq!(p(&["-R", "x"]).unwrap().recursive, Some(true));
