@@ -179,14 +179,8 @@ impl BotReport {
             max_drawdown_seconds: bot.total.drawdown.max_ns as f64 / 1e9,
             equity_max_drawdown: bot.equity.drawdown.max,
             equity_max_drawdown_seconds: bot.equity.drawdown.max_ns as f64 / 1e9,
-            equity_max_drawdown_pct: {
-                let (fall, base) = bot.equity.drawdown.max_relative;
-                percent_of(fall, base)
-            },
-            return_pct: percent_of(
-                bot.total.realized.checked_add(bot.equity.open).ok_or(Overflow)?,
-                Money::from_decimal(bot.capital),
-            ),
+            equity_max_drawdown_pct: percent_of(fall, base),
+            return_pct: percent_of(last, capital),
             capital: bot.capital,
             cagr_pct,
             period_seconds: bot.period.0.as_secs_f64(),
