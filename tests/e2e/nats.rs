@@ -249,7 +249,7 @@ fn options_are_checked_before_anything_connects() {
         ("--sink=nats:subject=a.*", "is not a subject"),
         ("--sink=nats:subject=a,partitions=0", "`partitions` must be from 1 to 1024"),
         ("--sink=nats:subject=a,partitions=5000", "`partitions` must be from 1 to 1024"),
-        ("--sink=nats:subject=a,retry=soon", "is not a duration"),
+        ("--sink=nats:subject=a,retry=soon", "`soon`: not a duration; write 500ms"),
         ("--sink=nats:subjet=a", "subject"),
         ("--source=nats:stream=S,durable=a.b", "`durable`"),
         ("--source=nats:stream=S,durable=d,records=bars", "ticks or lines"),

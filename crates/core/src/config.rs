@@ -170,7 +170,8 @@ impl FromStr for Interval {
     fn from_str(s: &str) -> Result<Interval, String> {
         // jiff reads the friendly forms (500ms, 30s, 1h30m, 1.5s, 1d); an
         // interval is never negative.
-        let bad = || format!("`{s}` is not a duration; write 500ms, 30s, 2m, 1h or 1d");
+        // Without the value: `from_text` puts it before the message.
+        let bad = || "not a duration; write 500ms, 30s, 2m, 1h or 1d".to_owned();
         let s = s.trim();
         let d = match s.parse::<jiff::SignedDuration>() {
             Ok(d) => d,
