@@ -102,8 +102,6 @@ pub struct Bot {
     per_year: f64,
     /// `period`, for the report.
     period: sluice_core::config::Interval,
-    /// The first tick's time and the latest: the data's span, for CAGR.
-    span: Option<(sluice_core::Timestamp, sluice_core::Timestamp)>,
     /// Bad records whose symbol was unknown (they reset every symbol).
     bad_unknown: u64,
     trades: Vec<Trade>,
@@ -142,7 +140,6 @@ impl Bot {
             ),
             per_year: config.periods_per_year(),
             period: config.period,
-            span: None,
             bad_unknown: 0,
             trades: Vec::new(),
             bad_by_reason: BTreeMap::new(),
@@ -225,9 +222,6 @@ impl Bot {
         if let Some(close) = self.periods.observe(value, time) {
             self.write_close(close, peak)?;
         }
-        let (first, latest) = self.span.get_or_insert((time, time));
-        *first = (*first).min(time);
-        *latest = (*latest).max(time);
         self.write_signals(tick, step).map_err(Bot::io)?;
         Ok(match step {
             Step::Exited(trade) => Some(trade),

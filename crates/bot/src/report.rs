@@ -159,7 +159,10 @@ impl BotReport {
         let books = || bot.books.values();
         let capital = Money::from_decimal(bot.capital);
         let last = bot.total.realized.checked_add(bot.equity.open).ok_or(Overflow)?;
-        let cagr_pct = bot.span.and_then(|(first, latest)| cagr_pct(capital, last, first, latest));
+        // The data's span: the earliest symbol's first tick to the latest's last.
+        let first = books().filter_map(|b| b.first_time).min();
+        let latest = books().filter_map(|b| b.last_time).max();
+        let cagr_pct = first.zip(latest).and_then(|(first, latest)| cagr_pct(capital, last, first, latest));
         let (fall, base) = bot.equity.drawdown.max_relative;
         let drawdown_pct = (fall > Money::ZERO).then(|| fall.to_f64() / base.to_f64() * 100.0);
         Ok(BotReport {

@@ -76,7 +76,6 @@ pub struct Drawdown {
     /// that peak: that fall and that sum, exact (a float only ranks them).
     /// Zero without a capital.
     pub max_relative: (Money, Money),
-    max_fraction: f64,
     /// Largest fall from a previous peak.
     pub max: Money,
     /// Longest time the curve spent below a previous peak, in nanoseconds:
@@ -116,10 +115,11 @@ impl Drawdown {
                 // the base is above zero.
                 let base = self.capital.checked_add(self.peak).ok_or(Overflow)?;
                 // Only to rank the falls: a ratio of units, as `to_f64`
-                // goes through text, too slow for every tick.
-                let fraction = fall.units() as f64 / base.units() as f64;
-                if fraction > self.max_fraction {
-                    self.max_fraction = fraction;
+                // goes through text, too slow for a hot path.
+                let share = |(fall, base): (Money, Money)| {
+                    if base == Money::ZERO { 0.0 } else { fall.units() as f64 / base.units() as f64 }
+                };
+                if share((fall, base)) > share(self.max_relative) {
                     self.max_relative = (fall, base);
                 }
             }
