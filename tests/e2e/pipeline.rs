@@ -87,7 +87,7 @@ fn each_override_level_wins_over_the_one_below() {
     // The file, with ${VAR} from the environment.
     let base = run_with(None, &[]);
     assert_eq!(
-        (base["entry"].as_f64(), base["seed"].as_u64(), base["run"]["delivered"].as_u64()),
+        (base["settings"]["entry"].as_f64(), base["seed"].as_u64(), base["run"]["delivered"].as_u64()),
         (Some(140.0), Some(1), Some(5))
     );
     // SLUICE_SET over the file.
@@ -114,7 +114,7 @@ fn an_unknown_key_names_file_line_column_and_the_nearest_key() {
         &run(&["run", &file]),
         &[
             &format!("{file}:9:3: [[sink]] #2: unknown key `entyr`"),
-            "the keys are `entry`, `exit`",
+            "the keys are `strategy`, `entry`, `exit`",
             "(did you mean `entry`?)",
         ],
     );

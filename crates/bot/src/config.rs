@@ -1,22 +1,79 @@
 //! The bot's options, as written in `--sink bot:…` and in files.
 
 use serde::Deserialize;
-use sluice_core::Decimal;
-use sluice_core::config::{ConfigError, Interval, from_text};
+use sluice_core::config::{ConfigError, Interval, from_text, opt_text};
+use sluice_core::{Decimal, Money};
+
+use crate::costs::{Costs, Sizing};
+use crate::stops::Stops;
+use crate::strategy::{self, Average, Sides};
 
 /// Options of the `bot` sink.
-#[derive(Clone, Debug, Deserialize, schemars::JsonSchema)]
+#[derive(Clone, Debug, Deserialize, serde::Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct BotConfig {
-    /// While watching, a price at or below this opens a position. Default: 150.
-    #[serde(default = "default_entry")]
-    pub entry: Decimal,
-    /// While holding, a price at or above this closes it. Default: 200.
-    #[serde(default = "default_exit")]
-    pub exit: Decimal,
-    /// Units bought at each entry; PnL is (exit − entry) × quantity. Default: 1.
-    #[serde(default = "default_quantity")]
-    pub quantity: Decimal,
+    /// What decides the trades: `threshold` (the article's bot) or
+    /// `crossover`; `sluice list` describes each. Default: threshold.
+    #[serde(default = "default_strategy")]
+    pub strategy: String,
+    /// threshold: while flat, a price at or below this opens a long (and
+    /// closes a short). Default: 150.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub entry: Option<Decimal>,
+    /// threshold: a price at or above this closes a long (and opens a
+    /// short). Default: 200.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub exit: Option<Decimal>,
+    /// crossover: values in the fast average. Default: 10.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fast: Option<usize>,
+    /// crossover: values in the slow average, more than `fast`. Default: 30.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub slow: Option<usize>,
+    /// crossover: `sma` or `ema`. Default: sma.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub average: Option<Average>,
+    /// crossover: average the closes of bars this long (`1m`, `1h`)
+    /// instead of every tick. Default: every tick.
+    #[serde(default, deserialize_with = "opt_text", skip_serializing_if = "Option::is_none")]
+    pub bar: Option<Interval>,
+    /// Which positions to take: `long`, `short` (each strategy's mirror)
+    /// or `both`. Default: long.
+    #[serde(default)]
+    pub side: Sides,
+    /// Units bought (or sold short) at each entry. Default: 1, unless
+    /// `notional` or `equity_fraction` sizes the entries instead.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub quantity: Option<Decimal>,
+    /// Size each entry to this much money at the entry price. Default: none.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub notional: Option<Decimal>,
+    /// Size each entry to this share of the equity (capital plus realized
+    /// and open PnL) at the last mark: 0.5 is half. Default: none.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub equity_fraction: Option<Decimal>,
+    /// Close a position that moved this many % against its entry price.
+    /// Default: none.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stop_loss_pct: Option<Decimal>,
+    /// Close a position that moved this many % in favour of its entry
+    /// price. Default: none.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub take_profit_pct: Option<Decimal>,
+    /// Close a position that came back this many % from its best price
+    /// since the entry. Default: none.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub trailing_stop_pct: Option<Decimal>,
+    /// Commission, in money, on every fill (entries and exits). Default: 0.
+    #[serde(default)]
+    pub commission: Decimal,
+    /// Commission in basis points of each fill's notional. Default: 0.
+    #[serde(default)]
+    pub commission_bps: Decimal,
+    /// Each fill is this many basis points worse than the tick's price:
+    /// higher when buying, lower when selling. Default: 0.
+    #[serde(default)]
+    pub slippage_bps: Decimal,
     /// The money the percentages are of: the return and the mark-to-market
     /// drawdown in % divide by it (plus the curve's peak, for the
     /// drawdown). Default: 10000.
@@ -29,6 +86,7 @@ pub struct BotConfig {
     pub period: Interval,
     /// How many periods make a year, to annualise those ratios. Default:
     /// 252 trading days a year, scaled to `period` (6048 for 1h).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub periods_per_year: Option<f64>,
     /// Print the article's tick-by-tick transcript instead of one line per
     /// signal. Default: false.
@@ -40,13 +98,16 @@ pub struct BotConfig {
     pub report_trades: usize,
     /// Write every trade, as it closes, to this CSV file (all of them,
     /// however many). Default: none.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub trades: Option<String>,
     /// Draw each symbol's prices, entries, exits and realized PnL as SVG to
     /// this file at the end. Default: none.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub plot: Option<String>,
     /// Write the portfolio's mark-to-market curve as CSV to this file: one
     /// row per `period` with a tick (its start, capital plus PnL, PnL, and
     /// the fall below the peak so far). Default: none.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub equity: Option<String>,
     /// Colour the summary table (set by the command line for a terminal;
     /// not an option of the spec).
@@ -57,9 +118,23 @@ pub struct BotConfig {
 impl Default for BotConfig {
     fn default() -> BotConfig {
         BotConfig {
-            entry: default_entry(),
-            exit: default_exit(),
-            quantity: default_quantity(),
+            strategy: default_strategy(),
+            entry: None,
+            exit: None,
+            fast: None,
+            slow: None,
+            average: None,
+            bar: None,
+            side: Sides::Long,
+            quantity: None,
+            notional: None,
+            equity_fraction: None,
+            stop_loss_pct: None,
+            take_profit_pct: None,
+            trailing_stop_pct: None,
+            commission: Decimal::ZERO,
+            commission_bps: Decimal::ZERO,
+            slippage_bps: Decimal::ZERO,
             capital: default_capital(),
             period: default_period(),
             periods_per_year: None,
@@ -74,19 +149,61 @@ impl Default for BotConfig {
 }
 
 impl BotConfig {
-    /// Checks the values serde cannot: ranges.
-    pub fn validate(&self) -> Result<(), ConfigError> {
-        if self.quantity <= Decimal::ZERO {
+    /// Checks the values serde cannot: ranges, the strategy's name, keys
+    /// of another strategy, and sizing keys that exclude each other.
+    /// Returns the strategy's row.
+    pub fn validate(&self) -> Result<&'static strategy::Row, ConfigError> {
+        let Some(row) = strategy::find(&self.strategy) else {
             return Err(ConfigError::new(
-                "quantity",
-                format!("{} is not a quantity; use a number above 0", self.quantity),
+                "strategy",
+                format!("`{}` is not a strategy; the strategies are {}", self.strategy, strategy::names()),
+            ));
+        };
+        if let Some(key) = self.strategy_keys().into_iter().find(|k| !row.keys.contains(k)) {
+            let owner = strategy::STRATEGIES.iter().find(|r| r.keys.contains(&key)).map_or("", |r| r.name);
+            return Err(ConfigError::new(
+                key,
+                format!("`{key}` is a key of strategy={owner}, not of strategy={}; leave it out", row.name),
             ));
         }
-        if self.entry <= Decimal::ZERO {
-            return Err(ConfigError::new("entry", format!("{} is not a price; use a number above 0", self.entry)));
+        (row.build)(self)?;
+        let sizing: Vec<&str> =
+            [("quantity", self.quantity), ("notional", self.notional), ("equity_fraction", self.equity_fraction)]
+                .into_iter()
+                .filter_map(|(k, v)| v.map(|_| k))
+                .collect();
+        if let [first, second, ..] = sizing[..] {
+            return Err(ConfigError::new(
+                "quantity",
+                format!("`{first}` and `{second}` both size the entries; keep one"),
+            ));
         }
-        if self.exit <= Decimal::ZERO {
-            return Err(ConfigError::new("exit", format!("{} is not a price; use a number above 0", self.exit)));
+        let positive = [
+            ("quantity", self.quantity, "a quantity"),
+            ("notional", self.notional, "an amount"),
+            ("equity_fraction", self.equity_fraction, "a fraction"),
+            ("stop_loss_pct", self.stop_loss_pct, "a percentage"),
+            ("take_profit_pct", self.take_profit_pct, "a percentage"),
+            ("trailing_stop_pct", self.trailing_stop_pct, "a percentage"),
+        ];
+        for (key, value, what) in positive {
+            if let Some(v) = value
+                && v <= Decimal::ZERO
+            {
+                return Err(ConfigError::new(key, format!("{v} is not {what}; use a number above 0")));
+            }
+        }
+        for (key, value) in [
+            ("commission", self.commission),
+            ("commission_bps", self.commission_bps),
+            ("slippage_bps", self.slippage_bps),
+        ] {
+            if value < Decimal::ZERO {
+                return Err(ConfigError::new(key, format!("{value} is not a cost; use 0 or more")));
+            }
+        }
+        if self.slippage_bps >= Decimal::from_units(10_000 * Decimal::ONE.units()) {
+            return Err(ConfigError::new("slippage_bps", "10000 bps or more would sell at nothing; use less"));
         }
         if self.capital <= Decimal::ZERO {
             return Err(ConfigError::new(
@@ -105,7 +222,58 @@ impl BotConfig {
         {
             return Err(ConfigError::new("periods_per_year", format!("{n} is not a count; use a number above 0")));
         }
-        Ok(())
+        Ok(row)
+    }
+
+    /// The strategy-only keys that are set. A strategy's new key is added
+    /// here too, so that it is refused for the others.
+    fn strategy_keys(&self) -> Vec<&'static str> {
+        let set = [
+            ("entry", self.entry.is_some()),
+            ("exit", self.exit.is_some()),
+            ("fast", self.fast.is_some()),
+            ("slow", self.slow.is_some()),
+            ("average", self.average.is_some()),
+            ("bar", self.bar.is_some()),
+        ];
+        set.into_iter().filter_map(|(k, on)| on.then_some(k)).collect()
+    }
+
+    /// The configuration with the chosen strategy's and sizing's defaults
+    /// written in, as the report states what was run.
+    pub fn effective(&self) -> BotConfig {
+        let mut c = self.clone();
+        if let Some(row) = strategy::find(&c.strategy) {
+            (row.defaults)(&mut c);
+        }
+        if c.notional.is_none() && c.equity_fraction.is_none() {
+            c.quantity.get_or_insert(Decimal::ONE);
+        }
+        c.periods_per_year = Some(self.periods_per_year());
+        c
+    }
+
+    /// How each entry is sized.
+    pub fn sizing(&self) -> Sizing {
+        match (self.notional, self.equity_fraction) {
+            (Some(n), _) => Sizing::Notional(Money::from_decimal(n)),
+            (None, Some(f)) => Sizing::Fraction(f),
+            (None, None) => Sizing::Quantity(self.quantity.unwrap_or(Decimal::ONE)),
+        }
+    }
+
+    /// The costs of each fill.
+    pub fn costs(&self) -> Costs {
+        Costs {
+            commission: Money::from_decimal(self.commission),
+            commission_bps: self.commission_bps,
+            slippage_bps: self.slippage_bps,
+        }
+    }
+
+    /// The stops on every position.
+    pub fn stops(&self) -> Stops {
+        Stops { loss: self.stop_loss_pct, profit: self.take_profit_pct, trailing: self.trailing_stop_pct }
     }
 
     /// `periods_per_year`, or its default for `period`.
@@ -114,16 +282,8 @@ impl BotConfig {
     }
 }
 
-fn default_entry() -> Decimal {
-    Decimal::from_units(150 * Decimal::ONE.units())
-}
-
-fn default_exit() -> Decimal {
-    Decimal::from_units(200 * Decimal::ONE.units())
-}
-
-fn default_quantity() -> Decimal {
-    Decimal::ONE
+fn default_strategy() -> String {
+    "threshold".to_owned()
 }
 
 fn default_capital() -> Decimal {

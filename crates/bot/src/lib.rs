@@ -1,20 +1,26 @@
-//! The trading-bot sink: the article's `trading_bot()` coroutine, with one
-//! WATCHING/ACTIVE state machine per symbol.
+//! The trading-bot sink: the article's `trading_bot()` coroutine, grown
+//! into a backtester.
 //!
-//! A tick at or below `entry` opens a position; a tick at or above `exit`
-//! closes it. A bad record resets its symbol (every symbol, when its symbol
-//! could not be read) to WATCHING, and a position dropped that way is
-//! counted as abandoned, so nothing vanishes from the report.
+//! Each symbol has a machine whose [`strategy`] decides what to hold after
+//! a tick (the article's thresholds by default); the machine fills at the
+//! tick's price, sized and charged as the configuration says, and stops
+//! positions that move too far. A bad record resets its symbol (every
+//! symbol, when its symbol could not be read) to flat, and a position
+//! dropped that way is counted as abandoned, so nothing vanishes from the
+//! report.
 
 #![warn(missing_docs)]
 
 mod chart;
 mod config;
+mod costs;
 mod csv_file;
 mod machine;
 mod periods;
 mod report;
 mod stats;
+mod stops;
+pub mod strategy;
 
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -26,13 +32,13 @@ use sluice_core::{
 
 pub use config::BotConfig;
 use csv_file::CsvFile;
-use machine::{Rules, State, Step, Trade};
+use machine::{Machine, Rules, Step, Trade};
 use stats::{Equity, Stats};
+use strategy::Side;
 
 /// One symbol's machine and its counts.
-#[derive(Debug)]
 struct Book {
-    state: State,
+    machine: Machine,
     last_price: Option<Decimal>,
     /// The first tick's price: buying there and holding is the benchmark.
     first_price: Option<Decimal>,
@@ -62,9 +68,9 @@ impl Book {
         }
     }
 
-    fn new() -> Book {
+    fn new(machine: Machine) -> Book {
         Book {
-            state: State::Watching,
+            machine,
             last_price: None,
             first_price: None,
             last_time: None,
@@ -83,6 +89,9 @@ impl Book {
 /// The trading-bot sink.
 pub struct Bot {
     rules: Rules,
+    /// What each symbol's strategy is, and is built from.
+    strategy: &'static strategy::Row,
+    config: BotConfig,
     transcript: bool,
     color: bool,
     report_trades: usize,
@@ -105,6 +114,8 @@ pub struct Bot {
     /// Bad records whose symbol was unknown (they reset every symbol).
     bad_unknown: u64,
     trades: Vec<Trade>,
+    /// Closed trades, by why they closed.
+    exits: BTreeMap<machine::ExitReason, u64>,
     /// Bad records received, by reason.
     bad_by_reason: BTreeMap<sluice_core::BadKind, u64>,
     /// `trades=PATH`: every trade as a CSV row, written as it closes.
@@ -123,9 +134,10 @@ pub struct Bot {
 impl Bot {
     /// A bot writing its signals (or transcript) to `out`.
     pub fn new(config: BotConfig, out: Box<dyn Write>) -> Result<Bot, ConfigError> {
-        config.validate()?;
+        let strategy = config.validate()?;
         Ok(Bot {
-            rules: Rules { entry: config.entry, exit: config.exit, quantity: config.quantity },
+            strategy,
+            rules: Rules { sizing: config.sizing(), costs: config.costs(), stops: config.stops() },
             transcript: config.transcript,
             color: config.color,
             report_trades: config.report_trades,
@@ -142,20 +154,22 @@ impl Bot {
             period: config.period,
             bad_unknown: 0,
             trades: Vec::new(),
+            exits: BTreeMap::new(),
             bad_by_reason: BTreeMap::new(),
-            trades_path: config.trades,
+            trades_path: config.trades.clone(),
             trade_log: None,
-            equity_path: config.equity,
+            equity_path: config.equity.clone(),
             equity_log: None,
-            plot: config.plot.map(|p| (p, BTreeMap::new())),
+            plot: config.plot.clone().map(|p| (p, BTreeMap::new())),
             line: Vec::new(),
+            config,
         })
     }
 
     /// Steps the tick's machine and writes its lines; returns the trade it
     /// closed, if any.
     fn on_tick(&mut self, tick: &Tick) -> Result<Option<Trade>, Error> {
-        let book = self.books.entry(tick.symbol).or_insert_with(Book::new);
+        let book = Bot::book(&mut self.books, (self.strategy, &self.config), tick.symbol)?;
         if let Some(last) = book.last_time
             && tick.time < last
         {
@@ -169,7 +183,7 @@ impl Bot {
                 ),
             ));
         }
-        if let (State::Active { .. }, Some(last)) = (book.state, book.last_time) {
+        if let (Some(_), Some(last)) = (book.machine.position, book.last_time) {
             book.held_ticks += 1;
             book.held_ns = book.held_ns.saturating_add(tick.time.as_nanos().saturating_sub(last.as_nanos()));
         }
@@ -178,7 +192,10 @@ impl Bot {
         book.ticks += 1;
         book.last_price = Some(tick.price);
         book.first_price.get_or_insert(tick.price);
-        let step = book.state.step(tick, &self.rules);
+        // The equity that a fraction of sizes an entry: at the last mark.
+        let capital = Money::from_decimal(self.capital);
+        let equity = capital.checked_add(self.total.realized).and_then(|e| e.checked_add(self.equity.open));
+        let step = book.machine.step(tick, &self.rules, equity.unwrap_or(Money::ZERO)).map_err(Bot::overflow)?;
         if let Some((_, charts)) = &mut self.plot {
             let c = charts.entry(tick.symbol).or_default();
             let t = tick.time.as_nanos();
@@ -189,12 +206,16 @@ impl Bot {
             c.price.push(t, approx(tick.price));
             match step {
                 Step::Entered => c.mark(tick.time, approx(tick.price), true),
-                Step::Exited(_) => c.mark(tick.time, approx(tick.price), false),
+                Step::Exited(_) | Step::Reversed(_) => c.mark(tick.time, approx(tick.price), false),
                 _ => {}
             }
         }
-        if let Step::Exited(trade) = step {
-            book.stats.record(trade.pnl, trade.entry_time, trade.exit_time).map_err(Bot::overflow)?;
+        let trade = match step {
+            Step::Exited(t) | Step::Reversed(t) => Some(t),
+            _ => None,
+        };
+        if let Some(trade) = trade {
+            book.stats.add(&trade).map_err(Bot::overflow)?;
             if let Some((_, charts)) = &mut self.plot {
                 charts
                     .entry(tick.symbol)
@@ -202,35 +223,52 @@ impl Bot {
                     .equity
                     .push(trade.exit_time.as_nanos(), book.stats.realized.to_f64());
             }
-            self.total.record(trade.pnl, trade.entry_time, trade.exit_time).map_err(Bot::overflow)?;
+            self.total.add(&trade).map_err(Bot::overflow)?;
+            *self.exits.entry(trade.exit).or_default() += 1;
             if self.trades.len() < self.report_trades {
                 self.trades.push(trade);
             }
         }
-        // The symbol's open PnL is what the step says: zero once closed, as
-        // the trade's PnL is then realized. Every other symbol's stays at
-        // its own last price.
-        let open = match step {
-            Step::Held { pnl } => pnl,
-            Step::Watched | Step::Entered | Step::Exited(_) => Money::ZERO,
+        // The symbol's open PnL after the step: a closed trade's is now
+        // realized; a reversal's new position starts at its entry fee.
+        // Every other symbol's stays at its own last price.
+        let open = match (step, book.machine.position) {
+            (Step::Held { pnl }, _) => pnl,
+            (_, Some(p)) => p.open_pnl(tick.price).map_err(Bot::overflow)?,
+            (_, None) => Money::ZERO,
         };
         let (before, time) = (book.equity.open, tick.time);
         book.equity.mark(book.stats.realized, before, open, time).map_err(Bot::overflow)?;
         // The period that this tick ends closed at the peak before it.
         let peak = self.equity.drawdown.peak();
+        let position = book.machine.position;
         let value = self.equity.mark(self.total.realized, before, open, time).map_err(Bot::overflow)?;
         if let Some(close) = self.periods.observe(value, time) {
             self.write_close(close, peak)?;
         }
-        self.write_signals(tick, step).map_err(Bot::io)?;
-        Ok(match step {
-            Step::Exited(trade) => Some(trade),
-            _ => None,
-        })
+        self.write_signals(tick, step, position.as_ref()).map_err(Bot::io)?;
+        Ok(trade)
+    }
+
+    /// `symbol`'s book, opened with a fresh strategy at its first record.
+    fn book<'b>(
+        books: &'b mut BTreeMap<Symbol, Book>,
+        (row, config): (&strategy::Row, &BotConfig),
+        symbol: Symbol,
+    ) -> Result<&'b mut Book, Error> {
+        match books.entry(symbol) {
+            std::collections::btree_map::Entry::Occupied(e) => Ok(e.into_mut()),
+            std::collections::btree_map::Entry::Vacant(e) => {
+                // The configuration was validated by building it once: this
+                // fails only if a strategy's builder is not deterministic.
+                let strategy = (row.build)(config).map_err(|e| Error::new("bot", e.to_string()))?;
+                Ok(e.insert(Book::new(Machine::new(strategy))))
+            }
+        }
     }
 
     /// The lines a tick's step prints: the transcript's, or one per signal.
-    fn write_signals(&mut self, tick: &Tick, step: Step) -> std::io::Result<()> {
+    fn write_signals(&mut self, tick: &Tick, step: Step, position: Option<&machine::Position>) -> std::io::Result<()> {
         let (out, sym) = (&mut self.out, tick.symbol);
         let price = |d: Decimal| d.display_min_places(2);
         if self.transcript {
@@ -245,7 +283,7 @@ impl Bot {
                     line.extend_from_slice(b" @ $");
                     tick.price.push_min_places(2, false, line);
                 }
-                Step::Held { pnl } | Step::Exited(Trade { pnl, .. }) => {
+                Step::Held { pnl } | Step::Exited(Trade { pnl, .. }) | Step::Reversed(Trade { pnl, .. }) => {
                     line.extend_from_slice(b"[ACTIVE]   ");
                     line.extend_from_slice(sym.as_bytes());
                     line.extend_from_slice(b" @ $");
@@ -256,21 +294,34 @@ impl Bot {
             }
             line.push(b'\n');
             out.write_all(line)?;
-            match step {
-                Step::Entered => writeln!(out, "[SIGNAL] Entry at ${} → switching to ACTIVE", price(tick.price))?,
-                Step::Exited(t) => writeln!(
+            if let Step::Exited(t) | Step::Reversed(t) = step {
+                let how = match t.exit {
+                    machine::ExitReason::Signal => String::new(),
+                    reason => format!(" ({})", reason.name()),
+                };
+                writeln!(
                     out,
-                    "[SIGNAL] Exit at ${} | Profit: ${} → switching to WATCHING",
-                    price(tick.price),
+                    "[SIGNAL] Exit at ${}{how} | Profit: ${} → switching to WATCHING",
+                    price(t.exit_price),
                     t.pnl.display_min_places(2)
-                )?,
-                _ => {}
+                )?;
+            }
+            if let (Step::Entered | Step::Reversed(_), Some(p)) = (step, position) {
+                let short = if p.side == Side::Short { " short" } else { "" };
+                writeln!(out, "[SIGNAL] Entry{short} at ${} → switching to ACTIVE", price(p.entry_price))?;
             }
         } else {
-            match step {
-                Step::Entered => writeln!(out, "ENTRY {sym} {} {}", tick.price, tick.time)?,
-                Step::Exited(t) => writeln!(out, "EXIT {sym} {} {} pnl={:+}", tick.price, tick.time, t.pnl)?,
-                _ => {}
+            if let Step::Exited(t) | Step::Reversed(t) = step {
+                let verb = if t.side == Side::Short { "COVER" } else { "EXIT" };
+                write!(out, "{verb} {sym} {} {} pnl={:+}", t.exit_price, t.exit_time, t.pnl)?;
+                match t.exit {
+                    machine::ExitReason::Signal => writeln!(out)?,
+                    reason => writeln!(out, " {}", reason.name())?,
+                }
+            }
+            if let (Step::Entered | Step::Reversed(_), Some(p)) = (step, position) {
+                let verb = if p.side == Side::Short { "SHORT" } else { "ENTRY" };
+                writeln!(out, "{verb} {sym} {} {}", p.entry_price, p.entry_time)?;
             }
         }
         Ok(())
@@ -284,9 +335,9 @@ impl Bot {
         }
         match bad.symbol {
             Some(symbol) => {
-                let book = self.books.entry(symbol).or_insert_with(Book::new);
+                let book = Bot::book(&mut self.books, (self.strategy, &self.config), symbol)?;
                 book.bad += count;
-                if book.state.reset() {
+                if book.machine.reset() {
                     book.abandoned += 1;
                 }
                 Bot::drop_open(&mut self.equity, book)?;
@@ -294,7 +345,7 @@ impl Bot {
             None => {
                 self.bad_unknown += count;
                 for book in self.books.values_mut() {
-                    if book.state.reset() {
+                    if book.machine.reset() {
                         book.abandoned += 1;
                     }
                     Bot::drop_open(&mut self.equity, book)?;
@@ -351,7 +402,19 @@ impl Sink for Bot {
 
     fn start(&mut self) -> Result<(), Error> {
         if let Some(path) = &self.trades_path {
-            let header = ["symbol", "entry_time", "entry_price", "exit_time", "exit_price", "pnl"];
+            let header = [
+                "symbol",
+                "side",
+                "quantity",
+                "entry_time",
+                "entry_price",
+                "exit_time",
+                "exit_price",
+                "gross_pnl",
+                "fees",
+                "pnl",
+                "exit",
+            ];
             self.trade_log = Some(CsvFile::create("trade list", path, &header)?);
         }
         if let Some(path) = &self.equity_path {
@@ -369,9 +432,11 @@ impl Sink for Bot {
             && let Some(t) = self.on_tick(tick)?
             && let Some(w) = &mut self.trade_log
         {
-            let row = [t.symbol.to_string(), t.entry_time.to_string(), t.entry_price.to_string()];
-            let rest = [t.exit_time.to_string(), t.exit_price.to_string(), t.pnl.to_string()];
-            w.row(row.iter().chain(&rest))?;
+            let side = if t.side == Side::Long { "long" } else { "short" };
+            let entry = [t.symbol.to_string(), side.to_owned(), t.quantity.to_string(), t.entry_time.to_string()];
+            let exit = [t.entry_price.to_string(), t.exit_time.to_string(), t.exit_price.to_string()];
+            let money = [t.gross_pnl.to_string(), t.fees.to_string(), t.pnl.to_string(), t.exit.name().to_owned()];
+            w.row(entry.iter().chain(&exit).chain(&money))?;
         }
         Ok(Flow::Continue)
     }

@@ -1,86 +1,218 @@
-//! The per-symbol state machine: WATCHING → ACTIVE → WATCHING.
+//! One symbol's machine: what its strategy wants, filled into positions
+//! and trades, with the stops, sizing and costs of the bot's rules.
+//!
+//! For the article's bot this is WATCHING → ACTIVE → WATCHING: flat, then
+//! holding one position, then flat again.
 
 use sluice_core::{Decimal, Money, Tick, Timestamp};
 
-/// Where one symbol's machine stands.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum State {
-    /// No position; waiting for a price at or below the entry threshold.
-    Watching,
-    /// Holding one position opened at `price`, at `time`.
-    Active { price: Decimal, time: Timestamp },
-}
+use crate::costs::{Costs, Sizing};
+use crate::stats::Overflow;
+use crate::stops::Stops;
+use crate::strategy::{Side, Strategy, Want};
 
-/// The thresholds the machine trades on.
+/// How every symbol's positions are filled, sized and stopped.
 #[derive(Clone, Copy, Debug)]
 pub struct Rules {
-    pub entry: Decimal,
-    pub exit: Decimal,
+    pub sizing: Sizing,
+    pub costs: Costs,
+    pub stops: Stops,
+}
+
+/// An open position.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Position {
+    pub side: Side,
+    pub entry_time: Timestamp,
+    /// The fill: the tick's price, worse by the slippage.
+    pub entry_price: Decimal,
+    /// The tick's price at the entry, for the PnL before costs.
+    pub entry_tick: Decimal,
     pub quantity: Decimal,
+    /// Commission paid on the entry.
+    pub entry_fee: Money,
+    /// The best price since the entry, for a trailing stop.
+    pub best: Decimal,
+}
+
+impl Position {
+    /// PnL of moving from `from` to `to` on this position's side.
+    fn gain(&self, from: Decimal, to: Decimal) -> Money {
+        match self.side {
+            Side::Long => Money::pnl(from, to, self.quantity),
+            Side::Short => Money::pnl(to, from, self.quantity),
+        }
+    }
+
+    /// The open PnL at `price`: the position marked there, less the fee
+    /// already paid to open it. Slippage is charged when a fill happens,
+    /// not on a mark.
+    pub fn open_pnl(&self, price: Decimal) -> Result<Money, Overflow> {
+        self.gain(self.entry_price, price).checked_sub(self.entry_fee).ok_or(Overflow)
+    }
+}
+
+/// Why a position was closed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ExitReason {
+    /// The strategy asked.
+    Signal,
+    StopLoss,
+    TakeProfit,
+    TrailingStop,
+}
+
+impl ExitReason {
+    /// The name in reports and signal lines.
+    pub fn name(self) -> &'static str {
+        match self {
+            ExitReason::Signal => "signal",
+            ExitReason::StopLoss => "stop_loss",
+            ExitReason::TakeProfit => "take_profit",
+            ExitReason::TrailingStop => "trailing_stop",
+        }
+    }
 }
 
 /// A closed position.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct Trade {
     pub symbol: sluice_core::Symbol,
+    pub side: Side,
+    pub quantity: Decimal,
     pub entry_time: Timestamp,
+    /// The fill prices.
     pub entry_price: Decimal,
     pub exit_time: Timestamp,
     pub exit_price: Decimal,
+    /// After costs: the fills' difference less both fees.
     pub pnl: Money,
+    /// Before costs: the ticks' prices' difference.
+    pub gross_pnl: Money,
+    /// Commission on both fills.
+    pub fees: Money,
+    pub exit: ExitReason,
 }
 
 /// What one tick did to the machine.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Step {
-    /// Watching, and still watching.
+    /// Flat, and still flat.
     Watched,
-    /// Watching, and this price opened a position.
+    /// Flat, and this tick opened a position.
     Entered,
     /// Holding, and still holding; the open PnL at this price.
     Held { pnl: Money },
-    /// Holding, and this price closed the position.
+    /// Holding, and this tick closed the position.
     Exited(Trade),
+    /// Holding, and this tick closed the position and opened the other
+    /// side.
+    Reversed(Trade),
 }
 
-impl State {
-    /// Feeds one good tick: the article's two loops, as one transition.
-    pub fn step(&mut self, tick: &Tick, rules: &Rules) -> Step {
-        match *self {
-            State::Watching if tick.price <= rules.entry => {
-                *self = State::Active { price: tick.price, time: tick.time };
-                Step::Entered
-            }
-            State::Watching => Step::Watched,
-            State::Active { price, time } => {
-                let pnl = pnl(price, tick.price, rules.quantity);
-                if tick.price < rules.exit {
-                    return Step::Held { pnl };
-                }
-                *self = State::Watching;
-                Step::Exited(Trade {
-                    symbol: tick.symbol,
-                    entry_time: time,
-                    entry_price: price,
-                    exit_time: tick.time,
-                    exit_price: tick.price,
-                    pnl,
-                })
+/// One symbol's strategy and position.
+pub struct Machine {
+    strategy: Box<dyn Strategy>,
+    pub position: Option<Position>,
+    /// Entries the strategy asked for that sizing made nothing (no equity
+    /// left, or a notional below one unit of quantity).
+    pub skipped: u64,
+}
+
+impl Machine {
+    pub fn new(strategy: Box<dyn Strategy>) -> Machine {
+        Machine { strategy, position: None, skipped: 0 }
+    }
+
+    /// Feeds one good tick: a stop, else the strategy, decides; the fill
+    /// is at this tick's price. `equity` is the portfolio's at the last
+    /// mark, for sizing by a fraction of it.
+    pub fn step(&mut self, tick: &Tick, rules: &Rules, equity: Money) -> Result<Step, Overflow> {
+        let held = self.position.map(|p| p.side);
+        if let Some(p) = &mut self.position {
+            p.best = match p.side {
+                Side::Long => p.best.max(tick.price),
+                Side::Short => p.best.min(tick.price),
+            };
+            if let Some(reason) = rules.stops.hit(p, tick.price) {
+                let trade = close(*p, tick, rules, reason)?;
+                self.position = None;
+                self.strategy.stopped(trade.side, tick);
+                return Ok(Step::Exited(trade));
             }
         }
+        let target = match self.strategy.on_tick(tick, held) {
+            Want::Keep => held,
+            Want::Flat => None,
+            Want::Long => Some(Side::Long),
+            Want::Short => Some(Side::Short),
+        };
+        if target == held {
+            return Ok(match &self.position {
+                Some(p) => Step::Held { pnl: p.open_pnl(tick.price)? },
+                None => Step::Watched,
+            });
+        }
+        let closed = match self.position.take() {
+            Some(p) => Some(close(p, tick, rules, ExitReason::Signal)?),
+            None => None,
+        };
+        let opened = match target {
+            Some(side) => self.open(side, tick, rules, equity)?,
+            None => false,
+        };
+        Ok(match (closed, opened) {
+            (Some(t), true) => Step::Reversed(t),
+            (Some(t), false) => Step::Exited(t),
+            (None, true) => Step::Entered,
+            (None, false) => Step::Watched,
+        })
     }
 
-    /// A bad record: back to watching, dropping any entry. Returns whether
-    /// a position was abandoned.
+    /// Opens `side` at the tick; false when sizing made nothing.
+    fn open(&mut self, side: Side, tick: &Tick, rules: &Rules, equity: Money) -> Result<bool, Overflow> {
+        let price = rules.costs.fill(tick.price, side == Side::Long)?;
+        let Some(quantity) = rules.sizing.quantity(price, equity)? else {
+            self.skipped += 1;
+            return Ok(false);
+        };
+        self.position = Some(Position {
+            side,
+            entry_time: tick.time,
+            entry_price: price,
+            entry_tick: tick.price,
+            quantity,
+            entry_fee: rules.costs.fee(price, quantity)?,
+            best: tick.price,
+        });
+        Ok(true)
+    }
+
+    /// A bad record: back to flat, dropping any position. Returns whether
+    /// one was abandoned.
     pub fn reset(&mut self) -> bool {
-        let was_active = matches!(self, State::Active { .. });
-        *self = State::Watching;
-        was_active
+        self.strategy.reset();
+        self.position.take().is_some()
     }
 }
 
-/// (to − from) × quantity, exact to the 8th place (rounded half away from
-/// zero beyond it), whatever its size.
-pub fn pnl(from: Decimal, to: Decimal, quantity: Decimal) -> Money {
-    Money::pnl(from, to, quantity)
+/// Closes position `p` at the tick.
+fn close(p: Position, tick: &Tick, rules: &Rules, exit: ExitReason) -> Result<Trade, Overflow> {
+    let price = rules.costs.fill(tick.price, p.side == Side::Short)?;
+    let exit_fee = rules.costs.fee(price, p.quantity)?;
+    let fees = p.entry_fee.checked_add(exit_fee).ok_or(Overflow)?;
+    Ok(Trade {
+        symbol: tick.symbol,
+        side: p.side,
+        quantity: p.quantity,
+        entry_time: p.entry_time,
+        entry_price: p.entry_price,
+        exit_time: tick.time,
+        exit_price: price,
+        pnl: p.gain(p.entry_price, price).checked_sub(fees).ok_or(Overflow)?,
+        gross_pnl: p.gain(p.entry_tick, tick.price),
+        fees,
+        exit,
+    })
 }

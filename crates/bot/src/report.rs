@@ -8,8 +8,9 @@ use serde::Serialize;
 use sluice_core::{Decimal, Money, SinkReport, Symbol, Timestamp};
 
 use crate::Bot;
-use crate::machine::{State, Trade, pnl};
+use crate::machine::Trade;
 use crate::stats::Overflow;
+use crate::strategy::Side;
 
 /// The report, as written to `--report` (see the README for the schema).
 #[derive(Serialize)]
@@ -88,14 +89,27 @@ pub(crate) struct BotReport {
     unrealized_pnl: Money,
     abandoned_positions: u64,
     symbols: BTreeMap<Symbol, SymbolReport>,
-    entry: Decimal,
-    exit: Decimal,
-    quantity: Decimal,
+    /// Realized PnL before costs (at the ticks' prices, no commission).
+    realized_pnl_gross: Money,
+    /// Commission paid on the closed trades' fills and the open
+    /// positions' entries.
+    fees_paid: Money,
+    /// What the slippage cost the closed trades.
+    slippage_cost: Money,
+    /// Closed trades by why they closed: signal, stop_loss, take_profit,
+    /// trailing_stop.
+    exits: BTreeMap<&'static str, u64>,
+    /// Entries the strategy asked for that sizing made nothing.
+    skipped_entries: u64,
+    /// What was run: the bot's configuration, defaults written in.
+    settings: crate::BotConfig,
 }
 
 #[derive(Serialize)]
 struct OpenPosition {
     symbol: Symbol,
+    side: Side,
+    quantity: Decimal,
     entry_time: Timestamp,
     entry_price: Decimal,
     last_price: Decimal,
@@ -125,12 +139,14 @@ impl BotReport {
         let mut symbols = BTreeMap::new();
         for (&symbol, book) in &bot.books {
             let mut unrealized = Money::ZERO;
-            if let (State::Active { price, time }, Some(last)) = (book.state, book.last_price) {
-                unrealized = pnl(price, last, bot.rules.quantity);
+            if let (Some(p), Some(last)) = (book.machine.position, book.last_price) {
+                unrealized = p.open_pnl(last)?;
                 open_positions.push(OpenPosition {
                     symbol,
-                    entry_time: time,
-                    entry_price: price,
+                    side: p.side,
+                    quantity: p.quantity,
+                    entry_time: p.entry_time,
+                    entry_price: p.entry_price,
                     last_price: last,
                     unrealized_pnl: unrealized,
                 });
@@ -214,9 +230,20 @@ impl BotReport {
             open_positions,
             abandoned_positions: books().map(|b| b.abandoned).sum(),
             symbols,
-            entry: bot.rules.entry,
-            exit: bot.rules.exit,
-            quantity: bot.rules.quantity,
+            realized_pnl_gross: bot.total.gross,
+            fees_paid: books()
+                .filter_map(|b| b.machine.position)
+                .try_fold(bot.total.fees, |sum, p| sum.checked_add(p.entry_fee))
+                .ok_or(Overflow)?,
+            slippage_cost: bot
+                .total
+                .gross
+                .checked_sub(bot.total.realized)
+                .and_then(|s| s.checked_sub(bot.total.fees))
+                .ok_or(Overflow)?,
+            exits: bot.exits.iter().map(|(r, n)| (r.name(), *n)).collect(),
+            skipped_entries: books().map(|b| b.machine.skipped).sum(),
+            settings: bot.config.effective(),
         })
     }
 

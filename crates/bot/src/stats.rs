@@ -2,6 +2,8 @@
 
 use sluice_core::{Money, Timestamp};
 
+use crate::machine::Trade;
+
 /// Realized PnL, wins, losses and drawdown of a sequence of trades.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
 pub struct Stats {
@@ -22,6 +24,9 @@ pub struct Stats {
     pub longest_ns: i64,
     /// The realized-PnL curve's drawdown, observed at each trade's exit.
     pub drawdown: Drawdown,
+    /// Realized PnL before costs, and the commissions paid.
+    pub gross: Money,
+    pub fees: Money,
 }
 
 /// A mark-to-market curve: realized PnL plus the open positions' PnL at
@@ -135,6 +140,13 @@ impl Drawdown {
 pub struct Overflow;
 
 impl Stats {
+    /// Adds one closed trade.
+    pub fn add(&mut self, trade: &Trade) -> Result<(), Overflow> {
+        self.gross = self.gross.checked_add(trade.gross_pnl).ok_or(Overflow)?;
+        self.fees = self.fees.checked_add(trade.fees).ok_or(Overflow)?;
+        self.record(trade.pnl, trade.entry_time, trade.exit_time)
+    }
+
     /// Adds one trade, opened at `entry` and closed at `time` with `pnl`.
     pub fn record(&mut self, pnl: Money, entry: Timestamp, time: Timestamp) -> Result<(), Overflow> {
         self.trades += 1;

@@ -119,7 +119,7 @@ pub const SINKS: &[Kind<Box<dyn Sink>>] = &[
     Kind {
         name: "bot",
         records: "ticks",
-        about: "the trading bot: one WATCHING/ACTIVE machine per symbol",
+        about: "the trading bot: a strategy's machine per symbol, with stops, sizing and costs",
         schema: schema::<BotConfig>,
         build: |c, ctx| {
             let config = BotConfig { color: ctx.color, ..c.read()? };

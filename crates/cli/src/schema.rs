@@ -142,6 +142,11 @@ pub fn list() -> String {
     section(&mut out, &s.sources);
     out.push_str("Sinks (kind, takes):\n");
     section(&mut out, &s.sinks);
+    out.push_str("Bot strategies (bot:strategy=NAME; its keys are refused for the others):\n");
+    for row in sluice_bot::strategy::STRATEGIES {
+        let keys = row.keys.iter().map(|k| format!("`{k}`")).collect::<Vec<_>>().join(", ");
+        out.push_str(&format!("  {:<10} {} (keys: {keys})\n", row.name, row.about));
+    }
     out.push_str("Filters (one key each: --filter KEY=VALUE, or a [[filter]] table):\n");
     for line in option_lines(&s.filter, &s.definitions) {
         out.push_str(&line);

@@ -190,6 +190,13 @@ impl fmt::Display for Interval {
     }
 }
 
+impl serde::Serialize for Interval {
+    /// As its text, which reads back.
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
 #[cfg(test)]
 mod interval_tests {
     use std::time::Duration;

@@ -135,7 +135,7 @@ fn a_bad_record_of_unknown_symbol_resets_every_symbol() {
 
 #[test]
 fn open_positions_carry_unrealized_pnl_at_the_last_price() {
-    let (mut b, _) = bot(BotConfig { quantity: "10".parse().unwrap(), ..BotConfig::default() });
+    let (mut b, _) = bot(BotConfig { quantity: Some("10".parse().unwrap()), ..BotConfig::default() });
     feed(&mut b, &[("AAPL", "140.10"), ("AAPL", "150.35")]);
     let r = details(b);
     assert_eq!(r["open_positions"][0]["unrealized_pnl"], 102.5);
@@ -306,8 +306,11 @@ proptest::proptest! {
 
 #[test]
 fn pnl_sums_exactly() {
-    let (mut b, _) =
-        bot(BotConfig { entry: "1".parse().unwrap(), exit: "1.1".parse().unwrap(), ..BotConfig::default() });
+    let (mut b, _) = bot(BotConfig {
+        entry: Some("1".parse().unwrap()),
+        exit: Some("1.1".parse().unwrap()),
+        ..BotConfig::default()
+    });
     // Three trades of +0.10, +0.20 and +0.30 by the thousand would drift in f64.
     for _ in 0..1000 {
         feed(&mut b, &[("X", "1"), ("X", "1.1"), ("X", "0.9"), ("X", "1.1"), ("X", "0.8"), ("X", "1.1")]);
@@ -372,7 +375,7 @@ fn transcript_follows_the_article_line_by_line() {
 
 #[test]
 fn invalid_options_are_refused() {
-    let err = Bot::new(BotConfig { quantity: Decimal::ZERO, ..BotConfig::default() }, Box::new(std::io::sink()));
+    let err = Bot::new(BotConfig { quantity: Some(Decimal::ZERO), ..BotConfig::default() }, Box::new(std::io::sink()));
     assert_eq!(err.err().unwrap().key, "quantity");
     let err = Bot::new(BotConfig { capital: Decimal::ZERO, ..BotConfig::default() }, Box::new(std::io::sink()));
     assert_eq!(err.err().unwrap().key, "capital");
@@ -402,17 +405,23 @@ fn the_trade_list_quotes_a_symbol_holding_the_delimiter() {
     feed(&mut b, &[("A,B", "150"), ("A,B", "200")]);
     b.close().unwrap();
     let mut rows = csv::Reader::from_path(&path).unwrap();
-    assert_eq!(rows.headers().unwrap().len(), 6);
+    let header: Vec<String> = rows.headers().unwrap().iter().map(str::to_owned).collect();
+    let expected = "symbol side quantity entry_time entry_price exit_time exit_price gross_pnl fees pnl exit";
+    assert_eq!(header.join(" "), expected);
     let rows: Vec<csv::StringRecord> = rows.records().map(Result::unwrap).collect();
     assert_eq!(rows.len(), 1);
-    assert_eq!((&rows[0][0], &rows[0][2], &rows[0][4], &rows[0][5]), ("A,B", "150", "200", "50"));
+    let row: Vec<&str> = rows[0].iter().collect();
+    assert_eq!(
+        row,
+        ["A,B", "long", "1", "1970-01-01T00:00:00Z", "150", "1970-01-01T00:00:01Z", "200", "50", "0", "50", "signal"]
+    );
 }
 
 #[test]
 fn the_table_colours_pnl_by_its_value() {
     // Issue 20: the colour came from re-parsing the formatted money as f64;
     // it comes from the value now: a loss red, a gain green, zero plain.
-    let (mut b, _) = bot(BotConfig { color: true, entry: "150".parse().unwrap(), ..BotConfig::default() });
+    let (mut b, _) = bot(BotConfig { color: true, entry: Some("150".parse().unwrap()), ..BotConfig::default() });
     b.start().unwrap();
     // MSFT: entry at 150, exit at 200 (a gain); AAPL: entry at 120, held at 100 (a loss).
     feed(&mut b, &[("MSFT", "150"), ("MSFT", "200"), ("AAPL", "120"), ("AAPL", "100")]);
@@ -443,3 +452,5 @@ fn time_running_backwards_stops_the_bot_rather_than_trading_in_reverse() {
     let err = b.send(&tick("ORCL", "140", 99), &at).unwrap_err().to_string();
     assert!(err.contains("ORCL") && err.contains("trades forward in time only"), "{err}");
 }
+
+mod trading;
