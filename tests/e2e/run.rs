@@ -196,6 +196,28 @@ fn trades_go_to_a_csv_file_and_the_report_has_the_metrics() {
 }
 
 #[test]
+fn the_report_lists_its_trades_from_disk_the_same_in_a_file_and_on_stdout() {
+    // The trade list is kept in a temporary file and copied into the
+    // report; the CSV of every trade is the reference for its first rows.
+    let dir = tempfile::tempdir().unwrap();
+    let (trades, report) = (dir.path().join("t.csv"), dir.path().join("r.json"));
+    let args = ["run", "-q", "--source", "ticker:seed=3,count=4000", "--sink", "bot:report_trades=25,side=both"];
+    let out = run(&[&args[..], &["--trades", arg(&trades), "--report", arg(&report), "--json"]].concat());
+    assert!(out.status.success(), "{}", stderr(&out));
+    let r = json(&report);
+    let printed: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(printed, r, "--json and --report differ");
+    let listed = r["trades"].as_array().unwrap();
+    assert_eq!(listed.len(), 25);
+    assert!(r["trades_omitted"].as_u64().unwrap() > 0);
+    let rows: Vec<csv::StringRecord> = csv::Reader::from_path(&trades).unwrap().records().map(Result::unwrap).collect();
+    for (t, row) in listed.iter().zip(&rows) {
+        assert_eq!((t["side"].as_str(), t["entry_time"].as_str()), (Some(&row[1]), Some(&row[3])));
+        assert_eq!(t["pnl"].as_f64(), row[9].parse().ok());
+    }
+}
+
+#[test]
 fn the_plot_holds_a_marker_for_every_entry_and_exit() {
     let dir = tempfile::tempdir().unwrap();
     let (svg, report) = (dir.path().join("p.svg"), dir.path().join("r.json"));

@@ -234,7 +234,7 @@ impl Sink for AuditLog {
             // Not opened (start reported why), or failed (reported when it
             // happened): a retry would only fail again.
             let summary = format!("audit: {} lines accepted before the failure", self.records + self.errors);
-            return Ok(SinkReport { sink: "audit".into(), summary, details: serde_json::Map::new() });
+            return Ok(SinkReport { sink: "audit".into(), summary, ..SinkReport::default() });
         }
         let close = Entry::close(self.next_seq, self.records, self.errors);
         self.log(&close)?;
@@ -255,6 +255,6 @@ impl Sink for AuditLog {
         details.insert("errors".into(), self.errors.into());
         details.insert("first_seq".into(), self.first_seq.into());
         details.insert("last_seq".into(), tail.seq.into());
-        Ok(SinkReport { sink: "audit".into(), summary, details })
+        Ok(SinkReport { sink: "audit".into(), summary, details, appendices: Vec::new() })
     }
 }

@@ -21,6 +21,7 @@ mod report;
 mod stats;
 mod stops;
 pub mod strategy;
+mod trade_list;
 
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -94,7 +95,6 @@ pub struct Bot {
     config: BotConfig,
     transcript: bool,
     color: bool,
-    report_trades: usize,
     out: Box<dyn Write>,
     // A BTreeMap keeps the report in symbol order, so it is byte-identical
     // from run to run.
@@ -113,7 +113,8 @@ pub struct Bot {
     period: sluice_core::config::Interval,
     /// Bad records whose symbol was unknown (they reset every symbol).
     bad_unknown: u64,
-    trades: Vec<Trade>,
+    /// The first `report_trades` trades, for the report, on disk.
+    trades: trade_list::TradeList,
     /// Closed trades, by why they closed.
     exits: BTreeMap<machine::ExitReason, u64>,
     /// Bad records received, by reason.
@@ -140,7 +141,6 @@ impl Bot {
             rules: Rules { sizing: config.sizing(), costs: config.costs(), stops: config.stops() },
             transcript: config.transcript,
             color: config.color,
-            report_trades: config.report_trades,
             out,
             books: BTreeMap::new(),
             total: Stats::default(),
@@ -153,7 +153,7 @@ impl Bot {
             per_year: config.periods_per_year(),
             period: config.period,
             bad_unknown: 0,
-            trades: Vec::new(),
+            trades: trade_list::TradeList::new(config.report_trades),
             exits: BTreeMap::new(),
             bad_by_reason: BTreeMap::new(),
             trades_path: config.trades.clone(),
@@ -225,9 +225,7 @@ impl Bot {
             }
             self.total.add(&trade).map_err(Bot::overflow)?;
             *self.exits.entry(trade.exit).or_default() += 1;
-            if self.trades.len() < self.report_trades {
-                self.trades.push(trade);
-            }
+            self.trades.push(&trade).map_err(|e| Error::io("bot", "keeping the report's trade list", e))?;
         }
         // The symbol's open PnL after the step: a closed trade's is now
         // realized; a reversal's new position starts at its entry fee.
@@ -452,6 +450,8 @@ impl Sink for Bot {
             self.write_close(close, peak)?;
         }
         let report = report::BotReport::new(&self).map_err(Bot::overflow)?;
+        let trades = std::mem::replace(&mut self.trades, trade_list::TradeList::new(0));
+        let trades = trades.finish().map_err(|e| Error::io("bot", "keeping the report's trade list", e))?;
         if self.transcript {
             writeln!(
                 self.out,
@@ -471,7 +471,7 @@ impl Sink for Bot {
         if let Some(w) = self.equity_log.take() {
             w.commit()?;
         }
-        Ok(report.into_sink_report(self.color))
+        Ok(report.into_sink_report(self.color, trades))
     }
 }
 

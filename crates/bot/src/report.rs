@@ -8,7 +8,6 @@ use serde::Serialize;
 use sluice_core::{Decimal, Money, SinkReport, Symbol, Timestamp};
 
 use crate::Bot;
-use crate::machine::Trade;
 use crate::stats::Overflow;
 use crate::strategy::Side;
 
@@ -20,8 +19,6 @@ pub(crate) struct BotReport {
     /// Bad records the bot received.
     bad_records: u64,
     trade_count: u64,
-    /// The first `report_trades` trades, in the order they closed.
-    trades: Vec<Trade>,
     /// Trades closed but not listed (beyond `report_trades`).
     trades_omitted: u64,
     realized_pnl: Money,
@@ -185,8 +182,7 @@ impl BotReport {
             ticks: books().map(|b| b.ticks).sum(),
             bad_records: books().map(|b| b.bad).sum::<u64>() + bot.bad_unknown,
             trade_count: bot.total.trades,
-            trades_omitted: bot.total.trades - bot.trades.len() as u64,
-            trades: bot.trades.clone(),
+            trades_omitted: bot.total.trades - bot.trades.listed(),
             realized_pnl: bot.total.realized,
             win_rate: bot.total.win_rate(),
             average_win: bot.total.average_win(),
@@ -258,13 +254,20 @@ impl BotReport {
         names.join("/")
     }
 
-    pub(crate) fn into_sink_report(self, color: bool) -> SinkReport {
+    /// The report for the run, with `trades` (the first `report_trades`
+    /// trades, in the order they closed) as the trade list left it.
+    pub(crate) fn into_sink_report(
+        self,
+        color: bool,
+        (trades, appendix): (serde_json::Value, Option<sluice_core::Appendix>),
+    ) -> SinkReport {
         let summary = self.table(color);
-        let details = match serde_json::to_value(&self) {
+        let mut details = match serde_json::to_value(&self) {
             Ok(serde_json::Value::Object(map)) => map,
             _ => serde_json::Map::new(),
         };
-        SinkReport { sink: "bot".into(), summary, details }
+        details.insert("trades".into(), trades);
+        SinkReport { sink: "bot".into(), summary, details, appendices: appendix.into_iter().collect() }
     }
 
     /// The summary for stderr: one aligned row per symbol and a total.

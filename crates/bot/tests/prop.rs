@@ -49,7 +49,7 @@ proptest! {
                 }
             }
         }
-        let r = serde_json::Value::Object(bot.close().unwrap().details);
+        let r = serde_json::Value::Object(bot.close().unwrap().full_details().unwrap());
         let trades = r["trades"].as_array().unwrap();
         let sum: f64 = trades.iter().map(|t| t["pnl"].as_f64().unwrap()).sum();
         prop_assert!((sum - r["realized_pnl"].as_f64().unwrap()).abs() < 1e-6);

@@ -206,8 +206,13 @@ pub(crate) fn print_bytes(text: &[u8]) -> ExitCode {
 /// Writes to stdout and flushes. A closed stdout (`| head`) is the reader
 /// having had enough, not a failure; any other failure (a full disk) is.
 pub(crate) fn write_stdout(text: &[u8]) -> anyhow::Result<()> {
+    write_stdout_with(|out| out.write_all(text))
+}
+
+/// [`write_stdout`] for output written piece by piece by `write`.
+pub(crate) fn write_stdout_with(write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>) -> anyhow::Result<()> {
     let mut out = std::io::stdout().lock();
-    match out.write_all(text).and_then(|()| out.flush()) {
+    match write(&mut out).and_then(|()| out.flush()) {
         Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
             Err(anyhow::anyhow!("writing output: {}", sluice_core::error::io_message(&e)))
         }

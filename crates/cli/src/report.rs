@@ -38,6 +38,16 @@ pub fn compose(outcome: &Outcome) -> Value {
     Value::Object(top)
 }
 
+/// Writes the report as pretty JSON and a newline, each sink's parts kept
+/// on disk copied in where their placeholders stand: the trade list is
+/// never held in memory.
+pub fn write(outcome: &Outcome, out: &mut dyn std::io::Write) -> std::io::Result<()> {
+    let text = serde_json::to_string_pretty(&compose(outcome))? + "\n";
+    let appendices: Vec<&sluice_core::Appendix> =
+        outcome.reports.iter().filter_map(|r| r.as_ref().ok()).flat_map(|r| &r.appendices).collect();
+    sluice_core::appendix::splice(&text, &appendices, out)
+}
+
 /// A stable name for how the run ended.
 pub fn ending_name(ending: &Ending) -> &'static str {
     match ending {

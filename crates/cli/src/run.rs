@@ -1,7 +1,7 @@
 //! A built source through filters and sinks: the run, its report and the
 //! exit code it ends with.
 
-use std::io::{IsTerminal, Write};
+use std::io::IsTerminal;
 use std::path::Path;
 
 use anyhow::Context;
@@ -119,13 +119,12 @@ pub fn run_built(
         }
     }
     if let Some(path) = &args.report {
-        write_report(path, &report::compose(&outcome))?;
+        write_report(path, &outcome)?;
     }
     if args.json {
-        let text = serde_json::to_string_pretty(&report::compose(&outcome)).unwrap_or_default() + "\n";
         // A reader that went away (`| head`) had what it wanted; a full
         // disk loses the report, which is a failure.
-        if let Err(e) = crate::write_stdout(text.as_bytes()) {
+        if let Err(e) = crate::write_stdout_with(|out| report::write(&outcome, out)) {
             say!("sluice: the report: {e}");
             code = code.max(FAILURE);
         }
@@ -157,12 +156,11 @@ fn shorthands(args: &PipelineArgs) -> Vec<(&'static str, String)> {
     .collect()
 }
 
-fn write_report(path: &Path, report: &serde_json::Value) -> anyhow::Result<()> {
+fn write_report(path: &Path, outcome: &sluice_core::Outcome) -> anyhow::Result<()> {
     let write = || -> std::io::Result<()> {
         // Written whole or not at all: a full disk keeps the old report.
         let mut file = std::io::BufWriter::new(sluice_io::AtomicFile::create(path)?);
-        serde_json::to_writer_pretty(&mut file, report)?;
-        file.write_all(b"\n")?;
+        report::write(outcome, &mut file)?;
         file.into_inner().map_err(|e| e.into_error())?.commit()
     };
     write().with_context(|| format!("--report {}: cannot write", path.display()))

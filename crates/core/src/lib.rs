@@ -8,6 +8,7 @@
 
 #![warn(missing_docs)]
 
+pub mod appendix;
 pub mod bridge;
 pub mod config;
 pub mod decimal;
@@ -25,6 +26,7 @@ pub mod time;
 
 pub use schemars;
 
+pub use appendix::Appendix;
 pub use bridge::{Bridge, Ending, Outcome, PlanError, Summary};
 pub use decimal::Decimal;
 pub use error::{Error, ErrorKind};

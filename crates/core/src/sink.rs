@@ -21,6 +21,17 @@ pub struct SinkReport {
     pub summary: String,
     /// The machine-readable report, written to `--report`.
     pub details: serde_json::Map<String, serde_json::Value>,
+    /// Parts of `details` kept on disk, each marked there by its
+    /// placeholder (see [`crate::appendix`]).
+    pub appendices: Vec<crate::Appendix>,
+}
+
+impl SinkReport {
+    /// `details` with the appendices read back in: the whole report in
+    /// memory, for a reader that wants it so.
+    pub fn full_details(&self) -> std::io::Result<serde_json::Map<String, serde_json::Value>> {
+        crate::appendix::resolve(&self.details, &self.appendices)
+    }
 }
 
 /// A consumer of records: the coroutine of the pipeline.

@@ -243,6 +243,6 @@ impl Sink for NatsSink {
         details.insert("records".into(), self.records.into());
         details.insert("errors".into(), self.errors.into());
         details.insert("echoes".into(), self.echoes.into());
-        Ok(SinkReport { sink: "nats".into(), summary, details })
+        Ok(SinkReport { sink: "nats".into(), summary, details, appendices: Vec::new() })
     }
 }

@@ -53,7 +53,7 @@ fn feed(b: &mut Bot, prices: &[(&str, &str)]) {
 }
 
 fn details(b: Box<Bot>) -> serde_json::Value {
-    serde_json::Value::Object(b.close().unwrap().details)
+    serde_json::Value::Object(b.close().unwrap().full_details().unwrap())
 }
 
 #[test]
