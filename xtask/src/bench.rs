@@ -40,6 +40,7 @@ pub fn main(args: &[String]) -> anyhow::Result<()> {
     let (log_mib, big_log_mib) = if quick { (64, 256) } else { (1024, 8192) };
 
     let ticks = gen_ticks(rows)?.to_string_lossy().into_owned();
+    let busy = gen_busy_ticks(rows)?.to_string_lossy().into_owned();
     let log = gen_log(log_mib)?.to_string_lossy().into_owned();
     // The audit pair writes to /dev/null: with 2.5 GB per run, a real file
     // measures the disk's mood more than either program.
@@ -56,6 +57,16 @@ pub fn main(args: &[String]) -> anyhow::Result<()> {
             sluice: argv(&[&sluice, "replay", &ticks, "--filter", "symbol=AAPL", "-q"]),
             peer: Some(argv(&[&xtask, "csv-baseline", &ticks, "AAPL"])),
             peer_name: "bare csv-crate loop".into(),
+            install_hint: "",
+            ok_codes: &[0],
+        },
+        Pair {
+            // The same rows, with uniform prices: the bot trades every few
+            // ticks, prints two lines a trade and lists 10,000 in the report.
+            name: format!("replay {rows} busy rows → bot (against the quiet rows)"),
+            sluice: argv(&[&sluice, "replay", &busy, "-q", "--report", "/dev/null"]),
+            peer: Some(argv(&[&sluice, "replay", &ticks, "-q", "--report", "/dev/null"])),
+            peer_name: "sluice on the quiet random walk".into(),
             install_hint: "",
             ok_codes: &[0],
         },
@@ -236,6 +247,10 @@ fn which(program: &str) -> Option<String> {
 
 fn gen_ticks(rows: u64) -> anyhow::Result<PathBuf> {
     generate::main(&["ticks".into(), "--rows".into(), rows.to_string()])
+}
+
+fn gen_busy_ticks(rows: u64) -> anyhow::Result<PathBuf> {
+    generate::main(&["ticks".into(), "--rows".into(), rows.to_string(), "--shape".into(), "busy".into()])
 }
 
 fn gen_log(mib: u64) -> anyhow::Result<PathBuf> {

@@ -18,8 +18,13 @@ pub fn main(args: &[String]) -> anyhow::Result<PathBuf> {
         Some("ticks") => {
             let rows = opt(args, "--rows", 10_000_000u64)?;
             let bad = opt(args, "--bad-rate", 0.0f64)?;
-            let out = out_path(args, &format!("ticks-{rows}-bad{bad}-seed{seed}.csv"))?;
-            reuse_or(&out, |w| ticks(w, rows, bad, seed))
+            let shape: Shape = opt(args, "--shape", Shape::Walk)?;
+            let name = match shape {
+                Shape::Walk => format!("ticks-{rows}-bad{bad}-seed{seed}.csv"),
+                Shape::Busy => format!("ticks-busy-{rows}-bad{bad}-seed{seed}.csv"),
+            };
+            let out = out_path(args, &name)?;
+            reuse_or(&out, |w| ticks(w, rows, bad, seed, shape))
         }
         Some("logs") => {
             let mib = opt(args, "--mib", 1024u64)?;
@@ -69,9 +74,31 @@ fn chance(rng: &mut ChaCha8Rng, p: f64) -> bool {
     p > 0.0 && (rng.next_u64() >> 11) as f64 / (1u64 << 53) as f64 <= p
 }
 
+/// How generated prices move.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Shape {
+    /// A random walk of ±1.00 at most per tick and symbol: quiet data,
+    /// where the default bot trades rarely.
+    Walk,
+    /// Uniform in 100.00–300.00 at every tick: busy data, where the
+    /// default bot trades every few ticks (and prints two lines a trade).
+    Busy,
+}
+
+impl std::str::FromStr for Shape {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Shape, String> {
+        match s {
+            "walk" => Ok(Shape::Walk),
+            "busy" => Ok(Shape::Busy),
+            _ => Err(format!("`{s}` is not a shape; use walk or busy")),
+        }
+    }
+}
+
 /// `timestamp,symbol,price,volume` rows: one day from 00:00 UTC in steps of
-/// up to a millisecond, prices on a random walk per symbol.
-pub fn ticks(w: &mut dyn Write, rows: u64, bad_rate: f64, seed: u64) -> std::io::Result<()> {
+/// up to a millisecond, prices as `shape` says.
+pub fn ticks(w: &mut dyn Write, rows: u64, bad_rate: f64, seed: u64, shape: Shape) -> std::io::Result<()> {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     let mut cents: Vec<i64> = SYMBOLS.iter().map(|_| 15_000 + below(&mut rng, 10_000) as i64).collect();
     let mut micros: u64 = 0;
@@ -80,7 +107,10 @@ pub fn ticks(w: &mut dyn Write, rows: u64, bad_rate: f64, seed: u64) -> std::io:
     for _ in 0..rows {
         micros += below(&mut rng, 1000);
         let s = below(&mut rng, SYMBOLS.len() as u64) as usize;
-        cents[s] = (cents[s] + below(&mut rng, 201) as i64 - 100).clamp(100, 100_000);
+        cents[s] = match shape {
+            Shape::Walk => (cents[s] + below(&mut rng, 201) as i64 - 100).clamp(100, 100_000),
+            Shape::Busy => 10_000 + below(&mut rng, 20_001) as i64,
+        };
         let volume = 1 + below(&mut rng, 10_000);
         line.clear();
         let (secs, us) = (micros / 1_000_000, micros % 1_000_000);
@@ -160,7 +190,7 @@ mod tests {
     fn the_same_seed_writes_the_same_bytes() {
         let run = |seed| {
             let mut a = Vec::new();
-            ticks(&mut a, 2000, 0.05, seed).unwrap();
+            ticks(&mut a, 2000, 0.05, seed, Shape::Walk).unwrap();
             logs(&mut a, 50_000, 0.01, true, seed).unwrap();
             a
         };
@@ -171,7 +201,7 @@ mod tests {
     #[test]
     fn ticks_have_the_layout_and_the_asked_share_of_bad_rows() {
         let mut out = Vec::new();
-        ticks(&mut out, 20_000, 0.1, 9).unwrap();
+        ticks(&mut out, 20_000, 0.1, 9, Shape::Walk).unwrap();
         let text = String::from_utf8(out).unwrap();
         let mut lines = text.lines();
         assert_eq!(lines.next(), Some("timestamp,symbol,price,volume"));

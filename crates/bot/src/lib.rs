@@ -115,8 +115,8 @@ pub struct Bot {
     bad_unknown: u64,
     /// The first `report_trades` trades, for the report, on disk.
     trades: trade_list::TradeList,
-    /// Closed trades, by why they closed.
-    exits: BTreeMap<machine::ExitReason, u64>,
+    /// Closed trades, by why they closed (indexed by the reason).
+    exits: [u64; machine::ExitReason::ALL.len()],
     /// Bad records received, by reason.
     bad_by_reason: BTreeMap<sluice_core::BadKind, u64>,
     /// `trades=PATH`: every trade as a CSV row, written as it closes.
@@ -128,8 +128,10 @@ pub struct Bot {
     equity_log: Option<CsvFile>,
     /// `plot=PATH`, and what the picture needs, gathered as ticks arrive.
     plot: Option<(String, BTreeMap<Symbol, chart::SymbolChart>)>,
-    /// The transcript line being written, reused.
+    /// The transcript or signal line being written, reused.
     line: Vec<u8>,
+    /// Writes the signal lines' times.
+    times: sluice_core::time::TimeWriter,
 }
 
 impl Bot {
@@ -154,7 +156,7 @@ impl Bot {
             period: config.period,
             bad_unknown: 0,
             trades: trade_list::TradeList::new(config.report_trades),
-            exits: BTreeMap::new(),
+            exits: [0; machine::ExitReason::ALL.len()],
             bad_by_reason: BTreeMap::new(),
             trades_path: config.trades.clone(),
             trade_log: None,
@@ -162,6 +164,7 @@ impl Bot {
             equity_log: None,
             plot: config.plot.clone().map(|p| (p, BTreeMap::new())),
             line: Vec::new(),
+            times: sluice_core::time::TimeWriter::default(),
             config,
         })
     }
@@ -204,18 +207,18 @@ impl Bot {
                 c.equity.push(t, 0.0);
             }
             c.price.push(t, approx(tick.price));
-            match step {
+            match &step {
                 Step::Entered => c.mark(tick.time, approx(tick.price), true),
                 Step::Exited(_) | Step::Reversed(_) => c.mark(tick.time, approx(tick.price), false),
                 _ => {}
             }
         }
-        let trade = match step {
+        let trade = match &step {
             Step::Exited(t) | Step::Reversed(t) => Some(t),
             _ => None,
         };
         if let Some(trade) = trade {
-            book.stats.add(&trade).map_err(Bot::overflow)?;
+            book.stats.add(trade).map_err(Bot::overflow)?;
             if let Some((_, charts)) = &mut self.plot {
                 charts
                     .entry(tick.symbol)
@@ -223,15 +226,15 @@ impl Bot {
                     .equity
                     .push(trade.exit_time.as_nanos(), book.stats.realized.to_f64());
             }
-            self.total.add(&trade).map_err(Bot::overflow)?;
-            *self.exits.entry(trade.exit).or_default() += 1;
-            self.trades.push(&trade).map_err(|e| Error::io("bot", "keeping the report's trade list", e))?;
+            self.total.add(trade).map_err(Bot::overflow)?;
+            self.exits[trade.exit as usize] += 1;
+            self.trades.push(trade).map_err(|e| Error::io("bot", "keeping the report's trade list", e))?;
         }
         // The symbol's open PnL after the step: a closed trade's is now
         // realized; a reversal's new position starts at its entry fee.
         // Every other symbol's stays at its own last price.
-        let open = match (step, book.machine.position) {
-            (Step::Held { pnl }, _) => pnl,
+        let open = match (&step, book.machine.position) {
+            (Step::Held { pnl }, _) => *pnl,
             (_, Some(p)) => p.open_pnl(tick.price).map_err(Bot::overflow)?,
             (_, None) => Money::ZERO,
         };
@@ -244,8 +247,11 @@ impl Bot {
         if let Some(close) = self.periods.observe(value, time) {
             self.write_close(close, peak)?;
         }
-        self.write_signals(tick, step, position.as_ref()).map_err(Bot::io)?;
-        Ok(trade)
+        self.write_signals(tick, &step, position.as_ref()).map_err(Bot::io)?;
+        Ok(match step {
+            Step::Exited(t) | Step::Reversed(t) => Some(t),
+            _ => None,
+        })
     }
 
     /// `symbol`'s book, opened with a fresh strategy at its first record.
@@ -266,7 +272,7 @@ impl Bot {
     }
 
     /// The lines a tick's step prints: the transcript's, or one per signal.
-    fn write_signals(&mut self, tick: &Tick, step: Step, position: Option<&machine::Position>) -> std::io::Result<()> {
+    fn write_signals(&mut self, tick: &Tick, step: &Step, position: Option<&machine::Position>) -> std::io::Result<()> {
         let (out, sym) = (&mut self.out, tick.symbol);
         let price = |d: Decimal| d.display_min_places(2);
         if self.transcript {
@@ -309,17 +315,36 @@ impl Bot {
                 writeln!(out, "[SIGNAL] Entry{short} at ${} → switching to ACTIVE", price(p.entry_price))?;
             }
         } else {
+            // One line per signal, assembled as bytes: on busy data the
+            // formatting machinery cost more than the trading.
+            let (line, times) = (&mut self.line, &mut self.times);
+            line.clear();
             if let Step::Exited(t) | Step::Reversed(t) = step {
-                let verb = if t.side == Side::Short { "COVER" } else { "EXIT" };
-                write!(out, "{verb} {sym} {} {} pnl={:+}", t.exit_price, t.exit_time, t.pnl)?;
-                match t.exit {
-                    machine::ExitReason::Signal => writeln!(out)?,
-                    reason => writeln!(out, " {}", reason.name())?,
+                line.extend_from_slice(if t.side == Side::Short { b"COVER " } else { b"EXIT " });
+                line.extend_from_slice(sym.as_bytes());
+                line.push(b' ');
+                t.exit_price.push_min_places(0, false, line);
+                line.push(b' ');
+                times.write(t.exit_time, line);
+                line.extend_from_slice(b" pnl=");
+                t.pnl.push_min_places(0, true, line);
+                if t.exit != machine::ExitReason::Signal {
+                    line.push(b' ');
+                    line.extend_from_slice(t.exit.name().as_bytes());
                 }
+                line.push(b'\n');
             }
             if let (Step::Entered | Step::Reversed(_), Some(p)) = (step, position) {
-                let verb = if p.side == Side::Short { "SHORT" } else { "ENTRY" };
-                writeln!(out, "{verb} {sym} {} {}", p.entry_price, p.entry_time)?;
+                line.extend_from_slice(if p.side == Side::Short { b"SHORT " } else { b"ENTRY " });
+                line.extend_from_slice(sym.as_bytes());
+                line.push(b' ');
+                p.entry_price.push_min_places(0, false, line);
+                line.push(b' ');
+                times.write(p.entry_time, line);
+                line.push(b'\n');
+            }
+            if !line.is_empty() {
+                out.write_all(line)?;
             }
         }
         Ok(())

@@ -64,6 +64,10 @@ pub enum ExitReason {
 }
 
 impl ExitReason {
+    /// Every reason, in the order of their discriminants.
+    pub const ALL: [ExitReason; 4] =
+        [ExitReason::Signal, ExitReason::StopLoss, ExitReason::TakeProfit, ExitReason::TrailingStop];
+
     /// The name in reports and signal lines.
     pub fn name(self) -> &'static str {
         match self {

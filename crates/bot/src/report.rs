@@ -8,6 +8,7 @@ use serde::Serialize;
 use sluice_core::{Decimal, Money, SinkReport, Symbol, Timestamp};
 
 use crate::Bot;
+use crate::machine::ExitReason;
 use crate::stats::Overflow;
 use crate::strategy::Side;
 
@@ -237,7 +238,7 @@ impl BotReport {
                 .checked_sub(bot.total.realized)
                 .and_then(|s| s.checked_sub(bot.total.fees))
                 .ok_or(Overflow)?,
-            exits: bot.exits.iter().map(|(r, n)| (r.name(), *n)).collect(),
+            exits: ExitReason::ALL.iter().zip(bot.exits).filter(|&(_, n)| n > 0).map(|(r, n)| (r.name(), n)).collect(),
             skipped_entries: books().map(|b| b.machine.skipped).sum(),
             settings: bot.config.effective(),
         })

@@ -72,20 +72,24 @@ impl TimeWriter {
             }
         }
         let within = ns.rem_euclid(60_000_000_000);
-        let (secs, mut frac) = (within / 1_000_000_000, within % 1_000_000_000);
-        out.extend_from_slice(&self.prefix);
-        out.push(b'0' + (secs / 10) as u8);
-        out.push(b'0' + (secs % 10) as u8);
+        let (secs, frac) = (within / 1_000_000_000, (within % 1_000_000_000) as u32);
+        // Seconds and the fraction's digits, laid out two at a time.
+        let mut text = [0u8; 12];
+        text[..2].copy_from_slice(&[b'0' + (secs / 10) as u8, b'0' + (secs % 10) as u8]);
+        let mut len = 2;
         if frac != 0 {
-            let mut digits = [0u8; 9];
-            for d in digits.iter_mut().rev() {
-                *d = b'0' + (frac % 10) as u8;
-                frac /= 10;
+            text[2] = b'.';
+            let (hi, lo) = (frac / 100_000, frac % 100_000);
+            let pairs = [hi / 100, hi % 100, lo / 1000, lo / 10 % 100];
+            for (i, pair) in pairs.into_iter().enumerate() {
+                text[3 + 2 * i] = b'0' + (pair / 10) as u8;
+                text[4 + 2 * i] = b'0' + (pair % 10) as u8;
             }
-            let len = 9 - digits.iter().rev().take_while(|&&d| d == b'0').count();
-            out.push(b'.');
-            out.extend_from_slice(&digits[..len]);
+            text[11] = b'0' + (lo % 10) as u8;
+            len = 12 - text[3..].iter().rev().take_while(|&&d| d == b'0').count();
         }
+        out.extend_from_slice(&self.prefix);
+        out.extend_from_slice(&text[..len]);
         out.push(b'Z');
     }
 }
