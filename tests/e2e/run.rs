@@ -327,3 +327,70 @@ fn a_paced_feed_prints_each_signal_as_it_happens() {
     child.kill().unwrap();
     child.wait().unwrap();
 }
+
+#[test]
+fn a_sweep_combination_reports_what_it_reports_alone() {
+    let dir = tempfile::tempdir().unwrap();
+    let report = dir.path().join("sweep.json");
+    let source = "ticker:seed=21,count=3000,symbols=AAPL,MSFT,bad_rate=0.01";
+    let base = "bot:report_trades=5,stop_loss_pct=5";
+    let grid = "entry=140|150,side=long|both,commission_bps=0|10";
+    let out = run(&[
+        "run",
+        "-q",
+        "--source",
+        source,
+        "--sink",
+        base,
+        "--sweep",
+        grid,
+        "--rank",
+        "realized_pnl",
+        "--report",
+        arg(&report),
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let sweep = json(&report)["sweep"].clone();
+    let combinations = sweep["combinations"].as_array().unwrap();
+    assert_eq!(combinations.len(), 8);
+    let pnls: Vec<f64> = combinations.iter().map(|c| c["report"]["realized_pnl"].as_f64().unwrap()).collect();
+    assert!(pnls.windows(2).all(|w| w[0] >= w[1]), "ranked best first: {pnls:?}");
+    for c in combinations {
+        let v = &c["values"];
+        let alone = dir.path().join("alone.json");
+        let sink = format!(
+            "{base},entry={},side={},commission_bps={}",
+            v["entry"],
+            v["side"].as_str().unwrap(),
+            v["commission_bps"]
+        );
+        let out = run(&["run", "-q", "--source", source, "--sink", &sink, "--report", arg(&alone)]);
+        assert!(out.status.success(), "{}", stderr(&out));
+        let mut alone = json(&alone);
+        for key in ["run", "seed"] {
+            alone.as_object_mut().unwrap().remove(key);
+        }
+        assert_eq!(c["report"], alone, "{sink}");
+    }
+}
+
+#[test]
+fn a_sweep_refuses_what_it_cannot_do() {
+    let refused = |args: &[&str], want: &str| {
+        let out = run(&[&["run", "-q", "--source", "ticker:seed=1,count=10"][..], args].concat());
+        assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+        assert!(stderr(&out).contains(want), "{} lacks {want}", stderr(&out));
+    };
+    refused(&["--sweep", "entry=140..160"], "--sweep: `entry`: a range needs a step: FROM..TO:STEP");
+    refused(&["--sweep", "entyr=1|2"], "--sweep entyr=1: ");
+    refused(&["--sweep", "entry=1|2", "--rank", "luck"], "--rank: `luck` is not a figure to rank by");
+    refused(
+        &["--sweep", "entry=1|2", "--heatmap", "/tmp/h.svg"],
+        "--heatmap: draws a sweep of two keys, and this one has 1",
+    );
+    refused(
+        &["--sweep", "entry=1|2", "--trades", "/tmp/t.csv"],
+        "--sweep: `trades` would be written by every combination",
+    );
+    refused(&["--sweep", "fast=1|2"], "`fast` is a key of strategy=crossover");
+}

@@ -15,12 +15,16 @@ mod chart;
 mod config;
 mod costs;
 mod csv_file;
+mod grid;
+mod heatmap;
+mod index;
 mod machine;
 mod periods;
 mod report;
 mod stats;
 mod stops;
 pub mod strategy;
+mod sweep;
 mod trade_list;
 
 use std::collections::BTreeMap;
@@ -33,9 +37,11 @@ use sluice_core::{
 
 pub use config::BotConfig;
 use csv_file::CsvFile;
+pub use grid::Grid;
 use machine::{Machine, Rules, Step, Trade};
 use stats::{Equity, Stats};
 use strategy::Side;
+pub use sweep::{RANKABLE, Rank, Sweep};
 
 /// One symbol's machine and its counts.
 struct Book {
@@ -98,7 +104,9 @@ pub struct Bot {
     out: Box<dyn Write>,
     // A BTreeMap keeps the report in symbol order, so it is byte-identical
     // from run to run.
-    books: BTreeMap<Symbol, Book>,
+    books: Vec<(Symbol, Book)>,
+    /// Each symbol's place in `books`.
+    index: index::SymbolIndex,
     total: Stats,
     /// The portfolio's mark-to-market curve, over every symbol, observed
     /// at every tick.
@@ -144,7 +152,8 @@ impl Bot {
             transcript: config.transcript,
             color: config.color,
             out,
-            books: BTreeMap::new(),
+            books: Vec::new(),
+            index: index::SymbolIndex::default(),
             total: Stats::default(),
             equity: Equity::new(Money::from_decimal(config.capital)),
             capital: config.capital,
@@ -170,9 +179,10 @@ impl Bot {
     }
 
     /// Steps the tick's machine and writes its lines; returns the trade it
-    /// closed, if any.
-    fn on_tick(&mut self, tick: &Tick) -> Result<Option<Trade>, Error> {
-        let book = Bot::book(&mut self.books, (self.strategy, &self.config), tick.symbol)?;
+    /// closed, if any. `number` is the tick's symbol's number in the order
+    /// symbols first arrived (a sweep numbers them once for every bot).
+    fn on_tick(&mut self, number: usize, tick: &Tick) -> Result<Option<Trade>, Error> {
+        let book = Bot::book(&mut self.books, (self.strategy, &self.config), number, tick.symbol)?;
         if let Some(last) = book.last_time
             && tick.time < last
         {
@@ -254,20 +264,38 @@ impl Bot {
         })
     }
 
-    /// `symbol`'s book, opened with a fresh strategy at its first record.
+    /// A good tick of the symbol numbered `number`: stepped, and its trade
+    /// written to the trade list.
+    pub(crate) fn tick(&mut self, number: usize, tick: &Tick) -> Result<(), Error> {
+        if let Some(t) = self.on_tick(number, tick)?
+            && let Some(w) = &mut self.trade_log
+        {
+            let side = if t.side == Side::Long { "long" } else { "short" };
+            let entry = [t.symbol.to_string(), side.to_owned(), t.quantity.to_string(), t.entry_time.to_string()];
+            let exit = [t.entry_price.to_string(), t.exit_time.to_string(), t.exit_price.to_string()];
+            let money = [t.gross_pnl.to_string(), t.fees.to_string(), t.pnl.to_string(), t.exit.name().to_owned()];
+            w.row(entry.iter().chain(&exit).chain(&money))?;
+        }
+        Ok(())
+    }
+
+    /// The book of `symbol`, numbered `number`: opened with a fresh
+    /// strategy at the symbol's first record, which takes the next number.
     fn book<'b>(
-        books: &'b mut BTreeMap<Symbol, Book>,
+        books: &'b mut Vec<(Symbol, Book)>,
         (row, config): (&strategy::Row, &BotConfig),
+        number: usize,
         symbol: Symbol,
     ) -> Result<&'b mut Book, Error> {
-        match books.entry(symbol) {
-            std::collections::btree_map::Entry::Occupied(e) => Ok(e.into_mut()),
-            std::collections::btree_map::Entry::Vacant(e) => {
-                // The configuration was validated by building it once: this
-                // fails only if a strategy's builder is not deterministic.
-                let strategy = (row.build)(config).map_err(|e| Error::new("bot", e.to_string()))?;
-                Ok(e.insert(Book::new(Machine::new(strategy))))
-            }
+        if number == books.len() {
+            // The configuration was validated by building it once: this
+            // fails only if a strategy's builder is not deterministic.
+            let strategy = (row.build)(config).map_err(|e| Error::new("bot", e.to_string()))?;
+            books.push((symbol, Book::new(Machine::new(strategy))));
+        }
+        match books.get_mut(number) {
+            Some((s, book)) if *s == symbol => Ok(book),
+            _ => Err(Error::new("bot", format!("{symbol}: numbered {number} out of the order of arrival"))),
         }
     }
 
@@ -350,15 +378,16 @@ impl Bot {
         Ok(())
     }
 
-    fn on_bad(&mut self, bad: &BadRecord<'_>) -> Result<(), Error> {
+    /// A bad record; `number` is its symbol's number, when it has one.
+    pub(crate) fn bad(&mut self, number: Option<usize>, bad: &BadRecord<'_>) -> Result<(), Error> {
         // An echo resets like the original but is counted where that is.
         let count = u64::from(!bad.echo);
         if count > 0 {
             *self.bad_by_reason.entry(bad.kind).or_default() += 1;
         }
-        match bad.symbol {
-            Some(symbol) => {
-                let book = Bot::book(&mut self.books, (self.strategy, &self.config), symbol)?;
+        match bad.symbol.zip(number) {
+            Some((symbol, number)) => {
+                let book = Bot::book(&mut self.books, (self.strategy, &self.config), number, symbol)?;
                 book.bad += count;
                 if book.machine.reset() {
                     book.abandoned += 1;
@@ -367,7 +396,7 @@ impl Bot {
             }
             None => {
                 self.bad_unknown += count;
-                for book in self.books.values_mut() {
+                for (_, book) in &mut self.books {
                     if book.machine.reset() {
                         book.abandoned += 1;
                     }
@@ -451,21 +480,16 @@ impl Sink for Bot {
     }
 
     fn send(&mut self, record: &Record<'_>, _: &Location<'_>) -> Result<Flow, Error> {
-        if let Record::Tick(tick) = record
-            && let Some(t) = self.on_tick(tick)?
-            && let Some(w) = &mut self.trade_log
-        {
-            let side = if t.side == Side::Long { "long" } else { "short" };
-            let entry = [t.symbol.to_string(), side.to_owned(), t.quantity.to_string(), t.entry_time.to_string()];
-            let exit = [t.entry_price.to_string(), t.exit_time.to_string(), t.exit_price.to_string()];
-            let money = [t.gross_pnl.to_string(), t.fees.to_string(), t.pnl.to_string(), t.exit.name().to_owned()];
-            w.row(entry.iter().chain(&exit).chain(&money))?;
+        if let Record::Tick(tick) = record {
+            let number = self.index.number(tick.symbol);
+            self.tick(number, tick)?;
         }
         Ok(Flow::Continue)
     }
 
     fn throw(&mut self, bad: &BadRecord<'_>) -> Result<Flow, Error> {
-        self.on_bad(bad)?;
+        let number = bad.symbol.map(|s| self.index.number(s));
+        self.bad(number, bad)?;
         Ok(Flow::Continue)
     }
 

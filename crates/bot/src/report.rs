@@ -135,7 +135,11 @@ impl BotReport {
     pub(crate) fn new(bot: &Bot) -> Result<BotReport, Overflow> {
         let mut open_positions = Vec::new();
         let mut symbols = BTreeMap::new();
-        for (&symbol, book) in &bot.books {
+        // In symbol order, so that the report is the same whatever order
+        // the symbols arrived in.
+        let mut sorted: Vec<&(Symbol, crate::Book)> = bot.books.iter().collect();
+        sorted.sort_by_key(|(s, _)| *s);
+        for &(symbol, ref book) in sorted {
             let mut unrealized = Money::ZERO;
             if let (Some(p), Some(last)) = (book.machine.position, book.last_price) {
                 unrealized = p.open_pnl(last)?;
@@ -170,7 +174,7 @@ impl BotReport {
                 },
             );
         }
-        let books = || bot.books.values();
+        let books = || bot.books.iter().map(|(_, b)| b);
         let capital = Money::from_decimal(bot.capital);
         let last = bot.total.realized.checked_add(bot.equity.open).ok_or(Overflow)?;
         // The data's span: the earliest symbol's first tick to the latest's last.

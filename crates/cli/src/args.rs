@@ -288,6 +288,21 @@ pub struct PipelineArgs {
     /// period, as CSV here.
     #[arg(long, value_name = "PATH")]
     pub equity: Option<PathBuf>,
+    /// Run the first bot once per combination of these values, in one pass
+    /// over the data: KEY=FROM..TO:STEP or KEY=A|B, comma-separated (any
+    /// bot key; several make a grid). Prints a ranked table; --report holds
+    /// every combination's report.
+    #[arg(long, value_name = "GRID")]
+    pub sweep: Option<String>,
+    /// The figure a sweep is ranked by: return_pct (default), sharpe,
+    /// sortino, calmar, cagr_pct, realized_pnl, profit_factor, win_rate,
+    /// expectancy, trade_count, or (least first) equity_max_drawdown_pct,
+    /// equity_max_drawdown, max_drawdown, volatility.
+    #[arg(long, value_name = "FIGURE", requires = "sweep")]
+    pub rank: Option<String>,
+    /// Draw a two-key sweep's ranked figure as an SVG heatmap here.
+    #[arg(long, value_name = "PATH.svg", requires = "sweep")]
+    pub heatmap: Option<PathBuf>,
     /// Print the bot's tick-by-tick transcript (sets transcript on every bot).
     #[arg(long)]
     pub transcript: bool,

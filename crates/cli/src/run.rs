@@ -50,6 +50,9 @@ pub fn check_outputs(args: &PipelineArgs) -> Result<(), UsageError> {
     if let Some(path) = &args.equity {
         check_writable_dir("--equity", path)?;
     }
+    if let Some(path) = &args.heatmap {
+        check_writable_dir("--heatmap", path)?;
+    }
     Ok(())
 }
 
@@ -72,7 +75,20 @@ pub fn run_built(
         quiet_stdout: args.json,
         live: source.is_live(),
     };
-    let sinks = sink_specs.iter().map(|s| registry::sink(s, &ctx)).collect::<Result<Vec<_>, _>>()?;
+    let mut sinks = Vec::with_capacity(sink_specs.len());
+    let mut swept = false;
+    for spec in &sink_specs {
+        match &args.sweep {
+            Some(grid) if !swept && spec.kind == "bot" => {
+                sinks.push(sweep(spec, grid, args)?);
+                swept = true;
+            }
+            _ => sinks.push(registry::sink(spec, &ctx)?),
+        }
+    }
+    if args.sweep.is_some() && !swept {
+        return Err(UsageError("--sweep: there is no bot to sweep; add --sink bot".into()).into());
+    }
     let replaying_files = source.name() == "csv";
     let bridge = Bridge::new(source, filters, sinks).map_err(|e| UsageError(format!("pipeline: {e}")))?;
 
@@ -130,6 +146,53 @@ pub fn run_built(
         }
     }
     Ok(code)
+}
+
+/// The first bot, once per combination of `grid`, as one sink: each
+/// combination is the bot's options with the grid's values set, read by the
+/// same deserializer as any bot's, so a bad key or value is named the same.
+fn sweep(bot: &Component, grid: &str, args: &PipelineArgs) -> Result<Box<dyn sluice_core::Sink>, UsageError> {
+    let grid: sluice_bot::Grid = grid.parse().map_err(|e| UsageError(format!("--sweep: {e}")))?;
+    let rank: sluice_bot::Rank = match &args.rank {
+        Some(r) => r.parse().map_err(|e| UsageError(format!("--rank: {e}")))?,
+        None => sluice_bot::Rank::default(),
+    };
+    let keys: Vec<String> = grid.keys().iter().map(|k| k.to_string()).collect();
+    if args.heatmap.is_some() && keys.len() != 2 {
+        return Err(UsageError(format!("--heatmap: draws a sweep of two keys, and this one has {}", keys.len())));
+    }
+    let mut base = bot.clone();
+    // A sweep's report is about the figures: the trade lists of a hundred
+    // combinations would be a hundred files' worth of JSON.
+    if bot.read::<sluice_bot::BotConfig>()?.report_trades == sluice_bot::BotConfig::default().report_trades {
+        base.set("report_trades", "0");
+    }
+    let mut runs = Vec::new();
+    for values in grid.combinations() {
+        let mut c = base.clone();
+        for (k, v) in keys.iter().zip(&values) {
+            c.set(k, v);
+        }
+        let config: sluice_bot::BotConfig =
+            c.read().map_err(|e| UsageError(format!("--sweep {}: {e}", describe(&keys, &values))))?;
+        for (key, set) in [("trades", &config.trades), ("plot", &config.plot), ("equity", &config.equity)] {
+            if set.is_some() {
+                return Err(UsageError(format!(
+                    "--sweep: `{key}` would be written by every combination; run the one you want alone"
+                )));
+            }
+        }
+        let bot = sluice_bot::Bot::new(config, Box::new(std::io::sink()))
+            .map_err(|e| UsageError(format!("--sweep {}: {e}", describe(&keys, &values))))?;
+        runs.push((values.iter().map(|v| v.to_string()).collect(), bot));
+    }
+    let heatmap = args.heatmap.as_ref().map(|p| p.display().to_string());
+    Ok(Box::new(sluice_bot::Sweep::new(keys, runs, rank, heatmap)))
+}
+
+/// `entry=140,exit=190`: a combination, for messages.
+fn describe(keys: &[String], values: &[&str]) -> String {
+    keys.iter().zip(values).map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(",")
 }
 
 /// The sinks a plan names, or the default one.

@@ -55,6 +55,15 @@ impl Symbol {
         std::str::from_utf8(self.as_bytes()).unwrap_or("")
     }
 
+    /// The symbol as four machine words, equal exactly when the symbols
+    /// are: a key that hashes and compares without a byte loop.
+    pub fn words(&self) -> [u64; 4] {
+        let mut raw = [0u8; 32];
+        raw[0] = self.len;
+        raw[1..].copy_from_slice(&self.bytes);
+        std::array::from_fn(|i| u64::from_ne_bytes(raw[8 * i..8 * i + 8].try_into().unwrap_or_default()))
+    }
+
     /// The symbol's bytes.
     pub fn as_bytes(&self) -> &[u8] {
         &self.bytes[..usize::from(self.len)]

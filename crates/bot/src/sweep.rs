@@ -1,0 +1,205 @@
+//! A sweep: one bot per combination of a [`Grid`], all fed in one pass,
+//! and their reports ranked by one figure.
+//!
+//! Each combination is a whole [`Bot`], so its report is the one a run of
+//! that combination alone gives; the sweep only shares the reading.
+
+use std::cmp::Ordering;
+
+use serde_json::{Map, Value, json};
+use sluice_core::{BadRecord, Error, Flow, Location, Record, RecordKind, Sink, SinkReport};
+
+use crate::Bot;
+
+/// Figures a sweep can be ranked by, and whether less is better.
+pub const RANKABLE: &[(&str, bool)] = &[
+    ("return_pct", false),
+    ("realized_pnl", false),
+    ("sharpe", false),
+    ("sortino", false),
+    ("calmar", false),
+    ("cagr_pct", false),
+    ("profit_factor", false),
+    ("win_rate", false),
+    ("expectancy", false),
+    ("trade_count", false),
+    ("equity_max_drawdown_pct", true),
+    ("equity_max_drawdown", true),
+    ("max_drawdown", true),
+    ("volatility", true),
+];
+
+/// The figure a sweep is ranked by.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Rank {
+    metric: &'static str,
+    lower_is_better: bool,
+}
+
+impl std::str::FromStr for Rank {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Rank, String> {
+        match RANKABLE.iter().find(|(m, _)| *m == s) {
+            Some(&(metric, lower_is_better)) => Ok(Rank { metric, lower_is_better }),
+            None => {
+                let names: Vec<&str> = RANKABLE.iter().map(|(m, _)| *m).collect();
+                Err(format!("`{s}` is not a figure to rank by; use one of {}", names.join(", ")))
+            }
+        }
+    }
+}
+
+impl Default for Rank {
+    fn default() -> Rank {
+        Rank { metric: "return_pct", lower_is_better: false }
+    }
+}
+
+/// Every combination's bot, fed the same records.
+pub struct Sweep {
+    keys: Vec<String>,
+    runs: Vec<(Vec<String>, Box<Bot>)>,
+    rank: Rank,
+    heatmap: Option<String>,
+    /// Symbols numbered once for every bot: each sees the same records in
+    /// the same order, so each would number them the same.
+    index: crate::index::SymbolIndex,
+}
+
+impl Sweep {
+    /// A sweep over `keys`: each run is its values (one per key) and its
+    /// bot. `heatmap`, for two keys, is where to draw the ranked figure.
+    pub fn new(keys: Vec<String>, runs: Vec<(Vec<String>, Bot)>, rank: Rank, heatmap: Option<String>) -> Sweep {
+        let runs = runs.into_iter().map(|(v, b)| (v, Box::new(b))).collect();
+        Sweep { keys, runs, rank, heatmap, index: Default::default() }
+    }
+}
+
+impl Rank {
+    /// The ranked figure of a report: `None` where it is `null`.
+    fn figure(&self, report: &Map<String, Value>) -> Option<f64> {
+        report.get(self.metric).and_then(Value::as_f64)
+    }
+
+    /// Indices of `figures` best first; a `null` figure ranks last, and
+    /// ties keep the grid's order.
+    fn order(&self, figures: &[Option<f64>]) -> Vec<usize> {
+        let mut order: Vec<usize> = (0..figures.len()).collect();
+        order.sort_by(|&a, &b| match (figures[a], figures[b]) {
+            (Some(x), Some(y)) if self.lower_is_better => x.total_cmp(&y),
+            (Some(x), Some(y)) => y.total_cmp(&x),
+            (Some(_), None) => Ordering::Less,
+            (None, Some(_)) => Ordering::Greater,
+            (None, None) => Ordering::Equal,
+        });
+        order
+    }
+}
+
+/// The ranked table for stderr: the best twenty.
+fn table(
+    keys: &[String],
+    labels: &[Vec<String>],
+    reports: &[Map<String, Value>],
+    order: &[usize],
+    rank: &Rank,
+) -> String {
+    const SHOWN: usize = 20;
+    let mut columns = vec!["trade_count", "realized_pnl", "return_pct", "equity_max_drawdown_pct", "sharpe"];
+    if !columns.contains(&rank.metric) {
+        columns.push(rank.metric);
+    }
+    let mut header: Vec<String> = vec!["rank".into()];
+    header.extend(keys.iter().cloned());
+    header.extend(columns.iter().map(|c| c.to_string()));
+    let mut rows = vec![header];
+    for (place, &i) in order.iter().enumerate().take(SHOWN) {
+        let mut row = vec![(place + 1).to_string()];
+        row.extend(labels[i].iter().cloned());
+        row.extend(columns.iter().map(|c| match reports[i].get(*c) {
+            Some(Value::Number(n)) if n.is_f64() => format!("{:.2}", n.as_f64().unwrap_or(f64::NAN)),
+            Some(Value::Number(n)) => n.to_string(),
+            _ => "-".into(),
+        }));
+        rows.push(row);
+    }
+    let widths: Vec<usize> =
+        (0..rows[0].len()).map(|c| rows.iter().map(|r| r[c].chars().count()).max().unwrap_or(0)).collect();
+    let mut lines = vec![format!("sweep: {} combinations, ranked by {}", labels.len(), rank.metric)];
+    lines.extend(rows.iter().map(|r| {
+        let cells: Vec<String> = r.iter().zip(&widths).map(|(v, w)| format!("{v:>w$}")).collect();
+        cells.join("  ")
+    }));
+    if order.len() > SHOWN {
+        lines.push(format!("… {} more in the report", order.len() - SHOWN));
+    }
+    lines.join("\n")
+}
+
+impl Sink for Sweep {
+    fn name(&self) -> &str {
+        "sweep"
+    }
+
+    fn accepts(&self, kind: RecordKind) -> bool {
+        kind == RecordKind::Tick
+    }
+
+    fn start(&mut self) -> Result<(), Error> {
+        self.runs.iter_mut().try_for_each(|(_, bot)| bot.start())
+    }
+
+    fn send(&mut self, record: &Record<'_>, _: &Location<'_>) -> Result<Flow, Error> {
+        if let Record::Tick(tick) = record {
+            let number = self.index.number(tick.symbol);
+            for (_, bot) in &mut self.runs {
+                bot.tick(number, tick)?;
+            }
+        }
+        Ok(Flow::Continue)
+    }
+
+    fn throw(&mut self, bad: &BadRecord<'_>) -> Result<Flow, Error> {
+        let number = bad.symbol.map(|s| self.index.number(s));
+        for (_, bot) in &mut self.runs {
+            bot.bad(number, bad)?;
+        }
+        Ok(Flow::Continue)
+    }
+
+    fn close(self: Box<Self>) -> Result<SinkReport, Error> {
+        let Sweep { keys, runs, rank, heatmap, .. } = *self;
+        let (mut labels, mut reports, mut appendices) = (Vec::new(), Vec::new(), Vec::new());
+        for (values, bot) in runs {
+            let report = bot.close()?;
+            appendices.extend(report.appendices);
+            reports.push(report.details);
+            labels.push(values);
+        }
+        let figures: Vec<Option<f64>> = reports.iter().map(|r| rank.figure(r)).collect();
+        let order = rank.order(&figures);
+        let summary = table(&keys, &labels, &reports, &order, &rank);
+        if let Some(path) = &heatmap {
+            crate::heatmap::draw(path, &keys, &labels, &figures, rank.metric)
+                .map_err(|e| Error::new("sweep", format!("drawing {path}: {e}")))?;
+        }
+        // Each report is moved into its place, not copied: a hundred of
+        // them are megabytes.
+        let combinations: Vec<Value> = order
+            .iter()
+            .enumerate()
+            .map(|(place, &i)| {
+                let values: Map<String, Value> = keys
+                    .iter()
+                    .zip(&labels[i])
+                    .map(|(k, v)| (k.clone(), serde_json::from_str(v).unwrap_or_else(|_| json!(v))))
+                    .collect();
+                let report = std::mem::take(&mut reports[i]);
+                json!({ "rank": place + 1, "values": values, "report": report })
+            })
+            .collect();
+        let mut details = Map::new();
+        details.insert("sweep".into(), json!({ "keys": keys, "rank": rank.metric, "combinations": combinations }));
+        Ok(SinkReport { sink: "sweep".into(), summary, details, appendices })
+    }
+}
