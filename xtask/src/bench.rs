@@ -42,7 +42,7 @@ pub fn main(args: &[String]) -> anyhow::Result<()> {
     let ticks = gen_ticks(rows)?.to_string_lossy().into_owned();
     let busy = gen_busy_ticks(rows)?.to_string_lossy().into_owned();
     // A real file: the report is renamed into place, which a device is not.
-    let report = generate::data_dir().join("bench-report.json").to_string_lossy().into_owned();
+    let report_path = generate::data_dir().join("bench-report.json").to_string_lossy().into_owned();
     let log = gen_log(log_mib)?.to_string_lossy().into_owned();
     // The audit pair writes to /dev/null: with 2.5 GB per run, a real file
     // measures the disk's mood more than either program.
@@ -66,8 +66,8 @@ pub fn main(args: &[String]) -> anyhow::Result<()> {
             // The same rows, with uniform prices: the bot trades every few
             // ticks, prints two lines a trade and lists 10,000 in the report.
             name: format!("replay {rows} busy rows → bot (against the quiet rows)"),
-            sluice: argv(&[&sluice, "replay", &busy, "-q", "--report", &report]),
-            peer: Some(argv(&[&sluice, "replay", &ticks, "-q", "--report", &report])),
+            sluice: argv(&[&sluice, "replay", &busy, "-q", "--report", &report_path]),
+            peer: Some(argv(&[&sluice, "replay", &ticks, "-q", "--report", &report_path])),
             peer_name: "sluice on the quiet random walk".into(),
             install_hint: "",
             ok_codes: &[0],
