@@ -6,6 +6,7 @@ mod errors;
 mod grep;
 mod grep_gnu;
 mod nats;
+mod pandas;
 mod pipeline;
 mod replay;
 mod run;
