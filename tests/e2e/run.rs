@@ -235,6 +235,10 @@ fn the_plot_holds_a_marker_for_every_entry_and_exit() {
     for symbol in ["AAPL", "MSFT", "NVDA"] {
         assert!(text.contains(&format!("{symbol}: realized PnL")), "{symbol}");
     }
+    // The portfolio's curve and its drawdown lead the picture.
+    let equity = text.find("portfolio: equity").expect("an equity panel");
+    let drawdown = text.find("portfolio: drawdown below the peak").expect("a drawdown panel");
+    assert!(equity < drawdown && drawdown < text.find("AAPL: price").unwrap());
 }
 
 #[test]

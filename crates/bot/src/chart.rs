@@ -92,13 +92,24 @@ impl SymbolChart {
     }
 }
 
-/// Draws every symbol: a price panel with a green triangle at each entry
-/// and a red circle at each exit, and a realized-PnL panel under it.
-pub fn draw(path: &str, charts: &BTreeMap<Symbol, SymbolChart>) -> Result<(), String> {
+/// The whole picture: each symbol's, and the portfolio's curve.
+#[derive(Debug, Default)]
+pub struct Picture {
+    pub symbols: BTreeMap<Symbol, SymbolChart>,
+    /// Capital plus realized and open PnL, at every tick.
+    pub equity: Series,
+    /// How far that curve stands below its peak so far.
+    pub drawdown: Series,
+}
+
+/// Draws the portfolio's equity and drawdown, then every symbol: a price
+/// panel with a green triangle at each entry and a red circle at each exit,
+/// and a realized-PnL panel under it.
+pub fn draw(path: &str, picture: &Picture) -> Result<(), String> {
     // Drawn in memory, then written whole: a failed write leaves no half
     // a picture where an old one was.
     let mut svg = String::new();
-    render(&mut svg, charts)?;
+    render(&mut svg, picture)?;
     let write = || -> std::io::Result<()> {
         let mut file = sluice_io::AtomicFile::create(path)?;
         std::io::Write::write_all(&mut file, svg.as_bytes())?;
@@ -107,11 +118,18 @@ pub fn draw(path: &str, charts: &BTreeMap<Symbol, SymbolChart>) -> Result<(), St
     write().map_err(|e| sluice_core::error::io_message(&e))
 }
 
-fn render(svg: &mut String, charts: &BTreeMap<Symbol, SymbolChart>) -> Result<(), String> {
-    let n = charts.len().max(1) as u32;
+fn render(svg: &mut String, picture: &Picture) -> Result<(), String> {
+    let charts = &picture.symbols;
+    // Two panels for the portfolio, two per symbol.
+    let n = charts.len() as u32 + 1;
     let root = SVGBackend::with_string(svg, (1200, 520 * n)).into_drawing_area();
     root.fill(&WHITE).map_err(|e| e.to_string())?;
     let panels = root.split_evenly(((2 * n) as usize, 1));
+    let (equity, drawdown) = (picture.equity.points(), picture.drawdown.points());
+    let span = bounds(equity.iter().map(|p| p.0));
+    panel(&panels[0], "portfolio: equity (capital plus PnL, marked to market)", span, &equity, &[])?;
+    panel(&panels[1], "portfolio: drawdown below the peak", span, &drawdown, &[])?;
+    let panels = &panels[2..];
     for (i, (symbol, chart)) in charts.iter().enumerate() {
         let prices = chart.price.points();
         // Both panels share the price panel's time axis.
@@ -138,7 +156,7 @@ fn panel(
     let mut chart = ChartBuilder::on(area)
         .caption(title, ("sans-serif", 16))
         .margin(12)
-        .x_label_area_size(28)
+        .x_label_area_size(40)
         .y_label_area_size(70)
         .build_cartesian_2d(x0..x1.max(x0 + 1.0), (y0 - pad)..(y1 + pad))
         .map_err(|e| err(&e))?;
@@ -148,7 +166,10 @@ fn panel(
         let text = Timestamp::from_nanos(*t as i64).to_string();
         if days { text[..10.min(text.len())].to_owned() } else { text.get(11..19).unwrap_or(&text).to_owned() }
     };
-    chart.configure_mesh().x_labels(6).x_label_formatter(&label).draw().map_err(|e| err(&e))?;
+    // Within a day the labels are times: the axis says which day.
+    let start = Timestamp::from_nanos(x0 as i64).to_string();
+    let desc = if days { "date (UTC)".to_owned() } else { format!("time (UTC) on {}", &start[..10.min(start.len())]) };
+    chart.configure_mesh().x_labels(6).x_label_formatter(&label).x_desc(desc).draw().map_err(|e| err(&e))?;
     chart.draw_series(LineSeries::new(points.iter().copied(), &BLUE)).map_err(|e| err(&e))?;
     let entries = markers.iter().filter(|m| m.2).map(|m| TriangleMarker::new((m.0 as f64, m.1), 6, GREEN.filled()));
     chart.draw_series(entries).map_err(|e| err(&e))?;

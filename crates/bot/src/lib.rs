@@ -135,7 +135,7 @@ pub struct Bot {
     equity_path: Option<String>,
     equity_log: Option<CsvFile>,
     /// `plot=PATH`, and what the picture needs, gathered as ticks arrive.
-    plot: Option<(String, BTreeMap<Symbol, chart::SymbolChart>)>,
+    plot: Option<(String, chart::Picture)>,
     /// The transcript or signal line being written, reused.
     line: Vec<u8>,
     /// Writes the signal lines' times.
@@ -171,7 +171,7 @@ impl Bot {
             trade_log: None,
             equity_path: config.equity.clone(),
             equity_log: None,
-            plot: config.plot.clone().map(|p| (p, BTreeMap::new())),
+            plot: config.plot.clone().map(|p| (p, chart::Picture::default())),
             line: Vec::new(),
             times: sluice_core::time::TimeWriter::default(),
             config,
@@ -209,8 +209,8 @@ impl Bot {
         let capital = Money::from_decimal(self.capital);
         let equity = capital.checked_add(self.total.realized).and_then(|e| e.checked_add(self.equity.open));
         let step = book.machine.step(tick, &self.rules, equity.unwrap_or(Money::ZERO)).map_err(Bot::overflow)?;
-        if let Some((_, charts)) = &mut self.plot {
-            let c = charts.entry(tick.symbol).or_default();
+        if let Some((_, picture)) = &mut self.plot {
+            let c = picture.symbols.entry(tick.symbol).or_default();
             let t = tick.time.as_nanos();
             if c.price.is_empty() {
                 // The PnL curve starts at zero with the symbol's first tick.
@@ -229,8 +229,9 @@ impl Bot {
         };
         if let Some(trade) = trade {
             book.stats.add(trade).map_err(Bot::overflow)?;
-            if let Some((_, charts)) = &mut self.plot {
-                charts
+            if let Some((_, picture)) = &mut self.plot {
+                picture
+                    .symbols
                     .entry(tick.symbol)
                     .or_default()
                     .equity
@@ -256,6 +257,12 @@ impl Bot {
         let value = self.equity.mark(self.total.realized, before, open, time).map_err(Bot::overflow)?;
         if let Some(close) = self.periods.observe(value, time) {
             self.write_close(close, peak)?;
+        }
+        if let Some((_, picture)) = &mut self.plot {
+            let (t, below) = (time.as_nanos(), self.equity.drawdown.peak().units() - value.units());
+            let capital = i128::from(self.capital.units());
+            picture.equity.push(t, approx_units(capital + value.units()));
+            picture.drawdown.push(t, approx_units(below.max(0)));
         }
         self.write_signals(tick, &step, position.as_ref()).map_err(Bot::io)?;
         Ok(match step {
@@ -438,6 +445,11 @@ impl Bot {
     }
 }
 
+/// An amount in units as a float for drawing.
+fn approx_units(units: i128) -> f64 {
+    units as f64 / Decimal::ONE.units() as f64
+}
+
 /// A price as a float for drawing.
 fn approx(d: Decimal) -> f64 {
     d.units() as f64 / Decimal::ONE.units() as f64
@@ -511,8 +523,8 @@ impl Sink for Bot {
             .map_err(Bot::io)?;
         }
         self.out.flush().map_err(Bot::io)?;
-        if let Some((path, charts)) = &self.plot {
-            chart::draw(path, charts).map_err(|e| Error::new("bot", format!("drawing {path}: {e}")))?;
+        if let Some((path, picture)) = &self.plot {
+            chart::draw(path, picture).map_err(|e| Error::new("bot", format!("drawing {path}: {e}")))?;
         }
         if let Some(w) = self.trade_log.take() {
             w.commit()?;
