@@ -398,3 +398,29 @@ fn a_sweep_refuses_what_it_cannot_do() {
     );
     refused(&["--sweep", "fast=1|2"], "`fast` is a key of strategy=crossover");
 }
+
+#[test]
+fn fill_at_the_quote_buys_at_the_ask_and_sells_at_the_bid() {
+    let dir = tempfile::tempdir().unwrap();
+    let (quotes, report) = (dir.path().join("q.csv"), dir.path().join("r.json"));
+    // Mids 1.10 (the entry) and 1.22 (past the exit).
+    let rows =
+        "timestamp,symbol,bid,ask\n2024-01-02T00:00:00Z,EURUSD,1.09,1.11\n2024-01-02T00:00:01Z,EURUSD,1.21,1.23\n";
+    std::fs::write(&quotes, rows).unwrap();
+    let sink = "bot:entry=1.1,exit=1.2,fill=quote";
+    let out = run(&["replay", arg(&quotes), "-q", "--sink", sink, "--report", arg(&report)]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(
+        stdout(&out),
+        "ENTRY EURUSD 1.11 2024-01-02T00:00:00Z\nEXIT EURUSD 1.21 2024-01-02T00:00:01Z pnl=+0.1\n"
+    );
+    let r = json(&report);
+    assert_eq!((r["realized_pnl"].as_f64(), r["realized_pnl_gross"].as_f64()), (Some(0.1), Some(0.12)));
+    assert_eq!(r["slippage_cost"], 0.02, "the spread paid on both fills");
+
+    // A trade file has no quote to fill at: refused, by name, not filled at the price.
+    let sample = root().join("data/sample-ticks.csv");
+    let out = run(&["replay", arg(&sample), "-q", "--sink", "bot:fill=quote"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(stderr(&out).contains("fill=quote needs a bid and an ask on every tick"), "{}", stderr(&out));
+}

@@ -15,6 +15,7 @@ fn step(c: &mut Criterion) {
                 symbol: symbols[i as usize % 4].parse().unwrap(),
                 price: Decimal::from_scaled(10_000 + (i * 7919) % 20_000, 2).unwrap(),
                 volume: Decimal::ONE,
+                quote: None,
             })
         })
         .collect();

@@ -4,7 +4,7 @@ use serde::Deserialize;
 use sluice_core::config::{ConfigError, Interval, from_text, opt_text};
 use sluice_core::{Decimal, Money};
 
-use crate::costs::{Costs, Sizing};
+use crate::costs::{Costs, Fill, Sizing};
 use crate::stops::Stops;
 use crate::strategy::{self, Average, Sides};
 
@@ -70,6 +70,11 @@ pub struct BotConfig {
     /// Commission in basis points of each fill's notional. Default: 0.
     #[serde(default)]
     pub commission_bps: Decimal,
+    /// Which price fills start from: `price` (the tick's; for a quote file
+    /// the mid by default) or `quote` (buy at the ask, sell at the bid;
+    /// quote files only). Default: price.
+    #[serde(default)]
+    pub fill: Fill,
     /// Each fill is this many basis points worse than the tick's price:
     /// higher when buying, lower when selling. Default: 0.
     #[serde(default)]
@@ -135,6 +140,7 @@ impl Default for BotConfig {
             commission: Decimal::ZERO,
             commission_bps: Decimal::ZERO,
             slippage_bps: Decimal::ZERO,
+            fill: Fill::Price,
             capital: default_capital(),
             period: default_period(),
             periods_per_year: None,

@@ -50,6 +50,31 @@ impl Costs {
     }
 }
 
+/// Which price a fill starts from: the `fill` key.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Deserialize, serde::Serialize, schemars::JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Fill {
+    /// The tick's price (for a quote file, the one `quote` chose: the mid
+    /// by default).
+    #[default]
+    Price,
+    /// The quote's far side: buy at the ask, sell at the bid. Only for
+    /// ticks that carry a bid and an ask.
+    Quote,
+}
+
+impl Fill {
+    /// The price a fill buying (or selling) at `tick` starts from, before
+    /// slippage; `None` when the tick has no quote to fill at.
+    pub fn base(self, tick: &sluice_core::Tick, buying: bool) -> Option<Decimal> {
+        match (self, tick.quote) {
+            (Fill::Price, _) => Some(tick.price),
+            (Fill::Quote, Some(q)) => Some(if buying { q.ask } else { q.bid }),
+            (Fill::Quote, None) => None,
+        }
+    }
+}
+
 /// How much each entry buys (or sells short): the sizing keys.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Sizing {

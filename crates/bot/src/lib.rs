@@ -148,7 +148,7 @@ impl Bot {
         let strategy = config.validate()?;
         Ok(Bot {
             strategy,
-            rules: Rules { sizing: config.sizing(), costs: config.costs(), stops: config.stops() },
+            rules: Rules { sizing: config.sizing(), costs: config.costs(), stops: config.stops(), fill: config.fill },
             transcript: config.transcript,
             color: config.color,
             out,
@@ -193,6 +193,16 @@ impl Bot {
                     "{}: a tick at {} comes after one at {}; the bot trades forward in time only: replay the file \
                      oldest first, or leave such ticks out (--backwards bad, the default)",
                     tick.symbol, tick.time, last
+                ),
+            ));
+        }
+        if self.rules.fill == costs::Fill::Quote && tick.quote.is_none() {
+            return Err(Error::new(
+                "bot",
+                format!(
+                    "{} at {}: fill=quote needs a bid and an ask on every tick, and this one has a price only; \
+                     replay a quote file (with both columns), or leave fill out",
+                    tick.symbol, tick.time
                 ),
             ));
         }

@@ -6,7 +6,7 @@
 
 use sluice_core::{Decimal, Money, Tick, Timestamp};
 
-use crate::costs::{Costs, Sizing};
+use crate::costs::{Costs, Fill, Sizing};
 use crate::stats::Overflow;
 use crate::stops::Stops;
 use crate::strategy::{Side, Strategy, Want};
@@ -17,6 +17,16 @@ pub struct Rules {
     pub sizing: Sizing,
     pub costs: Costs,
     pub stops: Stops,
+    pub fill: Fill,
+}
+
+impl Rules {
+    /// The price of a fill at `tick`: its base (the tick's price, or the
+    /// quote's far side), worse by the slippage.
+    fn fill(&self, tick: &Tick, buying: bool) -> Result<Decimal, Overflow> {
+        // A tick without a quote is refused before it reaches the machine.
+        self.costs.fill(self.fill.base(tick, buying).unwrap_or(tick.price), buying)
+    }
 }
 
 /// An open position.
@@ -176,7 +186,7 @@ impl Machine {
 
     /// Opens `side` at the tick; false when sizing made nothing.
     fn open(&mut self, side: Side, tick: &Tick, rules: &Rules, equity: Money) -> Result<bool, Overflow> {
-        let price = rules.costs.fill(tick.price, side == Side::Long)?;
+        let price = rules.fill(tick, side == Side::Long)?;
         let Some(quantity) = rules.sizing.quantity(price, equity)? else {
             self.skipped += 1;
             return Ok(false);
@@ -203,7 +213,7 @@ impl Machine {
 
 /// Closes position `p` at the tick.
 fn close(p: Position, tick: &Tick, rules: &Rules, exit: ExitReason) -> Result<Trade, Overflow> {
-    let price = rules.costs.fill(tick.price, p.side == Side::Short)?;
+    let price = rules.fill(tick, p.side == Side::Short)?;
     let exit_fee = rules.costs.fee(price, p.quantity)?;
     let fees = p.entry_fee.checked_add(exit_fee).ok_or(Overflow)?;
     Ok(Trade {

@@ -33,6 +33,7 @@ proptest! {
                         symbol: symbols[*s].parse().unwrap(),
                         price: Decimal::from_scaled(*cents, 2).unwrap(),
                         volume: Decimal::ONE,
+                        quote: None,
                     };
                     bot.send(&Record::Tick(t), &at).unwrap();
                 }

@@ -32,7 +32,7 @@ pub use decimal::Decimal;
 pub use error::{Error, ErrorKind};
 pub use filter::{Contains, Filter, FilterConfig, PriceRange};
 pub use money::{Money, MoneyPlaces};
-pub use record::{BadKind, BadRecord, Line, Location, Record, RecordKind, Tick};
+pub use record::{BadKind, BadRecord, Line, Location, Quote, Record, RecordKind, Tick};
 pub use sink::{Flow, Sink, SinkReport};
 pub use source::{Pull, Source};
 pub use stop::Stop;

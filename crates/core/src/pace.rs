@@ -217,6 +217,7 @@ mod tests {
                     symbol: "X".parse().unwrap(),
                     price: crate::Decimal::ONE,
                     volume: crate::Decimal::ONE,
+                    quote: None,
                 }),
                 crate::Location::Seq { source: "at", seq: 1 },
             ))

@@ -15,6 +15,17 @@ pub struct Tick {
     pub price: Decimal,
     /// Traded quantity; zero when the source has none.
     pub volume: Decimal,
+    /// The bid and ask, when the source read a quote file.
+    pub quote: Option<Quote>,
+}
+
+/// The best bid and ask of a quote.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Quote {
+    /// The highest price a buyer offers.
+    pub bid: Decimal,
+    /// The lowest price a seller asks.
+    pub ask: Decimal,
 }
 
 /// One line of a text file, borrowed from the source's buffer.

@@ -222,6 +222,9 @@ impl<'a> Decoded<'a> {
             symbol: field("symbol", self.symbol.as_deref())?,
             price: field("price", self.price.as_deref())?,
             volume: field("volume", self.volume.as_deref())?,
+            // Not carried on the wire: a bot filling at the quote refuses
+            // such ticks by name.
+            quote: None,
         })
     }
 
@@ -254,6 +257,7 @@ mod tests {
             symbol: "BRK.B".parse().unwrap(),
             price: "187.00000001".parse().unwrap(),
             volume: Decimal::ZERO,
+            quote: None,
         }
     }
 

@@ -10,7 +10,7 @@ use std::ops::Range;
 use std::sync::Arc;
 use std::sync::atomic::AtomicU64;
 
-use sluice_core::{BadKind, BadRecord, Decimal, Error, Location, Symbol, Tick, Timestamp};
+use sluice_core::{BadKind, BadRecord, Decimal, Error, Location, Quote, Symbol, Tick, Timestamp};
 
 use crate::config::{Backwards, Layout};
 use crate::fields::{Fields, sniff_delimiter};
@@ -362,7 +362,7 @@ fn parse_row(
     let time = time
         .parse(fields.get(line, r.timestamp).unwrap_or_default())
         .map_err(|e| Fault::Bad(BadKind::Timestamp, e.to_string()))?;
-    let price = price(fields, line, r.price).map_err(|(kind, e)| Fault::Bad(kind, e))?;
+    let (price, quote) = price(fields, line, r.price).map_err(|(kind, e)| Fault::Bad(kind, e))?;
     let volume = match r.volume.map(|i| fields.get(line, i).unwrap_or_default()) {
         None => Decimal::ZERO,
         Some(text) => match Decimal::parse_bytes_rounded(text) {
@@ -382,7 +382,7 @@ fn parse_row(
             Backwards::Error => return Err(Fault::Fatal(format!("{why} (backwards=error)"))),
         }
     }
-    Ok(Tick { time, symbol, price, volume })
+    Ok(Tick { time, symbol, price, volume, quote })
 }
 
 /// The symbols a taken-over filter keeps, compared without a call to
@@ -447,7 +447,9 @@ fn plain_symbol(raw: &[u8]) -> bool {
 }
 
 /// The trade or quote price of a row, or the fault and why.
-fn price(fields: &Fields, line: &[u8], source: PriceSource) -> Result<Decimal, (BadKind, String)> {
+/// The tick's price, and for a quote file its bid and ask (when both read:
+/// a file replayed at its bid keeps its ask unchecked, as before).
+fn price(fields: &Fields, line: &[u8], source: PriceSource) -> Result<(Decimal, Option<Quote>), (BadKind, String)> {
     let one = |i: usize| -> Result<Decimal, (BadKind, String)> {
         let text = fields.get(line, i).unwrap_or_default();
         match Decimal::parse_bytes_rounded(text) {
@@ -460,12 +462,24 @@ fn price(fields: &Fields, line: &[u8], source: PriceSource) -> Result<Decimal, (
         }
     };
     match source {
-        PriceSource::Trade(i) => one(i),
-        PriceSource::Quote { bid, ask, pick } => match pick {
-            QuotePrice::Bid => one(bid),
-            QuotePrice::Ask => one(ask),
-            QuotePrice::Mid => Ok(one(bid)?.midpoint(one(ask)?)),
-        },
+        PriceSource::Trade(i) => Ok((one(i)?, None)),
+        PriceSource::Quote { bid, ask, pick } => {
+            let both = |b: Decimal, a: Decimal| Some(Quote { bid: b, ask: a });
+            Ok(match pick {
+                QuotePrice::Bid => {
+                    let b = one(bid)?;
+                    (b, one(ask).ok().and_then(|a| both(b, a)))
+                }
+                QuotePrice::Ask => {
+                    let a = one(ask)?;
+                    (a, one(bid).ok().and_then(|b| both(b, a)))
+                }
+                QuotePrice::Mid => {
+                    let (b, a) = (one(bid)?, one(ask)?);
+                    (b.midpoint(a), both(b, a))
+                }
+            })
+        }
     }
 }
 

@@ -40,6 +40,7 @@ prop_compose! {
                 symbol: symbols[s].parse().unwrap(),
                 price: Decimal::from_units(price),
                 volume: Decimal::from_units(volume),
+                quote: None,
             }
         }).collect()
     }

@@ -10,6 +10,7 @@ pub fn tick(symbol: &str, price: &str) -> Tick {
         symbol: symbol.parse().unwrap(),
         price: price.parse().unwrap(),
         volume: Decimal::ONE,
+        quote: None,
     }
 }
 

@@ -94,6 +94,7 @@ impl Ticker {
             symbol: self.symbols[which],
             price: Decimal::from_scaled(cents as i64, 2).unwrap_or(Decimal::ZERO),
             volume: Decimal::from_scaled(volume as i64, 0).unwrap_or(Decimal::ZERO),
+            quote: None,
         };
         (tick, bad)
     }
