@@ -2,7 +2,7 @@
 //! input makes the reader panic.
 
 use proptest::prelude::*;
-use sluice_core::{Decimal, Pull, Record, Source, Tick, Timestamp};
+use sluice_core::{Decimal, Pull, Quote, Record, Source, Tick, Timestamp};
 use sluice_replay::Preset;
 use sluice_replay::{CsvConfig, build};
 
@@ -147,7 +147,9 @@ proptest! {
             text.push_str(&format!("{},{},{},{}\n", local.strftime("%Y%m%d %H%M%S%3f"), t.price, t.price, t.volume));
         }
         let got = replay(text.as_bytes(), |c| { c.format = Preset::Histdata; c.symbol = Some("EURUSD".parse().unwrap()); });
-        let want: Vec<_> = ticks.into_iter().map(|t| Ok(Tick { symbol: "EURUSD".parse().unwrap(), ..t })).collect();
+        // The tick carries the quote it was read from.
+        let quoted = |t: Tick| Tick { symbol: "EURUSD".parse().unwrap(), quote: Some(Quote { bid: t.price, ask: t.price }), ..t };
+        let want: Vec<_> = ticks.into_iter().map(|t| Ok(quoted(t))).collect();
         prop_assert_eq!(got, want);
     }
 }
