@@ -8,17 +8,35 @@ use std::hash::{BuildHasherDefault, Hasher};
 
 use sluice_core::Symbol;
 
+/// Up to this many symbols are found by a scan of their words, which beats
+/// hashing for a handful; past it, by a hash map.
+const SCANNED: usize = 16;
+
 /// Each symbol's number.
 #[derive(Debug, Default)]
 pub struct SymbolIndex {
+    /// The first symbols' words, in the order of their numbers.
+    first: Vec<[u64; 4]>,
+    /// Every symbol's number, once there are more than `SCANNED`.
     numbers: HashMap<[u64; 4], usize, BuildHasherDefault<WordHasher>>,
 }
 
 impl SymbolIndex {
     /// `symbol`'s number, given the next one at its first arrival.
     pub fn number(&mut self, symbol: Symbol) -> usize {
+        let key = symbol.words();
+        if self.numbers.is_empty() {
+            if let Some(n) = self.first.iter().position(|w| *w == key) {
+                return n;
+            }
+            if self.first.len() < SCANNED {
+                self.first.push(key);
+                return self.first.len() - 1;
+            }
+            self.numbers.extend(self.first.iter().enumerate().map(|(n, w)| (*w, n)));
+        }
         let next = self.numbers.len();
-        *self.numbers.entry(symbol.words()).or_insert(next)
+        *self.numbers.entry(key).or_insert(next)
     }
 }
 
@@ -48,6 +66,16 @@ impl Hasher for WordHasher {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn numbers_hold_past_the_scanned_few() {
+        let mut index = SymbolIndex::default();
+        let s = |n: usize| format!("S{n}").parse::<Symbol>().unwrap();
+        let firsts: Vec<usize> = (0..40).map(|n| index.number(s(n))).collect();
+        assert_eq!(firsts, (0..40).collect::<Vec<_>>());
+        let again: Vec<usize> = (0..40).rev().map(|n| index.number(s(n))).collect();
+        assert_eq!(again, (0..40).rev().collect::<Vec<_>>());
+    }
 
     #[test]
     fn numbers_follow_first_arrival() {

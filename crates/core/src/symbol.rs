@@ -61,7 +61,12 @@ impl Symbol {
         let mut raw = [0u8; 32];
         raw[0] = self.len;
         raw[1..].copy_from_slice(&self.bytes);
-        std::array::from_fn(|i| u64::from_ne_bytes(raw[8 * i..8 * i + 8].try_into().unwrap_or_default()))
+        let word = |i: usize| {
+            let mut w = [0u8; 8];
+            w.copy_from_slice(&raw[8 * i..8 * i + 8]);
+            u64::from_ne_bytes(w)
+        };
+        [word(0), word(1), word(2), word(3)]
     }
 
     /// The symbol's bytes.
