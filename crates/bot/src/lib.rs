@@ -136,6 +136,8 @@ pub struct Bot {
     equity_log: Option<CsvFile>,
     /// `plot=PATH`, and what the picture needs, gathered as ticks arrive.
     plot: Option<(String, chart::Picture)>,
+    /// Writes no lines at all (a sweep's bots): no transcript, no signals.
+    silent: bool,
     /// The transcript or signal line being written, reused.
     line: Vec<u8>,
     /// Writes the signal lines' times.
@@ -172,10 +174,18 @@ impl Bot {
             equity_path: config.equity.clone(),
             equity_log: None,
             plot: config.plot.clone().map(|p| (p, chart::Picture::default())),
+            silent: false,
             line: Vec::new(),
             times: sluice_core::time::TimeWriter::default(),
             config,
         })
+    }
+
+    /// A bot that writes no lines: a sweep's, where a hundred bots' signals
+    /// would be noise and their formatting most of the cost.
+    pub fn silent(config: BotConfig) -> Result<Bot, ConfigError> {
+        let bot = Bot::new(BotConfig { transcript: false, ..config }, Box::new(std::io::sink()))?;
+        Ok(Bot { silent: true, ..bot })
     }
 
     /// Steps the tick's machine and writes its lines; returns the trade it
@@ -274,7 +284,9 @@ impl Bot {
             picture.equity.push(t, approx_units(capital + value.units()));
             picture.drawdown.push(t, approx_units(below.max(0)));
         }
-        self.write_signals(tick, &step, position.as_ref()).map_err(Bot::io)?;
+        if !self.silent {
+            self.write_signals(tick, &step, position.as_ref()).map_err(Bot::io)?;
+        }
         Ok(match step {
             Step::Exited(t) | Step::Reversed(t) => Some(t),
             _ => None,
@@ -298,22 +310,37 @@ impl Bot {
 
     /// The book of `symbol`, numbered `number`: opened with a fresh
     /// strategy at the symbol's first record, which takes the next number.
+    #[inline]
     fn book<'b>(
         books: &'b mut Vec<(Symbol, Book)>,
-        (row, config): (&strategy::Row, &BotConfig),
+        strategy: (&strategy::Row, &BotConfig),
         number: usize,
         symbol: Symbol,
     ) -> Result<&'b mut Book, Error> {
-        if number == books.len() {
-            // The configuration was validated by building it once: this
-            // fails only if a strategy's builder is not deterministic.
-            let strategy = (row.build)(config).map_err(|e| Error::new("bot", e.to_string()))?;
-            books.push((symbol, Book::new(Machine::new(strategy))));
+        if number >= books.len() {
+            Bot::open_book(books, strategy, number, symbol)?;
         }
-        match books.get_mut(number) {
-            Some((s, book)) if *s == symbol => Ok(book),
-            _ => Err(Error::new("bot", format!("{symbol}: numbered {number} out of the order of arrival"))),
+        // Numbers are given in the order of arrival, by this bot's index or
+        // a sweep's, which sees the same records in the same order.
+        debug_assert!(books[number].0 == symbol, "{symbol} numbered {number} out of order");
+        Ok(&mut books[number].1)
+    }
+
+    #[cold]
+    fn open_book(
+        books: &mut Vec<(Symbol, Book)>,
+        (row, config): (&strategy::Row, &BotConfig),
+        number: usize,
+        symbol: Symbol,
+    ) -> Result<(), Error> {
+        if number != books.len() {
+            return Err(Error::new("bot", format!("{symbol}: numbered {number} out of the order of arrival")));
         }
+        // The configuration was validated by building it once: this fails
+        // only if a strategy's builder is not deterministic.
+        let strategy = (row.build)(config).map_err(|e| Error::new("bot", e.to_string()))?;
+        books.push((symbol, Book::new(Machine::new(strategy))));
+        Ok(())
     }
 
     /// The lines a tick's step prints: the transcript's, or one per signal.

@@ -71,6 +71,8 @@ pub struct Drawdown {
     peak_time: Option<Timestamp>,
     /// Whether the last value was below the peak.
     below: bool,
+    /// The last value observed.
+    last: Option<Money>,
     /// The largest fall since the peak was set: with the peak fixed, the
     /// share grows with the fall, so only a deeper one can rank higher.
     fall_since_peak: Money,
@@ -99,6 +101,20 @@ impl Drawdown {
     /// Adds the curve's value at `time`; the first point's time is where
     /// the curve's zero stands.
     pub fn observe(&mut self, value: Money, time: Timestamp) -> Result<(), Overflow> {
+        if self.last == Some(value) {
+            // The same value again (a flat book, a quiet tick): only the
+            // time moves, at the peak or below it. Everything else the
+            // full path would compute is as it was.
+            match (self.below, self.peak_time) {
+                (false, _) => self.peak_time = Some(time),
+                (true, Some(since)) => {
+                    self.max_ns = self.max_ns.max(time.as_nanos().saturating_sub(since.as_nanos()));
+                }
+                (true, None) => {}
+            }
+            return Ok(());
+        }
+        self.last = Some(value);
         let since = *self.peak_time.get_or_insert(time);
         let below_for = time.as_nanos().saturating_sub(since.as_nanos());
         if value >= self.peak {

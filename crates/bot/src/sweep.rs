@@ -64,14 +64,43 @@ pub struct Sweep {
     /// Symbols numbered once for every bot: each sees the same records in
     /// the same order, so each would number them the same.
     index: crate::index::SymbolIndex,
+    /// Records not yet fed to the bots. Fed a batch at a time, bot by bot,
+    /// so that one bot's state stays in the cache for the whole batch
+    /// instead of a hundred bots' being swapped in at every tick.
+    batch: Vec<Event>,
 }
+
+/// A record held for the bots, with its symbol's number.
+enum Event {
+    Tick(usize, sluice_core::Tick),
+    Bad(Option<usize>, BadRecord<'static>),
+}
+
+/// Records per batch: a few hundred kilobytes of ticks.
+const BATCH: usize = 4096;
 
 impl Sweep {
     /// A sweep over `keys`: each run is its values (one per key) and its
     /// bot. `heatmap`, for two keys, is where to draw the ranked figure.
     pub fn new(keys: Vec<String>, runs: Vec<(Vec<String>, Bot)>, rank: Rank, heatmap: Option<String>) -> Sweep {
         let runs = runs.into_iter().map(|(v, b)| (v, Box::new(b))).collect();
-        Sweep { keys, runs, rank, heatmap, index: Default::default() }
+        Sweep { keys, runs, rank, heatmap, index: Default::default(), batch: Vec::with_capacity(BATCH) }
+    }
+
+    /// Feeds the batch to every bot, in order, and empties it. A bot's
+    /// error stops the sweep here, a batch after the record that caused it
+    /// at most: the run ends with it all the same.
+    fn flush(&mut self) -> Result<(), Error> {
+        for (_, bot) in &mut self.runs {
+            for event in &self.batch {
+                match event {
+                    Event::Tick(number, tick) => bot.tick(*number, tick)?,
+                    Event::Bad(number, bad) => bot.bad(*number, bad)?,
+                }
+            }
+        }
+        self.batch.clear();
+        Ok(())
     }
 }
 
@@ -152,8 +181,9 @@ impl Sink for Sweep {
     fn send(&mut self, record: &Record<'_>, _: &Location<'_>) -> Result<Flow, Error> {
         if let Record::Tick(tick) = record {
             let number = self.index.number(tick.symbol);
-            for (_, bot) in &mut self.runs {
-                bot.tick(number, tick)?;
+            self.batch.push(Event::Tick(number, *tick));
+            if self.batch.len() == BATCH {
+                self.flush()?;
             }
         }
         Ok(Flow::Continue)
@@ -161,13 +191,24 @@ impl Sink for Sweep {
 
     fn throw(&mut self, bad: &BadRecord<'_>) -> Result<Flow, Error> {
         let number = bad.symbol.map(|s| self.index.number(s));
-        for (_, bot) in &mut self.runs {
-            bot.bad(number, bad)?;
+        // Kept without its raw bytes and place, which a bot does not read.
+        let kept = BadRecord {
+            kind: bad.kind,
+            reason: bad.reason.clone(),
+            location: Location::Seq { source: "sweep", seq: 0 },
+            raw: b"",
+            symbol: bad.symbol,
+            echo: bad.echo,
+        };
+        self.batch.push(Event::Bad(number, kept));
+        if self.batch.len() == BATCH {
+            self.flush()?;
         }
         Ok(Flow::Continue)
     }
 
-    fn close(self: Box<Self>) -> Result<SinkReport, Error> {
+    fn close(mut self: Box<Self>) -> Result<SinkReport, Error> {
+        self.flush()?;
         let Sweep { keys, runs, rank, heatmap, .. } = *self;
         let (mut labels, mut reports, mut appendices) = (Vec::new(), Vec::new(), Vec::new());
         for (values, bot) in runs {

@@ -182,7 +182,7 @@ fn sweep(bot: &Component, grid: &str, args: &PipelineArgs) -> Result<Box<dyn slu
                 )));
             }
         }
-        let bot = sluice_bot::Bot::new(config, Box::new(std::io::sink()))
+        let bot = sluice_bot::Bot::silent(config)
             .map_err(|e| UsageError(format!("--sweep {}: {e}", describe(&keys, &values))))?;
         runs.push((values.iter().map(|v| v.to_string()).collect(), bot));
     }
