@@ -155,6 +155,10 @@ fn completions_for_each_shell_and_a_man_page() {
     let man = run(&["man"]);
     assert!(man.status.success());
     assert!(stdout(&man).contains(".TH sluice 1"));
+    assert!(!stdout(&man).contains("sluice \\- sluice:"), "the NAME line repeats the name");
+    // The pages the main page refers to exist.
+    let verify = run(&["man", "audit", "verify"]);
+    assert!(stdout(&verify).contains(".TH sluice-audit-verify 1"), "{}", stdout(&verify));
 }
 
 #[test]

@@ -269,18 +269,19 @@ fn gen_log(mib: u64) -> anyhow::Result<PathBuf> {
     generate::main(&["logs".into(), "--mib".into(), mib.to_string()])
 }
 
-/// Builds the release binary and returns its path.
+/// Builds the binary as releases are built (the `dist` profile: one
+/// codegen unit and LTO) and returns its path.
 fn build_release() -> anyhow::Result<String> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
     let status = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
-        .args(["build", "--release", "--quiet", "-p", "sluice-cli"])
+        .args(["build", "--profile", "dist", "--quiet", "-p", "sluice-cli"])
         .current_dir(&root)
         .status()
-        .context("running cargo build --release")?;
+        .context("running cargo build --profile dist")?;
     if !status.success() {
-        bail!("cargo build --release failed");
+        bail!("cargo build --profile dist failed");
     }
-    Ok(root.join("target/release/sluice").to_string_lossy().into_owned())
+    Ok(root.join("target/dist/sluice").to_string_lossy().into_owned())
 }
 
 /// The bare loop a user would write with the csv crate: one reused

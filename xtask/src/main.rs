@@ -82,7 +82,8 @@ fn fuzz(args: &[String]) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Builds sluice and writes its man page under target/man.
+/// Builds sluice and writes its man pages under target/man: sluice(1) and
+/// one for each subcommand the pages refer to.
 fn man() -> anyhow::Result<()> {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
     let status = std::process::Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
@@ -90,13 +91,30 @@ fn man() -> anyhow::Result<()> {
         .current_dir(&root)
         .status()?;
     anyhow::ensure!(status.success(), "cargo build --release failed");
-    let out = std::process::Command::new(root.join("target/release/sluice")).arg("man").output()?;
-    anyhow::ensure!(out.status.success(), "sluice man failed");
     let dir = root.join("target/man");
     std::fs::create_dir_all(&dir)?;
-    let path = dir.join("sluice.1");
-    std::fs::write(&path, out.stdout)?;
-    println!("{}", path.display());
+    let page = |path: &[&str]| -> anyhow::Result<String> {
+        let out = std::process::Command::new(root.join("target/release/sluice")).arg("man").args(path).output()?;
+        anyhow::ensure!(out.status.success(), "sluice man {} failed", path.join(" "));
+        Ok(String::from_utf8(out.stdout)?)
+    };
+    // Pages to write, found from the references in those written.
+    let mut todo: Vec<Vec<String>> = vec![Vec::new()];
+    while let Some(path) = todo.pop() {
+        let parts: Vec<&str> = path.iter().map(String::as_str).collect();
+        let text = page(&parts)?;
+        let name = std::iter::once("sluice").chain(parts.iter().copied()).collect::<Vec<_>>().join("-");
+        let prefix = format!("{}\\-", name.replace('-', "\\-"));
+        for line in text.lines().filter(|l| l.starts_with(&prefix) && l.ends_with("(1)")) {
+            let sub = &line[prefix.len()..line.len() - 3];
+            if sub != "help" {
+                todo.push([path.clone(), vec![sub.replace("\\-", "-")]].concat());
+            }
+        }
+        let file = dir.join(format!("{name}.1"));
+        std::fs::write(&file, text)?;
+        println!("{}", file.display());
+    }
     Ok(())
 }
 

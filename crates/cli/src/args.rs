@@ -10,8 +10,8 @@ use clap::{Args, Parser, Subcommand};
 
 use crate::flags::{ConfigFlags, CsvFlags};
 
-/// sluice: constant-memory streaming pipelines. A source is pulled, filters
-/// let records through, and sinks consume them.
+/// Constant-memory streaming pipelines: a source is pulled, filters let
+/// records through, and sinks consume them.
 #[derive(Debug, Parser)]
 #[command(name = "sluice", version, propagate_version = true, after_help = EXIT_CODES)]
 pub struct Cli {
@@ -63,9 +63,13 @@ pub enum Command {
         #[arg(value_enum)]
         shell: Shell,
     },
-    /// Print the man page (roff), generated from these same definitions.
+    /// Print the man page (roff), generated from these same definitions:
+    /// sluice(1), or with a subcommand's path (`audit verify`) its page.
     #[command(hide = true)]
-    Man,
+    Man {
+        #[arg(value_name = "SUBCOMMAND")]
+        path: Vec<String>,
+    },
 }
 
 /// Shells `sluice completions` writes for.

@@ -30,7 +30,7 @@ use sluice_cli::pipeline::Plan;
 use sluice_cli::registry::{self, Context as BuildContext};
 use sluice_cli::{pipeline, replay, schema};
 
-use exit::FAILURE;
+use exit::{FAILURE, USAGE};
 use run::{check_outputs, print_error, run_built, sinks_or_default};
 
 fn main() -> ExitCode {
@@ -70,10 +70,22 @@ fn main() -> ExitCode {
             clap_complete::generate(shell, &mut cmd, "sluice", &mut text);
             return print_bytes(&text);
         }
-        Command::Man => {
+        Command::Man { path } => {
+            let mut cmd = <Cli as clap::CommandFactory>::command();
+            // A subcommand's page is named as the pages that list it refer
+            // to it: sluice-audit-verify(1).
+            let mut name = String::from("sluice");
+            for part in &path {
+                let Some(sub) = cmd.find_subcommand(part).cloned() else {
+                    say!("sluice: man: no subcommand `{part}` in `{name}`");
+                    return ExitCode::from(USAGE);
+                };
+                name = format!("{name}-{part}");
+                // clap names are static; this runs once, just before exit.
+                cmd = sub.name(&*Box::leak(name.clone().into_boxed_str()));
+            }
             let mut text = Vec::new();
-            let page = clap_mangen::Man::new(<Cli as clap::CommandFactory>::command());
-            return match page.render(&mut text) {
+            return match clap_mangen::Man::new(cmd).render(&mut text) {
                 Ok(()) => print_bytes(&text),
                 Err(e) => {
                     say!("sluice: rendering the man page: {}", sluice_core::error::io_message(&e));
