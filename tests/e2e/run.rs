@@ -428,3 +428,13 @@ fn fill_at_the_quote_buys_at_the_ask_and_sells_at_the_bid() {
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     assert!(stderr(&out).contains("fill=quote needs a bid and an ask on every tick"), "{}", stderr(&out));
 }
+
+#[test]
+fn the_seed_is_offered_for_a_repeat_only_when_it_was_drawn() {
+    let given = run(&["run", "--source", "ticker:seed=7,count=20", "--sink", "bot"]);
+    assert!(!stderr(&given).contains("pass seed="), "{}", stderr(&given));
+    let drawn = run(&["run", "--source", "ticker:count=20", "--sink", "bot"]);
+    assert!(stderr(&drawn).contains("(pass seed="), "{}", stderr(&drawn));
+    // Few records: the time in a unit that suits it, and no rate made up.
+    assert!(!stderr(&drawn).contains("0.000s") && !stderr(&drawn).contains("records/s"), "{}", stderr(&drawn));
+}

@@ -30,8 +30,11 @@ fn interrupted(name: &str) -> (Option<i32>, String, String) {
 fn ctrl_c_closes_the_sinks_and_exits_130() {
     let (code, rest, err) = interrupted("INT");
     assert_eq!(code, Some(130), "{err}");
-    // close() ran: the transcript's last line was written and flushed.
+    // close() ran: the transcript's last line was written and flushed,
+    // and says the run was cut short, as the summary does.
     assert!(rest.ends_with(" ticks.\n"), "{rest}");
+    assert!(rest.contains("[BRIDGE] Pipeline interrupted."), "{rest}");
+    assert!(err.contains("sluice: interrupted by SIGINT"), "{err}");
     assert!(err.lines().any(|l| l.starts_with("total ")), "the bot's table is printed: {err}");
 }
 
@@ -39,7 +42,7 @@ fn ctrl_c_closes_the_sinks_and_exits_130() {
 fn sigterm_exits_143_after_a_clean_close() {
     let (code, rest, err) = interrupted("TERM");
     assert_eq!(code, Some(143), "{err}");
-    assert!(rest.contains("[BRIDGE] Pipeline complete."), "{rest}");
+    assert!(rest.contains("[BRIDGE] Pipeline interrupted."), "{rest}");
 }
 
 #[test]

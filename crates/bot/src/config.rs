@@ -118,6 +118,10 @@ pub struct BotConfig {
     /// not an option of the spec).
     #[serde(skip)]
     pub color: bool,
+    /// The run's stop request, so that an interrupted run's transcript
+    /// says so (set by the command line; not an option of the spec).
+    #[serde(skip)]
+    pub stop: Option<sluice_core::Stop>,
 }
 
 impl Default for BotConfig {
@@ -150,6 +154,7 @@ impl Default for BotConfig {
             plot: None,
             equity: None,
             color: false,
+            stop: None,
         }
     }
 }

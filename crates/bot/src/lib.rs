@@ -551,9 +551,11 @@ impl Sink for Bot {
         let trades = std::mem::replace(&mut self.trades, trade_list::TradeList::new(0));
         let trades = trades.finish().map_err(|e| Error::io("bot", "keeping the report's trade list", e))?;
         if self.transcript {
+            let interrupted = self.config.stop.as_ref().and_then(sluice_core::Stop::requested).is_some();
             writeln!(
                 self.out,
-                "\n[BRIDGE] Pipeline complete. Processed {} {} ticks.",
+                "\n[BRIDGE] Pipeline {}. Processed {} {} ticks.",
+                if interrupted { "interrupted" } else { "complete" },
                 report.processed(),
                 report.symbol_label()
             )

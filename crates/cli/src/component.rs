@@ -124,6 +124,11 @@ impl Component {
         }
     }
 
+    /// Whether `key` was given.
+    pub fn has(&self, key: &str) -> bool {
+        self.options().keys().contains(&key)
+    }
+
     fn options(&self) -> Options<'_> {
         match &self.options {
             OwnedOptions::Pairs(p) => Options::Pairs(p),

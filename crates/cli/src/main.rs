@@ -200,7 +200,11 @@ fn validate(files: &[String], stop: &Stop) -> anyhow::Result<u8> {
         specs.iter().try_for_each(registry::check_sink_outputs)?;
         let sinks = specs.iter().map(|s| registry::sink(s, &ctx)).collect::<Result<Vec<_>, _>>()?;
         let names: Vec<&str> = specs.iter().map(|s| s.kind.as_str()).collect();
-        let shown = format!("{} → {} filter(s) → {}", source.name(), filters.len(), names.join(", "));
+        let shown = match filters.len() {
+            0 => format!("{} → {}", source.name(), names.join(", ")),
+            1 => format!("{} → 1 filter → {}", source.name(), names.join(", ")),
+            n => format!("{} → {n} filters → {}", source.name(), names.join(", ")),
+        };
         Bridge::new(source, filters, sinks).map_err(|e| UsageError(format!("{file}: {e}")))?;
         write_stdout(format!("{file}: ok ({shown})\n").as_bytes())?;
     }

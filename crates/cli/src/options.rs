@@ -38,7 +38,8 @@ impl Options<'_> {
             .map_err(|e| OptionError { key: failed.into_inner(), message: e.to_string() })
     }
 
-    fn keys(&self) -> Vec<&str> {
+    /// The keys given.
+    pub fn keys(&self) -> Vec<&str> {
         match self {
             Options::Pairs(p) => p.iter().map(|(k, _)| k.as_str()).collect(),
             Options::Table(t) => t.keys().map(String::as_str).collect(),

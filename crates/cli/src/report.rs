@@ -60,11 +60,26 @@ pub fn ending_name(ending: &Ending) -> &'static str {
     }
 }
 
-/// The human summary for stderr.
-pub fn human(outcome: &Outcome) -> String {
+/// The human summary for stderr. `seed_given`: the user chose the seed, so
+/// there is no need to say how to repeat the run.
+pub fn human(outcome: &Outcome, seed_given: bool) -> String {
     let mut text = format!("sluice: {}", outcome.summary);
-    if let Some(seed) = outcome.seed {
-        text.push_str(&format!("\nsluice: seed {seed} (pass seed={seed} to the source to repeat this run)"));
+    if let Ending::Stopped(signal) = &outcome.ending {
+        let name = match signal {
+            2 => "SIGINT".to_owned(),
+            15 => "SIGTERM".to_owned(),
+            1 => "SIGHUP".to_owned(),
+            n => format!("signal {n}"),
+        };
+        text.push_str(&format!(
+            "\nsluice: interrupted by {name}: the counts and the reports cover what was read before it"
+        ));
+    }
+    match outcome.seed {
+        Some(seed) if !seed_given => {
+            text.push_str(&format!("\nsluice: seed {seed} (pass seed={seed} to the source to repeat this run)"))
+        }
+        _ => {}
     }
     for report in outcome.reports.iter().flatten() {
         // A table goes under the run's lines as it is; a line gets the prefix.

@@ -101,7 +101,8 @@ pub fn run_built(
         say!("sluice: warning: {warning}");
     }
     if !args.quiet {
-        say!("{}", report::human(&outcome));
+        let seed_given = plan.source.as_ref().is_some_and(|s| s.has("seed"));
+        say!("{}", report::human(&outcome, seed_given));
     }
     let mut code = match &outcome.ending {
         Ending::Exhausted | Ending::Limit | Ending::SinksDone => 0,

@@ -125,18 +125,43 @@ impl fmt::Display for Summary {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "read {} records ({} bad), {} passed the filters, {} delivered in {:.3}s ({:.0} records/s)",
+            "read {} records ({} bad), {} passed the filters, {} delivered in {}",
             self.read,
             self.bad_total(),
             self.passed,
             self.delivered,
-            self.elapsed.as_secs_f64(),
-            self.rate()
+            Took(self.elapsed),
         )?;
+        // A rate over a few milliseconds measures the clock, not the run.
+        if self.elapsed >= std::time::Duration::from_millis(10) {
+            write!(f, " ({:.0} records/s)", self.rate())?;
+        }
         for (kind, n) in &self.bad {
             write!(f, "\n  bad {kind}: {n}")?;
         }
         Ok(())
+    }
+}
+
+/// A duration to three significant figures in a unit that suits it.
+struct Took(std::time::Duration);
+
+impl fmt::Display for Took {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let s = self.0.as_secs_f64();
+        let (value, unit) = match s {
+            s if s >= 1.0 => (s, "s"),
+            s if s >= 1e-3 => (s * 1e3, "ms"),
+            s => (s * 1e6, "µs"),
+        };
+        let places = if value >= 100.0 {
+            0
+        } else if value >= 10.0 {
+            1
+        } else {
+            2
+        };
+        write!(f, "{value:.places$} {unit}")
     }
 }
 
@@ -356,5 +381,20 @@ impl Fanout {
 
     fn close(self) -> Vec<Result<SinkReport, Error>> {
         self.sinks.into_iter().map(|(s, _)| s.close()).collect()
+    }
+}
+
+#[cfg(test)]
+mod took_tests {
+    use std::time::Duration;
+
+    #[test]
+    fn durations_read_in_a_unit_that_suits_them() {
+        let took = |d: Duration| super::Took(d).to_string();
+        assert_eq!(took(Duration::from_micros(843)), "843 µs");
+        assert_eq!(took(Duration::from_nanos(5_250)), "5.25 µs");
+        assert_eq!(took(Duration::from_micros(12_345)), "12.3 ms");
+        assert_eq!(took(Duration::from_millis(1_500)), "1.50 s");
+        assert_eq!(took(Duration::from_secs(125)), "125 s");
     }
 }
