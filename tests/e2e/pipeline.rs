@@ -250,3 +250,28 @@ fn a_variable_holding_toml_stays_a_value_and_cannot_add_a_sink() {
     let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(report["run"]["read"], 3);
 }
+
+#[test]
+fn relative_paths_in_a_file_are_taken_from_its_directory() {
+    // Issue 19: run from elsewhere, a bundled pipeline could not find its data.
+    let dir = tempfile::tempdir().unwrap();
+    let sub = dir.path().join("pipes");
+    std::fs::create_dir(&sub).unwrap();
+    std::fs::copy(root().join("data/sample-ticks.csv"), dir.path().join("ticks.csv")).unwrap();
+    let file = sub.join("p.toml");
+    let text =
+        "[source]\nkind = \"csv\"\npath = \"../ticks.csv\"\n\n[[sink]]\nkind = \"audit\"\npath = \"out.jsonl\"\n";
+    std::fs::write(&file, text).unwrap();
+    let elsewhere = tempfile::tempdir().unwrap();
+    let out = sluice(&["run", "-q", arg(&file)]).current_dir(elsewhere.path()).output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(sub.join("out.jsonl").exists(), "the audit log is beside the file");
+    assert_eq!(std::fs::read_dir(elsewhere.path()).unwrap().count(), 0, "nothing in the working directory");
+    // A --set value is the user's, typed where they stand.
+    let out = sluice(&["run", "-q", arg(&file), "--set", "sink.0.path=here.jsonl"])
+        .current_dir(elsewhere.path())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(elsewhere.path().join("here.jsonl").exists());
+}

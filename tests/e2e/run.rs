@@ -416,7 +416,7 @@ fn fill_at_the_quote_buys_at_the_ask_and_sells_at_the_bid() {
     assert!(out.status.success(), "{}", stderr(&out));
     assert_eq!(
         stdout(&out),
-        "ENTRY EURUSD 1.11 2024-01-02T00:00:00Z\nEXIT EURUSD 1.21 2024-01-02T00:00:01Z pnl=+0.1\n"
+        "ENTRY EURUSD 1.11 2024-01-02T00:00:00Z\nEXIT EURUSD 1.21 2024-01-02T00:00:01Z pnl=+0.10\n"
     );
     let r = json(&report);
     assert_eq!((r["realized_pnl"].as_f64(), r["realized_pnl_gross"].as_f64()), (Some(0.1), Some(0.12)));

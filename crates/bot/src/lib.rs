@@ -399,7 +399,7 @@ impl Bot {
                 line.push(b' ');
                 times.write(t.exit_time, line);
                 line.extend_from_slice(b" pnl=");
-                t.pnl.push_min_places(0, true, line);
+                t.pnl.push_min_places(2, true, line);
                 if t.exit != machine::ExitReason::Signal {
                     line.push(b' ');
                     line.extend_from_slice(t.exit.name().as_bytes());

@@ -51,6 +51,7 @@ pub fn load(path: &str, overrides: &[String]) -> Result<Plan, UsageError> {
     // Variables go into values, after parsing: a value holding a newline
     // or a bracket stays a value and cannot add a table.
     expand_values(path, &text, &mut doc)?;
+    resolve_paths(path, &mut doc);
     if let Some(key) = doc.keys().find(|k| !TOP_KEYS.contains(&k.as_str())) {
         let at = Locator { text: text.clone(), region: None, json }.find(key);
         let pos = at.map_or(String::new(), |(l, c)| format!(":{l}:{c}"));
@@ -65,6 +66,43 @@ pub fn load(path: &str, overrides: &[String]) -> Result<Plan, UsageError> {
         apply_set(&mut doc, &set).map_err(|e| UsageError(format!("--set {set}: {e}")))?;
     }
     plan(path, &text, json, doc)
+}
+
+/// Makes the relative file paths of the file's components relative to the
+/// file's directory, so a pipeline runs the same from anywhere. `-`
+/// (stdin or stdout) stays; `--set` values, given on the command line,
+/// are left relative to the working directory.
+fn resolve_paths(path: &str, doc: &mut toml::Table) {
+    let dir = std::path::Path::new(path).parent().filter(|d| !d.as_os_str().is_empty());
+    let Some(dir) = dir else { return };
+    let resolve = |v: &mut toml::Value| {
+        if let toml::Value::String(p) = v
+            && p != "-"
+            && std::path::Path::new(p.as_str()).is_relative()
+        {
+            *p = dir.join(p.as_str()).display().to_string();
+        }
+    };
+    let fix = |table: &mut toml::Table, source: bool| {
+        let kind = table.get("kind").and_then(toml::Value::as_str).unwrap_or_default().to_owned();
+        for key in crate::registry::path_keys(&kind, source) {
+            match table.get_mut(*key) {
+                Some(toml::Value::Array(items)) => items.iter_mut().for_each(resolve),
+                Some(v) => resolve(v),
+                None => {}
+            }
+        }
+    };
+    if let Some(toml::Value::Table(t)) = doc.get_mut("source") {
+        fix(t, true);
+    }
+    if let Some(toml::Value::Array(sinks)) = doc.get_mut("sink") {
+        for sink in sinks {
+            if let toml::Value::Table(t) = sink {
+                fix(t, false);
+            }
+        }
+    }
 }
 
 /// Expands `${NAME}` in every string value of `doc`, in place. A value

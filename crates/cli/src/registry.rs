@@ -66,6 +66,9 @@ pub struct Kind<T> {
     pub headline: bool,
     /// Flags of `run` and `replay` that set its keys.
     pub shorthands: &'static [Shorthand],
+    /// Keys whose values are file paths: in a pipeline file, a relative
+    /// one is taken from the file's directory.
+    pub paths: &'static [&'static str],
 }
 
 /// Every source kind.
@@ -78,6 +81,7 @@ pub const SOURCES: &[Kind<Box<dyn Source>>] = &[
         build: |c, ctx| Ok(Box::new(Ticker::new(c.read::<TickerConfig>()?, Some(ctx.stop.clone())).map_err(at(c))?)),
         outputs: none,
         headline: false,
+        paths: &[],
         shorthands: &[],
     },
     Kind {
@@ -88,6 +92,7 @@ pub const SOURCES: &[Kind<Box<dyn Source>>] = &[
         build: |c, ctx| sluice_replay::build(&c.read::<CsvConfig>()?, Some(ctx.stop.clone())).map_err(at(c)),
         outputs: none,
         headline: false,
+        paths: &["path"],
         shorthands: &[],
     },
     Kind {
@@ -100,6 +105,7 @@ pub const SOURCES: &[Kind<Box<dyn Source>>] = &[
         },
         outputs: none,
         headline: false,
+        paths: &["path"],
         shorthands: &[],
     },
     Kind {
@@ -110,6 +116,7 @@ pub const SOURCES: &[Kind<Box<dyn Source>>] = &[
         build: |c, _| Ok(Box::new(NatsSource::new(c.read::<NatsSourceConfig>()?).map_err(at(c))?)),
         outputs: none,
         headline: false,
+        paths: &[],
         shorthands: &[],
     },
 ];
@@ -134,6 +141,7 @@ pub const SINKS: &[Kind<Box<dyn Sink>>] = &[
                 .collect())
         },
         headline: true,
+        paths: &["trades", "plot", "equity"],
         shorthands: &[
             Shorthand { flag: "--transcript", key: "transcript", every: true },
             Shorthand { flag: "--trades", key: "trades", every: false },
@@ -152,6 +160,7 @@ pub const SINKS: &[Kind<Box<dyn Sink>>] = &[
             Ok(if config.path == "-" { Vec::new() } else { vec![("path", config.path)] })
         },
         headline: false,
+        paths: &["path"],
         shorthands: &[],
     },
     Kind {
@@ -162,6 +171,7 @@ pub const SINKS: &[Kind<Box<dyn Sink>>] = &[
         build: |c, _| Ok(Box::new(NatsSink::new(c.read::<NatsSinkConfig>()?).map_err(at(c))?)),
         outputs: none,
         headline: false,
+        paths: &[],
         shorthands: &[],
     },
 ];
@@ -231,6 +241,17 @@ pub fn apply_shorthands(sinks: &mut [Component], given: &[(&'static str, String)
         }
     }
     Ok(())
+}
+
+/// The keys of `kind` (a source's when `source`, else a sink's) that hold
+/// file paths.
+pub fn path_keys(kind: &str, source: bool) -> &'static [&'static str] {
+    let found = if source {
+        SOURCES.iter().find(|k| k.name == kind).map(|k| k.paths)
+    } else {
+        SINKS.iter().find(|k| k.name == kind).map(|k| k.paths)
+    };
+    found.unwrap_or(&[])
 }
 
 /// Whether a sink's report is the run's headline (see [`Kind::headline`]).

@@ -62,7 +62,7 @@ fn thresholds_are_inclusive_at_both_ends() {
     // 150.01 is above entry: no entry; 150 is the entry; 199.99 holds; 200 exits.
     feed(&mut b, &[("AAPL", "150.01"), ("AAPL", "150"), ("AAPL", "199.99"), ("AAPL", "200")]);
     let r = details(b);
-    assert_eq!(out.text(), "ENTRY AAPL 150 1970-01-01T00:00:01Z\nEXIT AAPL 200 1970-01-01T00:00:03Z pnl=+50\n");
+    assert_eq!(out.text(), "ENTRY AAPL 150 1970-01-01T00:00:01Z\nEXIT AAPL 200 1970-01-01T00:00:03Z pnl=+50.00\n");
     assert_eq!(r["trade_count"], 1);
     assert_eq!(r["realized_pnl"], 50.0);
     assert_eq!(r["trades"][0]["entry_price"], 150.0);

@@ -23,7 +23,7 @@ fn a_short_bot_sells_at_exit_and_covers_at_entry() {
     let t = NOW.with(|n| n.get()) - 4;
     let r = details(b);
     let at = |s: i64| sluice_core::Timestamp::from_nanos((t + s) * 1_000_000_000).to_string();
-    assert_eq!(out.text(), format!("SHORT AAPL 200 {}\nCOVER AAPL 150 {} pnl=+50\n", at(1), at(3)));
+    assert_eq!(out.text(), format!("SHORT AAPL 200 {}\nCOVER AAPL 150 {} pnl=+50.00\n", at(1), at(3)));
     assert_eq!(r["trades"][0]["side"], "short");
     assert_eq!(r["realized_pnl"], 50.0);
     // Short at 200, marked at 180: +20 open, the curve's peak before 150.
@@ -53,7 +53,7 @@ fn a_stop_loss_closes_at_exactly_its_percentage_and_waits_to_rearm() {
     feed(&mut b, &prices);
     let r = details(b);
     assert_eq!(verbs(&out), ["ENTRY", "EXIT", "ENTRY"]);
-    assert!(out.text().lines().nth(1).unwrap().ends_with(" pnl=-7.5 stop_loss"), "{}", out.text());
+    assert!(out.text().lines().nth(1).unwrap().ends_with(" pnl=-7.50 stop_loss"), "{}", out.text());
     assert_eq!(r["trades"][0]["exit"], "stop_loss");
     assert_eq!(r["exits"], serde_json::json!({"stop_loss": 1}));
     assert_eq!(r["realized_pnl"], -7.5);
