@@ -431,3 +431,78 @@ fn a_zip_of_one_file_replays_and_names_its_symbol_from_the_archive() {
     assert_eq!(out.status.code(), Some(1));
     assert!(stderr(&out).contains("holds 2 files (a.csv, b.csv)"), "{}", stderr(&out));
 }
+
+/// The ticks a replay of `rows` written to `name` yields, as
+/// `time symbol price volume`, through the audit log on stdout.
+fn vendor_ticks(name: &str, rows: &str, flags: &[&str]) -> Result<Vec<String>, String> {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join(name);
+    std::fs::write(&path, rows).unwrap();
+    let out = run(&[&["replay", arg(&path), "-q", "--sink", "audit:path=-"][..], flags].concat());
+    if !out.status.success() {
+        return Err(stderr(&out));
+    }
+    Ok(stdout(&out)
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+        .filter(|v| v["kind"] == "record")
+        .map(|v| {
+            format!(
+                "{} {} {} {}",
+                v["time"].as_str().unwrap(),
+                v["symbol"].as_str().unwrap(),
+                v["price"].as_str().unwrap(),
+                v["volume"].as_str().unwrap()
+            )
+        })
+        .collect())
+}
+
+#[test]
+fn vendor_presets_read_what_vendors_ship() {
+    let klines =
+        "1704067200000,42283.58,42298.62,42283.57,42298.61,35.92724,1704067259999,1519474.02,1327,20.21,854.61,0\n";
+    assert_eq!(
+        vendor_ticks("BTCUSDT-1m-2024-01-01.csv", klines, &["--format", "binance-klines"]),
+        Ok(vec!["2024-01-01T00:00:59.999Z BTCUSDT 42298.61 35.92724".to_owned()]),
+        "the close, at the bar's close time, the symbol from the file's name"
+    );
+    let tardis_quotes = "exchange,symbol,timestamp,local_timestamp,ask_amount,ask_price,bid_price,bid_amount\n\
+                         binance,BTCUSDT,1704067200000000,1704067200100000,1.5,42001.5,42000.5,2.0\n";
+    assert_eq!(
+        vendor_ticks("q.csv", tardis_quotes, &["--format", "tardis-quotes"]),
+        Ok(vec!["2024-01-01T00:00:00Z BTCUSDT 42001 0".to_owned()])
+    );
+    let err = vendor_ticks("q.csv", tardis_quotes, &["--format", "tardis"]).unwrap_err();
+    assert!(err.contains("this file holds quotes (bid and ask): use a quotes preset such as tardis-quotes"), "{err}");
+    let dukascopy = "Gmt time,Ask,Bid,AskVolume,BidVolume\n01.01.2024 22:00:00.123,1.10452,1.10440,1.5,2.25\n";
+    assert_eq!(
+        vendor_ticks("EURUSD_Ticks.csv", dukascopy, &["--format", "dukascopy", "--symbol", "EURUSD"]),
+        Ok(vec!["2024-01-01T22:00:00.123Z EURUSD 1.10446 0".to_owned()])
+    );
+    let polygon = "ticker,conditions,correction,exchange,id,participant_timestamp,price,sequence_number,sip_timestamp,size,tape,trf_id,trf_timestamp\n\
+                   AAPL,\"12,37\",0,11,1,1704205800000123456,185.64,1001,1704205800000456789,100,3,0,0\n";
+    assert_eq!(
+        vendor_ticks("2024-01-02.csv", polygon, &["--format", "polygon-trades"]),
+        Ok(vec!["2024-01-02T14:30:00.000456789Z AAPL 185.64 100".to_owned()])
+    );
+    // Raw integer prices (×1e-9) and a pretty-printed one, in one file.
+    let databento = "ts_recv,ts_event,rtype,publisher_id,instrument_id,action,side,depth,price,size,flags,ts_in_delta,sequence,symbol\n\
+                     1704205800001000000,1704205800000000000,0,2,15144,T,B,0,185640000000,100,0,12345,1001,AAPL\n\
+                     1704205800002000000,1704205800001000000,0,2,15144,T,A,0,185.65,50,0,12345,1002,AAPL\n";
+    assert_eq!(
+        vendor_ticks("trades.csv", databento, &["--format", "databento-trades"]),
+        Ok(vec![
+            "2024-01-02T14:30:00Z AAPL 185.64 100".to_owned(),
+            "2024-01-02T14:30:00.001Z AAPL 185.65 50".to_owned()
+        ])
+    );
+    // Any file with integer prices: --price-scale.
+    let cents = "timestamp,symbol,price,volume\n2024-01-02T00:00:00Z,X,15025,3\n";
+    assert_eq!(
+        vendor_ticks("c.csv", cents, &["--price-scale", "0.01"]),
+        Ok(vec!["2024-01-02T00:00:00Z X 150.25 3".to_owned()])
+    );
+    let err = vendor_ticks("c.csv", cents, &["--price-scale", "0.5"]).unwrap_err();
+    assert!(err.contains("--price-scale: `0.5`: not a power of ten"), "{err}");
+}

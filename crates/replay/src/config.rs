@@ -13,6 +13,7 @@ use sluice_core::Symbol;
 use sluice_core::config::{ConfigError, comma_list, from_text, opt_text};
 
 use crate::layout::{ColumnRef, Columns, QuotePrice};
+use crate::scale::Scale;
 use crate::time::{EpochUnit, TimeFormat};
 use sluice_io::DEFAULT_MAX_LINE;
 
@@ -72,6 +73,11 @@ pub struct CsvConfig {
     /// For quote files: `mid`, `bid` or `ask`. Default: `mid`.
     #[serde(default)]
     pub quote: QuotePrice,
+    /// Prices are integers to multiply by this power of ten: `0.01` for
+    /// cents, `1e-9` for Databento's raw prices. Default: the preset's,
+    /// else none (prices are read as written).
+    #[serde(default, deserialize_with = "opt_text")]
+    pub price_scale: Option<Scale>,
     /// Interleave the files by timestamp instead of reading them in turn.
     #[serde(default)]
     pub merge: bool,
@@ -113,6 +119,7 @@ impl CsvConfig {
             time_format: None,
             tz: None,
             quote: QuotePrice::default(),
+            price_scale: None,
             merge: false,
             speed: Speed::Max,
             strict: false,
@@ -174,6 +181,7 @@ impl CsvConfig {
             time_format: self.time_format.clone().unwrap_or(preset.time_format),
             tz,
             quote: self.quote,
+            price_scale: self.price_scale.or(preset.price_scale),
             backwards: self.backwards,
             max_line_bytes: self.max_line_bytes,
             guessed,
@@ -208,6 +216,7 @@ pub struct Layout {
     pub time_format: TimeFormat,
     pub tz: TimeZone,
     pub quote: QuotePrice,
+    pub price_scale: Option<Scale>,
     pub backwards: Backwards,
     pub max_line_bytes: usize,
     /// No preset and no columns were given: the columns are a guess, and
@@ -231,6 +240,16 @@ pub enum Preset {
     Histdata,
     /// Tardis.dev trades: `exchange,symbol,timestamp,local_timestamp,id,side,price,amount`.
     Tardis,
+    /// Tardis.dev quotes: `exchange,symbol,timestamp,local_timestamp,ask_amount,ask_price,bid_price,bid_amount`.
+    TardisQuotes,
+    /// Binance klines: 12 columns, no header; price = close, at the bar's close time.
+    BinanceKlines,
+    /// Dukascopy: `Gmt time,Ask,Bid,AskVolume,BidVolume`, `dd.MM.yyyy HH:mm:ss.SSS` in GMT.
+    Dukascopy,
+    /// Polygon.io trade flat files: `ticker,…,price,…,sip_timestamp,size,…`, times in ns.
+    PolygonTrades,
+    /// Databento trades (CSV): `ts_event` in ns, integer prices ×1e-9 unless pretty-printed.
+    DatabentoTrades,
 }
 
 /// What a preset sets; the user's own options win over it.
@@ -241,6 +260,7 @@ struct PresetLayout {
     time_format: TimeFormat,
     tz: Option<&'static str>,
     symbol_from_file_name: bool,
+    price_scale: Option<Scale>,
 }
 
 impl Preset {
@@ -252,6 +272,11 @@ impl Preset {
         ("yahoo", Preset::Yahoo),
         ("histdata", Preset::Histdata),
         ("tardis", Preset::Tardis),
+        ("tardis-quotes", Preset::TardisQuotes),
+        ("binance-klines", Preset::BinanceKlines),
+        ("dukascopy", Preset::Dukascopy),
+        ("polygon-trades", Preset::PolygonTrades),
+        ("databento-trades", Preset::DatabentoTrades),
     ];
 
     fn layout(self) -> PresetLayout {
@@ -264,6 +289,7 @@ impl Preset {
             time_format: TimeFormat::Auto,
             tz: None,
             symbol_from_file_name: false,
+            price_scale: None,
         };
         match self {
             Preset::Sluice => base,
@@ -312,11 +338,79 @@ impl Preset {
                 time_format: TimeFormat::Epoch(EpochUnit::Micros),
                 ..base
             },
+            Preset::TardisQuotes => PresetLayout {
+                header: Some(true),
+                delimiter: Some(b','),
+                columns: Columns {
+                    timestamp: name("timestamp"),
+                    symbol: name("symbol"),
+                    bid: name("bid_price"),
+                    ask: name("ask_price"),
+                    ..Columns::default()
+                },
+                time_format: TimeFormat::Epoch(EpochUnit::Micros),
+                ..base
+            },
+            // A bar's close is known at its close time, not its open: the
+            // tick is put there, so nothing trades on a price from the future.
+            Preset::BinanceKlines => PresetLayout {
+                header: Some(false),
+                delimiter: Some(b','),
+                columns: Columns { timestamp: idx(6), price: idx(4), volume: idx(5), ..Columns::default() },
+                time_format: TimeFormat::Epoch(EpochUnit::Auto),
+                symbol_from_file_name: true,
+                ..base
+            },
+            Preset::Dukascopy => PresetLayout {
+                header: Some(true),
+                delimiter: Some(b','),
+                columns: Columns {
+                    timestamp: name("Gmt time"),
+                    bid: name("Bid"),
+                    ask: name("Ask"),
+                    ..Columns::default()
+                },
+                time_format: TimeFormat::Pattern("%d.%m.%Y %H:%M:%S%.f".into()),
+                tz: Some("+00:00"),
+                ..base
+            },
+            Preset::PolygonTrades => PresetLayout {
+                header: Some(true),
+                delimiter: Some(b','),
+                columns: Columns {
+                    timestamp: name("sip_timestamp"),
+                    symbol: name("ticker"),
+                    price: name("price"),
+                    volume: name("size"),
+                    ..Columns::default()
+                },
+                time_format: TimeFormat::Epoch(EpochUnit::Nanos),
+                ..base
+            },
+            Preset::DatabentoTrades => PresetLayout {
+                header: Some(true),
+                delimiter: Some(b','),
+                columns: Columns {
+                    timestamp: name("ts_event"),
+                    symbol: name("symbol"),
+                    price: name("price"),
+                    volume: name("size"),
+                    ..Columns::default()
+                },
+                time_format: TimeFormat::Epoch(EpochUnit::Nanos),
+                price_scale: Some(Scale { exponent: -9, integers_only: true }),
+                ..base
+            },
         }
     }
 }
 
-sluice_core::text_schema!(Preset, "Preset", "sluice, binance-trades, binance-aggtrades, yahoo, histdata or tardis.");
+sluice_core::text_schema!(
+    Preset,
+    "Preset",
+    "sluice, binance-trades, binance-aggtrades, binance-klines, yahoo, histdata, dukascopy, tardis, tardis-quotes, \
+     polygon-trades or databento-trades."
+);
 sluice_core::text_schema!(Delimiter, "Delimiter", ", ; tab | or auto.");
 sluice_core::text_schema!(Speed, "Speed", "max, or a multiple of the data's pace: 1x, 10x, 0.5x.");
 

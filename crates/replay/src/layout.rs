@@ -126,7 +126,19 @@ impl Columns {
                 }
                 (Some(ColumnRef::Name(n)), Some(h)) => match h.iter().position(|c| c.eq_ignore_ascii_case(n)) {
                     Some(i) => Ok(Some(i)),
-                    None => Err(format!("{role} column `{n}` is not in the header ({})", h.join(", "))),
+                    None => {
+                        let has =
+                            |names: &[&str]| h.iter().any(|c| names.iter().any(|n| c.trim().eq_ignore_ascii_case(n)));
+                        // A trades layout on a quotes file: say what the file is.
+                        let quotes = role == "price" && has(BID_NAMES) && has(ASK_NAMES);
+                        let hint = if quotes {
+                            "; this file holds quotes (bid and ask): use a quotes preset such as tardis-quotes, \
+                             or --columns bid=…,ask=…"
+                        } else {
+                            ""
+                        };
+                        Err(format!("{role} column `{n}` is not in the header ({}){hint}", h.join(", ")))
+                    }
                 },
                 (Some(ColumnRef::Name(n)), None) => {
                     Err(format!("{role} column `{n}` is named, but the file has no header; use a 0-based index"))

@@ -12,6 +12,7 @@ mod fields;
 mod layout;
 mod lines;
 mod reader;
+mod scale;
 mod skim;
 mod source;
 mod time;

@@ -15,6 +15,7 @@ use sluice_core::{BadKind, BadRecord, Decimal, Error, Location, Quote, Symbol, T
 use crate::config::{Backwards, Layout};
 use crate::fields::{Fields, sniff_delimiter};
 use crate::layout::{PriceSource, QuotePrice, Resolved};
+use crate::scale::Scale;
 use crate::skim::find_any;
 use crate::time::TimeParser;
 use sluice_io::{LineBuffer, Next, Opener, STDIN, Watch};
@@ -286,7 +287,7 @@ impl FileReader {
             return Ok(None);
         }
         let known = symbol.as_ref().ok().copied();
-        let parsed = parse_row(fields, line, &r, symbol, &mut self.time, self.last_time, self.layout.backwards);
+        let parsed = parse_row(fields, line, &r, symbol, &mut self.time, self.last_time, &self.layout);
         match parsed {
             Ok(tick) => {
                 if self.layout.guessed && !std::mem::replace(&mut self.vetted, true) {
@@ -353,8 +354,9 @@ fn parse_row(
     symbol: Result<Symbol, String>,
     time: &mut TimeParser,
     last: Option<Timestamp>,
-    backwards: Backwards,
+    layout: &Layout,
 ) -> Result<Tick, Fault> {
+    let backwards = layout.backwards;
     if fields.len() != r.width {
         return Err(Fault::Bad(BadKind::FieldCount, format!("expected {} fields, found {}", r.width, fields.len())));
     }
@@ -362,7 +364,7 @@ fn parse_row(
     let time = time
         .parse(fields.get(line, r.timestamp).unwrap_or_default())
         .map_err(|e| Fault::Bad(BadKind::Timestamp, e.to_string()))?;
-    let (price, quote) = price(fields, line, r.price).map_err(|(kind, e)| Fault::Bad(kind, e))?;
+    let (price, quote) = price(fields, line, r.price, layout.price_scale).map_err(|(kind, e)| Fault::Bad(kind, e))?;
     let volume = match r.volume.map(|i| fields.get(line, i).unwrap_or_default()) {
         None => Decimal::ZERO,
         Some(text) => match Decimal::parse_bytes_rounded(text) {
@@ -449,10 +451,20 @@ fn plain_symbol(raw: &[u8]) -> bool {
 /// The trade or quote price of a row, or the fault and why.
 /// The tick's price, and for a quote file its bid and ask (when both read:
 /// a file replayed at its bid keeps its ask unchecked, as before).
-fn price(fields: &Fields, line: &[u8], source: PriceSource) -> Result<(Decimal, Option<Quote>), (BadKind, String)> {
+fn price(
+    fields: &Fields,
+    line: &[u8],
+    source: PriceSource,
+    scale: Option<Scale>,
+) -> Result<(Decimal, Option<Quote>), (BadKind, String)> {
     let one = |i: usize| -> Result<Decimal, (BadKind, String)> {
         let text = fields.get(line, i).unwrap_or_default();
-        match Decimal::parse_bytes_rounded(text) {
+        let parsed = match scale.and_then(|s| s.apply(text)) {
+            Some(Ok(p)) => Ok(p),
+            Some(Err(e)) => return Err((BadKind::Price, e)),
+            None => Decimal::parse_bytes_rounded(text),
+        };
+        match parsed {
             Ok(p) if p.is_negative() => Err((BadKind::NegativePrice, format!("Negative price: {p}"))),
             Ok(p) if p.is_zero() => Err((BadKind::ZeroPrice, "Zero price".to_owned())),
             Ok(p) => Ok(p),
