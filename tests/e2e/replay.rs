@@ -506,3 +506,21 @@ fn vendor_presets_read_what_vendors_ship() {
     let err = vendor_ticks("c.csv", cents, &["--price-scale", "0.5"]).unwrap_err();
     assert!(err.contains("--price-scale: `0.5`: not a power of ten"), "{err}");
 }
+
+#[test]
+fn volumes_past_92_billion_are_read_exactly() {
+    // Issue 17: a meme coin's volume was a bad row ("number out of range").
+    let rows = "timestamp,symbol,price,volume\n2024-01-02T00:00:00Z,PEPEUSDT,0.00001234,1234567890123456.5\n";
+    assert_eq!(
+        vendor_ticks("p.csv", rows, &[]),
+        Ok(vec!["2024-01-02T00:00:00Z PEPEUSDT 0.00001234 1234567890123456.5".to_owned()])
+    );
+    // Past what even 128 bits are asked to hold: a bad row, named.
+    let rows = "timestamp,symbol,price,volume\n2024-01-02T00:00:00Z,X,1,1e40\n2024-01-02T00:00:01Z,X,1,5\n";
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("v.csv");
+    std::fs::write(&path, rows).unwrap();
+    let out = run(&["replay", arg(&path), "-q", "--sink", "audit:path=-"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).contains("\"error\":\"volume\""), "{}", stdout(&out));
+}

@@ -2,7 +2,7 @@
 
 use sluice_core::record::push_u64;
 use sluice_core::time::TimeWriter;
-use sluice_core::{BadRecord, Decimal, Location, Record, Symbol, Timestamp};
+use sluice_core::{BadRecord, Location, Money, Record, Symbol, Timestamp};
 
 /// The fields of a line, before its hash. Absent fields are left out.
 pub struct Entry<'a> {
@@ -29,9 +29,10 @@ pub struct Entry<'a> {
     pub errors: Option<u64>,
 }
 
-/// A decimal written as its exact text (`"150.25"`), not as a float.
+/// A decimal written as its exact text (`"150.25"`), not as a float; in
+/// 128 bits, for volumes past what a price holds.
 #[derive(Clone, Copy)]
-pub struct Exact(pub Decimal);
+pub struct Exact(pub Money);
 
 impl<'a> Entry<'a> {
     fn blank(seq: u64, kind: &'static str) -> Entry<'a> {
@@ -60,7 +61,7 @@ impl<'a> Entry<'a> {
             Record::Tick(t) => {
                 e.time = Some(t.time);
                 e.symbol = Some(t.symbol);
-                e.price = Some(Exact(t.price));
+                e.price = Some(Exact(Money::from_decimal(t.price)));
                 e.volume = Some(Exact(t.volume));
             }
             Record::Line(l) => {
@@ -113,7 +114,7 @@ impl Entry<'_> {
             out.extend_from_slice(b"\":");
             serde_json::to_writer(&mut *out, value).map_err(std::io::Error::other)
         };
-        let exact = |out: &mut Vec<u8>, key: &str, value: Decimal| {
+        let exact = |out: &mut Vec<u8>, key: &str, value: Money| {
             out.extend_from_slice(b",\"");
             out.extend_from_slice(key.as_bytes());
             out.extend_from_slice(b"\":\"");

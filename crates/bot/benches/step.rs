@@ -14,7 +14,7 @@ fn step(c: &mut Criterion) {
                 time: Timestamp::from_nanos(i * 1_000_000),
                 symbol: symbols[i as usize % 4].parse().unwrap(),
                 price: Decimal::from_scaled(10_000 + (i * 7919) % 20_000, 2).unwrap(),
-                volume: Decimal::ONE,
+                volume: sluice_core::Money::from_decimal(Decimal::ONE),
                 quote: None,
             })
         })

@@ -32,7 +32,7 @@ proptest! {
                         time: Timestamp::from_nanos(i as i64),
                         symbol: symbols[*s].parse().unwrap(),
                         price: Decimal::from_scaled(*cents, 2).unwrap(),
-                        volume: Decimal::ONE,
+                        volume: sluice_core::Money::from_decimal(Decimal::ONE),
                         quote: None,
                     };
                     bot.send(&Record::Tick(t), &at).unwrap();

@@ -374,6 +374,13 @@ fn parse_plain(s: &[u8]) -> Option<Decimal> {
 }
 
 fn parse_general(s: &[u8], round: bool) -> Result<Decimal, DecimalError> {
+    let units = parse_units(s, round, i128::from(i64::MAX))?;
+    i64::try_from(units).map(Decimal).map_err(|_| DecimalError::Overflow)
+}
+
+/// Units of 10⁻⁸ of any decimal text whose magnitude is at most `max`
+/// (whole units): the parser behind [`Decimal`] and [`crate::Money`].
+pub(crate) fn parse_units(s: &[u8], round: bool, max: i128) -> Result<i128, DecimalError> {
     if s.is_empty() {
         return Err(DecimalError::Empty);
     }
@@ -402,12 +409,12 @@ fn parse_general(s: &[u8], round: bool) -> Result<Decimal, DecimalError> {
             return Err(DecimalError::Invalid);
         }
         mantissa = mantissa * 10 + i128::from(b - b'0');
-        if mantissa > i128::from(i64::MAX) * 10i128.pow(SCALE) {
+        if mantissa > max.saturating_mul(10i128.pow(SCALE)) {
             return Err(DecimalError::Overflow);
         }
     }
     if mantissa == 0 {
-        return Ok(Decimal(0));
+        return Ok(0);
     }
     // value = mantissa × 10^(exp − frac.len()); we store value × 10^SCALE.
     let shift = i64::from(SCALE) + exp - frac.len() as i64;
@@ -415,15 +422,17 @@ fn parse_general(s: &[u8], round: bool) -> Result<Decimal, DecimalError> {
         10i128.checked_pow(shift as u32).and_then(|f| mantissa.checked_mul(f)).ok_or(DecimalError::Overflow)?
     } else {
         let Some(div) = 10i128.checked_pow((-shift) as u32) else {
-            return if round { Ok(Decimal(0)) } else { Err(DecimalError::TooPrecise) };
+            return if round { Ok(0) } else { Err(DecimalError::TooPrecise) };
         };
         if mantissa % div != 0 && !round {
             return Err(DecimalError::TooPrecise);
         }
         (mantissa + div / 2) / div
     };
-    let units = i64::try_from(units).map_err(|_| DecimalError::Overflow)?;
-    Ok(Decimal(if negative { -units } else { units }))
+    if units > max.saturating_mul(ONE as i128) {
+        return Err(DecimalError::Overflow);
+    }
+    Ok(if negative { -units } else { units })
 }
 
 fn parse_exponent(s: &[u8]) -> Result<i64, DecimalError> {

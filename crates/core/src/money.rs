@@ -74,6 +74,19 @@ impl Money {
         if r.unsigned_abs() * 2 >= n.unsigned_abs() { Money(q + self.0.signum()) } else { Money(q) }
     }
 
+    /// Parses decimal text as [`Decimal::parse_bytes_rounded`] does (digits
+    /// past the eighth place rounded half away from zero), up to 10²⁹:
+    /// volumes of tokens counted in trillions included.
+    pub fn parse_bytes_rounded(s: &[u8]) -> Result<Money, crate::decimal::DecimalError> {
+        // The common case through the decimal's fast path; past it, wide.
+        match Decimal::parse_bytes_rounded(s) {
+            Err(crate::decimal::DecimalError::Overflow) => {
+                crate::decimal::parse_units(s, true, 10i128.pow(29)).map(Money)
+            }
+            parsed => parsed.map(Money::from_decimal),
+        }
+    }
+
     /// Whether it is below zero.
     pub fn is_negative(self) -> bool {
         self.0 < 0
@@ -101,6 +114,15 @@ impl Money {
     /// A value that displays as [`Money::push_min_places`] writes.
     pub fn display_min_places(self, min_places: u32) -> MoneyPlaces {
         MoneyPlaces { value: self, places: min_places }
+    }
+}
+
+impl std::str::FromStr for Money {
+    type Err = crate::decimal::DecimalError;
+
+    /// Decimal text, as [`Decimal`] reads it, exact to the eighth place.
+    fn from_str(s: &str) -> Result<Money, Self::Err> {
+        crate::decimal::parse_units(s.as_bytes(), false, 10i128.pow(29)).map(Money)
     }
 }
 
@@ -195,6 +217,18 @@ mod tests {
         assert_eq!(sum.div_round(3).to_string(), "0.66666667");
         assert_eq!(Money::from_decimal(d("-2")).div_round(3).to_string(), "-0.66666667");
         assert_eq!(Money::from_decimal(d("1")).div_round(4).to_string(), "0.25");
+    }
+
+    #[test]
+    fn text_past_a_decimal_reads_back() {
+        // A meme coin's volume: past the 92 billion a Decimal holds.
+        let big: Money = "1234567890123456.12345678".parse().unwrap();
+        assert_eq!(big.to_string(), "1234567890123456.12345678");
+        assert_eq!(Money::parse_bytes_rounded(b"5e20").unwrap().to_string(), "500000000000000000000");
+        assert_eq!(Money::parse_bytes_rounded(b"0.123456789").unwrap().to_string(), "0.12345679");
+        assert!("0.123456789".parse::<Money>().is_err(), "exact text refuses a ninth place");
+        assert!(Money::parse_bytes_rounded(b"1e31").is_err(), "past 10^29");
+        assert_eq!("-2.5".parse::<Money>().unwrap(), Money::from_decimal(d("-2.5")));
     }
 
     #[test]

@@ -216,7 +216,7 @@ mod tests {
                     time: Timestamp::from_nanos(1_000_000_000_000 + s * 1_000_000_000),
                     symbol: "X".parse().unwrap(),
                     price: crate::Decimal::ONE,
-                    volume: crate::Decimal::ONE,
+                    volume: crate::Money::from_decimal(crate::Decimal::ONE),
                     quote: None,
                 }),
                 crate::Location::Seq { source: "at", seq: 1 },

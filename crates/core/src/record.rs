@@ -13,8 +13,9 @@ pub struct Tick {
     pub symbol: Symbol,
     /// Trade price (or the quote price chosen by the source); always > 0.
     pub price: Decimal,
-    /// Traded quantity; zero when the source has none.
-    pub volume: Decimal,
+    /// Traded quantity; zero when the source has none. In 128 bits: a
+    /// token's volume can pass the 92 billion a [`Decimal`] holds.
+    pub volume: crate::Money,
     /// The bid and ask, when the source read a quote file.
     pub quote: Option<Quote>,
 }

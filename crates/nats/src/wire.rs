@@ -249,14 +249,14 @@ impl<'a> Decoded<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use sluice_core::{Decimal, Timestamp};
+    use sluice_core::Timestamp;
 
     fn tick() -> Tick {
         Tick {
             time: Timestamp::from_nanos(1_700_000_000_123_456_789),
             symbol: "BRK.B".parse().unwrap(),
             price: "187.00000001".parse().unwrap(),
-            volume: Decimal::ZERO,
+            volume: "123456789012345.5".parse().unwrap(),
             quote: None,
         }
     }

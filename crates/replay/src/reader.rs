@@ -10,7 +10,7 @@ use std::ops::Range;
 use std::sync::Arc;
 use std::sync::atomic::AtomicU64;
 
-use sluice_core::{BadKind, BadRecord, Decimal, Error, Location, Quote, Symbol, Tick, Timestamp};
+use sluice_core::{BadKind, BadRecord, Decimal, Error, Location, Money, Quote, Symbol, Tick, Timestamp};
 
 use crate::config::{Backwards, Layout};
 use crate::fields::{Fields, sniff_delimiter};
@@ -366,8 +366,8 @@ fn parse_row(
         .map_err(|e| Fault::Bad(BadKind::Timestamp, e.to_string()))?;
     let (price, quote) = price(fields, line, r.price, layout.price_scale).map_err(|(kind, e)| Fault::Bad(kind, e))?;
     let volume = match r.volume.map(|i| fields.get(line, i).unwrap_or_default()) {
-        None => Decimal::ZERO,
-        Some(text) => match Decimal::parse_bytes_rounded(text) {
+        None => Money::ZERO,
+        Some(text) => match Money::parse_bytes_rounded(text) {
             Ok(v) if !v.is_negative() => v,
             Ok(v) => return Err(Fault::Bad(BadKind::Volume, format!("negative volume {v}"))),
             Err(_) if text.is_empty() => return Err(Fault::Bad(BadKind::Volume, "missing volume".into())),

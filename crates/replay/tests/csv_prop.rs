@@ -39,7 +39,7 @@ prop_compose! {
                 time: Timestamp::from_nanos(ms * 1_000_000),
                 symbol: symbols[s].parse().unwrap(),
                 price: Decimal::from_units(price),
-                volume: Decimal::from_units(volume),
+                volume: sluice_core::Money::from_units(i128::from(volume)),
                 quote: None,
             }
         }).collect()

@@ -9,7 +9,7 @@ pub fn tick(symbol: &str, price: &str) -> Tick {
         time: Timestamp::EPOCH,
         symbol: symbol.parse().unwrap(),
         price: price.parse().unwrap(),
-        volume: Decimal::ONE,
+        volume: sluice_core::Money::from_decimal(Decimal::ONE),
         quote: None,
     }
 }

@@ -93,7 +93,7 @@ impl Ticker {
             time: self.start.add_nanos(self.step_ns.saturating_mul(self.seq as i64)),
             symbol: self.symbols[which],
             price: Decimal::from_scaled(cents as i64, 2).unwrap_or(Decimal::ZERO),
-            volume: Decimal::from_scaled(volume as i64, 0).unwrap_or(Decimal::ZERO),
+            volume: sluice_core::Money::from_units(i128::from(volume) * i128::from(Decimal::ONE.units())),
             quote: None,
         };
         (tick, bad)

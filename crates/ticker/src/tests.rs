@@ -39,7 +39,7 @@ fn values_stay_in_the_article_ranges() {
     let mut seen = std::collections::BTreeSet::new();
     while let Pull::Record(Record::Tick(k), _) = t.pull().unwrap() {
         assert_eq!(k.price.round_to(2), k.price, "two decimals");
-        let v = k.volume.units() / Decimal::ONE.units();
+        let v = k.volume.units() / i128::from(Decimal::ONE.units());
         assert!((100..=10_000).contains(&v), "volume {v}");
         lo = lo.min(k.price);
         hi = hi.max(k.price);
