@@ -438,3 +438,18 @@ fn the_seed_is_offered_for_a_repeat_only_when_it_was_drawn() {
     // Few records: the time in a unit that suits it, and no rate made up.
     assert!(!stderr(&drawn).contains("0.000s") && !stderr(&drawn).contains("records/s"), "{}", stderr(&drawn));
 }
+
+#[test]
+fn the_plot_draws_the_busiest_symbols_and_says_how_many_it_left_out() {
+    let dir = tempfile::tempdir().unwrap();
+    let svg = dir.path().join("p.svg");
+    let symbols: Vec<String> = (0..20).map(|i| format!("S{i:02}")).collect();
+    let source = format!("ticker:seed=3,count=4000,symbols={}", symbols.join(","));
+    let out = run(&["run", "-q", "--source", &source, "--sink", "bot:plot_symbols=5", "--plot", arg(&svg)]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = std::fs::read_to_string(&svg).unwrap();
+    assert_eq!(text.matches(": price, entries").count(), 5, "five symbols drawn");
+    assert!(text.contains("the 5 busiest symbols (15 more not drawn)"), "the picture says what it left out");
+    let refused = run(&["run", "-q", "--source", &source, "--sink", "bot:plot_symbols=0", "--plot", arg(&svg)]);
+    assert_eq!(refused.status.code(), Some(2), "{}", stderr(&refused));
+}

@@ -11,6 +11,10 @@ use sluice_core::{Symbol, Timestamp};
 const BUCKETS: usize = 600;
 /// Most trade markers kept per symbol.
 const MARKERS: usize = 20_000;
+/// Most symbols charted: each costs up to about 500 KB (its series and
+/// markers), so a file of a million symbols cannot exhaust memory. Later
+/// symbols are counted, not charted.
+pub const CHARTED: usize = 1_000;
 
 /// A series downsampled to a fixed number of buckets, each keeping its
 /// lowest and highest point, so spikes survive.
@@ -75,9 +79,30 @@ impl Series {
     }
 }
 
+impl Picture {
+    /// A picture that draws the `shown` busiest symbols.
+    pub fn new(shown: usize) -> Picture {
+        Picture { shown, ..Picture::default() }
+    }
+
+    /// `symbol`'s chart, opened at its first tick while fewer than
+    /// [`CHARTED`] symbols are; `None` past that.
+    pub fn chart(&mut self, symbol: Symbol) -> Option<&mut SymbolChart> {
+        if !self.symbols.contains_key(&symbol) {
+            if self.symbols.len() >= CHARTED {
+                return None;
+            }
+            self.symbols.insert(symbol, SymbolChart::default());
+        }
+        self.symbols.get_mut(&symbol)
+    }
+}
+
 /// What the picture of one symbol needs.
 #[derive(Debug, Default)]
 pub struct SymbolChart {
+    /// Ticks seen: the busiest symbols are the ones drawn.
+    pub ticks: u64,
     pub price: Series,
     pub equity: Series,
     /// (time, price, is an entry).
@@ -96,6 +121,10 @@ impl SymbolChart {
 #[derive(Debug, Default)]
 pub struct Picture {
     pub symbols: BTreeMap<Symbol, SymbolChart>,
+    /// Every symbol the bot saw, charted or not (set before drawing).
+    pub seen: usize,
+    /// How many of the busiest symbols are drawn (`plot_symbols`).
+    pub shown: usize,
     /// Capital plus realized and open PnL, at every tick.
     pub equity: Series,
     /// How far that curve stands below its peak so far.
@@ -119,7 +148,13 @@ pub fn draw(path: &str, picture: &Picture) -> Result<(), String> {
 }
 
 fn render(svg: &mut String, picture: &Picture) -> Result<(), String> {
-    let charts = &picture.symbols;
+    // The busiest symbols, drawn in symbol order.
+    let mut busiest: Vec<(&Symbol, &SymbolChart)> = picture.symbols.iter().collect();
+    busiest.sort_by(|a, b| b.1.ticks.cmp(&a.1.ticks).then(a.0.cmp(b.0)));
+    busiest.truncate(picture.shown);
+    busiest.sort_by_key(|(s, _)| **s);
+    let left_out = picture.seen.max(picture.symbols.len()) - busiest.len();
+    let charts = busiest;
     // Two panels for the portfolio, two per symbol.
     let n = charts.len() as u32 + 1;
     let root = SVGBackend::with_string(svg, (1200, 520 * n)).into_drawing_area();
@@ -127,7 +162,11 @@ fn render(svg: &mut String, picture: &Picture) -> Result<(), String> {
     let panels = root.split_evenly(((2 * n) as usize, 1));
     let (equity, drawdown) = (picture.equity.points(), picture.drawdown.points());
     let span = bounds(equity.iter().map(|p| p.0));
-    panel(&panels[0], "portfolio: equity (capital plus PnL, marked to market)", span, &equity, &[])?;
+    let mut title = "portfolio: equity (capital plus PnL, marked to market)".to_owned();
+    if left_out > 0 {
+        title.push_str(&format!("; below, the {} busiest symbols ({left_out} more not drawn)", charts.len()));
+    }
+    panel(&panels[0], &title, span, &equity, &[])?;
     panel(&panels[1], "portfolio: drawdown below the peak", span, &drawdown, &[])?;
     let panels = &panels[2..];
     for (i, (symbol, chart)) in charts.iter().enumerate() {

@@ -109,6 +109,10 @@ pub struct BotConfig {
     /// this file at the end. Default: none.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub plot: Option<String>,
+    /// How many symbols the picture draws: the busiest, by ticks (of the
+    /// first 1000 symbols, which are the ones charted). Default: 12.
+    #[serde(default = "default_plot_symbols")]
+    pub plot_symbols: usize,
     /// Write the portfolio's mark-to-market curve as CSV to this file: one
     /// row per `period` with a tick (its start, capital plus PnL, PnL, and
     /// the fall below the peak so far). Default: none.
@@ -152,6 +156,7 @@ impl Default for BotConfig {
             report_trades: default_report_trades(),
             trades: None,
             plot: None,
+            plot_symbols: default_plot_symbols(),
             equity: None,
             color: false,
             stop: None,
@@ -212,6 +217,9 @@ impl BotConfig {
             if value < Decimal::ZERO {
                 return Err(ConfigError::new(key, format!("{value} is not a cost; use 0 or more")));
             }
+        }
+        if !(1..=100).contains(&self.plot_symbols) {
+            return Err(ConfigError::new("plot_symbols", format!("{} symbols; draw 1 to 100", self.plot_symbols)));
         }
         if self.slippage_bps >= Decimal::from_units(10_000 * Decimal::ONE.units()) {
             return Err(ConfigError::new("slippage_bps", "10000 bps or more would sell at nothing; use less"));
@@ -291,6 +299,10 @@ impl BotConfig {
     pub fn periods_per_year(&self) -> f64 {
         self.periods_per_year.unwrap_or(252.0 * 86_400.0 / self.period.0.as_secs_f64())
     }
+}
+
+fn default_plot_symbols() -> usize {
+    12
 }
 
 fn default_strategy() -> String {

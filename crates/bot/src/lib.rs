@@ -173,7 +173,7 @@ impl Bot {
             trade_log: None,
             equity_path: config.equity.clone(),
             equity_log: None,
-            plot: config.plot.clone().map(|p| (p, chart::Picture::default())),
+            plot: config.plot.clone().map(|p| (p, chart::Picture::new(config.plot_symbols))),
             silent: false,
             line: Vec::new(),
             times: sluice_core::time::TimeWriter::default(),
@@ -229,8 +229,10 @@ impl Bot {
         let capital = Money::from_decimal(self.capital);
         let equity = capital.checked_add(self.total.realized).and_then(|e| e.checked_add(self.equity.open));
         let step = book.machine.step(tick, &self.rules, equity.unwrap_or(Money::ZERO)).map_err(Bot::overflow)?;
-        if let Some((_, picture)) = &mut self.plot {
-            let c = picture.symbols.entry(tick.symbol).or_default();
+        if let Some((_, picture)) = &mut self.plot
+            && let Some(c) = picture.chart(tick.symbol)
+        {
+            c.ticks += 1;
             let t = tick.time.as_nanos();
             if c.price.is_empty() {
                 // The PnL curve starts at zero with the symbol's first tick.
@@ -249,13 +251,10 @@ impl Bot {
         };
         if let Some(trade) = trade {
             book.stats.add(trade).map_err(Bot::overflow)?;
-            if let Some((_, picture)) = &mut self.plot {
-                picture
-                    .symbols
-                    .entry(tick.symbol)
-                    .or_default()
-                    .equity
-                    .push(trade.exit_time.as_nanos(), book.stats.realized.to_f64());
+            if let Some((_, picture)) = &mut self.plot
+                && let Some(c) = picture.chart(tick.symbol)
+            {
+                c.equity.push(trade.exit_time.as_nanos(), book.stats.realized.to_f64());
             }
             self.total.add(trade).map_err(Bot::overflow)?;
             self.exits[trade.exit as usize] += 1;
@@ -562,7 +561,9 @@ impl Sink for Bot {
             .map_err(Bot::io)?;
         }
         self.out.flush().map_err(Bot::io)?;
-        if let Some((path, picture)) = &self.plot {
+        let seen = self.books.len();
+        if let Some((path, picture)) = &mut self.plot {
+            picture.seen = seen;
             chart::draw(path, picture).map_err(|e| Error::new("bot", format!("drawing {path}: {e}")))?;
         }
         if let Some(w) = self.trade_log.take() {
