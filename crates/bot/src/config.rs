@@ -101,6 +101,11 @@ pub struct BotConfig {
     /// every trade. Keeps memory flat on long replays. Default: 10000.
     #[serde(default = "default_report_trades")]
     pub report_trades: usize,
+    /// Most symbols listed in the report and the table, the busiest by
+    /// ticks; every total covers them all. Keeps a report of a million
+    /// symbols to a readable size. Default: 1000.
+    #[serde(default = "default_report_symbols")]
+    pub report_symbols: usize,
     /// Write every trade, as it closes, to this CSV file (all of them,
     /// however many). Default: none.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -154,6 +159,7 @@ impl Default for BotConfig {
             periods_per_year: None,
             transcript: false,
             report_trades: default_report_trades(),
+            report_symbols: default_report_symbols(),
             trades: None,
             plot: None,
             plot_symbols: default_plot_symbols(),
@@ -299,6 +305,10 @@ impl BotConfig {
     pub fn periods_per_year(&self) -> f64 {
         self.periods_per_year.unwrap_or(252.0 * 86_400.0 / self.period.0.as_secs_f64())
     }
+}
+
+fn default_report_symbols() -> usize {
+    1000
 }
 
 fn default_plot_symbols() -> usize {

@@ -138,6 +138,8 @@ pub struct Bot {
     plot: Option<(String, chart::Picture)>,
     /// Writes no lines at all (a sweep's bots): no transcript, no signals.
     silent: bool,
+    /// `report_symbols`.
+    report_symbols: usize,
     /// The transcript or signal line being written, reused.
     line: Vec<u8>,
     /// Writes the signal lines' times.
@@ -175,6 +177,7 @@ impl Bot {
             equity_log: None,
             plot: config.plot.clone().map(|p| (p, chart::Picture::new(config.plot_symbols))),
             silent: false,
+            report_symbols: config.report_symbols,
             line: Vec::new(),
             times: sluice_core::time::TimeWriter::default(),
             config,

@@ -86,7 +86,10 @@ pub(crate) struct BotReport {
     open_positions: Vec<OpenPosition>,
     unrealized_pnl: Money,
     abandoned_positions: u64,
+    /// The busiest `report_symbols` symbols, each with its own figures.
     symbols: BTreeMap<Symbol, SymbolReport>,
+    /// Symbols traded but not listed in `symbols`.
+    symbols_omitted: u64,
     /// Realized PnL before costs (at the ticks' prices, no commission).
     realized_pnl_gross: Money,
     /// Commission paid on the closed trades' fills and the open
@@ -135,10 +138,20 @@ impl BotReport {
     pub(crate) fn new(bot: &Bot) -> Result<BotReport, Overflow> {
         let mut open_positions = Vec::new();
         let mut symbols = BTreeMap::new();
+        // Listed per symbol: the busiest `report_symbols`, so that a file of
+        // a million symbols does not make a report of gigabytes. Every
+        // total covers them all.
+        let mut busiest: Vec<&(Symbol, crate::Book)> = bot.books.iter().collect();
+        if busiest.len() > bot.report_symbols {
+            busiest.select_nth_unstable_by(bot.report_symbols, |a, b| b.1.ticks.cmp(&a.1.ticks).then(a.0.cmp(&b.0)));
+            busiest.truncate(bot.report_symbols);
+        }
+        let listed: std::collections::HashSet<Symbol> = busiest.iter().map(|(s, _)| *s).collect();
         // In symbol order, so that the report is the same whatever order
         // the symbols arrived in.
         let mut sorted: Vec<&(Symbol, crate::Book)> = bot.books.iter().collect();
         sorted.sort_by_key(|(s, _)| *s);
+        let mut held_pct = (0.0, 0usize);
         for &(symbol, ref book) in sorted {
             let mut unrealized = Money::ZERO;
             if let (Some(p), Some(last)) = (book.machine.position, book.last_price) {
@@ -153,6 +166,16 @@ impl BotReport {
                     unrealized_pnl: unrealized,
                 });
             }
+            let buy_and_hold_pct = book
+                .first_price
+                .zip(book.last_price)
+                .map(|(first, last)| percent_of(Money::pnl(first, last, Decimal::ONE), Money::from_decimal(first)));
+            if let Some(p) = buy_and_hold_pct {
+                held_pct = (held_pct.0 + p, held_pct.1 + 1);
+            }
+            if !listed.contains(&symbol) {
+                continue;
+            }
             symbols.insert(
                 symbol,
                 SymbolReport {
@@ -166,9 +189,7 @@ impl BotReport {
                     equity_max_drawdown: book.equity.drawdown.max,
                     exposure: share(book.held_ticks, book.ticks),
                     exposure_time: share(book.held_ns.unsigned_abs(), book.span_ns().unsigned_abs()),
-                    buy_and_hold_pct: book.first_price.zip(book.last_price).map(|(first, last)| {
-                        percent_of(Money::pnl(first, last, Decimal::ONE), Money::from_decimal(first))
-                    }),
+                    buy_and_hold_pct,
                     abandoned_positions: book.abandoned,
                     unrealized_pnl: unrealized,
                 },
@@ -216,10 +237,8 @@ impl BotReport {
                 books().map(|b| u128::from(b.held_ns.unsigned_abs())).sum::<u128>(),
                 books().map(|b| u128::from(b.span_ns().unsigned_abs())).sum::<u128>(),
             ),
-            buy_and_hold_pct: {
-                let held: Vec<f64> = symbols.values().filter_map(|s: &SymbolReport| s.buy_and_hold_pct).collect();
-                (!held.is_empty()).then(|| (held.iter().sum::<f64>() / held.len() as f64 * 100.0).round() / 100.0)
-            },
+            buy_and_hold_pct: (held_pct.1 > 0).then(|| (held_pct.0 / held_pct.1 as f64 * 100.0).round() / 100.0),
+            symbols_omitted: (bot.books.len() - listed.len()) as u64,
             expectancy: bot.total.expectancy(),
             average_trade_seconds: bot.total.average_held_seconds(),
             max_trade_seconds: (bot.total.trades > 0).then(|| bot.total.longest_ns as f64 / 1e9),

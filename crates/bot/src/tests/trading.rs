@@ -224,3 +224,28 @@ proptest::proptest! {
         proptest::prop_assert_eq!(curve, expected);
     }
 }
+
+#[test]
+fn the_report_lists_the_busiest_symbols_and_totals_them_all() {
+    let (mut b, _) = bot(BotConfig { report_symbols: 2, ..BotConfig::default() });
+    // A: 3 ticks, B: 2, C: 1, D: 3. Each rises 10% from its first tick.
+    let ticks = [
+        ("A", "100"),
+        ("B", "100"),
+        ("C", "100"),
+        ("D", "100"),
+        ("A", "105"),
+        ("A", "110"),
+        ("B", "110"),
+        ("D", "105"),
+        ("D", "110"),
+    ];
+    feed(&mut b, &ticks);
+    let r = details(b);
+    let listed: Vec<&String> = r["symbols"].as_object().unwrap().keys().collect();
+    assert_eq!(listed, ["A", "D"], "the two busiest, in symbol order");
+    assert_eq!(r["symbols_omitted"], 2);
+    assert_eq!(r["ticks"], 9, "totals cover every symbol");
+    // C never moved: (10 + 10 + 0 + 10) / 4.
+    assert_eq!(r["buy_and_hold_pct"], 7.5);
+}
