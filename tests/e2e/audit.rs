@@ -175,3 +175,24 @@ fn an_audit_log_on_stdout_shows_a_live_sources_lines_as_they_come() {
     drop(writer);
     assert!(child.wait().unwrap().success());
 }
+
+#[test]
+fn a_head_printed_after_a_run_is_checked_by_verify() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("a.jsonl");
+    let sink = format!("audit:path={}", log.display());
+    let out = run(&["run", "-q", "--source", "ticker:seed=2,count=50", "--sink", &sink]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let head = run(&["audit", "head", arg(&log)]);
+    assert!(head.status.success(), "{}", stderr(&head));
+    let head = stdout(&head).trim().to_owned();
+    assert!(head.starts_with("51:"), "the close line is seq 51: {head}");
+    let ok = run(&["audit", "verify", arg(&log), "--head", &head]);
+    assert!(ok.status.success(), "{}", stderr(&ok));
+    let wrong = run(&["audit", "verify", arg(&log), "--head", "51:nothex"]);
+    assert_eq!(wrong.status.code(), Some(2), "{}", stderr(&wrong));
+    let later = format!("60:{}", &head[3..]);
+    let short = run(&["audit", "verify", arg(&log), "--head", &later]);
+    assert_eq!(short.status.code(), Some(1));
+    assert!(stderr(&short).contains("before the head kept elsewhere (seq 60)"), "{}", stderr(&short));
+}

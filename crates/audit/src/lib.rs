@@ -21,7 +21,7 @@ use sluice_core::{BadRecord, Error, Flow, Location, Record, RecordKind, Sink, Si
 pub use config::{AuditConfig, Format, Fsync};
 use entry::Entry;
 use file::{LogFile, TailError};
-pub use verify::{Broken, Verified, verify};
+pub use verify::{Broken, Head, Verified, verify};
 use writer::{Batch, Finished, Job, Output};
 
 /// Bytes of encoded lines handed to the writer at a time.

@@ -96,7 +96,7 @@ fn appending_continues_the_sequence_and_the_chain() {
     run(config(&path, Format::Jsonl), 5);
     let all = lines(&path);
     assert_eq!(json(&all[6])["seq"], 7, "the second run starts after the first's close line");
-    let v = verify(&[s(&path)]).unwrap();
+    let v = verify(&[s(&path)], None).unwrap();
     assert_eq!((v.lines, v.last_seq), (12, 12));
 }
 
@@ -106,7 +106,7 @@ fn csv_logs_chain_and_read_back_with_a_csv_reader() {
     let path = dir.path().join("a.csv");
     run(config(&path, Format::Csv), 6);
     run(config(&path, Format::Csv), 3);
-    assert_eq!(verify(&[s(&path)]).unwrap().last_seq, 11);
+    assert_eq!(verify(&[s(&path)], None).unwrap().last_seq, 11);
     let mut rdr = csv::Reader::from_path(&path).unwrap();
     let rows: Vec<csv::StringRecord> = rdr.records().map(Result::unwrap).collect();
     assert_eq!(&rows[0][5], "101.01");
@@ -122,7 +122,7 @@ fn damaged(edit: impl FnOnce(&mut Vec<String>)) -> String {
     let mut all = lines(&path);
     edit(&mut all);
     std::fs::write(&path, all.join("\n") + "\n").unwrap();
-    let broken = verify(&[s(&path)]).unwrap_err();
+    let broken = verify(&[s(&path)], None).unwrap_err();
     let name = s(&path);
     broken.to_string().replacen(&name, "a.jsonl", 1)
 }
@@ -164,7 +164,7 @@ fn a_torn_last_line_stops_verify_and_the_next_append() {
     let mut bytes = std::fs::read(&path).unwrap();
     bytes.truncate(bytes.len() - 30);
     std::fs::write(&path, &bytes).unwrap();
-    let broken = verify(&[s(&path)]).unwrap_err();
+    let broken = verify(&[s(&path)], None).unwrap_err();
     assert!(broken.to_string().ends_with(":5: torn line (no newline): the writer was cut off mid-line"), "{broken}");
     let mut log = Box::new(AuditLog::new(config(&path, Format::Jsonl)));
     let err = log.start().unwrap_err().to_string();
@@ -189,11 +189,11 @@ fn rotation_rolls_over_and_verify_takes_the_set() {
         let size = std::fs::metadata(f).unwrap().len();
         assert!(size <= 1000 || lines(f).len() == 1, "{f:?} has {size} bytes");
     }
-    let v = verify(&[s(&path)]).unwrap();
+    let v = verify(&[s(&path)], None).unwrap();
     assert_eq!((v.files.len(), v.last_seq), (files.len(), 27));
     // A file of the set left out breaks the sequence.
     let without_second: Vec<String> = files.iter().enumerate().filter(|(i, _)| *i != 1).map(|(_, p)| s(p)).collect();
-    assert!(verify(&without_second).unwrap_err().what.contains("deleted or reordered"));
+    assert!(verify(&without_second, None).unwrap_err().what.contains("deleted or reordered"));
 }
 
 #[test]

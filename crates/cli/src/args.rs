@@ -94,6 +94,19 @@ pub enum AuditCommand {
         /// successors with it.
         #[arg(value_name = "FILE", required = true)]
         files: Vec<String>,
+        /// A head printed by `sluice audit head` and kept elsewhere: the
+        /// log must still hold that line. Without it, a log cut back to an
+        /// earlier run's close line verifies, as nothing in it says more
+        /// was written.
+        #[arg(long, value_name = "SEQ:HASH")]
+        head: Option<String>,
+    },
+    /// Verify a log and print its head, SEQ:HASH of its last line, to keep
+    /// somewhere the writer cannot reach (and check later with `verify
+    /// --head`).
+    Head {
+        #[arg(value_name = "FILE", required = true)]
+        files: Vec<String>,
     },
 }
 

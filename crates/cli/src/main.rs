@@ -54,7 +54,8 @@ fn main() -> ExitCode {
         Command::Run(args) => run(*args, stop),
         Command::Replay(args) => replay(args, stop),
         Command::Grep(args) => return grep::run(&args, &stop),
-        Command::Audit(AuditCommand::Verify { files }) => return verify(&files),
+        Command::Audit(AuditCommand::Verify { files, head }) => return verify(&files, head.as_deref(), false),
+        Command::Audit(AuditCommand::Head { files }) => return verify(&files, None, true),
         Command::Validate { files } => validate(&files, &stop),
         Command::List => {
             return print_bytes(schema::list().as_bytes());
@@ -238,8 +239,16 @@ pub(crate) fn write_stdout_with(write: impl FnOnce(&mut dyn Write) -> std::io::R
 
 /// `sluice audit verify`: 0 and the count when intact, 1 and the first
 /// broken line otherwise.
-fn verify(files: &[String]) -> ExitCode {
-    match sluice_audit::verify(files) {
+fn verify(files: &[String], head: Option<&str>, print_head: bool) -> ExitCode {
+    let head = match head.map(str::parse::<sluice_audit::Head>).transpose() {
+        Ok(h) => h,
+        Err(e) => {
+            say!("sluice: --head: {e}");
+            return ExitCode::from(USAGE);
+        }
+    };
+    match sluice_audit::verify(files, head.as_ref()) {
+        Ok(v) if print_head => print_bytes(format!("{}:{}\n", v.last_seq, v.last_hash).as_bytes()),
         Ok(v) => print_bytes(
             format!("{}: {} lines intact (seq 1..{})\n", v.files.join(", "), v.lines, v.last_seq).as_bytes(),
         ),
