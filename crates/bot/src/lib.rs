@@ -101,7 +101,7 @@ pub struct Bot {
     config: BotConfig,
     transcript: bool,
     color: bool,
-    out: Box<dyn Write>,
+    out: Box<dyn Write + Send>,
     // A BTreeMap keeps the report in symbol order, so it is byte-identical
     // from run to run.
     books: Vec<(Symbol, Book)>,
@@ -148,7 +148,7 @@ pub struct Bot {
 
 impl Bot {
     /// A bot writing its signals (or transcript) to `out`.
-    pub fn new(config: BotConfig, out: Box<dyn Write>) -> Result<Bot, ConfigError> {
+    pub fn new(config: BotConfig, out: Box<dyn Write + Send>) -> Result<Bot, ConfigError> {
         let strategy = config.validate()?;
         Ok(Bot {
             strategy,

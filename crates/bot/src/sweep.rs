@@ -87,18 +87,31 @@ impl Sweep {
         Sweep { keys, runs, rank, heatmap, index: Default::default(), batch: Vec::with_capacity(BATCH) }
     }
 
-    /// Feeds the batch to every bot, in order, and empties it. A bot's
-    /// error stops the sweep here, a batch after the record that caused it
-    /// at most: the run ends with it all the same.
+    /// Feeds the batch to every bot, in order, and empties it: the bots
+    /// split between two threads (each bot is fed by one, so its report is
+    /// the same). A bot's error stops the sweep here, a batch after the
+    /// record that caused it at most: the run ends with it all the same.
     fn flush(&mut self) -> Result<(), Error> {
-        for (_, bot) in &mut self.runs {
-            for event in &self.batch {
-                match event {
-                    Event::Tick(number, tick) => bot.tick(*number, tick)?,
-                    Event::Bad(number, bad) => bot.bad(*number, bad)?,
+        let batch = &self.batch;
+        let feed = |runs: &mut [(Vec<String>, Box<Bot>)]| -> Result<(), Error> {
+            for (_, bot) in runs {
+                for event in batch {
+                    match event {
+                        Event::Tick(number, tick) => bot.tick(*number, tick)?,
+                        Event::Bad(number, bad) => bot.bad(*number, bad)?,
+                    }
                 }
             }
-        }
+            Ok(())
+        };
+        let half = self.runs.len() / 2;
+        let (first, second) = self.runs.split_at_mut(half);
+        std::thread::scope(|s| {
+            let other = s.spawn(|| feed(second));
+            let mine = feed(first);
+            let theirs = other.join().unwrap_or_else(|_| Err(Error::new("sweep", "a sweep thread panicked")));
+            mine.and(theirs)
+        })?;
         self.batch.clear();
         Ok(())
     }

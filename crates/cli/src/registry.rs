@@ -130,7 +130,8 @@ pub const SINKS: &[Kind<Box<dyn Sink>>] = &[
         schema: schema::<BotConfig>,
         build: |c, ctx| {
             let config = BotConfig { color: ctx.color, stop: Some(ctx.stop.clone()), ..c.read()? };
-            let out: Box<dyn io::Write> = if ctx.quiet_stdout { Box::new(io::sink()) } else { stdout_writer(ctx.live) };
+            let out: Box<dyn io::Write + Send> =
+                if ctx.quiet_stdout { Box::new(io::sink()) } else { stdout_writer(ctx.live) };
             Ok(Box::new(Bot::new(config, out).map_err(at(c))?))
         },
         outputs: |c| {
@@ -278,7 +279,7 @@ fn at(c: &Component) -> impl Fn(ConfigError) -> UsageError + '_ {
 /// per 256 KiB rather than one per line. A terminal, or a live source
 /// (`live`), gets each line as it is written: a paced feed's signals must
 /// show as they happen, not at the end.
-fn stdout_writer(live: bool) -> Box<dyn io::Write> {
+fn stdout_writer(live: bool) -> Box<dyn io::Write + Send> {
     use std::io::IsTerminal;
     use std::os::fd::AsFd;
     let stdout = io::stdout();
