@@ -191,10 +191,10 @@ impl Bot {
         Ok(Bot { silent: true, ..bot })
     }
 
-    /// Steps the tick's machine and writes its lines; returns the trade it
-    /// closed, if any. `number` is the tick's symbol's number in the order
-    /// symbols first arrived (a sweep numbers them once for every bot).
-    fn on_tick(&mut self, number: usize, tick: &Tick) -> Result<Option<Trade>, Error> {
+    /// A good tick of the symbol numbered `number` (in the order symbols
+    /// first arrived; a sweep numbers them once for every bot): steps its
+    /// machine, keeps the books and writes its lines and trade row.
+    pub(crate) fn tick(&mut self, number: usize, tick: &Tick) -> Result<(), Error> {
         let book = Bot::book(&mut self.books, (self.strategy, &self.config), number, tick.symbol)?;
         if let Some(last) = book.last_time
             && tick.time < last
@@ -242,17 +242,17 @@ impl Bot {
                 c.equity.push(t, 0.0);
             }
             c.price.push(t, approx(tick.price));
-            match &step {
+            match step {
                 Step::Entered => c.mark(tick.time, approx(tick.price), true),
-                Step::Exited(_) | Step::Reversed(_) => c.mark(tick.time, approx(tick.price), false),
+                Step::Exited | Step::Reversed => c.mark(tick.time, approx(tick.price), false),
                 _ => {}
             }
         }
-        let trade = match &step {
-            Step::Exited(t) | Step::Reversed(t) => Some(t),
+        let trade = match step {
+            Step::Exited | Step::Reversed => book.machine.closed.take(),
             _ => None,
         };
-        if let Some(trade) = trade {
+        if let Some(trade) = &trade {
             book.stats.add(trade).map_err(Bot::overflow)?;
             if let Some((_, picture)) = &mut self.plot
                 && let Some(c) = picture.chart(tick.symbol)
@@ -266,8 +266,8 @@ impl Bot {
         // The symbol's open PnL after the step: a closed trade's is now
         // realized; a reversal's new position starts at its entry fee.
         // Every other symbol's stays at its own last price.
-        let open = match (&step, book.machine.position) {
-            (Step::Held { pnl }, _) => *pnl,
+        let open = match (step, book.machine.position) {
+            (Step::Held { pnl }, _) => pnl,
             (_, Some(p)) => p.open_pnl(tick.price).map_err(Bot::overflow)?,
             (_, None) => Money::ZERO,
         };
@@ -287,20 +287,9 @@ impl Bot {
             picture.drawdown.push(t, approx_units(below.max(0)));
         }
         if !self.silent {
-            self.write_signals(tick, &step, position.as_ref()).map_err(Bot::io)?;
+            self.write_signals(tick, step, trade.as_ref(), position.as_ref()).map_err(Bot::io)?;
         }
-        Ok(match step {
-            Step::Exited(t) | Step::Reversed(t) => Some(t),
-            _ => None,
-        })
-    }
-
-    /// A good tick of the symbol numbered `number`: stepped, and its trade
-    /// written to the trade list.
-    pub(crate) fn tick(&mut self, number: usize, tick: &Tick) -> Result<(), Error> {
-        if let Some(t) = self.on_tick(number, tick)?
-            && let Some(w) = &mut self.trade_log
-        {
+        if let (Some(t), Some(w)) = (&trade, &mut self.trade_log) {
             let side = if t.side == Side::Long { "long" } else { "short" };
             let entry = [t.symbol.to_string(), side.to_owned(), t.quantity.to_string(), t.entry_time.to_string()];
             let exit = [t.entry_price.to_string(), t.exit_time.to_string(), t.exit_price.to_string()];
@@ -346,7 +335,13 @@ impl Bot {
     }
 
     /// The lines a tick's step prints: the transcript's, or one per signal.
-    fn write_signals(&mut self, tick: &Tick, step: &Step, position: Option<&machine::Position>) -> std::io::Result<()> {
+    fn write_signals(
+        &mut self,
+        tick: &Tick,
+        step: Step,
+        trade: Option<&Trade>,
+        position: Option<&machine::Position>,
+    ) -> std::io::Result<()> {
         let (out, sym) = (&mut self.out, tick.symbol);
         let price = |d: Decimal| d.display_min_places(2);
         if self.transcript {
@@ -354,14 +349,21 @@ impl Bot {
             // of going through the formatting machinery.
             let line = &mut self.line;
             line.clear();
-            match step {
-                Step::Watched | Step::Entered => {
+            // The PnL an active line shows: the open position's, or the
+            // trade's this tick closed.
+            let shown = match (step, trade) {
+                (Step::Held { pnl }, _) => Some(pnl),
+                (Step::Exited | Step::Reversed, Some(t)) => Some(t.pnl),
+                _ => None,
+            };
+            match shown {
+                None => {
                     line.extend_from_slice(b"[WATCHING] ");
                     line.extend_from_slice(sym.as_bytes());
                     line.extend_from_slice(b" @ $");
                     tick.price.push_min_places(2, false, line);
                 }
-                Step::Held { pnl } | Step::Exited(Trade { pnl, .. }) | Step::Reversed(Trade { pnl, .. }) => {
+                Some(pnl) => {
                     line.extend_from_slice(b"[ACTIVE]   ");
                     line.extend_from_slice(sym.as_bytes());
                     line.extend_from_slice(b" @ $");
@@ -372,7 +374,7 @@ impl Bot {
             }
             line.push(b'\n');
             out.write_all(line)?;
-            if let Step::Exited(t) | Step::Reversed(t) = step {
+            if let Some(t) = trade {
                 let how = match t.exit {
                     machine::ExitReason::Signal => String::new(),
                     reason => format!(" ({})", reason.name()),
@@ -384,7 +386,7 @@ impl Bot {
                     t.pnl.display_min_places(2)
                 )?;
             }
-            if let (Step::Entered | Step::Reversed(_), Some(p)) = (step, position) {
+            if let (Step::Entered | Step::Reversed, Some(p)) = (step, position) {
                 let short = if p.side == Side::Short { " short" } else { "" };
                 writeln!(out, "[SIGNAL] Entry{short} at ${} → switching to ACTIVE", price(p.entry_price))?;
             }
@@ -393,7 +395,7 @@ impl Bot {
             // formatting machinery cost more than the trading.
             let (line, times) = (&mut self.line, &mut self.times);
             line.clear();
-            if let Step::Exited(t) | Step::Reversed(t) = step {
+            if let Some(t) = trade {
                 line.extend_from_slice(if t.side == Side::Short { b"COVER " } else { b"EXIT " });
                 line.extend_from_slice(sym.as_bytes());
                 line.push(b' ');
@@ -408,7 +410,7 @@ impl Bot {
                 }
                 line.push(b'\n');
             }
-            if let (Step::Entered | Step::Reversed(_), Some(p)) = (step, position) {
+            if let (Step::Entered | Step::Reversed, Some(p)) = (step, position) {
                 line.extend_from_slice(if p.side == Side::Short { b"SHORT " } else { b"ENTRY " });
                 line.extend_from_slice(sym.as_bytes());
                 line.push(b' ');

@@ -118,11 +118,12 @@ pub enum Step {
     Entered,
     /// Holding, and still holding; the open PnL at this price.
     Held { pnl: Money },
-    /// Holding, and this tick closed the position.
-    Exited(Trade),
+    /// Holding, and this tick closed the position (the trade is in
+    /// [`Machine::closed`]).
+    Exited,
     /// Holding, and this tick closed the position and opened the other
     /// side.
-    Reversed(Trade),
+    Reversed,
 }
 
 /// One symbol's strategy and position.
@@ -132,11 +133,15 @@ pub struct Machine {
     /// Entries the strategy asked for that sizing made nothing (no equity
     /// left, or a notional below one unit of quantity).
     pub skipped: u64,
+    /// The trade the last step closed, for the caller to take. Kept here
+    /// rather than in [`Step`]: a step is returned at every tick, and a
+    /// trade in it made every tick move a trade's bytes.
+    pub closed: Option<Trade>,
 }
 
 impl Machine {
     pub fn new(strategy: Box<dyn Strategy>) -> Machine {
-        Machine { strategy, position: None, skipped: 0 }
+        Machine { strategy, position: None, skipped: 0, closed: None }
     }
 
     /// Feeds one good tick: a stop, else the strategy, decides; the fill
@@ -153,7 +158,8 @@ impl Machine {
                 let trade = close(*p, tick, rules, reason)?;
                 self.position = None;
                 self.strategy.stopped(trade.side, tick);
-                return Ok(Step::Exited(trade));
+                self.closed = Some(trade);
+                return Ok(Step::Exited);
             }
         }
         let target = match self.strategy.on_tick(tick, held) {
@@ -169,18 +175,21 @@ impl Machine {
             });
         }
         let closed = match self.position.take() {
-            Some(p) => Some(close(p, tick, rules, ExitReason::Signal)?),
-            None => None,
+            Some(p) => {
+                self.closed = Some(close(p, tick, rules, ExitReason::Signal)?);
+                true
+            }
+            None => false,
         };
         let opened = match target {
             Some(side) => self.open(side, tick, rules, equity)?,
             None => false,
         };
         Ok(match (closed, opened) {
-            (Some(t), true) => Step::Reversed(t),
-            (Some(t), false) => Step::Exited(t),
-            (None, true) => Step::Entered,
-            (None, false) => Step::Watched,
+            (true, true) => Step::Reversed,
+            (true, false) => Step::Exited,
+            (false, true) => Step::Entered,
+            (false, false) => Step::Watched,
         })
     }
 
