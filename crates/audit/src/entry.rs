@@ -178,3 +178,44 @@ impl Entry<'_> {
         Ok(())
     }
 }
+
+/// Encodes `entry`, without its hash, into `line` in `format`: the body the
+/// chain hashes.
+pub fn encode(
+    entry: &Entry<'_>,
+    format: crate::Format,
+    line: &mut Vec<u8>,
+    times: &mut TimeWriter,
+) -> std::io::Result<()> {
+    line.clear();
+    match format {
+        crate::Format::Jsonl => entry.write_jsonl(line, times)?,
+        crate::Format::Csv => {
+            let text = |o: Option<String>| o.unwrap_or_default();
+            let row = [
+                entry.seq.to_string(),
+                entry.kind.to_owned(),
+                text(entry.origin.map(|o| o.to_string())),
+                text(entry.time.map(|t| t.to_string())),
+                text(entry.symbol.map(|s| s.to_string())),
+                text(entry.price.map(|p| p.0.to_string())),
+                text(entry.volume.map(|v| v.0.to_string())),
+                text(entry.offset.map(|o| o.to_string())),
+                text(entry.text.map(str::to_owned)),
+                text(entry.text_hex.clone()),
+                text(entry.error.map(str::to_owned)),
+                text(entry.reason.map(str::to_owned)),
+                text(entry.records.map(|n| n.to_string())),
+                text(entry.errors.map(|n| n.to_string())),
+            ];
+            // The row's body only: the writer thread appends the hash
+            // column and the line's end, so the terminator is dropped.
+            let mut w = csv::WriterBuilder::new().buffer_capacity(512).from_writer(&mut *line);
+            w.write_record(&row)?;
+            w.flush()?;
+            drop(w);
+            line.pop();
+        }
+    }
+    Ok(())
+}

@@ -42,11 +42,23 @@ pub enum TailError {
     Io(#[from] io::Error),
     /// The last line has no newline: a run was killed mid-write.
     #[error(
-        "{path} ends with a torn line (a run was killed while writing); move the file aside or cut the torn line, then run `sluice audit verify` on it"
+        "{path} ends with a torn line (a run was killed while writing): `sluice audit repair {path}` keeps it aside and closes the run"
     )]
     Torn {
         /// The file.
         path: String,
+    },
+    /// The last run has no close line: it was killed, or its tail cut.
+    /// Appending would bury that under a new run.
+    #[error(
+        "{path}: its last run has no close line (it was killed, or its end was cut) at seq {seq}: \
+         `sluice audit repair {path}` closes it, keeping every line, and then runs can append"
+    )]
+    Unclosed {
+        /// The file.
+        path: String,
+        /// The last line's sequence number.
+        seq: u64,
     },
     /// The last line is not an audit line.
     #[error("{path}: its last line is not an audit line in this format; refusing to append")]
@@ -102,6 +114,14 @@ pub fn tail(base: &str, format: Format) -> Result<(Tail, u32), TailError> {
             Some(line) => {
                 let parsed = parse_seq_and_hash(&line, format).and_then(|(seq, h)| Some((seq, Hex::parse(h)?)));
                 let (seq, hash) = parsed.ok_or_else(|| TailError::Unreadable { path: path.clone() })?;
+                let body = match format {
+                    Format::Jsonl => chain::jsonl::split(&line),
+                    Format::Csv => chain::csv::split(&line),
+                }
+                .map_or(&line[..], |(b, _)| b);
+                if crate::verify::kind_of(body, format) != "close" {
+                    return Err(TailError::Unclosed { path: path.clone(), seq });
+                }
                 return Ok((Tail { seq, hash }, files.len().saturating_sub(1) as u32));
             }
         }

@@ -9,6 +9,7 @@ mod chain;
 mod config;
 mod entry;
 mod file;
+mod repair;
 mod verify;
 mod writer;
 
@@ -21,6 +22,7 @@ use sluice_core::{BadRecord, Error, Flow, Location, Record, RecordKind, Sink, Si
 pub use config::{AuditConfig, Format, Fsync};
 use entry::Entry;
 use file::{LogFile, TailError};
+pub use repair::{Repaired, repair};
 pub use verify::{Broken, Head, Verified, verify};
 use writer::{Batch, Finished, Job, Output};
 
@@ -129,37 +131,7 @@ impl AuditLog {
 
     /// Encodes `entry` (without its hash) into `self.line`.
     fn encode(&mut self, entry: &Entry<'_>) -> io::Result<()> {
-        self.line.clear();
-        match self.config.format {
-            Format::Jsonl => entry.write_jsonl(&mut self.line, &mut self.times)?,
-            Format::Csv => {
-                let text = |o: Option<String>| o.unwrap_or_default();
-                let row = [
-                    entry.seq.to_string(),
-                    entry.kind.to_owned(),
-                    text(entry.origin.map(|o| o.to_string())),
-                    text(entry.time.map(|t| t.to_string())),
-                    text(entry.symbol.map(|s| s.to_string())),
-                    text(entry.price.map(|p| p.0.to_string())),
-                    text(entry.volume.map(|v| v.0.to_string())),
-                    text(entry.offset.map(|o| o.to_string())),
-                    text(entry.text.map(str::to_owned)),
-                    text(entry.text_hex.clone()),
-                    text(entry.error.map(str::to_owned)),
-                    text(entry.reason.map(str::to_owned)),
-                    text(entry.records.map(|n| n.to_string())),
-                    text(entry.errors.map(|n| n.to_string())),
-                ];
-                // The row's body only: the writer thread appends the hash
-                // column and the line's end, so the terminator is dropped.
-                let mut w = csv::WriterBuilder::new().buffer_capacity(512).from_writer(&mut self.line);
-                w.write_record(&row)?;
-                w.flush()?;
-                drop(w);
-                self.line.pop();
-            }
-        }
-        Ok(())
+        entry::encode(entry, self.config.format, &mut self.line, &mut self.times)
     }
 }
 

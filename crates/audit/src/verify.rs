@@ -69,7 +69,40 @@ pub fn expand(paths: &[String]) -> Vec<String> {
 /// that line still there with its hash (a log cut back to an earlier run
 /// is otherwise whole).
 pub fn verify(paths: &[String], head: Option<&Head>) -> Result<Verified, Broken> {
+    let scan = scan(paths, head)?;
+    if let Some(open) = scan.open {
+        return Err(Broken {
+            at: open.at,
+            what: format!(
+                "the log ends at seq {} without a close line: its tail was cut, or its writer was killed \
+                 (`sluice audit repair` closes it)",
+                scan.verified.last_seq
+            ),
+        });
+    }
+    Ok(scan.verified)
+}
+
+/// What a scan found: the log as far as it is whole, and the run left
+/// open at its end, if any.
+pub(crate) struct Scan {
+    pub verified: Verified,
+    pub open: Option<OpenRun>,
+    /// The last line's format.
+    pub format: Format,
+}
+
+/// A run with no close line: where it ends and what it holds.
+pub(crate) struct OpenRun {
+    pub at: String,
+    pub records: u64,
+    pub errors: u64,
+}
+
+/// Checks everything [`verify`] does but the close line at the end.
+pub(crate) fn scan(paths: &[String], head: Option<&Head>) -> Result<Scan, Broken> {
     let files = expand(paths);
+    let mut last_format = Format::Jsonl;
     let mut prev = Hex::genesis();
     let (mut seq, mut lines, mut closed) = (0u64, 0u64, false);
     // Records and errors since the last close line.
@@ -99,6 +132,7 @@ pub fn verify(paths: &[String], head: Option<&Head>) -> Result<Verified, Broken>
                 continue;
             }
             let format = if line.first() == Some(&b'{') { Format::Jsonl } else { Format::Csv };
+            last_format = format;
             let Some((found, hash)) = file::parse_seq_and_hash(&line, format) else {
                 return Err(Broken { at, what: "not an audit line (no sequence number or hash)".into() });
             };
@@ -155,23 +189,22 @@ pub fn verify(paths: &[String], head: Option<&Head>) -> Result<Verified, Broken>
         let what = "no audit lines: an empty log verifies nothing (was it truncated?)".to_owned();
         return Err(Broken { at: files.join(", "), what });
     }
-    if !closed {
-        return Err(Broken {
-            at: last_at,
-            what: format!("the log ends at seq {seq} without a close line: its tail was cut, or its writer was killed"),
-        });
-    }
     if let Some(h) = head
         && !head_seen
     {
         let what = format!("the log ends at seq {seq}, before the head kept elsewhere (seq {}): lines were cut", h.seq);
         return Err(Broken { at: last_at, what });
     }
-    Ok(Verified { files, lines, last_seq: seq, last_hash: prev.as_str().to_owned() })
+    let open = (!closed).then_some(OpenRun { at: last_at, records, errors });
+    Ok(Scan {
+        verified: Verified { files, lines, last_seq: seq, last_hash: prev.as_str().to_owned() },
+        open,
+        format: last_format,
+    })
 }
 
 /// A line's `kind`: `record`, `error`, `close`, or `` when unreadable.
-fn kind_of(body: &[u8], format: Format) -> &'static str {
+pub(crate) fn kind_of(body: &[u8], format: Format) -> &'static str {
     let found = |k: &[u8]| match format {
         Format::Jsonl => {
             let needle = [b"\"kind\":\"".as_slice(), k, b"\""].concat();

@@ -152,7 +152,8 @@ fn verify_finds_a_tail_cut_at_a_line_end() {
     let got = damaged(|l| l.truncate(8));
     assert_eq!(
         got,
-        "a.jsonl:8: the log ends at seq 8 without a close line: its tail was cut, or its writer was killed"
+        "a.jsonl:8: the log ends at seq 8 without a close line: its tail was cut, or its writer was killed \
+         (`sluice audit repair` closes it)"
     );
 }
 
@@ -170,6 +171,52 @@ fn a_torn_last_line_stops_verify_and_the_next_append() {
     let err = log.start().unwrap_err().to_string();
     assert!(err.contains("ends with a torn line"), "{err}");
     assert_eq!(std::fs::read(&path).unwrap(), bytes, "a refused append writes nothing");
+}
+
+#[test]
+fn a_killed_run_is_refused_an_append_until_repair_closes_it() {
+    for format in [Format::Jsonl, Format::Csv] {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.log");
+        run(config(&path, format), 4);
+        // The close line and half of the record before it are gone: the
+        // run was killed mid-write.
+        let whole = std::fs::read(&path).unwrap();
+        let mut lines: Vec<&[u8]> = whole.split_inclusive(|&b| b == b'\n').collect();
+        lines.pop();
+        let mut cut = lines.concat();
+        cut.truncate(cut.len() - 10);
+        std::fs::write(&path, &cut).unwrap();
+        let err = AuditLog::new(config(&path, format)).start().unwrap_err().to_string();
+        assert!(err.contains("ends with a torn line") && err.contains("sluice audit repair"), "{err}");
+
+        let r = sluice_audit::repair(&s(&path)).unwrap();
+        let torn = r.torn.clone().expect("the torn line moved aside");
+        assert_eq!(std::fs::read(&torn.1).unwrap(), cut[cut.len() - torn.0 as usize..], "every torn byte kept");
+        // Events 1 to 3 remain (2 records and, 3rd, an error; the 4th was
+        // torn): the close line counts them.
+        let (seq, records, errors) = r.closed.expect("the open run closed");
+        assert_eq!((seq, records, errors), (4, 2, 1), "{format:?}");
+        let v = verify(&[s(&path)], None).unwrap();
+        assert_eq!(v.last_seq, seq);
+        // Appending works again, and the whole still verifies.
+        run(config(&path, format), 2);
+        assert_eq!(verify(&[s(&path)], None).unwrap().last_seq, seq + 3);
+        assert_eq!(sluice_audit::repair(&s(&path)).unwrap(), sluice_audit::Repaired { torn: None, closed: None });
+    }
+}
+
+#[test]
+fn an_unclosed_run_at_a_line_end_is_refused_an_append() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("a.jsonl");
+    run(config(&path, Format::Jsonl), 3);
+    let whole = std::fs::read_to_string(&path).unwrap();
+    let without_close: String = whole.lines().take(3).map(|l| format!("{l}\n")).collect();
+    std::fs::write(&path, &without_close).unwrap();
+    let err = AuditLog::new(config(&path, Format::Jsonl)).start().unwrap_err().to_string();
+    assert!(err.contains("its last run has no close line") && err.contains("at seq 3"), "{err}");
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), without_close, "a refused append writes nothing");
 }
 
 #[test]

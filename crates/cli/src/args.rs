@@ -101,6 +101,13 @@ pub enum AuditCommand {
         #[arg(long, value_name = "SEQ:HASH")]
         head: Option<String>,
     },
+    /// Close a log whose last run was killed, so runs can append again: a
+    /// torn last line is kept in FILE.torn, the lines before it are
+    /// verified, and a close line with the open run's counts is appended.
+    Repair {
+        #[arg(value_name = "FILE")]
+        file: String,
+    },
     /// Verify a log and print its head, SEQ:HASH of its last line, to keep
     /// somewhere the writer cannot reach (and check later with `verify
     /// --head`).

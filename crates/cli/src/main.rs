@@ -56,6 +56,27 @@ fn main() -> ExitCode {
         Command::Grep(args) => return grep::run(&args, &stop),
         Command::Audit(AuditCommand::Verify { files, head }) => return verify(&files, head.as_deref(), false),
         Command::Audit(AuditCommand::Head { files }) => return verify(&files, None, true),
+        Command::Audit(AuditCommand::Repair { file }) => {
+            return match sluice_audit::repair(&file) {
+                Ok(r) => {
+                    let mut text = String::new();
+                    if let Some((n, aside)) = &r.torn {
+                        text.push_str(&format!("{file}: {n} torn bytes moved to {aside}\n"));
+                    }
+                    match r.closed {
+                        Some((seq, records, errors)) => text.push_str(&format!(
+                            "{file}: the open run closed at seq {seq} ({records} records, {errors} errors)\n"
+                        )),
+                        None => text.push_str(&format!("{file}: its last run was closed already\n")),
+                    }
+                    print_bytes(text.as_bytes())
+                }
+                Err(e) => {
+                    say!("sluice: audit repair: {e}");
+                    ExitCode::from(FAILURE)
+                }
+            };
+        }
         Command::Validate { files } => validate(&files, &stop),
         Command::List => {
             return print_bytes(schema::list().as_bytes());
