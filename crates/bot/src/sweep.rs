@@ -7,7 +7,9 @@
 use std::cmp::Ordering;
 
 use serde_json::{Map, Value, json};
-use sluice_core::{BadRecord, Error, Flow, Location, Record, RecordKind, Sink, SinkReport};
+use std::io::Write;
+
+use sluice_core::{Appendix, BadRecord, Error, Flow, Location, Record, RecordKind, Sink, SinkReport};
 
 use crate::Bot;
 
@@ -139,6 +141,15 @@ impl Rank {
 }
 
 /// The ranked table for stderr: the best twenty.
+/// The figures the table shows: a few, and the ranked one.
+fn table_columns(rank: &Rank) -> Vec<&'static str> {
+    let mut columns = vec!["trade_count", "realized_pnl", "return_pct", "equity_max_drawdown_pct", "sharpe"];
+    if !columns.contains(&rank.metric) {
+        columns.push(rank.metric);
+    }
+    columns
+}
+
 fn table(
     keys: &[String],
     labels: &[Vec<String>],
@@ -147,10 +158,7 @@ fn table(
     rank: &Rank,
 ) -> String {
     const SHOWN: usize = 20;
-    let mut columns = vec!["trade_count", "realized_pnl", "return_pct", "equity_max_drawdown_pct", "sharpe"];
-    if !columns.contains(&rank.metric) {
-        columns.push(rank.metric);
-    }
+    let columns = table_columns(rank);
     let mut header: Vec<String> = vec!["rank".into()];
     header.extend(keys.iter().cloned());
     header.extend(columns.iter().map(|c| c.to_string()));
@@ -223,37 +231,46 @@ impl Sink for Sweep {
     fn close(mut self: Box<Self>) -> Result<SinkReport, Error> {
         self.flush()?;
         let Sweep { keys, runs, rank, heatmap, .. } = *self;
-        let (mut labels, mut reports, mut appendices) = (Vec::new(), Vec::new(), Vec::new());
+        let io = |e: std::io::Error| Error::io("sweep", "keeping the combinations' reports", e);
+        // Each report is kept as its JSON text (a fraction of its size as
+        // values), with the few figures the table shows beside it.
+        let (mut labels, mut texts, mut shown) = (Vec::new(), Vec::new(), Vec::new());
         for (values, bot) in runs {
             let report = bot.close()?;
-            appendices.extend(report.appendices);
-            reports.push(report.details);
+            let details = report.full_details().map_err(io)?;
+            let columns = table_columns(&rank);
+            shown.push(columns.iter().filter_map(|c| Some((c.to_string(), details.get(*c)?.clone()))).collect());
+            texts.push(serde_json::to_string(&details).map_err(std::io::Error::from).map_err(io)?);
             labels.push(values);
         }
-        let figures: Vec<Option<f64>> = reports.iter().map(|r| rank.figure(r)).collect();
+        let figures: Vec<Option<f64>> = shown.iter().map(|r| rank.figure(r)).collect();
         let order = rank.order(&figures);
-        let summary = table(&keys, &labels, &reports, &order, &rank);
+        let summary = table(&keys, &labels, &shown, &order, &rank);
         if let Some(path) = &heatmap {
             crate::heatmap::draw(path, &keys, &labels, &figures, rank.metric)
                 .map_err(|e| Error::new("sweep", format!("drawing {path}: {e}")))?;
         }
-        // Each report is moved into its place, not copied: a hundred of
-        // them are megabytes.
-        let combinations: Vec<Value> = order
-            .iter()
-            .enumerate()
-            .map(|(place, &i)| {
-                let values: Map<String, Value> = keys
-                    .iter()
-                    .zip(&labels[i])
-                    .map(|(k, v)| (k.clone(), serde_json::from_str(v).unwrap_or_else(|_| json!(v))))
-                    .collect();
-                let report = std::mem::take(&mut reports[i]);
-                json!({ "rank": place + 1, "values": values, "report": report })
-            })
-            .collect();
+        // The ranked combinations go to disk, copied into the report where
+        // their placeholder stands: a hundred full reports are megabytes.
+        let mut file = std::io::BufWriter::new(tempfile::tempfile().map_err(io)?);
+        file.write_all(b"[").map_err(io)?;
+        for (place, &i) in order.iter().enumerate() {
+            let values: Map<String, Value> = keys
+                .iter()
+                .zip(&labels[i])
+                .map(|(k, v)| (k.clone(), serde_json::from_str(v).unwrap_or_else(|_| json!(v))))
+                .collect();
+            let head = json!({ "rank": place + 1, "values": values }).to_string();
+            // `{"rank":…,"values":{…}` then `,"report":TEXT}`.
+            let sep = if place == 0 { "\n      " } else { ",\n      " };
+            write!(file, "{sep}{},\"report\":{}}}", &head[..head.len() - 1], texts[i]).map_err(io)?;
+            texts[i] = String::new();
+        }
+        file.write_all(b"\n    ]").map_err(io)?;
+        let appendix = Appendix::new(file.into_inner().map_err(|e| io(e.into_error()))?);
         let mut details = Map::new();
+        let combinations = appendix.placeholder();
         details.insert("sweep".into(), json!({ "keys": keys, "rank": rank.metric, "combinations": combinations }));
-        Ok(SinkReport { sink: "sweep".into(), summary, details, appendices })
+        Ok(SinkReport { sink: "sweep".into(), summary, details, appendices: vec![appendix] })
     }
 }
