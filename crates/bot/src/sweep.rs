@@ -90,8 +90,8 @@ impl Sweep {
     }
 
     /// Feeds the batch to every bot, in order, and empties it: the bots
-    /// split between two threads (each bot is fed by one, so its report is
-    /// the same). A bot's error stops the sweep here, a batch after the
+    /// split between a thread per core (each bot is fed by one, so its
+    /// report is the same). A bot's error stops the sweep here, a batch after the
     /// record that caused it at most: the run ends with it all the same.
     fn flush(&mut self) -> Result<(), Error> {
         let batch = &self.batch;
@@ -106,13 +106,18 @@ impl Sweep {
             }
             Ok(())
         };
-        let half = self.runs.len() / 2;
-        let (first, second) = self.runs.split_at_mut(half);
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let share = self.runs.len().div_ceil(cores).max(1);
+        let mut shares = self.runs.chunks_mut(share);
+        let mine = shares.next();
         std::thread::scope(|s| {
-            let other = s.spawn(|| feed(second));
-            let mine = feed(first);
-            let theirs = other.join().unwrap_or_else(|_| Err(Error::new("sweep", "a sweep thread panicked")));
-            mine.and(theirs)
+            let others: Vec<_> = shares.map(|runs| s.spawn(|| feed(runs))).collect();
+            let mut result = mine.map_or(Ok(()), feed);
+            for other in others {
+                let theirs = other.join().unwrap_or_else(|_| Err(Error::new("sweep", "a sweep thread panicked")));
+                result = result.and(theirs);
+            }
+            result
         })?;
         self.batch.clear();
         Ok(())
