@@ -196,3 +196,21 @@ fn a_head_printed_after_a_run_is_checked_by_verify() {
     assert_eq!(short.status.code(), Some(1));
     assert!(stderr(&short).contains("before the head kept elsewhere (seq 60)"), "{}", stderr(&short));
 }
+
+#[test]
+fn a_keyed_log_is_verified_with_the_key_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let (log, key) = (dir.path().join("a.jsonl"), dir.path().join("key"));
+    std::fs::write(&key, "s3cret\n").unwrap();
+    let sink = format!("audit:path={},key_file={}", log.display(), key.display());
+    let out = run(&["run", "-q", "--source", "ticker:seed=2,count=20", "--sink", &sink]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let plain = run(&["audit", "verify", arg(&log)]);
+    assert_eq!(plain.status.code(), Some(1));
+    assert!(stderr(&plain).contains("give the key with --key-file"), "{}", stderr(&plain));
+    let keyed = run(&["audit", "verify", arg(&log), "--key-file", arg(&key)]);
+    assert!(keyed.status.success(), "{}", stderr(&keyed));
+    assert!(stdout(&keyed).contains("21 lines intact"), "{}", stdout(&keyed));
+    let missing = run(&["audit", "verify", arg(&log), "--key-file", "/nonexistent/key"]);
+    assert_eq!(missing.status.code(), Some(2), "{}", stderr(&missing));
+}

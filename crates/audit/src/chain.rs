@@ -1,5 +1,6 @@
 //! The hash chain: each line's hash covers the line and the hash before it.
 
+use hmac::{Hmac, KeyInit, Mac};
 use sha2::{Digest, Sha256};
 
 /// A SHA-256 digest as 64 lowercase hex digits, held inline.
@@ -35,13 +36,61 @@ impl std::fmt::Debug for Hex {
 }
 
 /// SHA-256 of `prev` (as hex text) then `body`.
+#[cfg(test)]
 pub fn link(prev: &Hex, body: &[u8]) -> Hex {
-    let mut h = Sha256::new();
-    h.update(prev.as_bytes());
-    h.update(body);
-    let mut hex = [0u8; 64];
-    sluice_core::hex::encode_into(&h.finalize(), &mut hex);
-    Hex(hex)
+    Chain::Plain.link(prev, body)
+}
+
+/// How each line's hash is made: plain SHA-256, which anyone can
+/// recompute, or HMAC-SHA256 with a key the log's readers may not hold.
+#[derive(Clone)]
+pub enum Chain {
+    /// SHA-256 of the previous hash and the line.
+    Plain,
+    /// HMAC-SHA256 of the same, keyed (the state is keyed once and cloned
+    /// for each line).
+    Keyed(Box<Hmac<Sha256>>),
+}
+
+impl Chain {
+    /// A keyed chain; an empty key is refused, as it would key nothing.
+    pub fn keyed(key: &[u8]) -> Result<Chain, String> {
+        if key.is_empty() {
+            return Err("the key is empty".into());
+        }
+        let mac = Hmac::<Sha256>::new_from_slice(key).map_err(|e| format!("the key cannot be used: {e}"))?;
+        Ok(Chain::Keyed(Box::new(mac)))
+    }
+
+    /// The hash of `body` chained to `prev`.
+    pub fn link(&self, prev: &Hex, body: &[u8]) -> Hex {
+        let mut hex = [0u8; 64];
+        match self {
+            Chain::Plain => {
+                let mut h = Sha256::new();
+                h.update(prev.as_bytes());
+                h.update(body);
+                sluice_core::hex::encode_into(&h.finalize(), &mut hex);
+            }
+            Chain::Keyed(mac) => {
+                let mut m = (**mac).clone();
+                m.update(prev.as_bytes());
+                m.update(body);
+                sluice_core::hex::encode_into(&m.finalize().into_bytes(), &mut hex);
+            }
+        }
+        Hex(hex)
+    }
+}
+
+/// The key in `path`: its bytes, less one final newline (as an editor
+/// leaves it).
+pub fn read_key(path: &str) -> Result<Vec<u8>, String> {
+    let mut key = std::fs::read(path).map_err(|e| format!("{path}: {}", sluice_core::error::io_message(&e)))?;
+    if key.last() == Some(&b'\n') {
+        key.pop();
+    }
+    Ok(key)
 }
 
 /// The JSON-lines form: the body is the line up to the hash field, which

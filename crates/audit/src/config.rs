@@ -22,6 +22,27 @@ pub struct AuditConfig {
     /// Roll over to `PATH.1`, `PATH.2`, … once a file would grow past this
     /// many bytes. Default: never.
     pub max_bytes: Option<u64>,
+    /// Key the chain with HMAC-SHA256, with the key in this file (its
+    /// bytes, less a final newline), so that only a holder of the key can
+    /// recompute it. Default: none (plain SHA-256).
+    pub key_file: Option<String>,
+    /// The same, with the key in this environment variable. Default: none.
+    pub key_env: Option<String>,
+}
+
+impl AuditConfig {
+    /// How the log's lines are hashed: keyed when a key is given.
+    pub fn chain(&self) -> Result<crate::Chain, String> {
+        let key = match (&self.key_file, &self.key_env) {
+            (Some(_), Some(_)) => return Err("`key_file` and `key_env` both give a key; keep one".into()),
+            (Some(path), None) => crate::read_key(path).map_err(|e| format!("`key_file`: {e}"))?,
+            (None, Some(name)) => std::env::var(name)
+                .map_err(|_| format!("`key_env`: environment variable `{name}` is not set"))?
+                .into_bytes(),
+            (None, None) => return Ok(crate::Chain::Plain),
+        };
+        crate::Chain::keyed(&key).map_err(|e| format!("the chain's key: {e}"))
+    }
 }
 
 /// The line format.

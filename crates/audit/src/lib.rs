@@ -19,6 +19,7 @@ use std::thread::JoinHandle;
 
 use sluice_core::{BadRecord, Error, Flow, Location, Record, RecordKind, Sink, SinkReport};
 
+pub use chain::{Chain, read_key};
 pub use config::{AuditConfig, Format, Fsync};
 use entry::Entry;
 use file::{LogFile, TailError};
@@ -148,6 +149,8 @@ impl Sink for AuditLog {
     /// and chain, after checking that its last line is whole; then starts
     /// the writer.
     fn start(&mut self) -> Result<(), Error> {
+        // The key first: a bad one refuses the run before the log is touched.
+        let chain = self.config.chain().map_err(|e| Error::new("audit", e))?;
         let (out, tail) = if self.config.path == "-" {
             let out: Box<dyn Write + Send> = if self.live {
                 Box::new(io::LineWriter::new(io::stdout()))
@@ -167,7 +170,8 @@ impl Sink for AuditLog {
         };
         self.first_seq = tail.seq + 1;
         self.next_seq = tail.seq + 1;
-        self.writer = Some(writer::spawn(out, tail, self.config.format, self.config.fsync, self.config.max_bytes));
+        self.writer =
+            Some(writer::spawn(out, tail, chain, self.config.format, self.config.fsync, self.config.max_bytes));
         Ok(())
     }
 

@@ -13,7 +13,7 @@ use std::io::{Read, Seek, SeekFrom, Write};
 use sluice_core::error::io_message;
 use sluice_core::time::TimeWriter;
 
-use crate::chain::{self, Hex};
+use crate::chain::{self, Chain, Hex};
 use crate::entry::{self, Entry};
 use crate::{Format, file, verify};
 
@@ -28,12 +28,12 @@ pub struct Repaired {
 }
 
 /// Repairs the set at `base` (its last file).
-pub fn repair(base: &str) -> Result<Repaired, String> {
+pub fn repair(base: &str, chain: &Chain) -> Result<Repaired, String> {
     let files = file::existing(base);
     let Some(last) = files.last() else { return Err(format!("{base}: no such file")) };
     let io = |what: &str, e: std::io::Error| format!("{last}: {what}: {}", io_message(&e));
     let torn = move_torn_tail(last).map_err(|e| io("moving the torn line aside", e))?;
-    let scan = verify::scan(&files, None)
+    let scan = verify::scan(&files, None, chain)
         .map_err(|broken| format!("{broken}; repair closes a run that was cut off, it does not mend an edited log"))?;
     let Some(open) = scan.open else { return Ok(Repaired { torn, closed: None }) };
     let seq = scan.verified.last_seq + 1;
@@ -45,7 +45,7 @@ pub fn repair(base: &str) -> Result<Repaired, String> {
     let mut body = Vec::new();
     entry::encode(&entry, scan.format, &mut body, &mut TimeWriter::default()).map_err(|e| io("encoding", e))?;
     let prev = Hex::parse(&scan.verified.last_hash).ok_or_else(|| format!("{last}: an unreadable hash"))?;
-    let hash = chain::link(&prev, &body);
+    let hash = chain.link(&prev, &body);
     match scan.format {
         Format::Jsonl => {
             body.extend_from_slice(chain::jsonl::FIELD);

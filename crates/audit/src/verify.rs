@@ -5,7 +5,7 @@ use std::io::{BufRead, BufReader};
 
 use sluice_core::error::io_message;
 
-use crate::chain::{self, Hex};
+use crate::chain::{Chain, Hex};
 use crate::config::Format;
 use crate::file;
 
@@ -68,8 +68,8 @@ pub fn expand(paths: &[String]) -> Vec<String> {
 /// the whole ending with a close line; and, given a `head` kept elsewhere,
 /// that line still there with its hash (a log cut back to an earlier run
 /// is otherwise whole).
-pub fn verify(paths: &[String], head: Option<&Head>) -> Result<Verified, Broken> {
-    let scan = scan(paths, head)?;
+pub fn verify(paths: &[String], head: Option<&Head>, chain: &Chain) -> Result<Verified, Broken> {
+    let scan = scan(paths, head, chain)?;
     if let Some(open) = scan.open {
         return Err(Broken {
             at: open.at,
@@ -100,7 +100,7 @@ pub(crate) struct OpenRun {
 }
 
 /// Checks everything [`verify`] does but the close line at the end.
-pub(crate) fn scan(paths: &[String], head: Option<&Head>) -> Result<Scan, Broken> {
+pub(crate) fn scan(paths: &[String], head: Option<&Head>, chain: &Chain) -> Result<Scan, Broken> {
     let files = expand(paths);
     let mut last_format = Format::Jsonl;
     let mut prev = Hex::genesis();
@@ -141,14 +141,26 @@ pub(crate) fn scan(paths: &[String], head: Option<&Head>) -> Result<Scan, Broken
                 return Err(Broken { at, what });
             }
             let body = match format {
-                Format::Jsonl => chain::jsonl::split(&line),
-                Format::Csv => chain::csv::split(&line),
+                Format::Jsonl => crate::chain::jsonl::split(&line),
+                Format::Csv => crate::chain::csv::split(&line),
             }
             .map(|(b, _)| b)
             .unwrap_or_default();
-            let linked = chain::link(&prev, body);
+            let linked = chain.link(&prev, body);
             if linked.as_str() != hash {
-                return Err(Broken { at, what: "the line was edited: its hash does not match".into() });
+                // The first line tells a wrong key (or none) from an edit.
+                let what = match (lines, chain) {
+                    (0, Chain::Plain) => {
+                        "its hash does not match: the line was edited, or the log is keyed \
+                                          (give the key with --key-file)"
+                    }
+                    (0, Chain::Keyed(_)) => {
+                        "its hash does not match: the line was edited, or the key is not \
+                                             the log's (or the log is not keyed)"
+                    }
+                    _ => "the line was edited: its hash does not match",
+                };
+                return Err(Broken { at, what: what.into() });
             }
             let kind = kind_of(body, format);
             closed = kind == "close";
@@ -244,7 +256,7 @@ mod tests {
         let mut prev = Hex::genesis();
         let mut text = String::new();
         for body in bodies {
-            prev = chain::link(&prev, body.as_bytes());
+            prev = crate::chain::link(&prev, body.as_bytes());
             text.push_str(&format!("{body},\"hash\":\"{}\"}}\n", prev.as_str()));
         }
         let path = dir.join("log.jsonl");
@@ -260,11 +272,11 @@ mod tests {
             r#"{"seq":2,"kind":"record","symbol":"B""#,
             r#"{"seq":3,"kind":"close","records":2,"errors":0"#,
         ];
-        let v = verify(&[forged(dir.path(), &whole)], None).unwrap();
+        let v = verify(&[forged(dir.path(), &whole)], None, &Chain::Plain).unwrap();
         assert_eq!((v.lines, v.last_seq), (3, 3));
         // Record 2 deleted, the rest renumbered and chained again.
         let cut = [r#"{"seq":1,"kind":"record","symbol":"A""#, r#"{"seq":2,"kind":"close","records":2,"errors":0"#];
-        let broken = verify(&[forged(dir.path(), &cut)], None).unwrap_err();
+        let broken = verify(&[forged(dir.path(), &cut)], None, &Chain::Plain).unwrap_err();
         assert!(broken.what.contains("counts 2 and 0 records and errors, and its run holds 1 and 0"), "{broken}");
     }
 
@@ -277,22 +289,22 @@ mod tests {
             r#"{"seq":3,"kind":"record","symbol":"B""#,
             r#"{"seq":4,"kind":"close","records":1,"errors":0"#,
         ];
-        let v = verify(&[forged(dir.path(), &two_runs)], None).unwrap();
+        let v = verify(&[forged(dir.path(), &two_runs)], None, &Chain::Plain).unwrap();
         let head = Head { seq: v.last_seq, hash: v.last_hash.clone() };
-        assert!(verify(&[forged(dir.path(), &two_runs)], Some(&head)).is_ok());
+        assert!(verify(&[forged(dir.path(), &two_runs)], Some(&head), &Chain::Plain).is_ok());
         // The second run removed: whole by itself, short of the head.
-        let cut_back = verify(&[forged(dir.path(), &two_runs[..2])], None);
+        let cut_back = verify(&[forged(dir.path(), &two_runs[..2])], None, &Chain::Plain);
         assert!(cut_back.is_ok(), "nothing in the log itself says more was written");
-        let broken = verify(&[forged(dir.path(), &two_runs[..2])], Some(&head)).unwrap_err();
+        let broken = verify(&[forged(dir.path(), &two_runs[..2])], Some(&head), &Chain::Plain).unwrap_err();
         assert!(broken.what.contains("before the head kept elsewhere (seq 4)"), "{broken}");
         // Run 2 rewritten and chained again: seq 4 is not the head.
         let mut rewritten = two_runs;
         rewritten[2] = r#"{"seq":3,"kind":"record","symbol":"C""#;
-        let broken = verify(&[forged(dir.path(), &rewritten)], Some(&head)).unwrap_err();
+        let broken = verify(&[forged(dir.path(), &rewritten)], Some(&head), &Chain::Plain).unwrap_err();
         assert!(broken.what.contains("not the head kept elsewhere"), "{broken}");
         // And an empty log verifies nothing.
         std::fs::write(dir.path().join("empty.jsonl"), "").unwrap();
-        let empty = verify(&[dir.path().join("empty.jsonl").display().to_string()], None).unwrap_err();
+        let empty = verify(&[dir.path().join("empty.jsonl").display().to_string()], None, &Chain::Plain).unwrap_err();
         assert!(empty.what.starts_with("no audit lines"), "{empty}");
     }
 

@@ -8,6 +8,7 @@ use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 use std::thread::JoinHandle;
 
 use crate::chain;
+use crate::chain::Chain;
 use crate::config::{Format, Fsync};
 use crate::file::{LogFile, Tail};
 
@@ -46,6 +47,8 @@ pub enum Output {
 pub type Finished = Result<(Tail, u64), (io::Error, u64)>;
 
 struct Writer {
+    /// How each line is hashed.
+    chain: Chain,
     out: Output,
     tail: Tail,
     format: Format,
@@ -62,13 +65,14 @@ struct Writer {
 pub fn spawn(
     out: Output,
     tail: Tail,
+    chain: Chain,
     format: Format,
     fsync: Fsync,
     max_bytes: Option<u64>,
 ) -> (SyncSender<Job>, JoinHandle<Finished>) {
     let (tx, rx) = sync_channel::<Job>(4);
     let mut w =
-        Writer { out, tail, format, fsync, max_bytes, since_sync: 0, written: 0, line: Vec::with_capacity(512) };
+        Writer { chain, out, tail, format, fsync, max_bytes, since_sync: 0, written: 0, line: Vec::with_capacity(512) };
     let handle = std::thread::spawn(move || w.run(rx));
     (tx, handle)
 }
@@ -107,7 +111,7 @@ impl Writer {
 
     /// Hashes one body, finishes its line, and writes it.
     fn line(&mut self, body: &[u8]) -> io::Result<()> {
-        let hash = chain::link(&self.tail.hash, body);
+        let hash = self.chain.link(&self.tail.hash, body);
         self.line.clear();
         self.line.extend_from_slice(body);
         match self.format {

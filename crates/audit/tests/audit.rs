@@ -4,11 +4,18 @@
 use std::path::{Path, PathBuf};
 
 use sluice_audit::verify;
-use sluice_audit::{AuditConfig, AuditLog, Format, Fsync};
+use sluice_audit::{AuditConfig, AuditLog, Chain, Format, Fsync};
 use sluice_core::{BadRecord, Decimal, Line, Location, Record, Sink, Tick, Timestamp};
 
 fn config(path: &Path, format: Format) -> AuditConfig {
-    AuditConfig { path: path.to_str().unwrap().to_owned(), format, fsync: Fsync::Close, max_bytes: None }
+    AuditConfig {
+        path: path.to_str().unwrap().to_owned(),
+        format,
+        fsync: Fsync::Close,
+        max_bytes: None,
+        key_file: None,
+        key_env: None,
+    }
 }
 
 fn tick(symbol: &str, price: &str, volume: &str) -> Record<'static> {
@@ -96,7 +103,7 @@ fn appending_continues_the_sequence_and_the_chain() {
     run(config(&path, Format::Jsonl), 5);
     let all = lines(&path);
     assert_eq!(json(&all[6])["seq"], 7, "the second run starts after the first's close line");
-    let v = verify(&[s(&path)], None).unwrap();
+    let v = verify(&[s(&path)], None, &Chain::Plain).unwrap();
     assert_eq!((v.lines, v.last_seq), (12, 12));
 }
 
@@ -106,7 +113,7 @@ fn csv_logs_chain_and_read_back_with_a_csv_reader() {
     let path = dir.path().join("a.csv");
     run(config(&path, Format::Csv), 6);
     run(config(&path, Format::Csv), 3);
-    assert_eq!(verify(&[s(&path)], None).unwrap().last_seq, 11);
+    assert_eq!(verify(&[s(&path)], None, &Chain::Plain).unwrap().last_seq, 11);
     let mut rdr = csv::Reader::from_path(&path).unwrap();
     let rows: Vec<csv::StringRecord> = rdr.records().map(Result::unwrap).collect();
     assert_eq!(&rows[0][5], "101.01");
@@ -122,7 +129,7 @@ fn damaged(edit: impl FnOnce(&mut Vec<String>)) -> String {
     let mut all = lines(&path);
     edit(&mut all);
     std::fs::write(&path, all.join("\n") + "\n").unwrap();
-    let broken = verify(&[s(&path)], None).unwrap_err();
+    let broken = verify(&[s(&path)], None, &Chain::Plain).unwrap_err();
     let name = s(&path);
     broken.to_string().replacen(&name, "a.jsonl", 1)
 }
@@ -165,7 +172,7 @@ fn a_torn_last_line_stops_verify_and_the_next_append() {
     let mut bytes = std::fs::read(&path).unwrap();
     bytes.truncate(bytes.len() - 30);
     std::fs::write(&path, &bytes).unwrap();
-    let broken = verify(&[s(&path)], None).unwrap_err();
+    let broken = verify(&[s(&path)], None, &Chain::Plain).unwrap_err();
     assert!(broken.to_string().ends_with(":5: torn line (no newline): the writer was cut off mid-line"), "{broken}");
     let mut log = Box::new(AuditLog::new(config(&path, Format::Jsonl)));
     let err = log.start().unwrap_err().to_string();
@@ -190,19 +197,22 @@ fn a_killed_run_is_refused_an_append_until_repair_closes_it() {
         let err = AuditLog::new(config(&path, format)).start().unwrap_err().to_string();
         assert!(err.contains("ends with a torn line") && err.contains("sluice audit repair"), "{err}");
 
-        let r = sluice_audit::repair(&s(&path)).unwrap();
+        let r = sluice_audit::repair(&s(&path), &Chain::Plain).unwrap();
         let torn = r.torn.clone().expect("the torn line moved aside");
         assert_eq!(std::fs::read(&torn.1).unwrap(), cut[cut.len() - torn.0 as usize..], "every torn byte kept");
         // Events 1 to 3 remain (2 records and, 3rd, an error; the 4th was
         // torn): the close line counts them.
         let (seq, records, errors) = r.closed.expect("the open run closed");
         assert_eq!((seq, records, errors), (4, 2, 1), "{format:?}");
-        let v = verify(&[s(&path)], None).unwrap();
+        let v = verify(&[s(&path)], None, &Chain::Plain).unwrap();
         assert_eq!(v.last_seq, seq);
         // Appending works again, and the whole still verifies.
         run(config(&path, format), 2);
-        assert_eq!(verify(&[s(&path)], None).unwrap().last_seq, seq + 3);
-        assert_eq!(sluice_audit::repair(&s(&path)).unwrap(), sluice_audit::Repaired { torn: None, closed: None });
+        assert_eq!(verify(&[s(&path)], None, &Chain::Plain).unwrap().last_seq, seq + 3);
+        assert_eq!(
+            sluice_audit::repair(&s(&path), &Chain::Plain).unwrap(),
+            sluice_audit::Repaired { torn: None, closed: None }
+        );
     }
 }
 
@@ -217,6 +227,37 @@ fn an_unclosed_run_at_a_line_end_is_refused_an_append() {
     let err = AuditLog::new(config(&path, Format::Jsonl)).start().unwrap_err().to_string();
     assert!(err.contains("its last run has no close line") && err.contains("at seq 3"), "{err}");
     assert_eq!(std::fs::read_to_string(&path).unwrap(), without_close, "a refused append writes nothing");
+}
+
+#[test]
+fn a_keyed_log_verifies_with_its_key_only() {
+    let dir = tempfile::tempdir().unwrap();
+    let (path, key) = (dir.path().join("a.jsonl"), dir.path().join("key"));
+    std::fs::write(&key, "a secret\n").unwrap();
+    let keyed = AuditConfig { key_file: Some(s(&key)), ..config(&path, Format::Jsonl) };
+    run(keyed.clone(), 5);
+    let chain = Chain::keyed(b"a secret").unwrap();
+    assert_eq!(verify(&[s(&path)], None, &chain).unwrap().last_seq, 6);
+    // Without the key, or with another, the first line says why.
+    let plain = verify(&[s(&path)], None, &Chain::Plain).unwrap_err();
+    assert!(
+        plain.to_string().ends_with(
+            ":1: its hash does not match: the line was edited, or the log is keyed \
+                                          (give the key with --key-file)"
+        ),
+        "{plain}"
+    );
+    let other = verify(&[s(&path)], None, &Chain::keyed(b"a guess").unwrap()).unwrap_err();
+    assert!(other.what.contains("the key is not the log's"), "{other}");
+    // A second run appends to the same keyed chain.
+    run(keyed, 2);
+    assert_eq!(verify(&[s(&path)], None, &chain).unwrap().last_seq, 9);
+    // An empty key, or two ways to give one, are refused before anything is written.
+    std::fs::write(&key, "").unwrap();
+    let empty = AuditConfig { key_file: Some(s(&key)), ..config(&path, Format::Jsonl) };
+    assert!(AuditLog::new(empty).start().unwrap_err().to_string().contains("the key is empty"));
+    let both = AuditConfig { key_file: Some(s(&key)), key_env: Some("K".into()), ..config(&path, Format::Jsonl) };
+    assert!(AuditLog::new(both).start().unwrap_err().to_string().contains("keep one"));
 }
 
 #[test]
@@ -236,11 +277,11 @@ fn rotation_rolls_over_and_verify_takes_the_set() {
         let size = std::fs::metadata(f).unwrap().len();
         assert!(size <= 1000 || lines(f).len() == 1, "{f:?} has {size} bytes");
     }
-    let v = verify(&[s(&path)], None).unwrap();
+    let v = verify(&[s(&path)], None, &Chain::Plain).unwrap();
     assert_eq!((v.files.len(), v.last_seq), (files.len(), 27));
     // A file of the set left out breaks the sequence.
     let without_second: Vec<String> = files.iter().enumerate().filter(|(i, _)| *i != 1).map(|(_, p)| s(p)).collect();
-    assert!(verify(&without_second, None).unwrap_err().what.contains("deleted or reordered"));
+    assert!(verify(&without_second, None, &Chain::Plain).unwrap_err().what.contains("deleted or reordered"));
 }
 
 #[test]
@@ -263,9 +304,7 @@ fn lines_that_are_not_utf8_are_kept_as_hex() {
 fn a_missing_directory_fails_at_start_with_the_path() {
     let mut log = Box::new(AuditLog::new(AuditConfig {
         path: "/nonexistent/dir/a.jsonl".into(),
-        format: Format::Jsonl,
-        fsync: Fsync::Close,
-        max_bytes: None,
+        ..config(Path::new("x"), Format::Jsonl)
     }));
     let err = log.start().unwrap_err().to_string();
     assert!(err.starts_with("audit: opening /nonexistent/dir/a.jsonl: No such file or directory"), "{err}");
@@ -296,6 +335,6 @@ fn a_device_takes_the_log_and_its_fsync() {
     // /dev/null answers fsync with EINVAL: nothing to make durable, not a
     // failed run ("writing /dev/null failed after 253 lines").
     for fsync in [Fsync::Close, Fsync::Always] {
-        run(AuditConfig { path: "/dev/null".into(), format: Format::Jsonl, fsync, max_bytes: None }, 7);
+        run(AuditConfig { path: "/dev/null".into(), fsync, ..config(Path::new("x"), Format::Jsonl) }, 7);
     }
 }

@@ -100,6 +100,9 @@ pub enum AuditCommand {
         /// was written.
         #[arg(long, value_name = "SEQ:HASH")]
         head: Option<String>,
+        /// The key of a keyed log (written with `key_file` or `key_env`).
+        #[arg(long, value_name = "PATH")]
+        key_file: Option<String>,
     },
     /// Close a log whose last run was killed, so runs can append again: a
     /// torn last line is kept in FILE.torn, the lines before it are
@@ -107,6 +110,9 @@ pub enum AuditCommand {
     Repair {
         #[arg(value_name = "FILE")]
         file: String,
+        /// The key of a keyed log.
+        #[arg(long, value_name = "PATH")]
+        key_file: Option<String>,
     },
     /// Verify a log and print its head, SEQ:HASH of its last line, to keep
     /// somewhere the writer cannot reach (and check later with `verify
@@ -114,6 +120,9 @@ pub enum AuditCommand {
     Head {
         #[arg(value_name = "FILE", required = true)]
         files: Vec<String>,
+        /// The key of a keyed log.
+        #[arg(long, value_name = "PATH")]
+        key_file: Option<String>,
     },
 }
 

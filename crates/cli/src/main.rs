@@ -54,10 +54,18 @@ fn main() -> ExitCode {
         Command::Run(args) => run(*args, stop),
         Command::Replay(args) => replay(args, stop),
         Command::Grep(args) => return grep::run(&args, &stop),
-        Command::Audit(AuditCommand::Verify { files, head }) => return verify(&files, head.as_deref(), false),
-        Command::Audit(AuditCommand::Head { files }) => return verify(&files, None, true),
-        Command::Audit(AuditCommand::Repair { file }) => {
-            return match sluice_audit::repair(&file) {
+        Command::Audit(AuditCommand::Verify { files, head, key_file }) => {
+            return verify(&files, head.as_deref(), key_file.as_deref(), false);
+        }
+        Command::Audit(AuditCommand::Head { files, key_file }) => {
+            return verify(&files, None, key_file.as_deref(), true);
+        }
+        Command::Audit(AuditCommand::Repair { file, key_file }) => {
+            let chain = match audit_chain(key_file.as_deref()) {
+                Ok(c) => c,
+                Err(code) => return code,
+            };
+            return match sluice_audit::repair(&file, &chain) {
                 Ok(r) => {
                     let mut text = String::new();
                     if let Some((n, aside)) = &r.torn {
@@ -260,7 +268,20 @@ pub(crate) fn write_stdout_with(write: impl FnOnce(&mut dyn Write) -> std::io::R
 
 /// `sluice audit verify`: 0 and the count when intact, 1 and the first
 /// broken line otherwise.
-fn verify(files: &[String], head: Option<&str>, print_head: bool) -> ExitCode {
+/// The chain a log was written with: keyed when `--key-file` is given.
+fn audit_chain(key_file: Option<&str>) -> Result<sluice_audit::Chain, ExitCode> {
+    let Some(path) = key_file else { return Ok(sluice_audit::Chain::Plain) };
+    sluice_audit::read_key(path).and_then(|k| sluice_audit::Chain::keyed(&k)).map_err(|e| {
+        say!("sluice: --key-file: {e}");
+        ExitCode::from(USAGE)
+    })
+}
+
+fn verify(files: &[String], head: Option<&str>, key_file: Option<&str>, print_head: bool) -> ExitCode {
+    let chain = match audit_chain(key_file) {
+        Ok(c) => c,
+        Err(code) => return code,
+    };
     let head = match head.map(str::parse::<sluice_audit::Head>).transpose() {
         Ok(h) => h,
         Err(e) => {
@@ -268,7 +289,7 @@ fn verify(files: &[String], head: Option<&str>, print_head: bool) -> ExitCode {
             return ExitCode::from(USAGE);
         }
     };
-    match sluice_audit::verify(files, head.as_ref()) {
+    match sluice_audit::verify(files, head.as_ref(), &chain) {
         Ok(v) if print_head => print_bytes(format!("{}:{}\n", v.last_seq, v.last_hash).as_bytes()),
         Ok(v) => print_bytes(
             format!("{}: {} lines intact (seq 1..{})\n", v.files.join(", "), v.lines, v.last_seq).as_bytes(),
