@@ -214,3 +214,43 @@ fn a_keyed_log_is_verified_with_the_key_file() {
     let missing = run(&["audit", "verify", arg(&log), "--key-file", "/nonexistent/key"]);
     assert_eq!(missing.status.code(), Some(2), "{}", stderr(&missing));
 }
+
+#[test]
+fn one_writer_at_a_time_and_never_two_outputs_on_one_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("a.jsonl");
+    let sink = format!("audit:path={}", log.display());
+    // A live writer, stopped once a second one has been refused.
+    let second = std::cell::RefCell::new(None);
+    let first = stalled(&["run", "--source", "ticker:rate=50", "--sink", &sink, "--sink", "bot"], |pid| {
+        *second.borrow_mut() = Some(run(&["run", "-q", "--source", "ticker:count=5", "--sink", &sink]));
+        signal(pid, "INT");
+    });
+    assert_eq!(first.code, Some(130), "{}", first.stderr);
+    let second = second.into_inner().unwrap();
+    assert_eq!(second.status.code(), Some(1), "{}", stderr(&second));
+    assert!(stderr(&second).contains("is being written by another run (pid "), "{}", stderr(&second));
+    // The first run's log is whole, and the lock went with it.
+    assert!(run(&["audit", "verify", arg(&log)]).status.success());
+    assert!(run(&["run", "-q", "--source", "ticker:count=5", "--sink", &sink]).status.success());
+    // Two outputs on one file are refused before anything runs.
+    let link = dir.path().join("link.jsonl");
+    std::os::unix::fs::symlink(&log, &link).unwrap();
+    let before = std::fs::read(&log).unwrap();
+    let twice = run(&[
+        "run",
+        "-q",
+        "--source",
+        "ticker:count=5",
+        "--sink",
+        &sink,
+        "--sink",
+        &format!("audit:path={}", link.display()),
+    ]);
+    assert_eq!(twice.status.code(), Some(2), "{}", stderr(&twice));
+    let over =
+        run(&["run", "-q", "--source", "ticker:count=5", "--sink", &sink, "--sink", "bot", "--report", arg(&log)]);
+    assert_eq!(over.status.code(), Some(2), "{}", stderr(&over));
+    assert!(stderr(&over).contains("both write"), "{}", stderr(&over));
+    assert_eq!(std::fs::read(&log).unwrap(), before, "nothing written by refused runs");
+}

@@ -200,3 +200,51 @@ impl LogFile {
         Ok(())
     }
 }
+
+/// The log's writer lock: `PATH.lock`, locked for the whole run (the lock
+/// goes with the process, however it ends) and holding the writer's pid,
+/// so that a second writer is refused by name rather than interleaving
+/// lines and sequence numbers. The file stays after the run, unlocked.
+pub struct Lock {
+    _file: File,
+}
+
+/// Takes the lock of the set at `base`; a link is locked at its target.
+pub fn lock(base: &str) -> Result<Lock, String> {
+    let path = std::fs::canonicalize(base).map_or_else(|_| base.to_owned(), |p| p.display().to_string());
+    let lock_path = format!("{path}.lock");
+    let mut file =
+        OpenOptions::new().read(true).write(true).create(true).truncate(false).open(&lock_path).map_err(|e| {
+            let io = sluice_core::error::io_message(&e);
+            // A missing directory is the log's problem, not its lock's.
+            let dir_exists = std::path::Path::new(&lock_path).parent().is_some_and(|d| d.is_dir());
+            if dir_exists {
+                format!("opening {base}: {io} (its lock, {lock_path})")
+            } else {
+                format!("opening {base}: {io}")
+            }
+        })?;
+    match file.try_lock() {
+        Ok(()) => {}
+        Err(std::fs::TryLockError::WouldBlock) => {
+            let mut holder = String::new();
+            let _ = file.read_to_string(&mut holder);
+            let holder = holder.trim();
+            let me = std::process::id().to_string();
+            return Err(if holder == me {
+                format!("{base} is written twice in this run (two audit sinks on one file); give each its own path")
+            } else {
+                format!("{base} is being written by another run (pid {holder}); one writer at a time")
+            });
+        }
+        Err(std::fs::TryLockError::Error(e)) => {
+            return Err(format!("{lock_path}: {}", sluice_core::error::io_message(&e)));
+        }
+    }
+    let pid = std::process::id().to_string();
+    file.set_len(0)
+        .and_then(|()| file.seek(SeekFrom::Start(0)).map(|_| ()))
+        .and_then(|()| file.write_all(pid.as_bytes()))
+        .map_err(|e| format!("{lock_path}: {}", sluice_core::error::io_message(&e)))?;
+    Ok(Lock { _file: file })
+}

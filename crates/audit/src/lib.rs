@@ -48,6 +48,8 @@ pub struct AuditLog {
     times: sluice_core::time::TimeWriter,
     /// The source is live: a log on stdout shows each line as it comes.
     live: bool,
+    /// The writer lock, held until the sink is dropped.
+    lock: Option<file::Lock>,
 }
 
 impl AuditLog {
@@ -73,6 +75,7 @@ impl AuditLog {
             line: Vec::with_capacity(512),
             times: sluice_core::time::TimeWriter::default(),
             live: false,
+            lock: None,
         }
     }
 
@@ -160,6 +163,11 @@ impl Sink for AuditLog {
             (Output::Stdout(out), file::Tail::genesis())
         } else {
             let path = self.config.path.clone();
+            // A device (/dev/null) takes any number of writers.
+            let device = std::fs::metadata(&path).is_ok_and(|m| !m.is_file());
+            if !device {
+                self.lock = Some(file::lock(&path).map_err(|e| Error::new("audit", e))?);
+            }
             let (tail, index) = file::tail(&path, self.config.format).map_err(|e| match e {
                 TailError::Io(e) => Error::io("audit", format!("reading {path}"), e),
                 other => Error::new("audit", other.to_string()),

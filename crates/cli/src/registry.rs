@@ -211,6 +211,11 @@ pub fn filter(c: &Component) -> Result<Filter, UsageError> {
     c.read::<FilterConfig>()?.build().map_err(at(c))
 }
 
+/// The files a sink will write, as (key, path).
+pub fn outputs(c: &Component) -> Result<Outputs, UsageError> {
+    (find(SINKS, "sink", c)?.outputs)(c)
+}
+
 /// Checks, without writing, that the files a sink will write can be
 /// created: for `sluice validate`, which must not run anything.
 pub fn check_sink_outputs(c: &Component) -> Result<(), UsageError> {

@@ -69,6 +69,7 @@ pub fn run_built(
     let filters = plan.filters.iter().map(registry::filter).collect::<Result<Vec<_>, _>>()?;
     let mut sink_specs = sinks_or_default(&plan.sinks)?;
     registry::apply_shorthands(&mut sink_specs, &shorthands(args))?;
+    check_distinct_outputs(&sink_specs, args)?;
     let ctx = BuildContext {
         stop: stop.clone(),
         color: args.color.enabled(std::io::stderr().is_terminal()),
@@ -228,6 +229,43 @@ fn write_report(path: &Path, outcome: &sluice_core::Outcome) -> anyhow::Result<(
         file.into_inner().map_err(|e| e.into_error())?.commit()
     };
     write().with_context(|| format!("--report {}: cannot write", path.display()))
+}
+
+/// Refuses, before anything runs, two outputs that are one file (a
+/// `--report` over the audit log, two audit sinks on one path or on a link
+/// to it): the second would overwrite or interleave with the first.
+/// Devices and pipes (`/dev/null`) may be shared.
+fn check_distinct_outputs(sinks: &[Component], args: &PipelineArgs) -> Result<(), UsageError> {
+    let mut seen: Vec<(std::path::PathBuf, String)> = Vec::new();
+    let mut outputs: Vec<(String, String)> = Vec::new();
+    for (i, c) in sinks.iter().enumerate() {
+        for (key, path) in registry::outputs(c)? {
+            outputs.push((format!("sink #{} ({}) `{key}`", i + 1, c.kind), path));
+        }
+    }
+    for (flag, path) in [("--report", &args.report), ("--heatmap", &args.heatmap)] {
+        if let Some(p) = path {
+            outputs.push((flag.to_owned(), p.display().to_string()));
+        }
+    }
+    for (what, path) in outputs {
+        let p = Path::new(&path);
+        if path == "-" || p.exists() && !p.is_file() {
+            continue;
+        }
+        // The file as the system resolves it: links followed, `.` and `..`
+        // gone; for a file not yet there, its directory resolved.
+        let resolved = std::fs::canonicalize(p).ok().or_else(|| {
+            let dir = p.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+            Some(std::fs::canonicalize(dir).ok()?.join(p.file_name()?))
+        });
+        let Some(resolved) = resolved else { continue };
+        if let Some((_, first)) = seen.iter().find(|(r, _)| *r == resolved) {
+            return Err(UsageError(format!("{what} and {first} both write {path}; give each its own file")));
+        }
+        seen.push((resolved, what));
+    }
+    Ok(())
 }
 
 /// Refuses, before anything runs, an output path that cannot be written.
