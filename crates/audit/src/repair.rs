@@ -7,7 +7,7 @@
 //! real counts and a reason saying it was written by a repair, chained like
 //! any other line.
 
-use std::fs::{File, OpenOptions};
+use std::fs::OpenOptions;
 use std::io::{Read, Seek, SeekFrom, Write};
 
 use sluice_core::error::io_message;
@@ -95,6 +95,5 @@ fn move_torn_tail(path: &str) -> std::io::Result<Option<(u64, String)>> {
     out.sync_all()?;
     f.set_len(keep)?;
     f.sync_all()?;
-    drop::<File>(f);
     Ok(Some((len - keep, aside)))
 }

@@ -396,12 +396,8 @@ impl Bot {
             let (line, times) = (&mut self.line, &mut self.times);
             line.clear();
             if let Some(t) = trade {
-                line.extend_from_slice(if t.side == Side::Short { b"COVER " } else { b"EXIT " });
-                line.extend_from_slice(sym.as_bytes());
-                line.push(b' ');
-                t.exit_price.push_min_places(0, false, line);
-                line.push(b' ');
-                times.write(t.exit_time, line);
+                let verb = if t.side == Side::Short { "COVER" } else { "EXIT" };
+                push_signal(line, times, verb, sym, t.exit_price, t.exit_time);
                 line.extend_from_slice(b" pnl=");
                 t.pnl.push_min_places(2, true, line);
                 if t.exit != machine::ExitReason::Signal {
@@ -411,12 +407,8 @@ impl Bot {
                 line.push(b'\n');
             }
             if let (Step::Entered | Step::Reversed, Some(p)) = (step, position) {
-                line.extend_from_slice(if p.side == Side::Short { b"SHORT " } else { b"ENTRY " });
-                line.extend_from_slice(sym.as_bytes());
-                line.push(b' ');
-                p.entry_price.push_min_places(0, false, line);
-                line.push(b' ');
-                times.write(p.entry_time, line);
+                let verb = if p.side == Side::Short { "SHORT" } else { "ENTRY" };
+                push_signal(line, times, verb, sym, p.entry_price, p.entry_time);
                 line.push(b'\n');
             }
             if !line.is_empty() {
@@ -484,6 +476,24 @@ impl Bot {
     fn overflow(e: stats::Overflow) -> Error {
         Error::new("bot", format!("{e}; the run is stopped rather than report a wrong total"))
     }
+}
+
+/// `VERB SYMBOL PRICE TIME`, the start of a signal line.
+fn push_signal(
+    line: &mut Vec<u8>,
+    times: &mut sluice_core::time::TimeWriter,
+    verb: &str,
+    symbol: Symbol,
+    price: Decimal,
+    time: sluice_core::Timestamp,
+) {
+    line.extend_from_slice(verb.as_bytes());
+    line.push(b' ');
+    line.extend_from_slice(symbol.as_bytes());
+    line.push(b' ');
+    price.push_min_places(0, false, line);
+    line.push(b' ');
+    times.write(time, line);
 }
 
 /// An amount in units as a float for drawing.
