@@ -127,6 +127,10 @@ pub struct BotConfig {
     /// not an option of the spec).
     #[serde(skip)]
     pub color: bool,
+    /// The source is live (a paced feed, a pipe): signal lines go out one
+    /// by one as they happen (set by the command line; not an option).
+    #[serde(skip)]
+    pub live: bool,
     /// The run's stop request, so that an interrupted run's transcript
     /// says so (set by the command line; not an option of the spec).
     #[serde(skip)]
@@ -165,6 +169,7 @@ impl Default for BotConfig {
             plot_symbols: default_plot_symbols(),
             equity: None,
             color: false,
+            live: false,
             stop: None,
         }
     }

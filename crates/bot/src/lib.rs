@@ -140,6 +140,8 @@ pub struct Bot {
     silent: bool,
     /// `report_symbols`.
     report_symbols: usize,
+    /// The source is live: each signal line goes out as it happens.
+    live: bool,
     /// The transcript or signal line being written, reused.
     line: Vec<u8>,
     /// Writes the signal lines' times.
@@ -178,6 +180,7 @@ impl Bot {
             plot: config.plot.clone().map(|p| (p, chart::Picture::new(config.plot_symbols))),
             silent: false,
             report_symbols: config.report_symbols,
+            live: config.live,
             line: Vec::new(),
             times: sluice_core::time::TimeWriter::default(),
             config,
@@ -392,9 +395,11 @@ impl Bot {
             }
         } else {
             // One line per signal, assembled as bytes: on busy data the
-            // formatting machinery cost more than the trading.
+            // formatting machinery cost more than the trading. Lines gather
+            // here and go out 64 KiB at a time (each at once from a live
+            // source, whose signals are watched as they happen): copying
+            // each line into the writer's buffer cost as much again.
             let (line, times) = (&mut self.line, &mut self.times);
-            line.clear();
             if let Some(t) = trade {
                 let verb = if t.side == Side::Short { "COVER" } else { "EXIT" };
                 push_signal(line, times, verb, sym, t.exit_price, t.exit_time);
@@ -411,8 +416,9 @@ impl Bot {
                 push_signal(line, times, verb, sym, p.entry_price, p.entry_time);
                 line.push(b'\n');
             }
-            if !line.is_empty() {
+            if self.live || line.len() >= 64 << 10 {
                 out.write_all(line)?;
+                line.clear();
             }
         }
         Ok(())
@@ -574,6 +580,9 @@ impl Sink for Bot {
                 report.symbol_label()
             )
             .map_err(Bot::io)?;
+        }
+        if !self.transcript {
+            self.out.write_all(&self.line).map_err(Bot::io)?;
         }
         self.out.flush().map_err(Bot::io)?;
         let seen = self.books.len();

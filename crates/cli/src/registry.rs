@@ -129,7 +129,7 @@ pub const SINKS: &[Kind<Box<dyn Sink>>] = &[
         about: "the trading bot: a strategy's machine per symbol, with stops, sizing and costs",
         schema: schema::<BotConfig>,
         build: |c, ctx| {
-            let config = BotConfig { color: ctx.color, stop: Some(ctx.stop.clone()), ..c.read()? };
+            let config = BotConfig { color: ctx.color, live: ctx.live, stop: Some(ctx.stop.clone()), ..c.read()? };
             let out: Box<dyn io::Write + Send> =
                 if ctx.quiet_stdout { Box::new(io::sink()) } else { stdout_writer(ctx.live) };
             Ok(Box::new(Bot::new(config, out).map_err(at(c))?))
