@@ -524,3 +524,17 @@ fn volumes_past_92_billion_are_read_exactly() {
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(stdout(&out).contains("\"error\":\"volume\""), "{}", stdout(&out));
 }
+
+#[test]
+fn a_merge_of_more_files_than_it_can_hold_open_is_refused_before_reading() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("t.csv");
+    std::fs::write(&path, "timestamp,symbol,price,volume\n2024-01-02T00:00:00Z,X,1,1\n").unwrap();
+    let many: Vec<&str> = std::iter::repeat_n(arg(&path), 513).collect();
+    let out = run(&[&["replay", "-q", "--merge"][..], &many].concat());
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains("513 files to merge; at most 512"), "{}", stderr(&out));
+    // In turn, the same files replay.
+    let out = run(&[&["replay", "-q"][..], &many[..3]].concat());
+    assert!(out.status.success(), "{}", stderr(&out));
+}

@@ -17,6 +17,9 @@ pub fn build(config: &CsvConfig, stop: Option<Stop>) -> Result<Box<dyn Source>, 
     build_with_progress(config, stop, None)
 }
 
+/// Most files a merge holds open at once.
+const MAX_MERGED: usize = 512;
+
 /// Like [`build`], adding the bytes read from the files to `progress`.
 pub fn build_with_progress(
     config: &CsvConfig,
@@ -29,6 +32,19 @@ pub fn build_with_progress(
     }
     for path in &config.path {
         sluice_io::check_input(path).map_err(|e| ConfigError::new("path", e.to_string()))?;
+    }
+    // A merge keeps every file open with its buffer (about 80 KB and a
+    // descriptor each): past this, the run would exhaust descriptors (the
+    // usual limit is 1024) long before it finished.
+    if config.merge && config.path.len() > MAX_MERGED {
+        return Err(ConfigError::new(
+            "merge",
+            format!(
+                "{} files to merge; at most {MAX_MERGED} are held open at once: merge them in groups, or replay \
+                 them in turn without --merge",
+                config.path.len()
+            ),
+        ));
     }
     let interrupt = stop.as_ref().map(Stop::as_atomic);
     let files = Files { paths: config.path.clone(), layout, keep: None, strict: config.strict, progress, interrupt };
