@@ -231,10 +231,12 @@ impl Bot {
         book.ticks += 1;
         book.last_price = Some(tick.price);
         book.first_price.get_or_insert(tick.price);
-        // The equity that a fraction of sizes an entry: at the last mark.
-        let capital = Money::from_decimal(self.capital);
-        let equity = capital.checked_add(self.total.realized).and_then(|e| e.checked_add(self.equity.open));
-        let step = book.machine.step(tick, &self.rules, equity.unwrap_or(Money::ZERO)).map_err(Bot::overflow)?;
+        // The equity that a fraction of sizes an entry, at the last mark:
+        // asked for only then, and an overflow stops the run rather than
+        // sizing at nothing.
+        let (capital, realized, open) = (Money::from_decimal(self.capital), self.total.realized, self.equity.open);
+        let equity = || capital.checked_add(realized).and_then(|e| e.checked_add(open)).ok_or(stats::Overflow);
+        let step = book.machine.step(tick, &self.rules, &equity).map_err(Bot::overflow)?;
         if let Some((_, picture)) = &mut self.plot
             && let Some(c) = picture.chart(tick.symbol)
         {
@@ -293,8 +295,8 @@ impl Bot {
             self.write_signals(tick, step, trade.as_ref(), position.as_ref()).map_err(Bot::io)?;
         }
         if let (Some(t), Some(w)) = (&trade, &mut self.trade_log) {
-            let side = if t.side == Side::Long { "long" } else { "short" };
-            let entry = [t.symbol.to_string(), side.to_owned(), t.quantity.to_string(), t.entry_time.to_string()];
+            let entry =
+                [t.symbol.to_string(), t.side.name().to_owned(), t.quantity.to_string(), t.entry_time.to_string()];
             let exit = [t.entry_price.to_string(), t.exit_time.to_string(), t.exit_price.to_string()];
             let money = [t.gross_pnl.to_string(), t.fees.to_string(), t.pnl.to_string(), t.exit.name().to_owned()];
             w.row(entry.iter().chain(&exit).chain(&money))?;

@@ -145,9 +145,14 @@ impl Machine {
     }
 
     /// Feeds one good tick: a stop, else the strategy, decides; the fill
-    /// is at this tick's price. `equity` is the portfolio's at the last
-    /// mark, for sizing by a fraction of it.
-    pub fn step(&mut self, tick: &Tick, rules: &Rules, equity: Money) -> Result<Step, Overflow> {
+    /// is at this tick's price. `equity` gives the portfolio's at the last
+    /// mark, for sizing by a fraction of it (asked only then).
+    pub fn step(
+        &mut self,
+        tick: &Tick,
+        rules: &Rules,
+        equity: &dyn Fn() -> Result<Money, Overflow>,
+    ) -> Result<Step, Overflow> {
         let held = self.position.map(|p| p.side);
         if let Some(p) = &mut self.position {
             p.best = match p.side {
@@ -194,8 +199,18 @@ impl Machine {
     }
 
     /// Opens `side` at the tick; false when sizing made nothing.
-    fn open(&mut self, side: Side, tick: &Tick, rules: &Rules, equity: Money) -> Result<bool, Overflow> {
+    fn open(
+        &mut self,
+        side: Side,
+        tick: &Tick,
+        rules: &Rules,
+        equity: &dyn Fn() -> Result<Money, Overflow>,
+    ) -> Result<bool, Overflow> {
         let price = rules.fill(tick, side == Side::Long)?;
+        let equity = match rules.sizing {
+            Sizing::Fraction(_) => equity()?,
+            Sizing::Quantity(_) | Sizing::Notional(_) => Money::ZERO,
+        };
         let Some(quantity) = rules.sizing.quantity(price, equity)? else {
             self.skipped += 1;
             return Ok(false);

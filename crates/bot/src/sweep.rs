@@ -240,10 +240,10 @@ impl Sink for Sweep {
         // Each report is kept as its JSON text (a fraction of its size as
         // values), with the few figures the table shows beside it.
         let (mut labels, mut texts, mut shown) = (Vec::new(), Vec::new(), Vec::new());
+        let columns = table_columns(&rank);
         for (values, bot) in runs {
             let report = bot.close()?;
             let details = report.full_details().map_err(io)?;
-            let columns = table_columns(&rank);
             shown.push(columns.iter().filter_map(|c| Some((c.to_string(), details.get(*c)?.clone()))).collect());
             texts.push(serde_json::to_string(&details).map_err(std::io::Error::from).map_err(io)?);
             labels.push(values);

@@ -24,6 +24,16 @@ pub enum Side {
     Short,
 }
 
+impl Side {
+    /// The name in trade lists, as in the report.
+    pub fn name(self) -> &'static str {
+        match self {
+            Side::Long => "long",
+            Side::Short => "short",
+        }
+    }
+}
+
 /// The sides a strategy may take: the `side` key.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Deserialize, serde::Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
