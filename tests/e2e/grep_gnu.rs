@@ -178,6 +178,67 @@ fn hundreds_of_cases_of_our_own_answer_as_gnu_grep_does() {
     assert!(failures.is_empty(), "{} of {cases} differ:\n{}", failures.len(), failures.join("\n"));
 }
 
+/// Files with a NUL far in: GNU grep prints the lines of the blocks it
+/// read before the NUL's block, then only notes that the file matches.
+/// Lines of several lengths move its blocks' ends; `-B` moves them too.
+#[test]
+fn a_late_nul_cuts_the_output_where_gnu_grep_cuts_it() {
+    if !gnu_grep() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let mut files = Vec::new();
+    for (width, nul_at) in [(42, 270_000), (200, 300_001), (1000, 1_100_000), (3000, 500_000), (60, 98_300)] {
+        let mut data = Vec::new();
+        for n in 0.. {
+            if data.len() > nul_at + 200_000 {
+                break;
+            }
+            let head = format!("{} {n:07} ", if n % 3 == 0 { "ERROR" } else { "INFO" });
+            data.extend_from_slice(head.as_bytes());
+            data.resize(data.len() + width - head.len() - 1, b'x');
+            data.push(b'\n');
+        }
+        data[nul_at] = 0;
+        let path = dir.path().join(format!("w{width}.log"));
+        std::fs::write(&path, data).unwrap();
+        files.push(path);
+    }
+    // A log whose end was padded with NULs after its last line, as a crash
+    // leaves it: the one block holds them, so nothing prints.
+    let padded = dir.path().join("padded.log");
+    std::fs::write(&padded, b"ERROR one\nINFO two\n\0\0\0\0").unwrap();
+    files.push(padded);
+    let flag_sets: &[&[&str]] = &[
+        &[],
+        &["-n"],
+        &["-c"],
+        &["-b"],
+        &["-v", "-c"],
+        &["-I"],
+        &["-I", "-c"],
+        &["-n", "-B2"],
+        &["-C1"],
+        &["-A3"],
+        &["-o"],
+        &["-m", "5000"],
+        &["-l"],
+        &["-a", "-c"],
+    ];
+    let (mut cases, mut failures) = (0, Vec::new());
+    for path in &files {
+        for flags in flag_sets {
+            let mut args: Vec<&[u8]> = flags.iter().map(|a| a.as_bytes()).collect();
+            args.extend([b"ERROR".as_slice(), arg(path).as_bytes()]);
+            cases += 1;
+            if let Some(d) = differs(&args, b"") {
+                failures.push(d.chars().take(400).collect::<String>());
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{} of {cases} differ:\n{}", failures.len(), failures.join("\n"));
+}
+
 #[test]
 fn options_and_files_as_gnu_grep_takes_them() {
     if !gnu_grep() {

@@ -18,6 +18,8 @@ pub(crate) struct Around {
     after_left: u64,
     /// The number of the last line printed in this file.
     last_out: Option<u64>,
+    /// The input offset just after the last line printed.
+    pub(crate) printed_to: Option<u64>,
     /// `-m` was reached: only the trailing context is left to print.
     stopping: bool,
 }
@@ -48,6 +50,7 @@ impl<S: Sink + ?Sized> Searcher<'_, S> {
                 let found = SinkMatch { file: file.name, line, number, offset, binary: false };
                 let go_on = self.sink.matched(&found).map_err(crate::searcher::output_error)?;
                 (file.context.last_out, self.printed_any) = (Some(number), true);
+                file.context.printed_to = Some(offset + line.len() as u64 + 1);
                 file.context.after_left = after;
                 if !go_on {
                     return Ok(true);
@@ -83,6 +86,7 @@ impl<S: Sink + ?Sized> Searcher<'_, S> {
         let c = SinkContext { file: file.name, line, number, offset };
         self.sink.context(&c).map_err(crate::searcher::output_error)?;
         (file.context.last_out, self.printed_any) = (Some(number), true);
+        file.context.printed_to = Some(offset + line.len() as u64 + 1);
         Ok(())
     }
 

@@ -11,6 +11,7 @@
 
 #![warn(missing_docs)]
 
+mod blocks;
 mod context;
 mod feed;
 mod matcher;

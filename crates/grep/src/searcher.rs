@@ -19,6 +19,7 @@ use sluice_core::Stop;
 use sluice_core::pace::{Clock, SystemClock};
 use sluice_io::{Follow, LineBuffer, Opener, Region, Rotation, STDIN, Watch, count_newlines};
 
+use crate::blocks::{Blocks, Keep, Split};
 use crate::sink::{Sink, SinkFinish, SinkMatch};
 use crate::walk::Recurse;
 use crate::{GrepOptions, Outcome, STDIN_NAME};
@@ -105,11 +106,15 @@ pub(crate) struct FileState<'n> {
     stopped: Option<usize>,
     /// Where context stands, when it was asked for.
     pub(crate) context: crate::context::Around,
+    /// GNU grep's reads of this file, which decide where a late NUL turns
+    /// it binary; `None` with `-a`.
+    blocks: Option<Blocks>,
 }
 
 impl<'n> FileState<'n> {
-    fn new(name: &'n [u8]) -> FileState<'n> {
+    fn new(name: &'n [u8], blocks: Option<Blocks>) -> FileState<'n> {
         FileState {
+            blocks,
             name,
             number: 1,
             base: 0,
@@ -192,7 +197,13 @@ impl<S: Sink + ?Sized> Searcher<'_, S> {
             return self.mapped(path, shown);
         }
         let input = Opener::new().decompress(opts.decompress).interrupt(Some(self.stop.as_atomic())).open(path)?;
-        let mut file = FileState::new(shown);
+        // GNU grep caps its buffer's growth by a regular file's size.
+        let size = if stdin || opts.decompress {
+            None
+        } else {
+            std::fs::metadata(path).ok().filter(|m| m.is_file()).map(|m| m.len())
+        };
+        let mut file = FileState::new(shown, self.blocks(size));
         if opts.max_count == Some(0) {
             self.finish(&file)?;
             return Ok(file);
@@ -277,9 +288,9 @@ impl<S: Sink + ?Sized> Searcher<'_, S> {
         // SIGBUS and ends the process: the reason this path is opt-in.
         let map = unsafe { memmap2::Mmap::map(&handle)? };
         let data: &[u8] = &map;
-        let mut file = FileState::new(shown);
+        let mut file = FileState::new(shown, self.blocks(Some(data.len() as u64)));
         if self.opts.max_count != Some(0) && !data.is_empty() {
-            self.region(data, &mut file)?;
+            self.split_region(data, data.len(), true, &mut file)?;
         }
         self.finish(&file)?;
         Ok(file)
@@ -324,24 +335,93 @@ impl<S: Sink + ?Sized> Searcher<'_, S> {
                     range
                 }
             };
-            let done = self.region(&lb.buffer()[range.clone()], file)?;
-            lb.consume(range.end);
+            // With no room to wait for a block's end, its lines are taken
+            // as they are (only with a --max-line-bytes below 96 KiB).
+            let last = lb.at_end() || !lb.has_room();
+            let (used, done, wait) = self.split_region(lb.unread(), range.len(), last, file)?;
+            lb.consume(range.start + used);
             if done {
                 return Ok(Searched::Done);
+            }
+            if wait {
+                lb.read_more();
             }
         }
     }
 
-    /// Selects the lines of one region: a NUL makes the file binary from
-    /// here on, as in grep. Returns whether the file is done.
-    fn region(&mut self, region: &[u8], file: &mut FileState<'_>) -> io::Result<bool> {
-        if !self.opts.text && !file.binary && memchr::memchr(0, region).is_some() {
-            file.binary = true;
-            if self.opts.skip_binary {
-                // -I: a binary file is taken to hold no match.
-                return Ok(true);
+    /// Searches the whole lines of `data` (`data[..lines]`, the unread
+    /// input from `file.base`), dividing them between text and binary as
+    /// GNU grep's blocks do. Returns the bytes used, whether the file is
+    /// done, and whether the rest waits for more input.
+    fn split_region(
+        &mut self,
+        data: &[u8],
+        lines: usize,
+        at_end: bool,
+        file: &mut FileState<'_>,
+    ) -> io::Result<(usize, bool, bool)> {
+        let offset = file.base;
+        let mut used = 0;
+        loop {
+            let keep = Keep { lines: self.before(), printed_to: file.context.printed_to };
+            let at = offset + used as u64;
+            let split = match &mut file.blocks {
+                Some(blocks) if !file.binary => blocks.split(&data[used..], at, lines - used, at_end, keep),
+                _ => Split::Text,
+            };
+            let text = match split {
+                Split::Text => lines - used,
+                Split::TextThenPass(n) | Split::TextThenWait(n) | Split::TextThenBinary(n) => n,
+            };
+            file.base = at;
+            if text > 0 && self.region(&data[used..used + text], file)? {
+                return Ok((used + text, true, false));
+            }
+            used += text;
+            match split {
+                Split::Text => return Ok((used, false, false)),
+                Split::TextThenWait(_) => return Ok((used, false, true)),
+                Split::TextThenPass(_) => {
+                    let keep = Keep { lines: self.before(), printed_to: file.context.printed_to };
+                    if let Some(blocks) = &mut file.blocks {
+                        blocks.searched(data, offset, keep);
+                    }
+                }
+                Split::TextThenBinary(_) => {
+                    file.base = offset + used as u64;
+                    let done = self.turn_binary(file) || (used < lines && self.region(&data[used..lines], file)?);
+                    return Ok((lines, done, false));
+                }
             }
         }
+    }
+
+    /// GNU grep's blocks for a file of `size` bytes, unless `-a`.
+    fn blocks(&self, size: Option<u64>) -> Option<Blocks> {
+        (!self.opts.text).then(|| Blocks::new(size))
+    }
+
+    /// `-B`'s count.
+    fn before(&self) -> u64 {
+        self.opts.context.map_or(0, |(before, _)| before)
+    }
+
+    /// The file holds a NUL from here on; returns whether it is done.
+    fn turn_binary(&mut self, file: &mut FileState<'_>) -> bool {
+        if self.opts.skip_binary {
+            // -I: a binary file is taken to hold no match, as GNU grep takes
+            // it: its count is 0 and it selected nothing, even when lines
+            // before the NUL's block were printed.
+            file.selected = 0;
+            return true;
+        }
+        file.binary = true;
+        false
+    }
+
+    /// Selects the lines of one region, which [`Blocks::split`] has found
+    /// to be text or binary as a whole. Returns whether the file is done.
+    fn region(&mut self, region: &[u8], file: &mut FileState<'_>) -> io::Result<bool> {
         if file.binary {
             self.binary_lines(region, file)
         } else if self.opts.context.is_some() {

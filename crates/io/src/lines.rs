@@ -83,6 +83,8 @@ pub struct LineBuffer<R> {
     /// At the end of input, keep a last line without a newline for later
     /// (a followed log may still be writing it).
     hold_partial: bool,
+    /// The next [`LineBuffer::region`] reads before it hands out lines.
+    read_first: bool,
 }
 
 impl<R: Read> LineBuffer<R> {
@@ -109,6 +111,7 @@ impl<R: Read> LineBuffer<R> {
             number: 0,
             sample: Vec::new(),
             hold_partial: false,
+            read_first: false,
         }
     }
 
@@ -158,6 +161,9 @@ impl<R: Read> LineBuffer<R> {
     /// the end of what was used before the next call.
     #[inline]
     pub fn region(&mut self) -> io::Result<Region> {
+        if std::mem::take(&mut self.read_first) && !self.eof {
+            self.fill()?;
+        }
         let mut searched = self.start;
         loop {
             if let Some(i) = memchr::memrchr(b'\n', &self.buf[searched..self.end]) {
@@ -178,6 +184,24 @@ impl<R: Read> LineBuffer<R> {
             searched = self.end - self.start;
             self.fill()?;
         }
+    }
+
+    /// Makes the next [`LineBuffer::region`] read more input before it
+    /// hands out lines, so that the lines left unused this time come with
+    /// what follows them.
+    pub fn read_more(&mut self) {
+        self.read_first = true;
+    }
+
+    /// Whether the input has run out (until [`LineBuffer::resume`]).
+    pub fn at_end(&self) -> bool {
+        self.eof
+    }
+
+    /// Whether [`LineBuffer::read_more`] can read without dropping what
+    /// is unread: the buffer has room, or may still grow.
+    pub fn has_room(&self) -> bool {
+        self.end - self.start < self.buf.len() || self.buf.len() <= self.max_line
     }
 
     /// Marks `buffer()[..upto]` as used.
@@ -431,6 +455,19 @@ mod tests {
                 Region::End => return out,
             }
         }
+    }
+
+    /// Lines left unused wait for more input and come back with it.
+    #[test]
+    fn read_more_brings_the_unused_lines_back_with_what_follows() {
+        let mut lb = LineBuffer::with_limits(&b"a\nb\nc\nd\n"[..], 4, 100);
+        let Region::Lines { range, .. } = lb.region().unwrap() else { panic!() };
+        assert_eq!(&lb.buffer()[range.clone()], b"a\nb\n");
+        lb.consume(range.start + 2);
+        lb.read_more();
+        let Region::Lines { range, offset } = lb.region().unwrap() else { panic!() };
+        assert_eq!((&lb.buffer()[range], offset), (&b"b\nc\n"[..], 2));
+        assert!(!lb.at_end());
     }
 
     #[test]
