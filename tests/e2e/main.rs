@@ -3,6 +3,7 @@
 mod audit;
 mod corpus;
 mod errors;
+mod follow;
 mod grep;
 mod grep_gnu;
 mod nats;

@@ -14,6 +14,7 @@
 mod blocks;
 mod context;
 mod feed;
+mod followed;
 mod matcher;
 mod printer;
 mod searcher;

@@ -13,11 +13,9 @@ use std::fs::File;
 use std::io::{self, Read};
 use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
-use std::time::Duration;
 
 use sluice_core::Stop;
-use sluice_core::pace::{Clock, SystemClock};
-use sluice_io::{Follow, LineBuffer, Opener, Region, Rotation, STDIN, Watch, count_newlines};
+use sluice_io::{LineBuffer, Opener, Region, STDIN, count_newlines};
 
 use crate::blocks::{Blocks, Keep, Split};
 use crate::sink::{Sink, SinkFinish, SinkMatch};
@@ -44,8 +42,13 @@ pub fn search<S: Sink + ?Sized>(
         (true, None) => &stdin[..],
         _ => files,
     };
-    let mut searcher = Searcher { opts, sink, warn, stop, printed_any: false };
+    let mut searcher = Searcher { opts, sink, warn, stop, printed_any: false, holed: Vec::new() };
     let mut outcome = Outcome::default();
+    if opts.follow && opts.recurse.is_none() && !files.iter().any(|f| f == STDIN) {
+        searcher.follow_files(files, &mut outcome)?;
+        searcher.sink.flush().map_err(output_error)?;
+        return Ok(outcome);
+    }
     for path in files {
         let path = Path::new(path);
         if let Some(recurse) = &opts.recurse
@@ -84,11 +87,13 @@ pub fn search<S: Sink + ?Sized>(
 pub(crate) struct Searcher<'s, S: ?Sized> {
     pub(crate) opts: &'s GrepOptions,
     pub(crate) sink: &'s mut S,
-    warn: &'s mut dyn FnMut(String),
-    stop: &'s Stop,
+    pub(crate) warn: &'s mut dyn FnMut(String),
+    pub(crate) stop: &'s Stop,
     /// A line was printed, in any file: a group that follows gets a
     /// separator.
     pub(crate) printed_any: bool,
+    /// A followed region with its NULs (holes) taken out.
+    holed: Vec<u8>,
 }
 
 /// Where one file's search stands.
@@ -102,8 +107,10 @@ pub(crate) struct FileState<'n> {
     pub(crate) selected: u64,
     /// A NUL has been seen: lines are no longer printed.
     binary: bool,
-    errors: bool,
-    stopped: Option<usize>,
+    pub(crate) errors: bool,
+    pub(crate) stopped: Option<usize>,
+    /// Nothing more is wanted from this file (-l, -m…).
+    pub(crate) done: bool,
     /// Where context stands, when it was asked for.
     pub(crate) context: crate::context::Around,
     /// GNU grep's reads of this file, which decide where a late NUL turns
@@ -112,9 +119,10 @@ pub(crate) struct FileState<'n> {
 }
 
 impl<'n> FileState<'n> {
-    fn new(name: &'n [u8], blocks: Option<Blocks>) -> FileState<'n> {
+    pub(crate) fn new(name: &'n [u8], blocks: Option<Blocks>) -> FileState<'n> {
         FileState {
             blocks,
+            done: false,
             name,
             number: 1,
             base: 0,
@@ -128,7 +136,8 @@ impl<'n> FileState<'n> {
 }
 
 /// How a pass over the buffered input ended.
-enum Searched {
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Searched {
     /// The input ran out.
     End,
     /// Nothing more is wanted from this file (-l, -q, -m, binary).
@@ -209,10 +218,8 @@ impl<S: Sink + ?Sized> Searcher<'_, S> {
             return Ok(file);
         }
         let mut lb = LineBuffer::with_limits(input.reader, opts.buffer, opts.max_line_bytes);
-        lb.hold_partial(opts.follow);
         let watch = input.watch;
         match self.drain(&mut lb, &mut file)? {
-            Searched::End if opts.follow && !stdin => self.follow(path, lb, watch, &mut file)?,
             // A read that a signal ended (stdin, a FIFO) is a stop.
             Searched::End if self.stop.requested().is_some() => file.stopped = self.stop.requested(),
             Searched::End => {
@@ -229,54 +236,6 @@ impl<S: Sink + ?Sized> Searcher<'_, S> {
         }
         self.finish(&file)?;
         Ok(file)
-    }
-
-    /// `--follow`: at the end, waits for more, across rotation; Ctrl-C is
-    /// how it ends, and that is not a failure.
-    fn follow(
-        &mut self,
-        path: &Path,
-        mut lb: LineBuffer<Box<dyn Read + Send>>,
-        mut watch: Watch,
-        file: &mut FileState<'_>,
-    ) -> io::Result<()> {
-        let clock = SystemClock::new(Some(self.stop.clone()));
-        let mut follow = Follow::new(path);
-        let reopen = |watch: &mut Watch| -> io::Result<Box<dyn Read + Send>> {
-            let input = Opener::new().decompress(false).open(path)?;
-            *watch = input.watch;
-            Ok(input.reader)
-        };
-        while self.stop.requested().is_none() {
-            clock.sleep(Duration::from_millis(100));
-            match follow.poll(watch.read_so_far()) {
-                Rotation::Renamed => {
-                    // The old file's last line is final now.
-                    lb.resume();
-                    lb.hold_partial(false);
-                    match self.drain(&mut lb, file)? {
-                        Searched::End => {}
-                        Searched::Done => return Ok(()),
-                        Searched::Stopped(_) => break,
-                    }
-                    lb.reset(reopen(&mut watch)?);
-                    lb.hold_partial(true);
-                    file.number = 1;
-                }
-                Rotation::Truncated => {
-                    lb.reset(reopen(&mut watch)?);
-                    file.number = 1;
-                }
-                Rotation::Same => lb.resume(),
-            }
-            match self.drain(&mut lb, file)? {
-                Searched::End => {}
-                Searched::Done => return Ok(()),
-                Searched::Stopped(_) => break,
-            }
-        }
-        file.stopped = self.stop.requested();
-        Ok(())
     }
 
     /// The `--mmap` path: the whole file is one region.
@@ -298,7 +257,7 @@ impl<S: Sink + ?Sized> Searcher<'_, S> {
 
     /// Tells the sink the file is done, then says on stderr that a binary
     /// file matched, as grep does.
-    fn finish(&mut self, file: &FileState<'_>) -> io::Result<()> {
+    pub(crate) fn finish(&mut self, file: &FileState<'_>) -> io::Result<()> {
         let end = SinkFinish { file: file.name, selected: file.selected, binary: file.binary };
         self.sink.finish(&end).map_err(output_error)?;
         if file.binary && file.selected > 0 && self.sink.notes_binary_matches() {
@@ -309,7 +268,7 @@ impl<S: Sink + ?Sized> Searcher<'_, S> {
     }
 
     /// Searches everything the line buffer can give until the end of input.
-    fn drain<R: Read>(&mut self, lb: &mut LineBuffer<R>, file: &mut FileState<'_>) -> io::Result<Searched> {
+    pub(crate) fn drain<R: Read>(&mut self, lb: &mut LineBuffer<R>, file: &mut FileState<'_>) -> io::Result<Searched> {
         loop {
             if let Some(signal) = self.stop.requested() {
                 return Ok(Searched::Stopped(signal));
@@ -398,7 +357,7 @@ impl<S: Sink + ?Sized> Searcher<'_, S> {
 
     /// GNU grep's blocks for a file of `size` bytes, unless `-a`.
     fn blocks(&self, size: Option<u64>) -> Option<Blocks> {
-        (!self.opts.text).then(|| Blocks::new(size))
+        (!self.opts.text && !self.opts.follow).then(|| Blocks::new(size))
     }
 
     /// `-B`'s count.
@@ -422,6 +381,15 @@ impl<S: Sink + ?Sized> Searcher<'_, S> {
     /// Selects the lines of one region, which [`Blocks::split`] has found
     /// to be text or binary as a whole. Returns whether the file is done.
     fn region(&mut self, region: &[u8], file: &mut FileState<'_>) -> io::Result<bool> {
+        if self.opts.follow && memchr::memchr(0, region).is_some() {
+            // A followed file's NULs are holes: see the followed module.
+            let mut holed = std::mem::take(&mut self.holed);
+            holed.clear();
+            holed.extend(region.iter().copied().filter(|&b| b != 0));
+            let done = self.region(&holed, file);
+            self.holed = holed;
+            return done;
+        }
         if file.binary {
             self.binary_lines(region, file)
         } else if self.opts.context.is_some() {
@@ -520,7 +488,7 @@ impl<S: Sink + ?Sized> Searcher<'_, S> {
 }
 
 /// A file's name for a message on stderr.
-fn lossy(name: &[u8]) -> std::borrow::Cow<'_, str> {
+pub(crate) fn lossy(name: &[u8]) -> std::borrow::Cow<'_, str> {
     String::from_utf8_lossy(name)
 }
 

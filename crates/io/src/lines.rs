@@ -204,6 +204,13 @@ impl<R: Read> LineBuffer<R> {
         self.end - self.start < self.buf.len() || self.buf.len() <= self.max_line
     }
 
+    /// The last bytes read (at most `n`, fewer when the buffer no longer
+    /// holds them), and the input offset of the first.
+    pub fn last_read(&self, n: usize) -> (&[u8], u64) {
+        let from = self.end.saturating_sub(n);
+        (&self.buf[from..self.end], self.base + from as u64)
+    }
+
     /// Marks `buffer()[..upto]` as used.
     #[inline]
     pub fn consume(&mut self, upto: usize) {

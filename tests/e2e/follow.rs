@@ -1,0 +1,130 @@
+//! `sluice grep --follow` against writers at 1,000 lines a second or more,
+//! through every kind of rotation, on two files at once: every line
+//! written is printed once, none lost, none twice.
+
+use std::fs::{File, OpenOptions};
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Stdio};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use crate::util::*;
+
+/// Lines each writer writes, and the pause between them (1,000 a second
+/// and a little more, with the writing itself).
+const LINES: usize = 1500;
+const PAUSE: Duration = Duration::from_micros(900);
+
+/// How a writer rotates its log, at a third and at two thirds of the way.
+#[derive(Clone, Copy, Debug)]
+enum Rotate {
+    /// `mv app.log app.log.1`, then a new `app.log`.
+    Rename,
+    /// `cp app.log app.log.1; truncate app.log`, the writer appending.
+    CopyTruncateAppend,
+    /// The same with a writer that keeps its offset, leaving a hole of NULs.
+    CopyTruncateInPlace,
+    /// Truncated and written again at once past its old size, with no
+    /// copy kept.
+    TruncateRefill,
+}
+
+/// Writes `LINES` lines to `path`, rotating it twice the `how` way.
+fn write_log(path: PathBuf, how: Rotate) {
+    let name = path.file_name().unwrap().to_str().unwrap().to_owned();
+    let append = !matches!(how, Rotate::CopyTruncateInPlace);
+    let open = |p: &Path| OpenOptions::new().create(true).append(append).write(true).open(p).unwrap();
+    let mut file = open(&path);
+    for n in 0..LINES {
+        if n > 0 && n % (LINES / 3) == 0 {
+            let copy = path.with_file_name(format!("{name}.{}", n / (LINES / 3)));
+            match how {
+                Rotate::Rename => {
+                    std::fs::rename(&path, &copy).unwrap();
+                    file = open(&path);
+                }
+                Rotate::CopyTruncateAppend | Rotate::CopyTruncateInPlace => {
+                    std::fs::copy(&path, &copy).unwrap();
+                    file.set_len(0).unwrap();
+                }
+                Rotate::TruncateRefill => {
+                    // Wait for the follower to read the last lines: nothing
+                    // keeps them once the file is truncated.
+                    thread::sleep(Duration::from_millis(300));
+                    file.set_len(0).unwrap();
+                    file = open(&path);
+                }
+            }
+        }
+        writeln!(file, "ERROR {name} {n:06}").unwrap();
+        // After a refill the file is written back past its old size in a
+        // burst, so that its size alone does not show it was truncated.
+        if !matches!(how, Rotate::TruncateRefill) || n < LINES / 3 || n % (LINES / 3) > LINES / 3 - 20 {
+            thread::sleep(PAUSE);
+        }
+    }
+}
+
+/// Follows two logs rotated the `how` way; returns what was printed.
+fn follow_two(how: Rotate) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    let paths: Vec<PathBuf> = ["a.log", "b.log"].iter().map(|n| dir.path().join(n)).collect();
+    // b.log does not exist yet when the follow starts: it is waited for.
+    File::create(&paths[0]).unwrap();
+    let mut child: Child = sluice(&["grep", "--follow", "-h", "ERROR", arg(&paths[0]), arg(&paths[1])])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    thread::sleep(Duration::from_millis(300));
+    let writers: Vec<_> =
+        paths.iter().map(|p| (p.clone(), how)).map(|(p, h)| thread::spawn(move || write_log(p, h))).collect();
+    for w in writers {
+        w.join().unwrap();
+    }
+    thread::sleep(Duration::from_millis(700));
+    signal(child.id(), "INT");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while child.try_wait().unwrap().is_none() {
+        assert!(Instant::now() < deadline, "the follow did not end on Ctrl-C");
+        thread::sleep(Duration::from_millis(20));
+    }
+    let mut out = String::new();
+    child.stdout.take().unwrap().read_to_string(&mut out).unwrap();
+    let mut err = String::new();
+    child.stderr.take().unwrap().read_to_string(&mut err).unwrap();
+    assert!(err.contains("b.log: No such file or directory; waiting for it to appear"), "{err}");
+    out
+}
+
+/// Every line of both logs, once.
+fn assert_each_line_once(out: &str, how: Rotate) {
+    for name in ["a.log", "b.log"] {
+        let seen: Vec<usize> =
+            out.lines().filter_map(|l| l.strip_prefix(&format!("ERROR {name} "))).map(|n| n.parse().unwrap()).collect();
+        let lost = (0..LINES).filter(|n| !seen.contains(n)).count();
+        let doubled = seen.len() + lost - LINES;
+        assert_eq!((lost, doubled), (0, 0), "{how:?}, {name}: lost and doubled lines");
+    }
+}
+
+#[test]
+fn rename_rotation_loses_nothing() {
+    assert_each_line_once(&follow_two(Rotate::Rename), Rotate::Rename);
+}
+
+#[test]
+fn copy_truncate_with_an_appending_writer_loses_nothing() {
+    assert_each_line_once(&follow_two(Rotate::CopyTruncateAppend), Rotate::CopyTruncateAppend);
+}
+
+#[test]
+fn copy_truncate_with_a_writer_in_place_loses_nothing_to_the_hole() {
+    assert_each_line_once(&follow_two(Rotate::CopyTruncateInPlace), Rotate::CopyTruncateInPlace);
+}
+
+#[test]
+fn truncate_then_refill_at_once_loses_nothing() {
+    assert_each_line_once(&follow_two(Rotate::TruncateRefill), Rotate::TruncateRefill);
+}
