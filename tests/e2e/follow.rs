@@ -51,7 +51,7 @@ fn write_log(path: PathBuf, how: Rotate) {
                 Rotate::TruncateRefill => {
                     // Wait for the follower to read the last lines: nothing
                     // keeps them once the file is truncated.
-                    thread::sleep(Duration::from_millis(300));
+                    thread::sleep(Duration::from_millis(1000));
                     file.set_len(0).unwrap();
                     file = open(&path);
                 }
@@ -83,7 +83,7 @@ fn follow_two(how: Rotate) -> String {
     for w in writers {
         w.join().unwrap();
     }
-    thread::sleep(Duration::from_millis(700));
+    thread::sleep(Duration::from_millis(1500));
     signal(child.id(), "INT");
     let deadline = Instant::now() + Duration::from_secs(10);
     while child.try_wait().unwrap().is_none() {

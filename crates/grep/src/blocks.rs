@@ -48,8 +48,8 @@ pub(crate) struct Blocks {
 }
 
 impl Blocks {
-    /// The first block of a file of `size` bytes (`None` when not known,
-    /// as for a pipe).
+    /// The first block of a regular file of `size` bytes; `None` for a
+    /// pipe, a FIFO or stdin, whose lines the data in hand decides.
     pub(crate) fn new(size: Option<u64>) -> Blocks {
         let mut blocks =
             Blocks { alloc: INITIAL + PAGE + WORD, page_offset: HEAP_PAGE_OFFSET, read_at: 0, size, start: 0, end: 0 };
@@ -121,6 +121,12 @@ impl Blocks {
     /// lines end at `lines`; `at_end` when no more input follows it.
     pub(crate) fn split(&mut self, data: &[u8], offset: u64, lines: usize, at_end: bool, keep: Keep) -> Split {
         let nul = memchr::memchr(0, data);
+        if self.size.is_none() {
+            // A pipe or a FIFO: GNU grep's blocks are whatever its reads
+            // return, which no one can predict, and waiting for more input
+            // would hold back lines already written. What is in hand decides.
+            return if nul.is_some() { Split::TextThenBinary(0) } else { Split::Text };
+        }
         let limit = match nul {
             Some(at) => offset + at as u64,
             None if at_end => return Split::Text,
