@@ -34,8 +34,6 @@ use crate::sink::Sink;
 
 /// How long a wake may wait for a notice before looking anyway.
 const LOOK_EVERY: Duration = Duration::from_millis(250);
-/// How many of the last bytes read are kept to recognise the file later.
-const TAIL: usize = 64;
 
 /// One followed file.
 struct Followed<'n> {
@@ -70,7 +68,7 @@ impl<S: Sink + ?Sized> Searcher<'_, S> {
         for path in files {
             let path = Path::new(path);
             if let Some(w) = watcher.as_mut() {
-                let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+                let dir = dir_of(path);
                 let _ = notify::Watcher::watch(w, dir, notify::RecursiveMode::NonRecursive);
             }
             let shown = path.as_os_str().as_bytes();
@@ -163,7 +161,7 @@ impl<S: Sink + ?Sized> Searcher<'_, S> {
     fn catch_up(&mut self, f: &mut Followed<'_>) -> io::Result<Searched> {
         let Some(open) = f.open.as_mut() else { return Ok(Searched::End) };
         let searched = self.drain(&mut open.lb, &mut f.file)?;
-        let (tail, at) = open.lb.last_read(TAIL);
+        let (tail, at) = open.lb.last_read();
         if !tail.is_empty() {
             open.tail.clear();
             open.tail.extend_from_slice(tail);
@@ -192,24 +190,34 @@ fn rewritten(path: &Path, at: u64, tail: &[u8]) -> bool {
 
 /// The copy a copy-truncate rotation made of the followed file: beside it,
 /// named after it (`app.log.1`, `app.log-20261130`), holding `tail` where
-/// the followed file held it at `at`. Returned positioned at `from`.
+/// the followed file held it at `at`; of several, the newest. Returned
+/// positioned at `from`.
 fn rotated_copy(path: &Path, at: u64, tail: &[u8], from: u64) -> Option<File> {
     if tail.is_empty() {
         return None;
     }
     let name = path.file_name()?.as_bytes();
-    let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    for entry in std::fs::read_dir(dir).ok()?.flatten() {
+    let mut newest: Option<(std::time::SystemTime, File)> = None;
+    for entry in std::fs::read_dir(dir_of(path)).ok()?.flatten() {
         let candidate = entry.file_name();
         let candidate = candidate.as_bytes();
         if candidate.len() <= name.len() || !candidate.starts_with(name) {
             continue;
         }
-        let Ok(mut file) = File::open(entry.path()) else { continue };
+        let Ok(file) = File::open(entry.path()) else { continue };
+        let Ok(modified) = file.metadata().and_then(|m| m.modified()) else { continue };
         let mut there = vec![0; tail.len()];
-        if file.read_exact_at(&mut there, at).is_ok() && there == tail && file.seek(SeekFrom::Start(from)).is_ok() {
-            return Some(file);
+        let holds = file.read_exact_at(&mut there, at).is_ok() && there == tail;
+        if holds && newest.as_ref().is_none_or(|(m, _)| modified > *m) {
+            newest = Some((modified, file));
         }
     }
-    None
+    let (_, mut file) = newest?;
+    file.seek(SeekFrom::Start(from)).ok()?;
+    Some(file)
+}
+
+/// The directory `path` lies in (`.` for a bare name).
+fn dir_of(path: &Path) -> &Path {
+    path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."))
 }

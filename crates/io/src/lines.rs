@@ -18,6 +18,8 @@ pub const DEFAULT_CAPACITY: usize = 256 * 1024;
 pub const DEFAULT_MAX_LINE: usize = 16 * 1024 * 1024;
 /// How much of an over-long line is kept to show the user.
 const SAMPLE: usize = 200;
+/// How many of the last bytes read are kept (see [`LineBuffer::last_read`]).
+const LAST: usize = 64;
 
 /// What [`LineBuffer::next_line`] found.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -85,6 +87,9 @@ pub struct LineBuffer<R> {
     hold_partial: bool,
     /// The next [`LineBuffer::region`] reads before it hands out lines.
     read_first: bool,
+    /// The last bytes read, kept apart because moving the unread tail to
+    /// the buffer's front drops them.
+    last: Vec<u8>,
 }
 
 impl<R: Read> LineBuffer<R> {
@@ -112,6 +117,7 @@ impl<R: Read> LineBuffer<R> {
             sample: Vec::new(),
             hold_partial: false,
             read_first: false,
+            last: Vec::with_capacity(LAST),
         }
     }
 
@@ -149,6 +155,7 @@ impl<R: Read> LineBuffer<R> {
         self.reader = reader;
         (self.start, self.end, self.base, self.number) = (0, 0, 0, 0);
         self.eof = false;
+        self.last.clear();
     }
 
     /// Bytes read from the input so far.
@@ -204,11 +211,11 @@ impl<R: Read> LineBuffer<R> {
         self.end - self.start < self.buf.len() || self.buf.len() <= self.max_line
     }
 
-    /// The last bytes read (at most `n`, fewer when the buffer no longer
-    /// holds them), and the input offset of the first.
-    pub fn last_read(&self, n: usize) -> (&[u8], u64) {
-        let from = self.end.saturating_sub(n);
-        (&self.buf[from..self.end], self.base + from as u64)
+    /// The last 64 bytes read (fewer at the start of the input), and the
+    /// input offset of the first: enough to recognise the input later (a
+    /// followed file rewritten in place, its rotated copy).
+    pub fn last_read(&self) -> (&[u8], u64) {
+        (&self.last, self.read_so_far() - self.last.len() as u64)
     }
 
     /// Marks `buffer()[..upto]` as used.
@@ -323,7 +330,13 @@ impl<R: Read> LineBuffer<R> {
                     self.eof = true;
                     return Ok(0);
                 }
-                Ok(n) => return Ok(n),
+                Ok(n) => {
+                    let read = &self.buf[at..at + n];
+                    let drop = (self.last.len() + n).saturating_sub(LAST).min(self.last.len());
+                    self.last.drain(..drop);
+                    self.last.extend_from_slice(&read[n.saturating_sub(LAST)..]);
+                    return Ok(n);
+                }
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
                 Err(e) => return Err(e),
             }
@@ -460,6 +473,20 @@ mod tests {
                     out.push((format!("!{len}"), number, offset));
                 }
                 Region::End => return out,
+            }
+        }
+    }
+
+    /// The last bytes read outlive the buffer's moves and reads of any size.
+    #[test]
+    fn the_last_bytes_read_are_kept_whatever_the_reads() {
+        let data: Vec<u8> = (0..1000u32).flat_map(|n| format!("{n:04}\n").into_bytes()).collect();
+        for capacity in [3, 7, 64, 100, 4096] {
+            let mut lb = LineBuffer::with_limits(&data[..], capacity, 10_000);
+            while let Next::Line { .. } = lb.next_line().unwrap() {
+                let (last, at) = lb.last_read();
+                let end = lb.read_so_far() as usize;
+                assert_eq!((last, at), (&data[end.saturating_sub(64)..end], end.saturating_sub(64) as u64));
             }
         }
     }
