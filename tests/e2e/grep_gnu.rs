@@ -142,6 +142,11 @@ fn hundreds_of_cases_of_our_own_answer_as_gnu_grep_does() {
         &["-nH", "--label=LOG"],
         &["-v", "-C1"],
         &["-a"],
+        &["-z"],
+        &["-zc", "-v"],
+        &["-zo", "-n", "-b"],
+        &["-Tn"],
+        &["-T", "-H", "-b", "-C1"],
     ];
     let patterns: &[&[&str]] = &[
         &["ERROR"],
@@ -161,6 +166,9 @@ fn hundreds_of_cases_of_our_own_answer_as_gnu_grep_does() {
         &["^$"],
         &["-e", "spaces", "-e", "refused"],
         &[""],
+        &["-P", "\\d{2,}"],
+        &["-P", "(?i)error|\\bwarn"],
+        &["-P", "\\s(refused|timeout)$"],
     ];
     let (mut cases, mut failures) = (0, Vec::new());
     for flags in flag_sets {

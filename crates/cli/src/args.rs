@@ -135,6 +135,7 @@ Patterns:
   -G, --basic-regexp        PATTERNS are basic regular expressions (default)
   -E, --extended-regexp     PATTERNS are extended regular expressions
   -F, --fixed-strings       PATTERNS are strings
+  -P, --perl-regexp         PATTERN is Perl-style (one; no look-around or back-references)
   -e, --regexp=PATTERNS     use PATTERNS (repeatable; newline-separated)
   -f, --file=FILE           take PATTERNS from FILE, one per line
   -i, -y, --ignore-case     ignore ASCII case; --no-ignore-case undoes it
@@ -155,6 +156,8 @@ Selection and output:
   -h, --no-filename         never prefix lines with the file name
       --label=LABEL         the name shown for standard input
   -Z, --null                end file names with a NUL byte
+  -z, --null-data           lines end with a NUL byte, in and out
+  -T, --initial-tab         pad numbers to the file size's width, a tab before the text
       --line-buffered       flush each line
       --color[=WHEN]        colour matches: auto (a terminal, unless NO_COLOR), always, never
 Context:
@@ -180,8 +183,7 @@ sluice's own:
       --max-line-bytes=N    longest line searched (default 16 MiB); longer ones are skipped, exit 2
       --sink=SPEC           send selected lines to a sink instead of printing; repeat to tee
       --report=PATH         with --sink, write the run's report as JSON
-Not supported yet, and refused by name: -z (--null-data), -P, -T, -d, -D,
---exclude-from.
+Not supported yet, and refused by name: -d, -D.
 
 Exit status: 0 if a line was selected, 1 if none, 2 on an error (0 with -q
 once a line is selected).

@@ -34,6 +34,10 @@ pub fn run(args: &GrepArgs, stop: &Stop) -> ExitCode {
         // is read and nothing printed, not even -c's counts.
         return ExitCode::from(GREP_NONE);
     }
+    if cmd.syntax == sluice_grep::Syntax::Perl && cmd.patterns.len() > 1 {
+        say!("sluice: grep: -P takes a single pattern, as in GNU grep (join them with `|`)");
+        return ExitCode::from(GREP_TROUBLE);
+    }
     let options = MatchOptions { syntax: cmd.syntax, ignore_case: cmd.ignore_case, word: cmd.word, line: cmd.line };
     let matcher = match Matcher::new(&cmd.patterns, options) {
         Ok(m) => m,
@@ -96,6 +100,9 @@ fn conflict(cmd: &GrepCommand) -> Option<&'static str> {
     if cmd.follow && cmd.decompress {
         return Some("--follow cannot read compressed input (--decompress)");
     }
+    if cmd.null_data && (cmd.follow || !cmd.sinks.is_empty()) {
+        return Some("-z (lines ended by NUL) cannot be combined with --follow or --sink");
+    }
     if cmd.mmap && (cmd.follow || cmd.decompress) {
         return Some("--mmap cannot be combined with --follow or --decompress");
     }
@@ -143,6 +150,8 @@ fn options_for(cmd: &GrepCommand, matcher: Matcher, color: bool) -> GrepOptions 
         only_matching: cmd.only_matching,
         byte_offset: cmd.byte_offset,
         null: cmd.null,
+        null_data: cmd.null_data,
+        initial_tab: cmd.initial_tab,
         recurse: cmd.recursive.map(|follow_links| sluice_grep::Recurse {
             follow_links,
             files: cmd.file_globs.clone(),

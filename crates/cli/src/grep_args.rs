@@ -56,6 +56,10 @@ pub struct GrepCommand {
     pub only_matching: bool,
     /// `-Z`: a NUL after each file name.
     pub null: bool,
+    /// `-z`: lines end with a NUL.
+    pub null_data: bool,
+    /// `-T`.
+    pub initial_tab: bool,
     /// `--label`.
     pub label: Option<Vec<u8>>,
     /// `--line-buffered`.
@@ -180,11 +184,6 @@ const SHORT_ALONE: &str = "EFGHILPRTUVZabchilnoqrsuvwxyz";
 /// Options GNU grep has that sluice does not implement yet, with why.
 fn unsupported(name: &str) -> Option<&'static str> {
     Some(match name {
-        "P" | "perl-regexp" => "Perl regular expressions (-P) are not supported; use -E",
-        "z" | "null-data" => {
-            "-z (--null-data, lines ended by NUL) is not supported yet; to read gzip and zstd files use --decompress"
-        }
-        "T" | "initial-tab" => "-T (--initial-tab) is not supported yet",
         "d" | "directories" | "D" | "devices" => "--directories and --devices are not supported yet",
         "u" => "-u (unix byte offsets) is obsolete in GNU grep and not supported",
         _ => return None,
@@ -338,6 +337,7 @@ fn apply(cmd: &mut GrepCommand, name: &str, value: Option<&[u8]>, pattern_given:
         "E" => cmd.syntax = Syntax::Extended,
         "F" => cmd.syntax = Syntax::Fixed,
         "G" => cmd.syntax = Syntax::Basic,
+        "P" => cmd.syntax = Syntax::Perl,
         "e" => {
             cmd.patterns.extend(lines(value.unwrap_or_default()));
             *pattern_given = true;
@@ -366,6 +366,8 @@ fn apply(cmd: &mut GrepCommand, name: &str, value: Option<&[u8]>, pattern_given:
         "s" => cmd.no_messages = true,
         "o" => cmd.only_matching = true,
         "Z" => cmd.null = true,
+        "z" => cmd.null_data = true,
+        "T" => cmd.initial_tab = true,
         "a" => cmd.text = true,
         "I" => cmd.skip_binary = true,
         "U" => {}
@@ -488,7 +490,9 @@ mod tests {
         let r = p(&["-r", "--include=*.log", "--exclude-dir", "old", "ERROR"]).unwrap();
         assert_eq!((r.recursive, r.file_globs.len(), r.dir_globs.clone()), (Some(false), 1, vec![b"old".to_vec()]));
         assert_eq!(p(&["-R", "x"]).unwrap().recursive, Some(true));
-        assert!(p(&["-P", "x"]).unwrap_err().contains("-P"));
+        assert!(p(&["-D", "skip", "x"]).unwrap_err().contains("--devices"));
+        let z = p(&["-zPT", "x"]).unwrap();
+        assert_eq!((z.null_data, z.syntax, z.initial_tab), (true, Syntax::Perl, true));
         let e = p(&["-E", "ERROR|WARN", "t.log"]).unwrap();
         assert_eq!(
             (e.syntax, e.patterns.clone(), files(&e)),

@@ -103,6 +103,7 @@ impl<S: Sink + ?Sized> Searcher<'_, S> {
                     let follow = Follow::new(f.path);
                     f.open = Some(Open { lb, watch: input.watch, follow, tail: Vec::new(), tail_at: 0 });
                     f.file.number = 1;
+                    self.sink.start(None);
                     return self.catch_up(f).map(|_| ());
                 }
                 Err(e) if e.kind() == io::ErrorKind::NotFound => {

@@ -16,6 +16,7 @@ mod context;
 mod feed;
 mod followed;
 mod matcher;
+mod null_data;
 mod printer;
 mod searcher;
 mod sink;
@@ -94,6 +95,12 @@ pub struct GrepOptions {
     pub files_without_match: bool,
     /// End file names with a NUL instead of `:` or a newline (`-Z`).
     pub null: bool,
+    /// Lines end with a NUL instead of a newline, in and out (`-z`); a
+    /// NUL then says nothing about binary files.
+    pub null_data: bool,
+    /// Pad line numbers and byte offsets to the width of the file's size,
+    /// and put a tab before a line's text (`-T`).
+    pub initial_tab: bool,
     /// Treat a binary file as holding no match (`-I`).
     pub skip_binary: bool,
     /// Search directories' files (`-r`, `-R`), and which. Default: none.
@@ -130,6 +137,8 @@ impl GrepOptions {
             byte_offset: false,
             files_without_match: false,
             null: false,
+            null_data: false,
+            initial_tab: false,
             skip_binary: false,
             recurse: None,
         }

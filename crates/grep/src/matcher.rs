@@ -95,7 +95,12 @@ impl Matcher {
                     .map(|p| String::from_utf8_lossy(p.as_ref()).into_owned())
                     .collect::<Vec<_>>()
                     .join("\n"),
-                why: e.to_string().lines().last().unwrap_or("").to_owned(),
+                why: match (options.syntax, e.to_string().lines().last()) {
+                    (Syntax::Perl, Some(why)) => {
+                        format!("{why} (-P here has no look-around, back-references or \\K; rewrite the pattern without them)")
+                    }
+                    (_, why) => why.unwrap_or("").to_owned(),
+                },
             })?;
         Ok(Matcher::Regex { re, word: options.word && !options.line })
     }

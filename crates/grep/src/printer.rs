@@ -21,12 +21,14 @@ pub struct Standard<'a, W> {
     opts: &'a GrepOptions,
     out: W,
     highlights: Vec<(usize, usize)>,
+    /// `-T`: the width numbers are padded to, from the file's size.
+    width: usize,
 }
 
 impl<'a, W: Write> Standard<'a, W> {
     /// A printer of what `opts` asks for, to `out`.
     pub fn new(opts: &'a GrepOptions, out: W) -> Standard<'a, W> {
-        Standard { opts, out, highlights: Vec::new() }
+        Standard { opts, out, highlights: Vec::new(), width: 0 }
     }
 
     /// The file name and its separator: `:` for a selected line, `-` for
@@ -40,20 +42,23 @@ impl<'a, W: Write> Standard<'a, W> {
         self.paint(SEP, &[sep])
     }
 
-    /// What comes before a line's text: name, number and offset, each when
-    /// asked for.
-    fn prefix(&mut self, file: &[u8], number: u64, offset: u64, sep: u8) -> io::Result<()> {
+    /// What comes before a line's text of `len` bytes: name, number and
+    /// offset, each when asked for, and `-T`'s tab.
+    fn prefix(&mut self, file: &[u8], number: u64, offset: u64, sep: u8, len: usize) -> io::Result<()> {
         let o = self.opts;
         if o.with_filename {
             self.name(file, sep)?;
         }
         if o.line_number {
-            self.paint(NUMBER, number.to_string().as_bytes())?;
+            self.paint(NUMBER, format!("{number:>0$}", self.width).as_bytes())?;
             self.sep(sep)?;
         }
         if o.byte_offset {
-            self.paint(NUMBER, offset.to_string().as_bytes())?;
+            self.paint(NUMBER, format!("{offset:>0$}", self.width).as_bytes())?;
             self.sep(sep)?;
+        }
+        if o.initial_tab && (o.with_filename || o.line_number || o.byte_offset) && len != 0 {
+            self.out.write_all(b"\t")?;
         }
         Ok(())
     }
@@ -68,20 +73,40 @@ impl<'a, W: Write> Standard<'a, W> {
         }
     }
 
+    /// A line's text and its end, highlighted when asked.
     fn line(&mut self, line: &[u8]) -> io::Result<()> {
         if !self.opts.color {
-            return self.out.write_all(line);
+            self.text(line)?;
+            return self.eol();
         }
         self.opts.matcher.highlights(line, &mut self.highlights);
         let mut at = 0;
-        for &(s, e) in &self.highlights {
-            self.out.write_all(&line[at..s])?;
+        let highlights = std::mem::take(&mut self.highlights);
+        for &(s, e) in &highlights {
+            self.text(&line[at..s])?;
             self.out.write_all(MATCH)?;
-            self.out.write_all(&line[s..e])?;
+            self.text(&line[s..e])?;
             self.out.write_all(END)?;
             at = e;
         }
-        self.out.write_all(&line[at..])
+        self.highlights = highlights;
+        self.text(&line[at..])?;
+        self.eol()
+    }
+
+    /// Bytes of a line as they were in the input: under `-z` the searcher
+    /// sees its newlines as NULs (see the null_data module).
+    fn text(&mut self, text: &[u8]) -> io::Result<()> {
+        if self.opts.null_data {
+            crate::null_data::write_restored(&mut self.out, text)
+        } else {
+            self.out.write_all(text)
+        }
+    }
+
+    /// The end of a line: a NUL under `-z`.
+    fn eol(&mut self) -> io::Result<()> {
+        self.out.write_all(if self.opts.null_data { b"\0" } else { b"\n" })
     }
 
     /// `-o`: each non-empty match of a selected line on a line of its own.
@@ -93,9 +118,15 @@ impl<'a, W: Write> Standard<'a, W> {
         self.opts.matcher.highlights(m.line, &mut self.highlights);
         let parts = std::mem::take(&mut self.highlights);
         for &(s, e) in &parts {
-            self.prefix(m.file, m.number, m.offset + s as u64, b':')?;
-            self.paint(MATCH, &m.line[s..e])?;
-            self.out.write_all(b"\n")?;
+            self.prefix(m.file, m.number, m.offset + s as u64, b':', e - s)?;
+            if self.opts.color {
+                self.out.write_all(MATCH)?;
+                self.text(&m.line[s..e])?;
+                self.out.write_all(END)?;
+            } else {
+                self.text(&m.line[s..e])?;
+            }
+            self.eol()?;
         }
         self.highlights = parts;
         Ok(())
@@ -103,6 +134,15 @@ impl<'a, W: Write> Standard<'a, W> {
 }
 
 impl<W: Write> Sink for Standard<'_, W> {
+    fn start(&mut self, size: Option<u64>) {
+        if self.opts.initial_tab {
+            // GNU grep's width: the digits of the size (plus one with -n),
+            // or of the largest count when the size is not known.
+            let most = size.map_or(i64::MAX as u64, |s| s + u64::from(self.opts.line_number));
+            self.width = most.checked_ilog10().unwrap_or(0) as usize + 1;
+        }
+    }
+
     fn wants_lines(&self) -> bool {
         let o = self.opts;
         !(o.count || o.quiet || o.files_with_matches || o.files_without_match)
@@ -126,16 +166,15 @@ impl<W: Write> Sink for Standard<'_, W> {
             self.parts(m)?;
             return Ok(true);
         }
-        self.prefix(m.file, m.number, m.offset, b':')?;
+        self.prefix(m.file, m.number, m.offset, b':', m.line.len())?;
         self.line(m.line)?;
-        self.out.write_all(b"\n")?;
         Ok(true)
     }
 
     fn context(&mut self, c: &SinkContext<'_>) -> io::Result<()> {
-        self.prefix(c.file, c.number, c.offset, b'-')?;
-        self.out.write_all(c.line)?;
-        self.out.write_all(b"\n")
+        self.prefix(c.file, c.number, c.offset, b'-', c.line.len())?;
+        self.text(c.line)?;
+        self.eol()
     }
 
     fn context_break(&mut self) -> io::Result<()> {

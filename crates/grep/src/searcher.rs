@@ -202,22 +202,26 @@ impl<S: Sink + ?Sized> Searcher<'_, S> {
     fn path<'n>(&mut self, path: &Path, shown: &'n [u8]) -> io::Result<FileState<'n>> {
         let opts = self.opts;
         let stdin = path == Path::new(STDIN);
-        if opts.mmap && !opts.follow && !opts.decompress && !stdin {
+        if opts.mmap && !opts.follow && !opts.decompress && !opts.null_data && !stdin {
             return self.mapped(path, shown);
         }
         let input = Opener::new().decompress(opts.decompress).interrupt(Some(self.stop.as_atomic())).open(path)?;
-        // GNU grep caps its buffer's growth by a regular file's size.
-        let size = if stdin || opts.decompress {
+        // GNU grep caps its buffer's growth by a regular file's size, stdin
+        // redirected from a file included.
+        let size = if opts.decompress {
             None
         } else {
+            let path = if stdin { Path::new("/dev/stdin") } else { path };
             std::fs::metadata(path).ok().filter(|m| m.is_file()).map(|m| m.len())
         };
+        self.sink.start(size);
         let mut file = FileState::new(shown, self.blocks(size));
         if opts.max_count == Some(0) {
             self.finish(&file)?;
             return Ok(file);
         }
-        let mut lb = LineBuffer::with_limits(input.reader, opts.buffer, opts.max_line_bytes);
+        let reader = if opts.null_data { Box::new(crate::null_data::Swapped(input.reader)) } else { input.reader };
+        let mut lb = LineBuffer::with_limits(reader, opts.buffer, opts.max_line_bytes);
         let watch = input.watch;
         match self.drain(&mut lb, &mut file)? {
             // A read that a signal ended (stdin, a FIFO) is a stop.
@@ -247,6 +251,7 @@ impl<S: Sink + ?Sized> Searcher<'_, S> {
         // SIGBUS and ends the process: the reason this path is opt-in.
         let map = unsafe { memmap2::Mmap::map(&handle)? };
         let data: &[u8] = &map;
+        self.sink.start(Some(data.len() as u64));
         let mut file = FileState::new(shown, self.blocks(Some(data.len() as u64)));
         if self.opts.max_count != Some(0) && !data.is_empty() {
             self.split_region(data, data.len(), true, &mut file)?;
@@ -357,7 +362,7 @@ impl<S: Sink + ?Sized> Searcher<'_, S> {
 
     /// GNU grep's blocks for a file of `size` bytes, unless `-a`.
     fn blocks(&self, size: Option<u64>) -> Option<Blocks> {
-        (!self.opts.text && !self.opts.follow).then(|| Blocks::new(size))
+        (!self.opts.text && !self.opts.follow && !self.opts.null_data).then(|| Blocks::new(size))
     }
 
     /// `-B`'s count.

@@ -55,6 +55,13 @@ pub trait Sink {
         true
     }
 
+    /// Called once per file before anything else about it, with its size
+    /// when it is a regular file (GNU grep's `-T` pads numbers to the
+    /// width of that size). Default: nothing.
+    fn start(&mut self, size: Option<u64>) {
+        let _ = size;
+    }
+
     /// Called for each selected line, in file order. `Ok(true)` goes on
     /// with the file, `Ok(false)` ends it (`-l`, `-q`); an error ends the
     /// whole search as an output error.
@@ -97,6 +104,10 @@ impl<S: Sink + ?Sized> Sink for &mut S {
     fn wants_lines(&self) -> bool {
         (**self).wants_lines()
     }
+    fn start(&mut self, size: Option<u64>) {
+        (**self).start(size)
+    }
+
     fn matched(&mut self, m: &SinkMatch<'_>) -> io::Result<bool> {
         (**self).matched(m)
     }

@@ -27,6 +27,10 @@ pub enum Syntax {
     Extended,
     /// Fixed strings (`-F`).
     Fixed,
+    /// Perl-style expressions (`-P`), as the regex crate reads them:
+    /// PCRE's syntax without look-around, back-references and `\K`, which
+    /// are refused when the pattern is compiled.
+    Perl,
 }
 
 /// The longest repetition count GNU grep accepts.
@@ -42,6 +46,12 @@ pub fn translate(pattern: &[u8], syntax: Syntax) -> Result<String, String> {
             Ok(out)
         }
         Syntax::Basic | Syntax::Extended => Translator::new(pattern, syntax == Syntax::Extended).run(),
+        // As written, but a byte that is not ASCII is spelled `\xHH`, which
+        // the byte-wise engine takes as that byte (in a class too).
+        Syntax::Perl => Ok(pattern
+            .iter()
+            .map(|&b| if b.is_ascii() { char::from(b).to_string() } else { format!("\\x{b:02X}") })
+            .collect()),
     }
 }
 
