@@ -147,6 +147,9 @@ fn hundreds_of_cases_of_our_own_answer_as_gnu_grep_does() {
         &["-zo", "-n", "-b"],
         &["-Tn"],
         &["-T", "-H", "-b", "-C1"],
+        &["--color=always", "-n", "-C1"],
+        &["--color=always", "-v", "-A1"],
+        &["--color=always", "-o", "-b"],
     ];
     let patterns: &[&[&str]] = &[
         &["ERROR"],

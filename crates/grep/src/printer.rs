@@ -173,8 +173,9 @@ impl<W: Write> Sink for Standard<'_, W> {
 
     fn context(&mut self, c: &SinkContext<'_>) -> io::Result<()> {
         self.prefix(c.file, c.number, c.offset, b'-', c.line.len())?;
-        self.text(c.line)?;
-        self.eol()
+        // Under -v a context line is one that matches: GNU grep colours its
+        // matches too.
+        self.line(c.line)
     }
 
     fn context_break(&mut self) -> io::Result<()> {
