@@ -257,6 +257,9 @@ fn options_and_files_as_gnu_grep_takes_them() {
     }
     let a = log_fixture("patterns.log");
     let b = log_fixture("lf.log");
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::write(tmp.path().join("inside.log"), "ERROR inside\n").unwrap();
+    let dir = arg(tmp.path()).to_owned();
     let cases: &[&[&str]] = &[
         &["-nm1", "ERROR", &a, &b],
         &["ERROR", &a, "-c", &b],
@@ -270,6 +273,13 @@ fn options_and_files_as_gnu_grep_takes_them() {
         &["-x", "x", &a],
         &["-ci", "error", &a, &b],
         &["-s", "ERROR", "/no/such/file", &a],
+        // Directories and devices named as operands.
+        &["ERROR", &dir, &a],
+        &["-c", "ERROR", &dir, &a],
+        &["-d", "skip", "ERROR", &dir, &a],
+        &["--directories=recurse", "-h", "ERROR", &dir],
+        &["-D", "skip", "ERROR", "/dev/null", &a],
+        &["-D", "read", "-c", "ERROR", "/dev/null", &a],
     ];
     let mut failures = Vec::new();
     for args in cases {

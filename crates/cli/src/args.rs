@@ -173,6 +173,8 @@ Files:
       --exclude=GLOB        skip files whose name matches GLOB (the last matching option decides)
       --exclude-dir=GLOB    skip directories whose name matches GLOB
       --exclude-from=FILE   an --exclude for each line of FILE
+  -d, --directories=ACTION  read (default: an error), skip, or recurse (-r)
+  -D, --devices=ACTION      read (default) or skip devices, FIFOs and sockets
   -a, --text                search binary files as text
   -I                        take binary files to hold no match
       --binary-files=TYPE   binary (default), text or without-match
@@ -183,7 +185,6 @@ sluice's own:
       --max-line-bytes=N    longest line searched (default 16 MiB); longer ones are skipped, exit 2
       --sink=SPEC           send selected lines to a sink instead of printing; repeat to tee
       --report=PATH         with --sink, write the run's report as JSON
-Not supported yet, and refused by name: -d, -D.
 
 Exit status: 0 if a line was selected, 1 if none, 2 on an error (0 with -q
 once a line is selected).

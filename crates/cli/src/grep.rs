@@ -152,6 +152,8 @@ fn options_for(cmd: &GrepCommand, matcher: Matcher, color: bool) -> GrepOptions 
         null: cmd.null,
         null_data: cmd.null_data,
         initial_tab: cmd.initial_tab,
+        skip_dirs: cmd.skip_dirs,
+        skip_devices: cmd.skip_devices,
         recurse: cmd.recursive.map(|follow_links| sluice_grep::Recurse {
             follow_links,
             files: cmd.file_globs.clone(),

@@ -60,6 +60,11 @@ pub struct GrepCommand {
     pub null_data: bool,
     /// `-T`.
     pub initial_tab: bool,
+    /// `-d skip`: directories named as operands are passed over.
+    pub skip_dirs: bool,
+    /// `-D skip`: devices, FIFOs and sockets named as operands are passed
+    /// over (stdin is still read).
+    pub skip_devices: bool,
     /// `--label`.
     pub label: Option<Vec<u8>>,
     /// `--line-buffered`.
@@ -184,7 +189,6 @@ const SHORT_ALONE: &str = "EFGHILPRTUVZabchilnoqrsuvwxyz";
 /// Options GNU grep has that sluice does not implement yet, with why.
 fn unsupported(name: &str) -> Option<&'static str> {
     Some(match name {
-        "d" | "directories" | "D" | "devices" => "--directories and --devices are not supported yet",
         "u" => "-u (unix byte offsets) is obsolete in GNU grep and not supported",
         _ => return None,
     })
@@ -402,6 +406,19 @@ fn apply(cmd: &mut GrepCommand, name: &str, value: Option<&[u8]>, pattern_given:
             "without-match" => cmd.skip_binary = true,
             other => return Err(ArgError(format!("unknown binary-files type '{other}'"))),
         },
+        "d" => match text().as_str() {
+            "read" => cmd.skip_dirs = false,
+            "skip" => cmd.skip_dirs = true,
+            "recurse" => cmd.recursive = Some(cmd.recursive == Some(true)),
+            other => {
+                return Err(ArgError(format!("invalid argument '{other}' for '--directories' (read, recurse or skip)")));
+            }
+        },
+        "D" => match text().as_str() {
+            "read" => cmd.skip_devices = false,
+            "skip" => cmd.skip_devices = true,
+            other => return Err(ArgError(format!("invalid argument '{other}' for '--devices' (read or skip)"))),
+        },
         "r" => cmd.recursive = Some(cmd.recursive == Some(true)),
         "R" => cmd.recursive = Some(true),
         "include" => cmd.file_globs.push((true, value.unwrap_or_default().to_vec())),
@@ -490,7 +507,10 @@ mod tests {
         let r = p(&["-r", "--include=*.log", "--exclude-dir", "old", "ERROR"]).unwrap();
         assert_eq!((r.recursive, r.file_globs.len(), r.dir_globs.clone()), (Some(false), 1, vec![b"old".to_vec()]));
         assert_eq!(p(&["-R", "x"]).unwrap().recursive, Some(true));
-        assert!(p(&["-D", "skip", "x"]).unwrap_err().contains("--devices"));
+        assert!(p(&["-D", "dunno", "x"]).unwrap_err().contains("'dunno' for '--devices'"));
+        let d = p(&["-dskip", "--devices=skip", "x"]).unwrap();
+        assert_eq!((d.skip_dirs, d.skip_devices, d.recursive), (true, true, None));
+        assert_eq!(p(&["--directories=recurse", "x"]).unwrap().recursive, Some(false));
         let z = p(&["-zPT", "x"]).unwrap();
         assert_eq!((z.null_data, z.syntax, z.initial_tab), (true, Syntax::Perl, true));
         let e = p(&["-E", "ERROR|WARN", "t.log"]).unwrap();

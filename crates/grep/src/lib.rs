@@ -101,6 +101,11 @@ pub struct GrepOptions {
     /// Pad line numbers and byte offsets to the width of the file's size,
     /// and put a tab before a line's text (`-T`).
     pub initial_tab: bool,
+    /// Pass over directories named as operands (`-d skip`).
+    pub skip_dirs: bool,
+    /// Pass over devices, FIFOs and sockets named as operands; stdin is
+    /// still read (`-D skip`).
+    pub skip_devices: bool,
     /// Treat a binary file as holding no match (`-I`).
     pub skip_binary: bool,
     /// Search directories' files (`-r`, `-R`), and which. Default: none.
@@ -139,6 +144,8 @@ impl GrepOptions {
             null: false,
             null_data: false,
             initial_tab: false,
+            skip_dirs: false,
+            skip_devices: false,
             skip_binary: false,
             recurse: None,
         }

@@ -68,6 +68,9 @@ pub fn search<S: Sink + ?Sized>(
                 continue;
             }
         }
+        if passed_over(opts, path) {
+            continue;
+        }
         let shown: &[u8] = if path == Path::new(STDIN) {
             opts.label.as_deref().unwrap_or(STDIN_NAME.as_bytes())
         } else {
@@ -158,6 +161,12 @@ impl<S: Sink + ?Sized> Searcher<'_, S> {
             }
             Err(e) if e.kind() == io::ErrorKind::BrokenPipe => return Err(e),
             Err(e) if is_output_error(&e) => return Err(e),
+            Err(e) if e.kind() == io::ErrorKind::IsADirectory => {
+                // GNU grep opens a directory and fails to read it: it is
+                // still counted (`-c` prints 0) and listed by -L.
+                self.unreadable(shown, &e, outcome)?;
+                self.finish(&FileState::new(shown, None))?;
+            }
             Err(e) => self.unreadable(shown, &e, outcome)?,
         }
         Ok(())
@@ -223,7 +232,21 @@ impl<S: Sink + ?Sized> Searcher<'_, S> {
         let reader = if opts.null_data { Box::new(crate::null_data::Swapped(input.reader)) } else { input.reader };
         let mut lb = LineBuffer::with_limits(reader, opts.buffer, opts.max_line_bytes);
         let watch = input.watch;
-        match self.drain(&mut lb, &mut file)? {
+        let searched = match self.drain(&mut lb, &mut file) {
+            Err(e) if e.kind() != io::ErrorKind::BrokenPipe && !is_output_error(&e) => {
+                // As in GNU grep, a file that opens but cannot be read (a
+                // directory, an I/O error) is reported, then still counted
+                // (`-c` prints what was selected before) and listed by -L.
+                self.sink.flush().map_err(output_error)?;
+                if !opts.no_messages {
+                    (self.warn)(format!("{}: {}", lossy(shown), sluice_core::error::io_message(&e)));
+                }
+                file.errors = true;
+                Searched::Done
+            }
+            other => other?,
+        };
+        match searched {
             // A read that a signal ended (stdin, a FIFO) is a stop.
             Searched::End if self.stop.requested().is_some() => file.stopped = self.stop.requested(),
             Searched::End => {
@@ -490,6 +513,19 @@ impl<S: Sink + ?Sized> Searcher<'_, S> {
         }
         Ok(false)
     }
+}
+
+/// Whether `-d skip` or `-D skip` passes over the operand `path`.
+fn passed_over(opts: &GrepOptions, path: &Path) -> bool {
+    use std::os::unix::fs::FileTypeExt;
+    if path == Path::new(STDIN) || !(opts.skip_dirs || opts.skip_devices) {
+        return false;
+    }
+    std::fs::metadata(path).is_ok_and(|m| {
+        let t = m.file_type();
+        (opts.skip_dirs && t.is_dir())
+            || (opts.skip_devices && (t.is_block_device() || t.is_char_device() || t.is_fifo() || t.is_socket()))
+    })
 }
 
 /// A file's name for a message on stderr.
