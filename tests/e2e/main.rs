@@ -8,6 +8,7 @@ mod grep;
 mod grep_gnu;
 mod nats;
 mod pandas;
+mod parquet;
 mod pipeline;
 mod replay;
 mod run;

@@ -411,7 +411,9 @@ fn apply(cmd: &mut GrepCommand, name: &str, value: Option<&[u8]>, pattern_given:
             "skip" => cmd.skip_dirs = true,
             "recurse" => cmd.recursive = Some(cmd.recursive == Some(true)),
             other => {
-                return Err(ArgError(format!("invalid argument '{other}' for '--directories' (read, recurse or skip)")));
+                return Err(ArgError(format!(
+                    "invalid argument '{other}' for '--directories' (read, recurse or skip)"
+                )));
             }
         },
         "D" => match text().as_str() {

@@ -21,8 +21,9 @@ use sluice_io::DEFAULT_MAX_LINE;
 #[derive(Clone, Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CsvConfig {
-    /// Files to replay, in order; `-` is stdin. `.gz` and `.zst` are read
-    /// transparently (recognised by their first bytes).
+    /// Files to replay, in order; `-` is stdin. `.gz`, `.zst` and `.zip`
+    /// are read transparently, and Parquet files by their columns' names,
+    /// all recognised by their first bytes.
     /// Required; absent, the source says so by its key.
     #[serde(default, deserialize_with = "comma_list")]
     pub path: Vec<String>,

@@ -100,7 +100,7 @@ pub struct Resolved {
     pub width: usize,
 }
 
-const TIME_NAMES: &[&str] = &["timestamp", "time", "datetime", "date", "ts", "transact_time", "open_time"];
+const TIME_NAMES: &[&str] = &["timestamp", "time", "datetime", "date", "ts", "ts_event", "transact_time", "open_time"];
 const SYMBOL_NAMES: &[&str] = &["symbol", "ticker", "instrument", "sym", "pair"];
 const PRICE_NAMES: &[&str] = &["price", "close", "last", "px", "trade_price"];
 const VOLUME_NAMES: &[&str] = &["volume", "amount", "qty", "quantity", "size", "vol"];

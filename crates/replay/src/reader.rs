@@ -84,16 +84,25 @@ impl FileReader {
         progress: Option<Arc<AtomicU64>>,
         interrupt: Option<Arc<std::sync::atomic::AtomicUsize>>,
     ) -> Result<FileReader, Error> {
-        let input = Opener::new()
-            .progress(progress)
-            .interrupt(interrupt)
-            .open(path)
-            .map_err(|e| Error::io("csv", format!("cannot open {path}"), e))?;
         let name = if path == STDIN { "<stdin>".to_owned() } else { path.to_owned() };
+        let (reader, watch): (Box<dyn Read + Send>, _) =
+            if path != STDIN && crate::parquet::is_parquet(std::path::Path::new(path)) {
+                let text = crate::parquet::ParquetText::open(std::path::Path::new(path))
+                    .map_err(|e| Error::io("csv", format!("cannot open {path}"), e))?;
+                // Its size says nothing of the text read from it.
+                (Box::new(text), None)
+            } else {
+                let input = Opener::new()
+                    .progress(progress)
+                    .interrupt(interrupt)
+                    .open(path)
+                    .map_err(|e| Error::io("csv", format!("cannot open {path}"), e))?;
+                (input.reader, Some(input.watch))
+            };
         let symbol =
             layout.symbol.or_else(|| layout.symbol_from_file_name.then(|| symbol_from_file_name(path)).flatten());
         Ok(FileReader {
-            lines: LineBuffer::with_limits(input.reader, sluice_io::DEFAULT_CAPACITY, layout.max_line_bytes),
+            lines: LineBuffer::with_limits(reader, sluice_io::DEFAULT_CAPACITY, layout.max_line_bytes),
             time: TimeParser::new(layout.time_format.clone(), layout.tz.clone()),
             layout: layout.clone(),
             name,
@@ -104,7 +113,7 @@ impl FileReader {
             last_time: None,
             keep: keep.map(|k| Keep::new(&k)),
             scanned: 0,
-            watch: Some(input.watch),
+            watch,
             vetted: false,
             header_named: false,
             warnings: Vec::new(),
@@ -210,6 +219,12 @@ impl FileReader {
     /// Learns the layout from the first line; `true` if it is a header.
     fn setup(&mut self, range: Range<usize>) -> Result<bool, Error> {
         let line = &self.lines.buffer()[range];
+        if line.starts_with(crate::parquet::MAGIC) {
+            // A Parquet file by its path is read as such; this one came
+            // without one (stdin), and Parquet is read from its end.
+            let why = "is a Parquet file, which is read from its end: give its path rather than stdin";
+            return Err(Error::config("csv", format!("{} {why}", self.name)));
+        }
         self.delimiter = self.layout.delimiter.unwrap_or_else(|| sniff_delimiter(line));
         let mut fields = Fields::default();
         fields.split(line, self.delimiter).map_err(|e| Error::config("csv", format!("{}:1: {e}", self.name)))?;
