@@ -254,3 +254,63 @@ fn one_writer_at_a_time_and_never_two_outputs_on_one_file() {
     assert!(stderr(&over).contains("both write"), "{}", stderr(&over));
     assert_eq!(std::fs::read(&log).unwrap(), before, "nothing written by refused runs");
 }
+
+/// `lock=wait`: a second writer waits for the first to finish, then appends
+/// after it on one chain; Ctrl-C ends a wait at once, with 130, leaving the
+/// log as the first writer leaves it.
+#[test]
+fn a_writer_with_lock_wait_waits_its_turn_and_ctrl_c_ends_the_wait() {
+    use std::process::Stdio;
+    use std::time::{Duration, Instant};
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("a.jsonl");
+    let sink = format!("audit:path={}", log.display());
+    let waiting = format!("{sink},lock=wait");
+    let holder = || {
+        let child = sluice(&["run", "-q", "--source", "ticker:rate=200", "--sink", &sink])
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while std::fs::read_to_string(&log).map_or(0, |t| t.lines().count()) < 3 {
+            assert!(Instant::now() < deadline, "the first writer wrote nothing");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        child
+    };
+    let closes = || std::fs::read_to_string(&log).unwrap().lines().filter(|l| l.contains("\"kind\":\"close\"")).count();
+
+    // A waiter that gets its turn.
+    let first = holder();
+    let mut waiter = sluice(&["run", "-q", "--source", "ticker:count=5", "--sink", &waiting])
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(700));
+    assert!(waiter.try_wait().unwrap().is_none(), "the second writer did not wait");
+    signal(first.id(), "INT");
+    assert_eq!(ended(first).0, Some(130));
+    let (code, err) = ended(waiter);
+    assert_eq!(code, Some(0), "{err}");
+    assert_eq!(closes(), 2, "both runs closed, one after the other");
+    let verify = run(&["audit", "verify", arg(&log)]);
+    assert!(verify.status.success(), "{}", stderr(&verify));
+
+    // A waiter stopped while it waits.
+    let second = holder();
+    let waiter = sluice(&["run", "-q", "--source", "ticker:count=5", "--sink", &waiting])
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(700));
+    let asked = Instant::now();
+    signal(waiter.id(), "INT");
+    let (code, err) = ended(waiter);
+    assert!(asked.elapsed() < Duration::from_secs(3), "the wait took {:?} to end", asked.elapsed());
+    assert_eq!(code, Some(130), "{err}");
+    signal(second.id(), "INT");
+    assert_eq!(ended(second).0, Some(130));
+    assert_eq!(closes(), 3, "the stopped waiter wrote nothing");
+    assert!(run(&["audit", "verify", arg(&log)]).status.success());
+}

@@ -326,3 +326,43 @@ fn a_server_that_crashes_mid_publish_is_waited_for_and_nothing_is_lost() {
     assert_eq!(seqs.len(), unique.len(), "stored twice: {} records", seqs.len() - unique.len());
     assert!(seqs.windows(2).all(|w| w[0] < w[1]), "out of order");
 }
+
+/// Issue 19: a reader whose server was killed hung, ignored the first
+/// Ctrl-C, and the second left no close line. Killed and left down, or
+/// killed and back: the first Ctrl-C ends the run at once, cleanly.
+#[test]
+fn the_first_ctrl_c_ends_a_reader_whose_server_was_killed() {
+    for restart in [false, true] {
+        let Some(mut server) = NatsServer::start_or_skip() else { return };
+        let dir = tempfile::tempdir().unwrap();
+        let single = replay_and_publish(&server, dir.path(), 1);
+        let all = dir.path().join("all.jsonl");
+        let source = format!("nats:url={},stream=TICKS,durable=reader,follow=true", server.url());
+        let child = sluice(&["run", "--source", &source, "--sink", &format!("audit:path={}", arg(&all)), "-q"])
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let expected = single["ticks"].as_u64().unwrap() + single["bad_records"].as_u64().unwrap();
+        let lines = || std::fs::read_to_string(&all).map_or(0, |t| t.lines().count() as u64);
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while lines() < expected {
+            assert!(Instant::now() < deadline, "only {} of {expected} lines arrived", lines());
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        if restart {
+            server.crash_and_restart(Duration::from_secs(1)).unwrap();
+        } else {
+            drop(server);
+        }
+        std::thread::sleep(Duration::from_millis(1500));
+        let asked = Instant::now();
+        signal(child.id(), "INT");
+        let (code, err) = ended(child);
+        assert!(asked.elapsed() < Duration::from_secs(10), "the run took {:?} to end", asked.elapsed());
+        assert_eq!(code, Some(130), "restart={restart}: {err}");
+        let verify = run(&["audit", "verify", arg(&all)]);
+        assert!(verify.status.success(), "restart={restart}: {}", stderr(&verify));
+        let text = std::fs::read_to_string(&all).unwrap();
+        assert_eq!(text.lines().filter(|l| l.contains("\"kind\":\"close\"")).count(), 1, "restart={restart}");
+    }
+}

@@ -28,6 +28,22 @@ pub struct AuditConfig {
     pub key_file: Option<String>,
     /// The same, with the key in this environment variable. Default: none.
     pub key_env: Option<String>,
+    /// What this run does when another run is writing the log: `refuse`
+    /// (default: stop at once, naming the other run's pid) or `wait` until
+    /// it is done (Ctrl-C still ends the wait).
+    #[serde(default)]
+    pub lock: LockMode,
+}
+
+/// What a writer does when the log is locked by another run.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum LockMode {
+    /// Stop at once, naming the other run's pid.
+    #[default]
+    Refuse,
+    /// Wait until the other run is done.
+    Wait,
 }
 
 impl AuditConfig {

@@ -210,7 +210,9 @@ pub struct Lock {
 }
 
 /// Takes the lock of the set at `base`; a link is locked at its target.
-pub fn lock(base: &str) -> Result<Lock, String> {
+/// With `wait`, a lock another run holds is waited for, looked at ten
+/// times a second, until it is free or `wait` says to give up.
+pub fn lock(base: &str, wait: Option<impl Fn() -> bool>) -> Result<Lock, String> {
     let path = std::fs::canonicalize(base).map_or_else(|_| base.to_owned(), |p| p.display().to_string());
     let lock_path = format!("{path}.lock");
     let mut file =
@@ -224,21 +226,34 @@ pub fn lock(base: &str) -> Result<Lock, String> {
                 format!("opening {base}: {io}")
             }
         })?;
-    match file.try_lock() {
-        Ok(()) => {}
-        Err(std::fs::TryLockError::WouldBlock) => {
-            let mut holder = String::new();
-            let _ = file.read_to_string(&mut holder);
-            let holder = holder.trim();
-            let me = std::process::id().to_string();
-            return Err(if holder == me {
-                format!("{base} is written twice in this run (two audit sinks on one file); give each its own path")
-            } else {
-                format!("{base} is being written by another run (pid {holder}); one writer at a time")
-            });
-        }
-        Err(std::fs::TryLockError::Error(e)) => {
-            return Err(format!("{lock_path}: {}", sluice_core::error::io_message(&e)));
+    loop {
+        match file.try_lock() {
+            Ok(()) => break,
+            Err(std::fs::TryLockError::WouldBlock) => {
+                let mut holder = String::new();
+                let _ = file.seek(SeekFrom::Start(0)).and_then(|_| file.read_to_string(&mut holder));
+                let holder = holder.trim();
+                let me = std::process::id().to_string();
+                if holder == me {
+                    return Err(format!(
+                        "{base} is written twice in this run (two audit sinks on one file); give each its own path"
+                    ));
+                }
+                match &wait {
+                    Some(give_up) if !give_up() => std::thread::sleep(std::time::Duration::from_millis(100)),
+                    Some(_) => {
+                        return Err(format!("stopped while waiting for {base}, written by another run (pid {holder})"));
+                    }
+                    None => {
+                        return Err(format!(
+                            "{base} is being written by another run (pid {holder}); one writer at a time, or lock=wait"
+                        ));
+                    }
+                }
+            }
+            Err(std::fs::TryLockError::Error(e)) => {
+                return Err(format!("{lock_path}: {}", sluice_core::error::io_message(&e)));
+            }
         }
     }
     let pid = std::process::id().to_string();

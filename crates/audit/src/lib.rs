@@ -20,7 +20,7 @@ use std::thread::JoinHandle;
 use sluice_core::{BadRecord, Error, Flow, Location, Record, RecordKind, Sink, SinkReport};
 
 pub use chain::{Chain, read_key};
-pub use config::{AuditConfig, Format, Fsync};
+pub use config::{AuditConfig, Format, Fsync, LockMode};
 use entry::Entry;
 use file::{LogFile, TailError};
 pub use repair::{Repaired, repair};
@@ -50,6 +50,8 @@ pub struct AuditLog {
     live: bool,
     /// The writer lock, held until the sink is dropped.
     lock: Option<file::Lock>,
+    /// Ends a wait for the lock (`lock=wait`) on Ctrl-C.
+    stop: Option<sluice_core::Stop>,
 }
 
 impl AuditLog {
@@ -76,7 +78,15 @@ impl AuditLog {
             times: sluice_core::time::TimeWriter::default(),
             live: false,
             lock: None,
+            stop: None,
         }
+    }
+
+    /// A wait for another run's lock (`lock=wait`) ends when `stop` is
+    /// asked. Default: it waits regardless.
+    pub fn interrupted_by(mut self, stop: &sluice_core::Stop) -> AuditLog {
+        self.stop = Some(stop.clone());
+        self
     }
 
     fn failure(&mut self, e: io::Error, written: u64) -> Error {
@@ -166,7 +176,10 @@ impl Sink for AuditLog {
             // A device (/dev/null) takes any number of writers.
             let device = std::fs::metadata(&path).is_ok_and(|m| !m.is_file());
             if !device {
-                self.lock = Some(file::lock(&path).map_err(|e| Error::new("audit", e))?);
+                let stop = self.stop.clone();
+                let wait = (self.config.lock == config::LockMode::Wait)
+                    .then_some(move || stop.as_ref().is_some_and(|s| s.requested().is_some()));
+                self.lock = Some(file::lock(&path, wait).map_err(|e| Error::new("audit", e))?);
             }
             let (tail, index) = file::tail(&path, self.config.format).map_err(|e| match e {
                 TailError::Io(e) => Error::io("audit", format!("reading {path}"), e),

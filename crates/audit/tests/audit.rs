@@ -15,6 +15,7 @@ fn config(path: &Path, format: Format) -> AuditConfig {
         max_bytes: None,
         key_file: None,
         key_env: None,
+        lock: sluice_audit::LockMode::Refuse,
     }
 }
 

@@ -155,7 +155,7 @@ pub const SINKS: &[Kind<Box<dyn Sink>>] = &[
         records: "ticks and lines",
         about: "a hash-chained audit log of every record and error",
         schema: schema::<AuditConfig>,
-        build: |c, ctx| Ok(Box::new(AuditLog::new(c.read::<AuditConfig>()?).live(ctx.live))),
+        build: |c, ctx| Ok(Box::new(AuditLog::new(c.read::<AuditConfig>()?).live(ctx.live).interrupted_by(&ctx.stop))),
         outputs: |c| {
             let config: AuditConfig = c.read()?;
             Ok(if config.path == "-" { Vec::new() } else { vec![("path", config.path)] })

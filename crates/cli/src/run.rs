@@ -93,6 +93,7 @@ pub fn run_built(
     let replaying_files = source.name() == "csv";
     let bridge = Bridge::new(source, filters, sinks).map_err(|e| UsageError(format!("pipeline: {e}")))?;
 
+    let asked = stop.clone();
     let outcome = bridge.limit(args.limit).stop_on(stop).run();
     if let Some(bar) = bar {
         bar.finish();
@@ -110,6 +111,12 @@ pub fn run_built(
         Ending::Stopped(signal) => crate::exit::signalled(*signal),
         // A closed stdout (`| head`) is the reader saying it has enough.
         Ending::SinkFailed(e) if e.is_broken_pipe() => 0,
+        // A failure that a signal caused (a wait it cut short) ends as the
+        // signal asked: 130 or 143, never 1.
+        Ending::SourceFailed(e) | Ending::SinkFailed(e) if asked.requested().is_some() => {
+            say!("sluice: {e}");
+            asked.requested().map_or(FAILURE, crate::exit::signalled)
+        }
         Ending::SourceFailed(e) if e.is_config() => {
             say!("sluice: {e}");
             USAGE
