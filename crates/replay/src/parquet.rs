@@ -29,10 +29,14 @@ pub(crate) const MAGIC: &[u8] = b"PAR1";
 /// How much text is made ready at a time.
 const CHUNK: usize = 64 * 1024;
 
-/// Whether the file at `path` is a Parquet file, by its first bytes.
+/// Whether the file at `path` is a Parquet file, by its first bytes. Only
+/// a regular file is looked at: reading a FIFO's first bytes would take
+/// them from the reader to come (and a Parquet file must be seekable).
 pub fn is_parquet(path: &Path) -> bool {
     let mut head = [0; 4];
-    File::open(path).and_then(|mut f| f.read_exact(&mut head)).is_ok() && head == MAGIC
+    std::fs::metadata(path).is_ok_and(|m| m.is_file())
+        && File::open(path).and_then(|mut f| f.read_exact(&mut head)).is_ok()
+        && head == MAGIC
 }
 
 /// A Parquet file as CSV text.
