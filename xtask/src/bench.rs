@@ -39,7 +39,10 @@ pub fn main(args: &[String]) -> anyhow::Result<()> {
     let (rows, big_rows) = if quick { (200_000, 2_000_000) } else { (10_000_000, 100_000_000) };
     let (log_mib, big_log_mib) = if quick { (64, 256) } else { (1024, 8192) };
 
-    let ticks = gen_ticks(rows)?.to_string_lossy().into_owned();
+    let ticks_path = gen_ticks(rows)?;
+    let zipped = crate::formats::zipped(&ticks_path)?.to_string_lossy().into_owned();
+    let parquet = crate::formats::parquet(&ticks_path)?.to_string_lossy().into_owned();
+    let ticks = ticks_path.to_string_lossy().into_owned();
     let busy = gen_busy_ticks(rows)?.to_string_lossy().into_owned();
     // A real file: the report is renamed into place, which a device is not.
     let report_path = generate::data_dir().join("bench-report.json").to_string_lossy().into_owned();
@@ -59,6 +62,22 @@ pub fn main(args: &[String]) -> anyhow::Result<()> {
             sluice: argv(&[&sluice, "replay", &ticks, "--filter", "symbol=AAPL", "-q"]),
             peer: Some(argv(&[&xtask, "csv-baseline", &ticks, "AAPL"])),
             peer_name: "bare csv-crate loop".into(),
+            install_hint: "",
+            ok_codes: &[0],
+        },
+        Pair {
+            name: format!("replay {rows} rows from a deflated zip (against the same rows as CSV)"),
+            sluice: argv(&[&sluice, "replay", &zipped, "-q"]),
+            peer: Some(argv(&[&sluice, "replay", &ticks, "-q"])),
+            peer_name: "sluice on the CSV".into(),
+            install_hint: "",
+            ok_codes: &[0],
+        },
+        Pair {
+            name: format!("replay {rows} rows from Parquet, snappy, typed (against the same rows as CSV)"),
+            sluice: argv(&[&sluice, "replay", &parquet, "-q"]),
+            peer: Some(argv(&[&sluice, "replay", &ticks, "-q"])),
+            peer_name: "sluice on the CSV".into(),
             install_hint: "",
             ok_codes: &[0],
         },

@@ -1,6 +1,7 @@
 //! Developer tasks: `cargo xtask gen-data` and `cargo xtask bench`.
 
 mod bench;
+mod formats;
 mod generate;
 mod measure;
 mod nats;
