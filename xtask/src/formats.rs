@@ -104,7 +104,7 @@ impl Group {
 fn micros(text: &str) -> anyhow::Result<i64> {
     let b = text.as_bytes();
     let num = |r: std::ops::Range<usize>| -> anyhow::Result<i64> {
-        Ok(text.get(r).context("short timestamp")?.parse::<i64>().with_context(|| format!("timestamp `{text}`"))?)
+        text.get(r).context("short timestamp")?.parse::<i64>().with_context(|| format!("timestamp `{text}`"))
     };
     anyhow::ensure!(
         b.len() == 27 && b[10] == b'T' && b[26] == b'Z',
