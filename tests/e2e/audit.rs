@@ -272,9 +272,11 @@ fn a_writer_with_lock_wait_waits_its_turn_and_ctrl_c_ends_the_wait() {
             .stderr(Stdio::piped())
             .spawn()
             .unwrap();
+        // It holds the lock once its pid is in the lock file.
+        let lock = dir.path().join("a.jsonl.lock");
         let deadline = Instant::now() + Duration::from_secs(10);
-        while std::fs::read_to_string(&log).map_or(0, |t| t.lines().count()) < 3 {
-            assert!(Instant::now() < deadline, "the first writer wrote nothing");
+        while std::fs::read_to_string(&lock).ok() != Some(child.id().to_string()) {
+            assert!(Instant::now() < deadline, "the first writer did not take the lock");
             std::thread::sleep(Duration::from_millis(20));
         }
         child
