@@ -260,6 +260,31 @@ fn options_are_checked_before_anything_connects() {
     }
 }
 
+/// A following reader of stream TICKS (durable `durable`) into the audit
+/// log `all`, returned once every record of the `single` report is there;
+/// it must not end by itself meanwhile.
+fn follow_into_audit(
+    server: &NatsServer,
+    durable: &str,
+    all: &Path,
+    single: &serde_json::Value,
+) -> std::process::Child {
+    let source = format!("nats:url={},stream=TICKS,durable={durable},follow=true", server.url());
+    let mut child = sluice(&["run", "--source", &source, "--sink", &format!("audit:path={}", arg(all)), "-q"])
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let expected = single["ticks"].as_u64().unwrap() + single["bad_records"].as_u64().unwrap();
+    let lines = || std::fs::read_to_string(all).map_or(0, |t| t.lines().count() as u64);
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while lines() < expected {
+        assert!(Instant::now() < deadline, "only {} of {expected} lines arrived", lines());
+        assert!(child.try_wait().unwrap().is_none(), "a following reader ended by itself");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    child
+}
+
 #[test]
 fn a_whole_stream_reader_follows_until_ctrl_c_and_skips_the_echoes() {
     let Some(server) = NatsServer::start_or_skip() else { return };
@@ -267,21 +292,9 @@ fn a_whole_stream_reader_follows_until_ctrl_c_and_skips_the_echoes() {
     let single = replay_and_publish(&server, dir.path(), 3);
 
     let all = dir.path().join("all.jsonl");
-    let source = format!("nats:url={},stream=TICKS,durable=everything,follow=true", server.url());
-    let mut child = sluice(&["run", "--source", &source, "--sink", &format!("audit:path={}", arg(&all)), "-q"])
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let expected = single["ticks"].as_u64().unwrap() + single["bad_records"].as_u64().unwrap();
-    let lines = || std::fs::read_to_string(&all).map_or(0, |t| t.lines().count() as u64);
     // Caught up, it keeps waiting; what it took is committed meanwhile, so
     // the audit log fills without the run ending.
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while lines() < expected {
-        assert!(Instant::now() < deadline, "only {} of {expected} lines arrived", lines());
-        assert!(child.try_wait().unwrap().is_none(), "a following reader ended by itself");
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    let mut child = follow_into_audit(&server, "everything", &all, &single);
     std::thread::sleep(Duration::from_millis(600));
     assert!(child.try_wait().unwrap().is_none(), "a following reader ended by itself");
     signal(child.id(), "INT");
@@ -337,18 +350,7 @@ fn the_first_ctrl_c_ends_a_reader_whose_server_was_killed() {
         let dir = tempfile::tempdir().unwrap();
         let single = replay_and_publish(&server, dir.path(), 1);
         let all = dir.path().join("all.jsonl");
-        let source = format!("nats:url={},stream=TICKS,durable=reader,follow=true", server.url());
-        let child = sluice(&["run", "--source", &source, "--sink", &format!("audit:path={}", arg(&all)), "-q"])
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let expected = single["ticks"].as_u64().unwrap() + single["bad_records"].as_u64().unwrap();
-        let lines = || std::fs::read_to_string(&all).map_or(0, |t| t.lines().count() as u64);
-        let deadline = Instant::now() + Duration::from_secs(20);
-        while lines() < expected {
-            assert!(Instant::now() < deadline, "only {} of {expected} lines arrived", lines());
-            std::thread::sleep(Duration::from_millis(50));
-        }
+        let child = follow_into_audit(&server, "reader", &all, &single);
         if restart {
             server.crash_and_restart(Duration::from_secs(1)).unwrap();
         } else {
