@@ -100,6 +100,11 @@ fn conflict(cmd: &GrepCommand) -> Option<&'static str> {
     if cmd.follow && cmd.decompress {
         return Some("--follow cannot read compressed input (--decompress)");
     }
+    if cmd.window.is_some() && (cmd.follow || cmd.null_data) {
+        return Some(
+            "--since and --until read a file's lines by their times; they cannot be combined with --follow or -z",
+        );
+    }
     if cmd.null_data && (cmd.follow || !cmd.sinks.is_empty()) {
         return Some("-z (lines ended by NUL) cannot be combined with --follow or --sink");
     }
@@ -154,6 +159,7 @@ fn options_for(cmd: &GrepCommand, matcher: Matcher, color: bool) -> GrepOptions 
         initial_tab: cmd.initial_tab,
         skip_dirs: cmd.skip_dirs,
         skip_devices: cmd.skip_devices,
+        window: cmd.window,
         recurse: cmd.recursive.map(|follow_links| sluice_grep::Recurse {
             follow_links,
             files: cmd.file_globs.clone(),

@@ -65,6 +65,8 @@ pub struct GrepCommand {
     /// `-D skip`: devices, FIFOs and sockets named as operands are passed
     /// over (stdin is still read).
     pub skip_devices: bool,
+    /// `--since`, `--until`: a time window.
+    pub window: Option<sluice_grep::Window>,
     /// `--label`.
     pub label: Option<Vec<u8>>,
     /// `--line-buffered`.
@@ -172,15 +174,17 @@ const LONG: &[(&str, Takes, Option<char>)] = &[
     ("regexp", Takes::Value, Some('e')),
     ("report", Takes::Value, None),
     ("silent", Takes::Nothing, Some('q')),
+    ("since", Takes::Value, None),
     ("sink", Takes::Value, None),
     ("text", Takes::Nothing, Some('a')),
+    ("until", Takes::Value, None),
     ("version", Takes::Nothing, Some('V')),
     ("with-filename", Takes::Nothing, Some('H')),
     ("word-regexp", Takes::Nothing, Some('w')),
 ];
 
 /// Long options GNU grep does not have.
-const SLUICE_ONLY: &[&str] = &["decompress", "follow", "max-line-bytes", "mmap", "report", "sink"];
+const SLUICE_ONLY: &[&str] = &["decompress", "follow", "max-line-bytes", "mmap", "report", "since", "sink", "until"];
 
 /// Short options: those that take a value, then those that do not.
 const SHORT_WITH_VALUE: &str = "ABCDdefm";
@@ -440,6 +444,11 @@ fn apply(cmd: &mut GrepCommand, name: &str, value: Option<&[u8]>, pattern_given:
         "decompress" => cmd.decompress = true,
         "follow" => cmd.follow = true,
         "mmap" => cmd.mmap = true,
+        "since" | "until" => {
+            let t = sluice_grep::Window::parse_time(&text()).map_err(|e| ArgError(format!("--{name}: {e}")))?;
+            let window = cmd.window.get_or_insert_default();
+            if name == "since" { window.since = Some(t) } else { window.until = Some(t) }
+        }
         "max-line-bytes" => {
             let n = text().parse::<usize>().ok().filter(|&n| n > 0);
             cmd.max_line_bytes =

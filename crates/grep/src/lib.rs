@@ -22,6 +22,7 @@ mod searcher;
 mod sink;
 mod syntax;
 mod walk;
+mod window;
 
 use std::io::{self, Write};
 
@@ -34,6 +35,7 @@ pub use searcher::search;
 pub use sink::{Sink, SinkContext, SinkFinish, SinkMatch};
 pub use syntax::Syntax;
 pub use walk::Recurse;
+pub use window::Window;
 
 /// Bytes read at a time by default: large reads keep the search ahead of
 /// the copy from the page cache.
@@ -110,6 +112,9 @@ pub struct GrepOptions {
     pub skip_binary: bool,
     /// Search directories' files (`-r`, `-R`), and which. Default: none.
     pub recurse: Option<Recurse>,
+    /// Only the lines of this time window (`--since`, `--until`). Default:
+    /// every line.
+    pub window: Option<Window>,
 }
 
 impl GrepOptions {
@@ -148,6 +153,7 @@ impl GrepOptions {
             skip_devices: false,
             skip_binary: false,
             recurse: None,
+            window: None,
         }
     }
 }

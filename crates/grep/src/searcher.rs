@@ -20,7 +20,8 @@ use sluice_io::{LineBuffer, Opener, Region, STDIN, count_newlines};
 use crate::blocks::{Blocks, Keep, Split};
 use crate::sink::{Sink, SinkFinish, SinkMatch};
 use crate::walk::Recurse;
-use crate::{GrepOptions, Outcome, STDIN_NAME};
+use crate::window::first_at_or_after;
+use crate::{GrepOptions, Outcome, STDIN_NAME, Window};
 
 /// Searches `files` (stdin for none or `-`), handing what it selects to
 /// `sink`; problems go to `warn` as one line each, without the program's
@@ -119,12 +120,15 @@ pub(crate) struct FileState<'n> {
     /// GNU grep's reads of this file, which decide where a late NUL turns
     /// it binary; `None` with `-a`.
     blocks: Option<Blocks>,
+    /// A time window checked line by line (input that was not bisected).
+    pub(crate) window: Option<crate::window::Scan>,
 }
 
 impl<'n> FileState<'n> {
     pub(crate) fn new(name: &'n [u8], blocks: Option<Blocks>) -> FileState<'n> {
         FileState {
             blocks,
+            window: None,
             done: false,
             name,
             number: 1,
@@ -211,7 +215,7 @@ impl<S: Sink + ?Sized> Searcher<'_, S> {
     fn path<'n>(&mut self, path: &Path, shown: &'n [u8]) -> io::Result<FileState<'n>> {
         let opts = self.opts;
         let stdin = path == Path::new(STDIN);
-        if opts.mmap && !opts.follow && !opts.decompress && !opts.null_data && !stdin {
+        if opts.mmap && !opts.follow && !opts.decompress && !opts.null_data && opts.window.is_none() && !stdin {
             return self.mapped(path, shown);
         }
         let input = Opener::new().decompress(opts.decompress).interrupt(Some(self.stop.as_atomic())).open(path)?;
@@ -224,14 +228,27 @@ impl<S: Sink + ?Sized> Searcher<'_, S> {
             std::fs::metadata(path).ok().filter(|m| m.is_file()).map(|m| m.len())
         };
         self.sink.start(size);
-        let mut file = FileState::new(shown, self.blocks(size));
+        // A window's lines are not GNU grep's blocks: they decide by what
+        // is in hand, as a pipe's do.
+        let mut file = FileState::new(shown, self.blocks(if opts.window.is_some() { None } else { size }));
         if opts.max_count == Some(0) {
             self.finish(&file)?;
             return Ok(file);
         }
-        let reader = if opts.null_data { Box::new(crate::null_data::Swapped(input.reader)) } else { input.reader };
+        let mut reader = if opts.null_data { Box::new(crate::null_data::Swapped(input.reader)) } else { input.reader };
+        let mut start = (0, 0);
+        if let Some(window) = opts.window {
+            let seekable = if stdin || opts.decompress { None } else { size };
+            match self.windowed(path, shown, seekable, window)? {
+                Windowed::Range { reader: range, from, lines } => (reader, start) = (range, (from, lines)),
+                Windowed::Scan => file.window = Some(crate::window::Scan::new(window)),
+            }
+        }
         let mut lb = LineBuffer::with_limits(reader, opts.buffer, opts.max_line_bytes);
-        let watch = input.watch;
+        lb.start_at(start.0, start.1);
+        file.number = start.1 + 1;
+        // What was read of a window says nothing of the file's size.
+        let watch = if opts.window.is_some() { None } else { Some(input.watch) };
         let searched = match self.drain(&mut lb, &mut file) {
             Err(e) if e.kind() != io::ErrorKind::BrokenPipe && !is_output_error(&e) => {
                 // As in GNU grep, a file that opens but cannot be read (a
@@ -246,11 +263,16 @@ impl<S: Sink + ?Sized> Searcher<'_, S> {
             }
             other => other?,
         };
+        if searched == Searched::End && file.window.as_ref().is_some_and(|w| !w.timed()) {
+            self.sink.flush().map_err(output_error)?;
+            (self.warn)(format!("{}: {}", lossy(shown), crate::window::NO_TIMES));
+            file.errors = true;
+        }
         match searched {
             // A read that a signal ended (stdin, a FIFO) is a stop.
             Searched::End if self.stop.requested().is_some() => file.stopped = self.stop.requested(),
             Searched::End => {
-                if let Some(change) = watch.changed() {
+                if let Some(change) = watch.and_then(|w| w.changed()) {
                     let mut warning = change.warning(&lossy(shown), "searched");
                     if change == sluice_io::Changed::Grew {
                         warning.push_str(" (use --follow)");
@@ -383,6 +405,32 @@ impl<S: Sink + ?Sized> Searcher<'_, S> {
         }
     }
 
+    /// How the lines of `window` are read from the file at `path`: a byte
+    /// range found by bisection when the file is regular (`size`) and in
+    /// order there, else a scan that checks every line's time.
+    fn windowed(&mut self, path: &Path, shown: &[u8], size: Option<u64>, window: Window) -> io::Result<Windowed> {
+        let opts = self.opts;
+        if let Some(size) = size {
+            let file = File::open(path)?;
+            if !crate::window::has_times(&file, size)? {
+                return Err(io::Error::new(io::ErrorKind::InvalidData, crate::window::NO_TIMES));
+            }
+            let bound = |t: Option<i64>, open: u64| t.map_or(Ok(Some(open)), |t| first_at_or_after(&file, size, t));
+            let (from, to) = (bound(window.since, 0)?, bound(window.until, size)?);
+            if let (Some(from), Some(to)) = (from, to)
+                && from <= to
+                && crate::window::window_in_order(&file, from, to, window)?
+            {
+                let lines = if opts.line_number { lines_before(&file, from)? } else { 0 };
+                let mut file = file;
+                io::Seek::seek(&mut file, io::SeekFrom::Start(from))?;
+                return Ok(Windowed::Range { reader: Box::new(file.take(to - from)), from, lines });
+            }
+            (self.warn)(format!("{}: not in time order; every line's time is checked instead", lossy(shown)));
+        }
+        Ok(Windowed::Scan)
+    }
+
     /// GNU grep's blocks for a file of `size` bytes, unless `-a`.
     fn blocks(&self, size: Option<u64>) -> Option<Blocks> {
         (!self.opts.text && !self.opts.follow && !self.opts.null_data).then(|| Blocks::new(size))
@@ -418,6 +466,35 @@ impl<S: Sink + ?Sized> Searcher<'_, S> {
             self.holed = holed;
             return done;
         }
+        if let Some(scan) = file.window.as_mut() {
+            // Only the runs of lines in the window are searched; the lines
+            // between them are counted, for -n, and passed over.
+            let runs = scan.runs(region);
+            let (base, count) = (file.base, self.opts.line_number);
+            let mut pos = 0;
+            for run in runs {
+                if count {
+                    file.number += count_newlines(&region[pos..run.start]);
+                }
+                file.base = base + run.start as u64;
+                let window = file.window.take();
+                let done = self.region_lines(&region[run.clone()], file);
+                file.window = window;
+                if done? {
+                    return Ok(true);
+                }
+                pos = run.end;
+            }
+            if count && pos < region.len() {
+                file.number += count_newlines(&region[pos..]) + u64::from(region[region.len() - 1] != b'\n');
+            }
+            return Ok(false);
+        }
+        self.region_lines(region, file)
+    }
+
+    /// Selects the lines of `region`, all of one kind (text or binary).
+    fn region_lines(&mut self, region: &[u8], file: &mut FileState<'_>) -> io::Result<bool> {
         if file.binary {
             self.binary_lines(region, file)
         } else if self.opts.context.is_some() {
@@ -512,6 +589,29 @@ impl<S: Sink + ?Sized> Searcher<'_, S> {
             pos = le + 1;
         }
         Ok(false)
+    }
+}
+
+/// How a window's lines are read.
+enum Windowed {
+    /// The bytes from `from`, after `lines` lines.
+    Range { reader: Box<dyn Read + Send>, from: u64, lines: u64 },
+    /// Every line, its time checked.
+    Scan,
+}
+
+/// Lines in `file` before offset `to`, counted (for -n in a window).
+fn lines_before(file: &File, to: u64) -> io::Result<u64> {
+    let mut reader = io::Read::take(file.try_clone()?, to);
+    io::Seek::seek(&mut reader.get_mut(), io::SeekFrom::Start(0))?;
+    let mut buf = vec![0; 256 * 1024];
+    let mut lines = 0;
+    loop {
+        let n = reader.read(&mut buf)?;
+        if n == 0 {
+            return Ok(lines);
+        }
+        lines += count_newlines(&buf[..n]);
     }
 }
 

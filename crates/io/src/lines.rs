@@ -158,6 +158,12 @@ impl<R: Read> LineBuffer<R> {
         self.last.clear();
     }
 
+    /// Numbers the input's bytes from `offset` and its lines after `lines`
+    /// (a reader that starts in the middle of a file). Call before reading.
+    pub fn start_at(&mut self, offset: u64, lines: u64) {
+        (self.base, self.number) = (offset, lines);
+    }
+
     /// Bytes read from the input so far.
     pub fn read_so_far(&self) -> u64 {
         self.base + self.end as u64
