@@ -47,6 +47,7 @@ pub fn main(args: &[String]) -> anyhow::Result<()> {
     // A real file: the report is renamed into place, which a device is not.
     let report_path = generate::data_dir().join("bench-report.json").to_string_lossy().into_owned();
     let log = gen_log(log_mib)?.to_string_lossy().into_owned();
+    let big_log = gen_log(big_log_mib)?.to_string_lossy().into_owned();
     // The audit pair writes to /dev/null: with 2.5 GB per run, a real file
     // measures the disk's mood more than either program.
     let audit_out = PathBuf::from("/dev/null");
@@ -125,6 +126,25 @@ pub fn main(args: &[String]) -> anyhow::Result<()> {
             ok_codes: &[0],
         },
     ];
+    // Issue 15's floor: a one-minute window in at most 1% of a full search.
+    pairs.push(Pair {
+        name: format!("grep -c ERROR in a one-minute window, {big_log_mib} MiB log (against the full search)"),
+        sluice: argv(&[
+            &sluice,
+            "grep",
+            "-c",
+            "--since",
+            "2026-01-05 12:00",
+            "--until",
+            "2026-01-05 12:01",
+            "ERROR",
+            &big_log,
+        ]),
+        peer: Some(argv(&[&sluice, "grep", "-c", "ERROR", &big_log])),
+        peer_name: "sluice searching the whole log".into(),
+        install_hint: "",
+        ok_codes: &[0, 1],
+    });
     for flags in [&["-F", "ERROR"][..], &["ERROR"], &["-c", "ERROR"], &["-n", "ERROR"], &["-i", "ERROR"]] {
         let shown = flags.join(" ");
         let with = |program: &str, extra: &[&str]| {
@@ -180,7 +200,6 @@ pub fn main(args: &[String]) -> anyhow::Result<()> {
             measure::run(&argv(&[&sluice, "replay", file, "--filter", "symbol=AAPL", "-q"]), "/dev/null", &[0])?;
         memory_row("replay --filter symbol=AAPL", file, &sample);
     }
-    let big_log = gen_log(big_log_mib)?.to_string_lossy().into_owned();
     for file in [&log, &big_log] {
         let sample = measure::run(&argv(&[&sluice, "grep", "-c", "ERROR", file]), "/dev/null", &[0, 1])?;
         memory_row("grep -c ERROR", file, &sample);
