@@ -167,7 +167,14 @@ pub fn logs(w: &mut dyn Write, bytes: u64, error_share: f64, crlf: bool, seed: u
         n += 1;
         line.clear();
         let (secs, ms) = (n / 50, (n % 50) * 20);
-        write!(line, "2026-01-05 {:02}:{:02}:{:02}.{ms:03} ", secs / 3600 % 24, secs / 60 % 60, secs % 60)?;
+        // In time order however long the log: from 2026-01-05, a day in
+        // January (about 400 MB) at a time, then on into February.
+        let (month, day) = match 4 + secs / 86_400 {
+            d @ 0..=30 => (1, d + 1),
+            d => (2, d - 30),
+        };
+        let clock = (secs / 3600 % 24, secs / 60 % 60, secs % 60);
+        write!(line, "2026-{month:02}-{day:02} {:02}:{:02}:{:02}.{ms:03} ", clock.0, clock.1, clock.2)?;
         if chance(&mut rng, error_share) {
             write!(line, "ERROR [worker-{}] order {} failed: upstream refused", below(&mut rng, 16), n)?;
         } else {
