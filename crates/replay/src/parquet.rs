@@ -21,6 +21,8 @@
 use std::fs::File;
 use std::io::{self, Read, Write};
 use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use parquet::basic::{ConvertedType, Type as Physical};
 use parquet::column::reader::ColumnReader;
@@ -55,6 +57,9 @@ pub struct ParquetText {
     /// Text made ready and not read yet: `text[at..]`.
     text: Vec<u8>,
     at: usize,
+    /// Where the progress bar counts bytes: a row group's compressed size
+    /// as it is opened.
+    progress: Option<Arc<AtomicU64>>,
 }
 
 /// One column of the open row group, a batch at a time.
@@ -96,7 +101,7 @@ impl ParquetText {
     /// Opens `path`, reading its footer (the schema and where the row
     /// groups are); the header line is made ready at once. A nested
     /// column (a list, a map) is refused by name: ticks are flat.
-    pub fn open(path: &Path) -> io::Result<ParquetText> {
+    pub fn open(path: &Path, progress: Option<Arc<AtomicU64>>) -> io::Result<ParquetText> {
         let name = path.display().to_string();
         let file = SerializedFileReader::new(File::open(path)?).map_err(|e| invalid(&name, e))?;
         let mut text = Vec::with_capacity(BATCH * 64);
@@ -114,7 +119,7 @@ impl ParquetText {
             write_text(&mut text, column.name());
         }
         text.push(b'\n');
-        Ok(ParquetText { file, name, group: 0, columns: Vec::new(), left: 0, text, at: 0 })
+        Ok(ParquetText { file, name, group: 0, columns: Vec::new(), left: 0, text, at: 0, progress })
     }
 
     /// Opens the next row group with rows; `false` at the end of the file.
@@ -124,6 +129,10 @@ impl ParquetText {
             let index = self.group;
             self.group += 1;
             let rows = metadata.row_group(index).num_rows();
+            if let Some(progress) = &self.progress {
+                let bytes = u64::try_from(metadata.row_group(index).compressed_size()).unwrap_or(0);
+                progress.fetch_add(bytes, Ordering::Relaxed);
+            }
             if rows == 0 {
                 continue;
             }

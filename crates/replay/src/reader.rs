@@ -87,7 +87,7 @@ impl FileReader {
         let name = if path == STDIN { "<stdin>".to_owned() } else { path.to_owned() };
         let (reader, watch): (Box<dyn Read + Send>, _) =
             if path != STDIN && crate::parquet::is_parquet(std::path::Path::new(path)) {
-                let text = crate::parquet::ParquetText::open(std::path::Path::new(path))
+                let text = crate::parquet::ParquetText::open(std::path::Path::new(path), progress)
                     .map_err(|e| Error::io("csv", format!("cannot open {path}"), e))?;
                 // Its size says nothing of the text read from it.
                 (Box::new(text), None)
