@@ -371,3 +371,20 @@ fn compressed_files_and_fifos_get_no_false_change_warning() {
     writer.join().unwrap();
     assert_eq!((code, out.as_str(), err.as_str()), (Some(0), "2000\n", ""));
 }
+
+/// Combinations that cannot mean anything are refused before anything is
+/// read, each by one line naming the flags, exit 2.
+#[test]
+fn combinations_without_a_meaning_are_refused_by_name() {
+    for (args, says) in [
+        (&["--follow", "-r", "ERROR", "."][..], "--follow"),
+        (&["--follow", "--decompress", "ERROR", "a.log"], "--decompress"),
+        (&["--since", "2026-01-05", "--follow", "ERROR", "a.log"], "--since"),
+        (&["-z", "--follow", "ERROR", "a.log"], "-z"),
+        (&["-P", "-e", "a", "-e", "b", "a.log"], "-P"),
+    ] {
+        let (code, out, err) = grep(args);
+        assert_eq!((code, out.as_str()), (Some(2), ""), "{args:?}: {err}");
+        assert!(err.contains(says) && err.lines().count() == 1, "{args:?}: {err}");
+    }
+}

@@ -97,6 +97,9 @@ fn selects_nothing(cmd: &GrepCommand) -> bool {
 
 /// Combinations that cannot mean anything, said before anything is read.
 fn conflict(cmd: &GrepCommand) -> Option<&'static str> {
+    if cmd.follow && cmd.recursive.is_some() {
+        return Some("--follow follows the files it is given; it cannot be combined with -r (name the files)");
+    }
     if cmd.follow && cmd.decompress {
         return Some("--follow cannot read compressed input (--decompress)");
     }
