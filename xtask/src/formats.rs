@@ -110,14 +110,7 @@ fn micros(text: &str) -> anyhow::Result<i64> {
         b.len() == 27 && b[10] == b'T' && b[26] == b'Z',
         "timestamp `{text}` is not YYYY-MM-DDTHH:MM:SS.ffffffZ"
     );
-    let (y, m, d) = (num(0..4)?, num(5..7)?, num(8..10)?);
-    // Days from civil (Howard Hinnant's algorithm).
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    let days = era * 146_097 + doe - 719_468;
+    let days = sluice_core::time::days_from_civil(num(0..4)?, num(5..7)?, num(8..10)?);
     let seconds = days * 86_400 + num(11..13)? * 3600 + num(14..16)? * 60 + num(17..19)?;
     Ok(seconds * 1_000_000 + num(20..26)?)
 }

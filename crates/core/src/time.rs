@@ -94,6 +94,32 @@ impl TimeWriter {
     }
 }
 
+/// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's
+/// `days_from_civil`): plain arithmetic, for readers that meet dates in
+/// text or columns by the million.
+pub fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
+    let y = if month <= 2 { year - 1 } else { year };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let doy = (153 * (if month > 2 { month - 3 } else { month + 9 }) + 2) / 5 + day - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+/// The date `days` after 1970-01-01: year, month and day (the inverse of
+/// [`days_from_civil`]).
+pub fn civil_from_days(days: i64) -> (i64, i64, i64) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    (yoe + era * 400 + i64::from(month <= 2), month, day)
+}
+
 impl fmt::Display for Timestamp {
     /// RFC 3339 in UTC with as many fractional digits as needed:
     /// `2026-01-01T00:00:00Z`, `2026-01-01T00:00:00.25Z`.
@@ -120,6 +146,18 @@ impl serde::Serialize for Timestamp {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn civil_dates_and_day_counts_agree_with_jiff() {
+        for days in [-719_468i64, -1, 0, 1, 20_458, 2_932_896] {
+            let (y, m, d) = civil_from_days(days);
+            let date = jiff::civil::date(y as i16, m as i8, d as i8);
+            let epoch = jiff::civil::date(1970, 1, 1);
+            assert_eq!(i64::from(epoch.until(date).unwrap().get_days()), days, "{days}");
+            assert_eq!(days_from_civil(y, m, d), days);
+        }
+    }
+
     use super::*;
 
     #[test]

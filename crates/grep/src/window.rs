@@ -116,18 +116,9 @@ fn time_at(b: &[u8]) -> Option<i64> {
         }
         _ => 0,
     };
-    let seconds = days_from_civil(year, month, day) * 86_400 + hour * 3600 + minute * 60 + second - offset;
+    let seconds =
+        sluice_core::time::days_from_civil(year, month, day) * 86_400 + hour * 3600 + minute * 60 + second - offset;
     Some(seconds * 1_000_000_000 + nanos)
-}
-
-/// Days since 1970-01-01 of a civil date (Howard Hinnant's algorithm).
-fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
-    let y = if month <= 2 { year - 1 } else { year };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let doy = (153 * (if month > 2 { month - 3 } else { month + 9 }) + 2) / 5 + day - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
 }
 
 /// Whether any line of the file has a time (a line within the first 64 KiB
@@ -306,7 +297,7 @@ mod tests {
     #[test]
     fn times_are_read_in_the_forms_logs_write() {
         let base = Window::parse_time("2026-01-05").unwrap();
-        assert_eq!(base, days_from_civil(2026, 1, 5) * 86_400 * S);
+        assert_eq!(base, sluice_core::time::days_from_civil(2026, 1, 5) * 86_400 * S);
         assert_eq!(line_time(b"2026-01-05 00:00:01 INFO x"), Some(base + S));
         assert_eq!(line_time(b"2026-01-05T00:00:01.5Z x"), Some(base + S + S / 2));
         assert_eq!(line_time(b"2026/01/05 01:00:00+01:00 x"), Some(base));

@@ -306,17 +306,9 @@ fn write_scaled(out: &mut Vec<u8>, unscaled: i128, scale: u32) {
     out.extend_from_slice(fraction.as_bytes());
 }
 
-/// Days since 1970-01-01 as `YYYY-MM-DD` (Howard Hinnant's civil_from_days).
+/// Days since 1970-01-01 as `YYYY-MM-DD`.
 fn write_date(out: &mut Vec<u8>, days: i32) {
-    let z = i64::from(days) + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
+    let (year, month, day) = sluice_core::time::civil_from_days(days.into());
     let _ = write!(out, "{year:04}-{month:02}-{day:02}");
 }
 
