@@ -48,6 +48,7 @@ fn main() -> ExitCode {
         Some("csv-baseline") => bench::csv_baseline(&args[1..]),
         Some("audit-baseline") => bench::audit_baseline(&args[1..]),
         Some("nats-baseline") => nats::baseline(&args[1..]),
+        Some("spawn-measured") => measure::spawn_measured(&args[1..]),
         Some("man") => man(),
         Some("fuzz") => fuzz(&args[1..]),
         Some(task) => Err(anyhow::anyhow!("unknown task `{task}`\n{USAGE}")),
