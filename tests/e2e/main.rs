@@ -10,6 +10,7 @@ mod nats;
 mod pandas;
 mod parquet;
 mod pipeline;
+mod records;
 mod replay;
 mod run;
 mod signals;

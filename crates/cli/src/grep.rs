@@ -97,6 +97,9 @@ fn selects_nothing(cmd: &GrepCommand) -> bool {
 
 /// Combinations that cannot mean anything, said before anything is read.
 fn conflict(cmd: &GrepCommand) -> Option<&'static str> {
+    if cmd.records && (cmd.follow || cmd.null_data || cmd.before.is_some() || cmd.after.is_some()) {
+        return Some("--records cannot be combined with --follow, -z or context (-A, -B, -C) yet");
+    }
     if cmd.follow && cmd.recursive.is_some() {
         return Some("--follow follows the files it is given; it cannot be combined with -r (name the files)");
     }
@@ -163,6 +166,7 @@ fn options_for(cmd: &GrepCommand, matcher: Matcher, color: bool) -> GrepOptions 
         skip_dirs: cmd.skip_dirs,
         skip_devices: cmd.skip_devices,
         window: cmd.window,
+        records: cmd.records,
         recurse: cmd.recursive.map(|follow_links| sluice_grep::Recurse {
             follow_links,
             files: cmd.file_globs.clone(),

@@ -67,6 +67,8 @@ pub struct GrepCommand {
     pub skip_devices: bool,
     /// `--since`, `--until`: a time window.
     pub window: Option<sluice_grep::Window>,
+    /// `--records`: lines without a time continue the record before them.
+    pub records: bool,
     /// `--label`.
     pub label: Option<Vec<u8>>,
     /// `--line-buffered`.
@@ -171,6 +173,7 @@ const LONG: &[(&str, Takes, Option<char>)] = &[
     ("perl-regexp", Takes::Nothing, Some('P')),
     ("quiet", Takes::Nothing, Some('q')),
     ("recursive", Takes::Nothing, Some('r')),
+    ("records", Takes::Nothing, None),
     ("regexp", Takes::Value, Some('e')),
     ("report", Takes::Value, None),
     ("silent", Takes::Nothing, Some('q')),
@@ -184,7 +187,8 @@ const LONG: &[(&str, Takes, Option<char>)] = &[
 ];
 
 /// Long options GNU grep does not have.
-const SLUICE_ONLY: &[&str] = &["decompress", "follow", "max-line-bytes", "mmap", "report", "since", "sink", "until"];
+const SLUICE_ONLY: &[&str] =
+    &["decompress", "follow", "max-line-bytes", "mmap", "records", "report", "since", "sink", "until"];
 
 /// Short options: those that take a value, then those that do not.
 const SHORT_WITH_VALUE: &str = "ABCDdefm";
@@ -444,6 +448,7 @@ fn apply(cmd: &mut GrepCommand, name: &str, value: Option<&[u8]>, pattern_given:
         "decompress" => cmd.decompress = true,
         "follow" => cmd.follow = true,
         "mmap" => cmd.mmap = true,
+        "records" => cmd.records = true,
         "since" | "until" => {
             let t = sluice_grep::Window::parse_time(&text()).map_err(|e| ArgError(format!("--{name}: {e}")))?;
             let window = cmd.window.get_or_insert_default();

@@ -18,6 +18,7 @@ mod followed;
 mod matcher;
 mod null_data;
 mod printer;
+mod records;
 mod searcher;
 mod sink;
 mod syntax;
@@ -115,6 +116,9 @@ pub struct GrepOptions {
     /// Only the lines of this time window (`--since`, `--until`). Default:
     /// every line.
     pub window: Option<Window>,
+    /// Search whole records: a line without a time at its head continues
+    /// the record before it (`--records`). Default: lines.
+    pub records: bool,
 }
 
 impl GrepOptions {
@@ -154,6 +158,7 @@ impl GrepOptions {
             skip_binary: false,
             recurse: None,
             window: None,
+            records: false,
         }
     }
 }

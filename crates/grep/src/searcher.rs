@@ -228,9 +228,10 @@ impl<S: Sink + ?Sized> Searcher<'_, S> {
             std::fs::metadata(path).ok().filter(|m| m.is_file()).map(|m| m.len())
         };
         self.sink.start(size);
-        // A window's lines are not GNU grep's blocks: they decide by what
-        // is in hand, as a pipe's do.
-        let mut file = FileState::new(shown, self.blocks(if opts.window.is_some() { None } else { size }));
+        // A window's lines and records are not GNU grep's blocks (which would
+        // cut a record): they decide by what is in hand, as a pipe's do.
+        let gnu = opts.window.is_none() && !opts.records;
+        let mut file = FileState::new(shown, self.blocks(if gnu { size } else { None }));
         if opts.max_count == Some(0) {
             self.finish(&file)?;
             return Ok(file);
@@ -347,12 +348,17 @@ impl<S: Sink + ?Sized> Searcher<'_, S> {
             // With no room to wait for a block's end, its lines are taken
             // as they are (only with a --max-line-bytes below 96 KiB).
             let last = lb.at_end() || !lb.has_room();
-            let (used, done, wait) = self.split_region(lb.unread(), range.len(), last, file)?;
+            // --records: the last record may go on in what is not read yet.
+            let (lines, held) = match self.opts.records && !last {
+                true => crate::records::complete(&lb.unread()[..range.len()]),
+                false => (range.len(), false),
+            };
+            let (used, done, wait) = self.split_region(lb.unread(), lines, last, file)?;
             lb.consume(range.start + used);
             if done {
                 return Ok(Searched::Done);
             }
-            if wait {
+            if wait || held {
                 lb.read_more();
             }
         }
@@ -497,6 +503,8 @@ impl<S: Sink + ?Sized> Searcher<'_, S> {
     fn region_lines(&mut self, region: &[u8], file: &mut FileState<'_>) -> io::Result<bool> {
         if file.binary {
             self.binary_lines(region, file)
+        } else if self.opts.records {
+            self.records(region, file)
         } else if self.opts.context.is_some() {
             self.with_context(region, file)
         } else if self.opts.invert {
@@ -508,7 +516,7 @@ impl<S: Sink + ?Sized> Searcher<'_, S> {
 
     /// Hands one selected line to the sink; `true` when the file is done.
     #[inline]
-    fn select(&mut self, file: &mut FileState<'_>, line: &[u8], at: usize) -> io::Result<bool> {
+    pub(crate) fn select(&mut self, file: &mut FileState<'_>, line: &[u8], at: usize) -> io::Result<bool> {
         file.selected += 1;
         let full = self.opts.max_count.is_some_and(|m| file.selected >= m);
         // A binary file's lines are not numbered: none is printed.

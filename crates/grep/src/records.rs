@@ -1,0 +1,57 @@
+//! `--records`: a line without a time (see the window module) continues
+//! the record before it, so an ERROR line comes with its stack trace. A
+//! record is selected when it matches (a pattern may match any of its
+//! lines), counted once by `-c`, numbered by its first line with `-n`, and
+//! printed whole.
+
+use std::io;
+
+use crate::searcher::{FileState, Searcher};
+use crate::sink::Sink;
+use crate::window::line_time;
+
+/// The whole records of `lines` (whole lines, with more input to come):
+/// the bytes up to the start of the last record, which may go on past
+/// them, and whether that record was held back (all of `lines` when they
+/// are one record).
+pub(crate) fn complete(lines: &[u8]) -> (usize, bool) {
+    let mut last_start = 0;
+    let mut pos = 0;
+    while pos < lines.len() {
+        let end = memchr::memchr(b'\n', &lines[pos..]).map_or(lines.len(), |i| pos + i + 1);
+        if pos > 0 && line_time(&lines[pos..end]).is_some() {
+            last_start = pos;
+        }
+        pos = end;
+    }
+    (last_start, true)
+}
+
+impl<S: Sink + ?Sized> Searcher<'_, S> {
+    /// Selects the records of a region; returns whether the file is done.
+    pub(crate) fn records(&mut self, region: &[u8], file: &mut FileState<'_>) -> io::Result<bool> {
+        let mut start = 0;
+        let mut pos = 0;
+        let mut lines = 0u64;
+        while pos < region.len() {
+            let end = memchr::memchr(b'\n', &region[pos..]).map_or(region.len(), |i| pos + i + 1);
+            if pos > start && line_time(&region[pos..end]).is_some() {
+                if self.record(&region[start..pos], start, lines, file)? {
+                    return Ok(true);
+                }
+                (start, lines) = (pos, 0);
+            }
+            lines += 1;
+            pos = end;
+        }
+        Ok(start < region.len() && self.record(&region[start..], start, lines, file)?)
+    }
+
+    /// One record of `lines` lines at `at` in the region.
+    fn record(&mut self, record: &[u8], at: usize, lines: u64, file: &mut FileState<'_>) -> io::Result<bool> {
+        let text = record.strip_suffix(b"\n").unwrap_or(record);
+        let done = self.opts.matcher.is_match(text) != self.opts.invert && self.select(file, text, at)?;
+        file.number += lines;
+        Ok(done)
+    }
+}

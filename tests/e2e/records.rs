@@ -1,0 +1,75 @@
+//! `sluice grep --records` against an oracle: a generated log whose
+//! messages carry stack traces of 0 to 12 lines (some long), selected,
+//! counted, numbered and inverted as whole records, from a file and from a
+//! pipe, across the reader's buffer edges.
+
+use std::io::Write;
+use std::process::Stdio;
+
+use crate::util::*;
+
+/// A log of `n` records, and each record's lines.
+fn log(n: usize) -> (String, Vec<Vec<String>>) {
+    let mut state = 0x2545_f491_4f6c_dd1du64;
+    let mut next = |m: u64| {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state % m
+    };
+    let mut records = Vec::new();
+    for i in 0..n {
+        let level = ["INFO", "WARN", "ERROR"][next(3) as usize];
+        let ms = i as u64 * 7;
+        let mut record = vec![format!(
+            "2026-01-05 {:02}:{:02}:{:02}.{:03} {level} event {i}",
+            ms / 3_600_000,
+            ms / 60_000 % 60,
+            ms / 1000 % 60,
+            ms % 1000
+        )];
+        for k in 0..[0, 0, 0, 1, 3, 12][next(6) as usize] {
+            let pad = "x".repeat([0, 0, 300][next(3) as usize]);
+            record.push(format!("\tat com.example.Frame{k}.call(Frame.java:{k}){pad}"));
+        }
+        records.push(record);
+    }
+    let text = records.iter().map(|r| r.join("\n") + "\n").collect();
+    (text, records)
+}
+
+#[test]
+fn records_are_selected_counted_and_numbered_whole() {
+    let dir = tempfile::tempdir().unwrap();
+    let (text, records) = log(40_000);
+    let path = dir.path().join("app.log");
+    std::fs::write(&path, &text).unwrap();
+    for (flags, pattern) in [(&[][..], "ERROR"), (&["-v"], "INFO"), (&["-n"], "Frame11"), (&["-c"], "Frame2")] {
+        let invert = flags.contains(&"-v");
+        let (mut want, mut count, mut line) = (String::new(), 0, 1);
+        for r in &records {
+            if r.iter().any(|l| l.contains(pattern)) != invert {
+                count += 1;
+                let prefix = if flags.contains(&"-n") { format!("{line}:") } else { String::new() };
+                want.push_str(&format!("{prefix}{}\n", r.join("\n")));
+            }
+            line += r.len();
+        }
+        if flags.contains(&"-c") {
+            want = format!("{count}\n");
+        }
+        let mut args = vec!["grep", "--records"];
+        args.extend_from_slice(flags);
+        args.push(pattern);
+        let out = run(&[&args[..], &[arg(&path)]].concat());
+        assert!(stdout(&out) == want, "{args:?} on the file: {}", stderr(&out));
+        let mut child =
+            sluice(&[&args[..], &["-"]].concat()).stdin(Stdio::piped()).stdout(Stdio::piped()).spawn().unwrap();
+        let mut stdin = child.stdin.take().unwrap();
+        let feed = text.clone();
+        let writer = std::thread::spawn(move || stdin.write_all(feed.as_bytes()));
+        let piped = child.wait_with_output().unwrap();
+        writer.join().unwrap().unwrap();
+        assert!(String::from_utf8_lossy(&piped.stdout) == want, "{args:?} on a pipe");
+    }
+}
