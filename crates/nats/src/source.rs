@@ -17,6 +17,10 @@ use crate::wire::{At, Decoded, Kind, WireError};
 /// How long a caught-up source waits for a message before it reports
 /// itself idle (and the bridge commits and looks for a stop request).
 const IDLE_WAIT: Duration = Duration::from_millis(500);
+/// The longest one attempt may take: past it the source says it is idle,
+/// so that the bridge looks for a stop request. A fetch from a server that
+/// died can wait forever (a reader killed its server, and Ctrl-C waited).
+const ATTEMPT_LIMIT: Duration = Duration::from_secs(2);
 
 /// Reads a stream, or one partition of it, through a durable consumer.
 pub struct NatsSource {
@@ -34,6 +38,9 @@ pub struct NatsSource {
     bytes: Vec<u8>,
     redelivered: u64,
     done: bool,
+    /// Failed attempts since the last good one: the retry's deadline and
+    /// pace, kept across pulls.
+    backoff: Option<Backoff>,
 }
 
 struct Link {
@@ -55,6 +62,7 @@ impl NatsSource {
             bytes: Vec::new(),
             redelivered: 0,
             done: false,
+            backoff: None,
         })
     }
 
@@ -112,15 +120,27 @@ impl NatsSource {
         let (batch, follow, retry) = (self.config.batch, self.config.follow, self.config.retry.0);
         let queue = &mut self.queue;
         let waiting = !self.pending.is_empty();
+        let backoff = &mut self.backoff;
+        // One attempt per pull, and after a failure one wait of the retry's
+        // pace: between them the source is idle, so the bridge sees Ctrl-C.
         link.conn.block_on(async {
-            let mut backoff = Backoff::new(retry);
-            loop {
-                match next(&mut link.consumer, batch, follow, waiting, queue).await {
-                    Ok(Refill::Got) => return Ok(None),
-                    Ok(Refill::Idle) => return Ok(Some(Pull::Idle)),
-                    Ok(Refill::End) => return Ok(Some(Pull::End)),
-                    Err(e) if !backoff.wait().await => return Err(link.conn.error(format!("reading the stream: {e}"))),
-                    Err(_) => {}
+            let attempt = next(&mut link.consumer, batch, follow, waiting, queue);
+            let result = match tokio::time::timeout(ATTEMPT_LIMIT, attempt).await {
+                Ok(result) => result,
+                Err(_) => Err("no answer within 2 s".to_owned()),
+            };
+            if result.is_ok() {
+                *backoff = None;
+            }
+            match result {
+                Ok(Refill::Got) => Ok(None),
+                Ok(Refill::Idle) => Ok(Some(Pull::Idle)),
+                Ok(Refill::End) => Ok(Some(Pull::End)),
+                Err(e) => {
+                    if !backoff.get_or_insert_with(|| Backoff::new(retry)).wait().await {
+                        return Err(link.conn.error(format!("reading the stream: {e}")));
+                    }
+                    Ok(Some(Pull::Idle))
                 }
             }
         })
