@@ -389,3 +389,27 @@ fn combinations_without_a_meaning_are_refused_by_name() {
         assert!(err.contains(says) && err.lines().count() == 1, "{args:?}: {err}");
     }
 }
+
+/// `--stats` gives ripgrep's figures on stderr, after the lines: here the
+/// ones ripgrep 13 gives for the same search (two files, one matching
+/// twice on one line), the times aside.
+#[test]
+fn stats_give_ripgreps_figures() {
+    let dir = tempfile::tempdir().unwrap();
+    let (j, k) = (dir.path().join("j.log"), dir.path().join("k.log"));
+    std::fs::write(&j, "INFO a\nERROR b ERROR\nINFO c\n").unwrap();
+    std::fs::write(&k, "nothing\n").unwrap();
+    let (code, out, err) = grep(&["--stats", "-h", "ERROR", arg(&j), arg(&k)]);
+    assert_eq!((code, out.as_str()), (Some(0), "ERROR b ERROR\n"));
+    let figures: Vec<&str> = err.lines().skip(1).take(6).collect();
+    let want = [
+        "2 matches",
+        "1 matched lines",
+        "1 files contained matches",
+        "2 files searched",
+        "14 bytes printed",
+        "36 bytes searched",
+    ];
+    assert_eq!(figures, want, "{err}");
+    assert!(err.lines().nth(7).is_some_and(|l| l.ends_with(" seconds spent searching")), "{err}");
+}

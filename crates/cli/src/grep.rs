@@ -14,6 +14,7 @@ use sluice_cli::grep_args::{self, GrepCommand};
 use crate::exit::{GREP_NONE, GREP_TROUBLE, signalled};
 
 pub fn run(args: &GrepArgs, stop: &Stop) -> ExitCode {
+    let began = std::time::Instant::now();
     let cmd = match grep_args::parse(&args.args) {
         Ok(cmd) => cmd,
         Err(e) => {
@@ -71,6 +72,10 @@ pub fn run(args: &GrepArgs, stop: &Stop) -> ExitCode {
             return ExitCode::from(GREP_TROUBLE);
         }
     };
+    if let Some(stats) = outcome.stats {
+        drop(out);
+        say!("{}", stats.report(began.elapsed()).trim_end_matches('\n'));
+    }
     // Ctrl-C is how a follow ends (0); SIGTERM is a stop from outside, and
     // says so (143), as it does for every other run.
     if let Some(signal) = outcome.stopped
@@ -97,6 +102,9 @@ fn selects_nothing(cmd: &GrepCommand) -> bool {
 
 /// Combinations that cannot mean anything, said before anything is read.
 fn conflict(cmd: &GrepCommand) -> Option<&'static str> {
+    if cmd.stats && !cmd.sinks.is_empty() {
+        return Some("--stats counts a printed search; with --sink the run's report (--report) has the counts");
+    }
     if cmd.records && (cmd.follow || cmd.null_data || cmd.before.is_some() || cmd.after.is_some()) {
         return Some("--records cannot be combined with --follow, -z or context (-A, -B, -C) yet");
     }
@@ -167,6 +175,7 @@ fn options_for(cmd: &GrepCommand, matcher: Matcher, color: bool) -> GrepOptions 
         skip_devices: cmd.skip_devices,
         window: cmd.window,
         records: cmd.records,
+        stats: cmd.stats,
         recurse: cmd.recursive.map(|follow_links| sluice_grep::Recurse {
             follow_links,
             files: cmd.file_globs.clone(),

@@ -69,6 +69,8 @@ pub struct GrepCommand {
     pub window: Option<sluice_grep::Window>,
     /// `--records`: lines without a time continue the record before them.
     pub records: bool,
+    /// `--stats`: ripgrep's statistics on stderr at the end.
+    pub stats: bool,
     /// `--label`.
     pub label: Option<Vec<u8>>,
     /// `--line-buffered`.
@@ -178,6 +180,7 @@ const LONG: &[(&str, Takes, Option<char>)] = &[
     ("report", Takes::Value, None),
     ("silent", Takes::Nothing, Some('q')),
     ("since", Takes::Value, None),
+    ("stats", Takes::Nothing, None),
     ("sink", Takes::Value, None),
     ("text", Takes::Nothing, Some('a')),
     ("until", Takes::Value, None),
@@ -188,7 +191,7 @@ const LONG: &[(&str, Takes, Option<char>)] = &[
 
 /// Long options GNU grep does not have.
 const SLUICE_ONLY: &[&str] =
-    &["decompress", "follow", "max-line-bytes", "mmap", "records", "report", "since", "sink", "until"];
+    &["decompress", "follow", "max-line-bytes", "mmap", "records", "report", "since", "sink", "stats", "until"];
 
 /// Short options: those that take a value, then those that do not.
 const SHORT_WITH_VALUE: &str = "ABCDdefm";
@@ -449,6 +452,7 @@ fn apply(cmd: &mut GrepCommand, name: &str, value: Option<&[u8]>, pattern_given:
         "follow" => cmd.follow = true,
         "mmap" => cmd.mmap = true,
         "records" => cmd.records = true,
+        "stats" => cmd.stats = true,
         "since" | "until" => {
             let t = sluice_grep::Window::parse_time(&text()).map_err(|e| ArgError(format!("--{name}: {e}")))?;
             let window = cmd.window.get_or_insert_default();

@@ -21,6 +21,7 @@ mod printer;
 mod records;
 mod searcher;
 mod sink;
+mod stats;
 mod syntax;
 mod walk;
 mod window;
@@ -34,6 +35,7 @@ pub use matcher::{MatchOptions, Matcher, PatternError};
 pub use printer::Standard;
 pub use searcher::search;
 pub use sink::{Sink, SinkContext, SinkFinish, SinkMatch};
+pub use stats::Stats;
 pub use syntax::Syntax;
 pub use walk::Recurse;
 pub use window::Window;
@@ -119,6 +121,8 @@ pub struct GrepOptions {
     /// Search whole records: a line without a time at its head continues
     /// the record before it (`--records`). Default: lines.
     pub records: bool,
+    /// Gather ripgrep's statistics (`--stats`) into [`Outcome::stats`].
+    pub stats: bool,
 }
 
 impl GrepOptions {
@@ -159,6 +163,7 @@ impl GrepOptions {
             recurse: None,
             window: None,
             records: false,
+            stats: false,
         }
     }
 }
@@ -172,6 +177,8 @@ pub struct Outcome {
     pub errors: bool,
     /// Ctrl-C or SIGTERM ended the run (the signal's number).
     pub stopped: Option<usize>,
+    /// What the search did, when `--stats` asked.
+    pub stats: Option<Stats>,
 }
 
 /// The name grep prints for standard input.
@@ -186,5 +193,17 @@ pub fn grep(
     warn: &mut dyn FnMut(String),
     stop: &Stop,
 ) -> io::Result<Outcome> {
-    search(opts, files, &mut Standard::new(opts, out), warn, stop)
+    if !opts.stats {
+        return search(opts, files, &mut Standard::new(opts, out), warn, stop);
+    }
+    let began = std::time::Instant::now();
+    let mut counted = stats::Counted { inner: out, bytes: 0 };
+    let mut sink = stats::Counting::new(Standard::new(opts, &mut counted), opts);
+    let mut outcome = search(opts, files, &mut sink, warn, stop)?;
+    let mut stats = sink.stats;
+    drop(sink);
+    stats.bytes_printed = counted.bytes;
+    stats.searching = began.elapsed();
+    outcome.stats = Some(stats);
+    Ok(outcome)
 }

@@ -115,6 +115,8 @@ pub(crate) struct FileState<'n> {
     pub(crate) stopped: Option<usize>,
     /// Nothing more is wanted from this file (-l, -m…).
     pub(crate) done: bool,
+    /// Bytes of it read, once it is done.
+    pub(crate) bytes: u64,
     /// Where context stands, when it was asked for.
     pub(crate) context: crate::context::Around,
     /// GNU grep's reads of this file, which decide where a late NUL turns
@@ -130,6 +132,7 @@ impl<'n> FileState<'n> {
             blocks,
             window: None,
             done: false,
+            bytes: 0,
             name,
             number: 1,
             base: 0,
@@ -284,6 +287,7 @@ impl<S: Sink + ?Sized> Searcher<'_, S> {
             Searched::Done => {}
             Searched::Stopped(signal) => file.stopped = Some(signal),
         }
+        file.bytes = lb.read_so_far() - start.0;
         self.finish(&file)?;
         Ok(file)
     }
@@ -302,6 +306,7 @@ impl<S: Sink + ?Sized> Searcher<'_, S> {
         if self.opts.max_count != Some(0) && !data.is_empty() {
             self.split_region(data, data.len(), true, &mut file)?;
         }
+        file.bytes = data.len() as u64;
         self.finish(&file)?;
         Ok(file)
     }
@@ -309,7 +314,7 @@ impl<S: Sink + ?Sized> Searcher<'_, S> {
     /// Tells the sink the file is done, then says on stderr that a binary
     /// file matched, as grep does.
     pub(crate) fn finish(&mut self, file: &FileState<'_>) -> io::Result<()> {
-        let end = SinkFinish { file: file.name, selected: file.selected, binary: file.binary };
+        let end = SinkFinish { file: file.name, selected: file.selected, binary: file.binary, bytes: file.bytes };
         self.sink.finish(&end).map_err(output_error)?;
         if file.binary && file.selected > 0 && self.sink.notes_binary_matches() {
             self.sink.flush().map_err(output_error)?;

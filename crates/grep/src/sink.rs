@@ -44,6 +44,8 @@ pub struct SinkFinish<'a> {
     pub selected: u64,
     /// It turned out binary.
     pub binary: bool,
+    /// Bytes read of it (of its window, with `--since`/`--until`).
+    pub bytes: u64,
 }
 
 /// A consumer of a search's results.
