@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 
 use sluice_testkit::{NatsServer, free_port};
 
-use crate::util::{arg, ended, json, log_fixture, run, signal, sluice, stderr};
+use crate::util::{arg, ended, interrupted_within, json, log_fixture, run, signal, sluice, stderr};
 
 /// A tick file with good rows for six symbols, bad rows with a symbol, and
 /// bad rows without one (which reset every symbol).
@@ -357,10 +357,7 @@ fn the_first_ctrl_c_ends_a_reader_whose_server_was_killed() {
             drop(server);
         }
         std::thread::sleep(Duration::from_millis(1500));
-        let asked = Instant::now();
-        signal(child.id(), "INT");
-        let (code, err) = ended(child);
-        assert!(asked.elapsed() < Duration::from_secs(10), "the run took {:?} to end", asked.elapsed());
+        let (code, err) = interrupted_within(child, Duration::from_secs(10));
         assert_eq!(code, Some(130), "restart={restart}: {err}");
         let verify = run(&["audit", "verify", arg(&all)]);
         assert!(verify.status.success(), "restart={restart}: {}", stderr(&verify));

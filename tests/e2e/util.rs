@@ -100,3 +100,13 @@ pub fn ended(mut child: std::process::Child) -> (Option<i32>, String) {
     }
     (child.wait().expect("the child is ours").code(), err)
 }
+
+/// Sends SIGINT to `child` and waits for it: its exit code and stderr,
+/// after checking that it ended within `limit`.
+pub fn interrupted_within(child: std::process::Child, limit: std::time::Duration) -> (Option<i32>, String) {
+    let asked = std::time::Instant::now();
+    signal(child.id(), "INT");
+    let ended = ended(child);
+    assert!(asked.elapsed() < limit, "the run took {:?} to end after Ctrl-C", asked.elapsed());
+    ended
+}

@@ -15,16 +15,20 @@ use crate::window::line_time;
 /// them, and whether that record was held back (all of `lines` when they
 /// are one record).
 pub(crate) fn complete(lines: &[u8]) -> (usize, bool) {
-    let mut last_start = 0;
-    let mut pos = 0;
-    while pos < lines.len() {
-        let end = memchr::memchr(b'\n', &lines[pos..]).map_or(lines.len(), |i| pos + i + 1);
-        if pos > 0 && line_time(&lines[pos..end]).is_some() {
-            last_start = pos;
+    // From the end back, so that a line's time is read once here: only the
+    // lines of the last record, and the line that starts it.
+    let mut end = lines.len();
+    while end > 0 {
+        let start = memchr::memrchr(b'\n', &lines[..end - 1]).map_or(0, |i| i + 1);
+        if start > 0 && line_time(&lines[start..end]).is_some() {
+            return (start, true);
         }
-        pos = end;
+        if start == 0 {
+            break;
+        }
+        end = start;
     }
-    (last_start, true)
+    (0, true)
 }
 
 impl<S: Sink + ?Sized> Searcher<'_, S> {
