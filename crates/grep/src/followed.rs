@@ -10,7 +10,10 @@
 //!   no longer where they were, which also catches a truncation refilled
 //!   past the old size before the look): what was not read yet of the old
 //!   contents is taken from the rotated copy beside it when there is one
-//!   (copy-truncate rotation), then the file is read from its start;
+//!   (copy-truncate rotation), then the file is read from its start. The
+//!   same check follows every block read, so that a block read just after
+//!   a truncation (the new contents, past the old end) is not searched
+//!   twice, once as old and once from the new start;
 //! - missing: waited for, said once.
 //!
 //! A run of NUL bytes is a hole (a writer without `O_APPEND` keeps writing
@@ -23,10 +26,12 @@ use std::io::{self, Read, Seek, SeekFrom};
 use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::FileExt;
 use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc;
 use std::time::Duration;
 
-use sluice_io::{Follow, LineBuffer, Opener, Rotation, Watch};
+use sluice_io::{Follow, LineBuffer, Rotation};
 
 use crate::Outcome;
 use crate::searcher::{FileState, Searched, Searcher, lossy};
@@ -48,7 +53,8 @@ struct Followed<'n> {
 /// A followed file that is open.
 struct Open {
     lb: LineBuffer<Box<dyn Read + Send>>,
-    watch: Watch,
+    /// Set by [`Checked`] when the file was found rewritten under it.
+    rewritten: Arc<AtomicBool>,
     follow: Follow,
     /// The last bytes read, and the input offset they start at.
     tail: Vec<u8>,
@@ -96,15 +102,18 @@ impl<S: Sink + ?Sized> Searcher<'_, S> {
     /// Catches up with one file.
     fn visit(&mut self, f: &mut Followed<'_>) -> io::Result<()> {
         let Some(open) = f.open.as_mut() else {
-            match Opener::new().decompress(false).open(f.path) {
-                Ok(input) => {
-                    let mut lb = LineBuffer::with_limits(input.reader, self.opts.buffer, self.opts.max_line_bytes);
+            match sluice_io::open_file(f.path) {
+                Ok(file) => {
+                    let rewritten = Arc::new(AtomicBool::new(false));
+                    let checked = Checked::new(file, Arc::clone(&rewritten));
+                    let mut lb =
+                        LineBuffer::with_limits(Box::new(checked) as _, self.opts.buffer, self.opts.max_line_bytes);
                     lb.hold_partial(true);
                     let follow = Follow::new(f.path);
-                    f.open = Some(Open { lb, watch: input.watch, follow, tail: Vec::new(), tail_at: 0 });
+                    f.open = Some(Open { lb, rewritten, follow, tail: Vec::new(), tail_at: 0 });
                     f.file.number = 1;
                     self.sink.start(None);
-                    return self.catch_up(f).map(|_| ());
+                    return self.read_on(f);
                 }
                 Err(e) if e.kind() == io::ErrorKind::NotFound => {
                     if !std::mem::replace(&mut f.said_missing, true) && !self.opts.no_messages {
@@ -120,12 +129,15 @@ impl<S: Sink + ?Sized> Searcher<'_, S> {
                 Err(e) => return Err(e),
             }
         };
-        let mut rotation = open.follow.poll(open.watch.read_so_far());
+        let mut rotation = open.follow.poll(open.lb.read_so_far());
         if rotation == Rotation::Same && rewritten(f.path, open.tail_at, &open.tail) {
             rotation = Rotation::Truncated;
         }
         match rotation {
-            Rotation::Same => open.lb.resume(),
+            Rotation::Same => {
+                open.lb.resume();
+                self.read_on(f)
+            }
             Rotation::Renamed => {
                 // The old file's last line is final now.
                 open.lb.resume();
@@ -133,21 +145,37 @@ impl<S: Sink + ?Sized> Searcher<'_, S> {
                 if self.catch_up(f)? == Searched::Done {
                     return Ok(());
                 }
-                return self.reopen(f);
+                self.reopen(f)
             }
-            Rotation::Truncated => {
-                // The unfinished line is read again from the copy, whole.
-                if let Some(copy) = rotated_copy(f.path, open.tail_at, &open.tail, open.lb.position()) {
-                    open.lb.reset(Box::new(copy));
-                    open.lb.hold_partial(false);
-                    if self.catch_up(f)? == Searched::Done {
-                        return Ok(());
-                    }
-                }
-                return self.reopen(f);
+            Rotation::Truncated => self.truncated(f),
+        }
+    }
+
+    /// Reads what the file holds beyond what was read; if a block read
+    /// shows that the file was rewritten meanwhile, turns to its copy and
+    /// its new start.
+    fn read_on(&mut self, f: &mut Followed<'_>) -> io::Result<()> {
+        self.catch_up(f)?;
+        match &f.open {
+            Some(open) if !f.file.done && open.rewritten.load(Ordering::Relaxed) => self.truncated(f),
+            _ => Ok(()),
+        }
+    }
+
+    /// The file was truncated or rewritten: what was not read yet of its
+    /// old contents comes from the rotated copy, if there is one; then the
+    /// new contents from their start.
+    fn truncated(&mut self, f: &mut Followed<'_>) -> io::Result<()> {
+        let Some(open) = f.open.as_mut() else { return Ok(()) };
+        // The unfinished line is read again from the copy, whole.
+        if let Some(copy) = rotated_copy(f.path, open.tail_at, &open.tail, open.lb.position()) {
+            open.lb.reset(Box::new(copy));
+            open.lb.hold_partial(false);
+            if self.catch_up(f)? == Searched::Done {
+                return Ok(());
             }
         }
-        self.catch_up(f).map(|_| ())
+        self.reopen(f)
     }
 
     /// Starts over on the file now under the followed name.
@@ -172,6 +200,57 @@ impl<S: Sink + ?Sized> Searcher<'_, S> {
             f.file.done = true;
         }
         Ok(searched)
+    }
+}
+
+/// A followed file's reader that checks, after each block it reads, that
+/// the bytes it read before the block are still where they were. If they
+/// are not, the file was truncated, and the block may be the new contents
+/// (a writer without `O_APPEND` writes past the old end): it is dropped,
+/// the reader says the input ended, and `rewritten` is set, so that the
+/// follower reads the file again from its start.
+struct Checked {
+    file: File,
+    /// Checks apply to regular files only: a FIFO cannot be read back.
+    regular: bool,
+    /// The last bytes read (up to [`Checked::KEEP`]), ending at `at`.
+    last: Vec<u8>,
+    at: u64,
+    rewritten: Arc<AtomicBool>,
+}
+
+impl Checked {
+    const KEEP: usize = 64;
+
+    fn new(file: File, rewritten: Arc<AtomicBool>) -> Checked {
+        let regular = file.metadata().is_ok_and(|m| m.is_file());
+        Checked { file, regular, last: Vec::with_capacity(2 * Checked::KEEP), at: 0, rewritten }
+    }
+}
+
+impl Read for Checked {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if self.rewritten.load(Ordering::Relaxed) {
+            return Ok(0);
+        }
+        let n = self.file.read(buf)?;
+        if n == 0 || !self.regular {
+            return Ok(n);
+        }
+        // Read after the block: if the old bytes are still there now, they
+        // were when the block was read, so the block is the old file's.
+        let mut now = [0; Checked::KEEP];
+        let now = &mut now[..self.last.len()];
+        let from = self.at - self.last.len() as u64;
+        if !self.last.is_empty() && (self.file.read_exact_at(now, from).is_err() || now != &self.last[..]) {
+            self.rewritten.store(true, Ordering::Relaxed);
+            return Ok(0);
+        }
+        self.last.extend_from_slice(&buf[n.saturating_sub(Checked::KEEP)..n]);
+        let excess = self.last.len().saturating_sub(Checked::KEEP);
+        self.last.drain(..excess);
+        self.at += n as u64;
+        Ok(n)
     }
 }
 
@@ -221,4 +300,34 @@ fn rotated_copy(path: &Path, at: u64, tail: &[u8], from: u64) -> Option<File> {
 /// The directory `path` lies in (`.` for a bare name).
 fn dir_of(path: &Path) -> &Path {
     path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    /// The race a follower meets with a writer that keeps its offset: the
+    /// file is truncated and written past its old end between two reads.
+    /// The block read then is the new contents and must not be taken as
+    /// the old file's continuation.
+    #[test]
+    fn a_block_read_after_a_truncation_is_dropped_and_said() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("app.log");
+        let mut writer = std::fs::OpenOptions::new().create(true).truncate(true).write(true).open(&path).unwrap();
+        writer.write_all(b"ERROR one\nERROR two\n").unwrap();
+        let flag = Arc::new(AtomicBool::new(false));
+        let mut checked = Checked::new(File::open(&path).unwrap(), Arc::clone(&flag));
+        let mut buf = [0; 64];
+        assert_eq!(checked.read(&mut buf).unwrap(), 20);
+        writer.write_all(b"ERROR three\n").unwrap();
+        assert_eq!(checked.read(&mut buf).unwrap(), 12, "growth is read");
+        assert!(!flag.load(Ordering::Relaxed));
+        writer.set_len(0).unwrap();
+        writer.write_all(b"ERROR four\n").unwrap();
+        assert_eq!(checked.read(&mut buf).unwrap(), 0, "the new contents are left for a read from the start");
+        assert!(flag.load(Ordering::Relaxed));
+        assert_eq!(checked.read(&mut buf).unwrap(), 0, "and stay left");
+    }
 }
