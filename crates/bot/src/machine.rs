@@ -147,6 +147,7 @@ impl Machine {
     /// Feeds one good tick: a stop, else the strategy, decides; the fill
     /// is at this tick's price. `equity` gives the portfolio's at the last
     /// mark, for sizing by a fraction of it (asked only then).
+    #[inline]
     pub fn step(
         &mut self,
         tick: &Tick,

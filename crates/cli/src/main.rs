@@ -166,7 +166,8 @@ fn watch_signals(stop: &Stop) -> std::io::Result<()> {
 fn run(args: RunArgs, stop: Stop) -> anyhow::Result<u8> {
     check_outputs(&args.pipeline)?;
     let plan = plan(&args)?;
-    let ctx = BuildContext { stop: stop.clone(), ..BuildContext::default() };
+    let sweeping = args.pipeline.sweep.is_some();
+    let ctx = BuildContext { stop: stop.clone(), sweeping, ..BuildContext::default() };
     let source = registry::source(plan.source.as_ref().unwrap_or(&default_source()?), &ctx)?;
     let mut pipeline = args.pipeline;
     pipeline.limit = pipeline.limit.or(plan.limit);

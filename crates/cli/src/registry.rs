@@ -31,6 +31,10 @@ pub struct Context {
     /// The source is live ([`Source::is_live`]): what is printed per
     /// record goes out line by line.
     pub live: bool,
+    /// A sweep is run: its bots keep every core busy, so files are not
+    /// read ahead on a thread of their own (it would only take turns with
+    /// them).
+    pub sweeping: bool,
 }
 
 /// A command-line flag that sets one key of a kind of component.
@@ -89,7 +93,10 @@ pub const SOURCES: &[Kind<Box<dyn Source>>] = &[
         records: "ticks",
         about: "tick files in the layouts vendors ship (the source of `sluice replay`)",
         schema: schema::<CsvConfig>,
-        build: |c, ctx| sluice_replay::build(&c.read::<CsvConfig>()?, Some(ctx.stop.clone())).map_err(at(c)),
+        build: |c, ctx| {
+            sluice_replay::build_with_progress(&c.read::<CsvConfig>()?, Some(ctx.stop.clone()), None, !ctx.sweeping)
+                .map_err(at(c))
+        },
         outputs: none,
         headline: false,
         paths: &["path"],

@@ -75,6 +75,7 @@ pub fn run_built(
         color: args.color.enabled(std::io::stderr().is_terminal()),
         quiet_stdout: args.json,
         live: source.is_live(),
+        sweeping: args.sweep.is_some(),
     };
     let mut sinks = Vec::with_capacity(sink_specs.len());
     let mut swept = false;

@@ -17,6 +17,7 @@ pub mod filter;
 pub mod hex;
 mod money;
 pub mod pace;
+pub mod read_ahead;
 pub mod record;
 pub mod sink;
 pub mod source;

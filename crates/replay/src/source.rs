@@ -5,6 +5,7 @@ use std::sync::atomic::AtomicU64;
 
 use sluice_core::config::ConfigError;
 use sluice_core::pace::{Paced, SystemClock};
+use sluice_core::read_ahead::ReadAhead;
 use sluice_core::{BadKind, BadRecord, Error, Filter, Location, Pull, Record, RecordKind, Source, Stop, Symbol, Tick};
 
 use crate::config::{CsvConfig, Layout, Speed};
@@ -14,17 +15,20 @@ use sluice_io::STDIN;
 /// Builds the source a configuration describes: checked, not yet reading.
 /// `stop` cuts short the waits of a paced replay.
 pub fn build(config: &CsvConfig, stop: Option<Stop>) -> Result<Box<dyn Source>, ConfigError> {
-    build_with_progress(config, stop, None)
+    build_with_progress(config, stop, None, true)
 }
 
 /// Most files a merge holds open at once.
 const MAX_MERGED: usize = 512;
 
 /// Like [`build`], adding the bytes read from the files to `progress`.
+/// `ahead`: read regular files ahead on a thread of their own (see
+/// [`ReadAhead`]), worth it unless the sinks already keep every core busy.
 pub fn build_with_progress(
     config: &CsvConfig,
     stop: Option<Stop>,
     progress: Option<Arc<AtomicU64>>,
+    ahead: bool,
 ) -> Result<Box<dyn Source>, ConfigError> {
     let layout = config.layout()?;
     if config.path.iter().filter(|p| *p == STDIN).count() > 1 {
@@ -48,22 +52,27 @@ pub fn build_with_progress(
     }
     let interrupt = stop.as_ref().map(Stop::as_atomic);
     let files = Files { paths: config.path.clone(), layout, keep: None, strict: config.strict, progress, interrupt };
+    // Read ahead on a thread of its own at full speed from files (whose
+    // reads a signal need not cut short), when there is a core for it.
+    let ahead = ahead
+        && config.speed == Speed::Max
+        && std::thread::available_parallelism().is_ok_and(|n| n.get() > 1)
+        && config.path.iter().all(|p| p != STDIN && std::fs::metadata(p).is_ok_and(|m| m.is_file()));
     let source: Box<dyn Source> = if config.merge {
-        Box::new(Merged {
-            files,
-            readers: Vec::new(),
-            pending: Vec::new(),
-            bad: None,
-            opened: false,
-            warnings: Vec::new(),
-        })
+        let merged =
+            Merged { files, readers: Vec::new(), pending: Vec::new(), bad: None, opened: false, warnings: Vec::new() };
+        maybe_ahead(merged, ahead)
     } else {
-        Box::new(InTurn { files, next: 0, reader: None, scanned: 0, warnings: Vec::new() })
+        maybe_ahead(InTurn { files, next: 0, reader: None, scanned: 0, warnings: Vec::new() }, ahead)
     };
     Ok(match config.speed {
         Speed::Max => source,
         Speed::Times(f) => Box::new(Paced::new(source, SystemClock::new(stop), f)),
     })
+}
+
+fn maybe_ahead<S: Source + Send + 'static>(source: S, ahead: bool) -> Box<dyn Source> {
+    if ahead { Box::new(ReadAhead::new(source)) } else { Box::new(source) }
 }
 
 /// What both ways of reading share.
