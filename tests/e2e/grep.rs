@@ -8,13 +8,6 @@ use std::time::Duration;
 
 use crate::util::*;
 
-fn grep(args: &[&str]) -> (Option<i32>, String, String) {
-    let mut all = vec!["grep"];
-    all.extend_from_slice(args);
-    let out = run(&all);
-    (out.status.code(), stdout(&out), stderr(&out))
-}
-
 #[test]
 fn crlf_and_a_missing_final_newline_print_as_grep_prints_them() {
     let f = log_fixture("crlf-no-final-newline.log");
@@ -412,4 +405,7 @@ fn stats_give_ripgreps_figures() {
     ];
     assert_eq!(figures, want, "{err}");
     assert!(err.lines().nth(7).is_some_and(|l| l.ends_with(" seconds spent searching")), "{err}");
+    // The lines -v selects hold no match: ripgrep counts none.
+    let (_, _, err) = grep(&["--stats", "-v", "ERROR", arg(&j)]);
+    assert_eq!(err.lines().skip(1).take(2).collect::<Vec<_>>(), ["0 matches", "2 matched lines"], "{err}");
 }

@@ -6,6 +6,7 @@ mod errors;
 mod follow;
 mod grep;
 mod grep_gnu;
+mod json;
 mod nats;
 mod pandas;
 mod parquet;

@@ -54,6 +54,14 @@ pub fn real_data() -> Option<std::path::PathBuf> {
     }
 }
 
+/// `sluice grep ARGS`: its status, stdout and stderr.
+pub fn grep(args: &[&str]) -> (Option<i32>, String, String) {
+    let mut all = vec!["grep"];
+    all.extend_from_slice(args);
+    let out = run(&all);
+    (out.status.code(), stdout(&out), stderr(&out))
+}
+
 /// A log fixture of the project's own.
 pub fn log_fixture(name: &str) -> String {
     root().join("tests/fixtures/logs").join(name).to_string_lossy().into_owned()

@@ -185,6 +185,7 @@ sluice's own:
       --since=TIME          only lines at or after TIME (2026-01-05, 2026-01-05 14:30, …RFC 3339)
       --records             a line without a time continues the record before it (stack traces)
       --stats               ripgrep's statistics on stderr at the end
+      --json                ripgrep's JSON Lines (begin, match, context, end, summary)
       --until=TIME          only lines before TIME; a file in time order is bisected, not read
       --max-line-bytes=N    longest line searched (default 16 MiB); longer ones are skipped, exit 2
       --sink=SPEC           send selected lines to a sink instead of printing; repeat to tee

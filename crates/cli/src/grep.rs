@@ -102,6 +102,20 @@ fn selects_nothing(cmd: &GrepCommand) -> bool {
 
 /// Combinations that cannot mean anything, said before anything is read.
 fn conflict(cmd: &GrepCommand) -> Option<&'static str> {
+    if cmd.json
+        && (cmd.count
+            || cmd.files_with_matches
+            || cmd.files_without_match
+            || cmd.quiet
+            || cmd.only_matching
+            || cmd.stats
+            || !cmd.sinks.is_empty())
+    {
+        return Some(
+            "--json prints every selected line and the statistics as JSON; it cannot be combined with -c, -l, -L, \
+             -q, -o, --stats or --sink",
+        );
+    }
     if cmd.stats && !cmd.sinks.is_empty() {
         return Some("--stats counts a printed search; with --sink the run's report (--report) has the counts");
     }
@@ -145,7 +159,7 @@ fn options_for(cmd: &GrepCommand, matcher: Matcher, color: bool) -> GrepOptions 
     GrepOptions {
         invert: cmd.invert,
         count: cmd.count,
-        line_number: cmd.line_number,
+        line_number: cmd.line_number || cmd.json,
         with_filename: cmd.with_filename.unwrap_or(
             // With -r, names are shown unless the one operand is a file.
             cmd.files.len() > 1
@@ -176,6 +190,7 @@ fn options_for(cmd: &GrepCommand, matcher: Matcher, color: bool) -> GrepOptions 
         window: cmd.window,
         records: cmd.records,
         stats: cmd.stats,
+        json: cmd.json,
         recurse: cmd.recursive.map(|follow_links| sluice_grep::Recurse {
             follow_links,
             files: cmd.file_globs.clone(),

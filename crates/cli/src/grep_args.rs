@@ -71,6 +71,8 @@ pub struct GrepCommand {
     pub records: bool,
     /// `--stats`: ripgrep's statistics on stderr at the end.
     pub stats: bool,
+    /// `--json`: ripgrep's JSON Lines instead of grep's lines.
+    pub json: bool,
     /// `--label`.
     pub label: Option<Vec<u8>>,
     /// `--line-buffered`.
@@ -175,6 +177,7 @@ const LONG: &[(&str, Takes, Option<char>)] = &[
     ("perl-regexp", Takes::Nothing, Some('P')),
     ("quiet", Takes::Nothing, Some('q')),
     ("recursive", Takes::Nothing, Some('r')),
+    ("json", Takes::Nothing, None),
     ("records", Takes::Nothing, None),
     ("regexp", Takes::Value, Some('e')),
     ("report", Takes::Value, None),
@@ -191,7 +194,7 @@ const LONG: &[(&str, Takes, Option<char>)] = &[
 
 /// Long options GNU grep does not have.
 const SLUICE_ONLY: &[&str] =
-    &["decompress", "follow", "max-line-bytes", "mmap", "records", "report", "since", "sink", "stats", "until"];
+    &["decompress", "follow", "json", "max-line-bytes", "mmap", "records", "report", "since", "sink", "stats", "until"];
 
 /// Short options: those that take a value, then those that do not.
 const SHORT_WITH_VALUE: &str = "ABCDdefm";
@@ -453,6 +456,7 @@ fn apply(cmd: &mut GrepCommand, name: &str, value: Option<&[u8]>, pattern_given:
         "mmap" => cmd.mmap = true,
         "records" => cmd.records = true,
         "stats" => cmd.stats = true,
+        "json" => cmd.json = true,
         "since" | "until" => {
             let t = sluice_grep::Window::parse_time(&text()).map_err(|e| ArgError(format!("--{name}: {e}")))?;
             let window = cmd.window.get_or_insert_default();

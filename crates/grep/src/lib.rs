@@ -15,6 +15,7 @@ mod blocks;
 mod context;
 mod feed;
 mod followed;
+mod json;
 mod matcher;
 mod null_data;
 mod printer;
@@ -123,6 +124,9 @@ pub struct GrepOptions {
     pub records: bool,
     /// Gather ripgrep's statistics (`--stats`) into [`Outcome::stats`].
     pub stats: bool,
+    /// Print ripgrep's JSON Lines instead of grep's lines (`--json`);
+    /// lines are then always numbered.
+    pub json: bool,
 }
 
 impl GrepOptions {
@@ -164,6 +168,7 @@ impl GrepOptions {
             window: None,
             records: false,
             stats: false,
+            json: false,
         }
     }
 }
@@ -193,6 +198,12 @@ pub fn grep(
     warn: &mut dyn FnMut(String),
     stop: &Stop,
 ) -> io::Result<Outcome> {
+    if opts.json {
+        let mut printer = json::Json::new(opts, out);
+        let outcome = search(opts, files, &mut printer, warn, stop)?;
+        printer.summary()?;
+        return Ok(outcome);
+    }
     if !opts.stats {
         return search(opts, files, &mut Standard::new(opts, out), warn, stop);
     }

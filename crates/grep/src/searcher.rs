@@ -111,6 +111,9 @@ pub(crate) struct FileState<'n> {
     pub(crate) selected: u64,
     /// A NUL has been seen: lines are no longer printed.
     binary: bool,
+    /// Where that NUL lies (or, when it was not in the input at hand, where
+    /// the binary part begins).
+    binary_offset: Option<u64>,
     pub(crate) errors: bool,
     pub(crate) stopped: Option<usize>,
     /// Nothing more is wanted from this file (-l, -m…).
@@ -138,6 +141,7 @@ impl<'n> FileState<'n> {
             base: 0,
             selected: 0,
             binary: false,
+            binary_offset: None,
             errors: false,
             stopped: None,
             context: crate::context::Around::default(),
@@ -314,7 +318,13 @@ impl<S: Sink + ?Sized> Searcher<'_, S> {
     /// Tells the sink the file is done, then says on stderr that a binary
     /// file matched, as grep does.
     pub(crate) fn finish(&mut self, file: &FileState<'_>) -> io::Result<()> {
-        let end = SinkFinish { file: file.name, selected: file.selected, binary: file.binary, bytes: file.bytes };
+        let end = SinkFinish {
+            file: file.name,
+            selected: file.selected,
+            binary: file.binary,
+            binary_offset: file.binary_offset,
+            bytes: file.bytes,
+        };
         self.sink.finish(&end).map_err(output_error)?;
         if file.binary && file.selected > 0 && self.sink.notes_binary_matches() {
             self.sink.flush().map_err(output_error)?;
@@ -409,6 +419,8 @@ impl<S: Sink + ?Sized> Searcher<'_, S> {
                 }
                 Split::TextThenBinary(_) => {
                     file.base = offset + used as u64;
+                    let nul = memchr::memchr(0, &data[used..]).unwrap_or(0);
+                    file.binary_offset = Some(file.base + nul as u64);
                     let done = self.turn_binary(file) || (used < lines && self.region(&data[used..lines], file)?);
                     return Ok((lines, done, false));
                 }

@@ -44,6 +44,8 @@ pub struct SinkFinish<'a> {
     pub selected: u64,
     /// It turned out binary.
     pub binary: bool,
+    /// Where the NUL that made it binary lies, when it did.
+    pub binary_offset: Option<u64>,
     /// Bytes read of it (of its window, with `--since`/`--until`).
     pub bytes: u64,
 }

@@ -10,7 +10,7 @@ use crate::sink::{Sink, SinkContext, SinkFinish, SinkMatch};
 /// What a search did, as ripgrep's `--stats` counts it.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Stats {
-    /// Matches in the selected lines (each selected line once with `-v`).
+    /// Matches in the selected lines (none with `-v`: its lines hold none).
     pub matches: u64,
     /// Lines selected.
     pub matched_lines: u64,
@@ -72,7 +72,7 @@ impl<S: Sink> Sink for Counting<'_, S> {
     fn matched(&mut self, m: &SinkMatch<'_>) -> io::Result<bool> {
         self.stats.matched_lines += 1;
         self.stats.matches += if self.opts.invert {
-            1
+            0
         } else {
             self.opts.matcher.highlights(m.line, &mut self.spans);
             self.spans.len().max(1) as u64
