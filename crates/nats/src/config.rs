@@ -41,7 +41,30 @@ pub struct NatsSinkConfig {
     /// Default: false (at least once: a retried batch may be stored twice).
     #[serde(default)]
     pub dedupe: bool,
+    /// Records packed into one message, a frame (see the README): the
+    /// server's cost is per message, so frames of a few hundred records
+    /// carry many times more. A frame closes when it holds this many, at
+    /// `frame_bytes`, and whenever the sink flushes (the source was idle, a
+    /// commit, the end). 1 sends each record as a message of its own, which
+    /// a reader older than frames reads. Default: 1.
+    #[serde(default = "default_frame_records")]
+    pub frame_records: usize,
+    /// Bytes at which a frame closes however few records it holds (at most
+    /// 1 MiB, the server's usual limit on a message). Default: 256 KiB.
+    #[serde(default = "default_frame_bytes")]
+    pub frame_bytes: usize,
 }
+
+fn default_frame_records() -> usize {
+    1
+}
+
+fn default_frame_bytes() -> usize {
+    256 * 1024
+}
+
+/// Largest frame: NATS servers refuse messages over 1 MiB unless told.
+pub const MAX_FRAME_BYTES: usize = 1024 * 1024;
 
 /// Options of the `nats` source.
 #[derive(Clone, Debug, Deserialize, schemars::JsonSchema)]
@@ -110,6 +133,15 @@ impl NatsSinkConfig {
         }
         if self.batch == 0 {
             return Err(ConfigError::new("batch", "`batch` must be at least 1"));
+        }
+        if !(1..=100_000).contains(&self.frame_records) {
+            return Err(ConfigError::new("frame_records", "`frame_records` must be from 1 to 100000"));
+        }
+        if !(1024..=MAX_FRAME_BYTES).contains(&self.frame_bytes) {
+            return Err(ConfigError::new(
+                "frame_bytes",
+                format!("`frame_bytes` must be from 1024 to {MAX_FRAME_BYTES} (the server's limit on a message)"),
+            ));
         }
         if let Some(s) = &self.stream {
             check_stream(s)?;

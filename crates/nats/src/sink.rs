@@ -36,13 +36,35 @@ pub struct NatsSink {
     errors: u64,
     /// Copies of bad records without a symbol, one per further partition.
     echoes: u64,
+    /// The open frame of each partition (of the one subject without
+    /// partitions), when records are framed.
+    frames: Vec<Frame>,
+    /// Bytes in the batch: a batch of frames is published at a few
+    /// megabytes, however few messages it holds.
+    queued_bytes: usize,
 }
+
+/// Records gathered for one message: their lines, and how many.
+#[derive(Default)]
+struct Frame {
+    lines: Vec<u8>,
+    records: usize,
+}
+
+/// Room kept in a frame for its head line.
+const FRAME_HEAD: usize = 64;
+
+/// Bytes of messages held before they are published.
+const BATCH_BYTES: usize = 4 << 20;
 
 impl NatsSink {
     /// Checks the options; the server is reached when the run starts.
     pub fn new(config: NatsSinkConfig) -> Result<NatsSink, sluice_core::config::ConfigError> {
         config.validate()?;
+        let frames = (0..config.partitions.unwrap_or(1)).map(|_| Frame::default()).collect();
         Ok(NatsSink {
+            frames,
+            queued_bytes: 0,
             run: run_name(),
             batch: Vec::with_capacity(config.batch),
             config,
@@ -58,18 +80,65 @@ impl NatsSink {
     /// Queues the encoded body on `subject`; publishes when the batch is
     /// full.
     fn queue(&mut self, subject: String) -> Result<(), Error> {
-        self.next_id += 1;
-        self.batch.push(Outgoing { subject, body: Bytes::copy_from_slice(&self.body), id: self.next_id });
-        if self.batch.len() >= self.config.batch { self.publish() } else { Ok(()) }
+        let body = Bytes::copy_from_slice(&self.body);
+        self.queue_body(subject, body)
     }
 
-    /// The subject of a record whose partition key is `key` (its symbol,
-    /// or for a line its file).
-    fn subject_for(&self, key: &[u8]) -> String {
-        match self.config.partitions {
-            None => self.config.subject.clone(),
-            Some(n) => subject::partitioned(&self.config.subject, subject::partition(key, n), Some(key)),
+    fn queue_body(&mut self, subject: String, body: Bytes) -> Result<(), Error> {
+        self.next_id += 1;
+        self.queued_bytes += body.len();
+        self.batch.push(Outgoing { subject, body, id: self.next_id });
+        if self.batch.len() >= self.config.batch || self.queued_bytes >= BATCH_BYTES { self.publish() } else { Ok(()) }
+    }
+
+    /// Sends the encoded body, a record for partition `p` (0 without
+    /// partitions) keyed `key`: as a message of its own, or into the
+    /// partition's frame.
+    fn add(&mut self, p: u32, key: Option<&[u8]>) -> Result<(), Error> {
+        if self.config.frame_records == 1 {
+            let subject = match self.config.partitions {
+                None => self.config.subject.clone(),
+                Some(_) => subject::partitioned(&self.config.subject, p, key),
+            };
+            return self.queue(subject);
         }
+        let frame = &mut self.frames[p as usize];
+        if frame.records > 0 && frame.lines.len() + self.body.len() + 1 > self.config.frame_bytes - FRAME_HEAD {
+            self.close_frame(p)?;
+        }
+        let frame = &mut self.frames[p as usize];
+        frame.lines.extend_from_slice(&self.body);
+        frame.lines.push(b'\n');
+        frame.records += 1;
+        if frame.records >= self.config.frame_records { self.close_frame(p) } else { Ok(()) }
+    }
+
+    /// Queues partition `p`'s frame, if it holds a record: a head line
+    /// `{"frame":1,"records":N}`, then one record per line. Frames of a
+    /// partition go on `SUBJECT.<p>.%` (the token of no single key).
+    fn close_frame(&mut self, p: u32) -> Result<(), Error> {
+        let frame = &mut self.frames[p as usize];
+        if frame.records == 0 {
+            return Ok(());
+        }
+        let mut body = Vec::with_capacity(FRAME_HEAD + frame.lines.len());
+        body.extend_from_slice(format!("{{\"frame\":1,\"records\":{}}}\n", frame.records).as_bytes());
+        body.extend_from_slice(&frame.lines);
+        frame.lines.clear();
+        frame.records = 0;
+        let subject = match self.config.partitions {
+            None => self.config.subject.clone(),
+            Some(_) => subject::partitioned(&self.config.subject, p, None),
+        };
+        self.queue_body(subject, Bytes::from(body))
+    }
+
+    /// Closes every open frame and publishes what is queued.
+    fn publish_all_frames(&mut self) -> Result<(), Error> {
+        for p in 0..self.frames.len() as u32 {
+            self.close_frame(p)?;
+        }
+        self.publish()
     }
 
     /// Publishes the batch and waits until the server has stored every
@@ -107,6 +176,7 @@ impl NatsSink {
             self.conn = Some(Conn::open("nats", &self.config.url, left)?);
         }
         self.batch.clear();
+        self.queued_bytes = 0;
         Ok(())
     }
 
@@ -192,9 +262,9 @@ impl Sink for NatsSink {
             Record::Tick(t) => t.symbol.as_bytes(),
             Record::Line(l) => l.file.as_bytes(),
         };
-        let subject = self.subject_for(key);
+        let p = self.config.partitions.map_or(0, |n| subject::partition(key, n));
         self.records += 1;
-        self.queue(subject)?;
+        self.add(p, Some(key))?;
         Ok(Flow::Continue)
     }
 
@@ -208,24 +278,26 @@ impl Sink for NatsSink {
                     self.body.clear();
                     wire::encode_bad(bad, p > 0, &mut self.body);
                     self.echoes += u64::from(p > 0);
-                    self.queue(subject::partitioned(&self.config.subject, p, None))?;
+                    self.add(p, None)?;
                 }
             }
-            (_, symbol) => {
+            (partitions, symbol) => {
                 self.body.clear();
                 wire::encode_bad(bad, false, &mut self.body);
-                self.queue(self.subject_for(symbol.as_ref().map_or(&[][..], |s| s.as_bytes())))?;
+                let key = symbol.as_ref().map_or(&[][..], |s| s.as_bytes());
+                let p = partitions.map_or(0, |n| subject::partition(key, n));
+                self.add(p, Some(key))?;
             }
         }
         Ok(Flow::Continue)
     }
 
     fn flush(&mut self) -> Result<(), Error> {
-        self.publish()
+        self.publish_all_frames()
     }
 
     fn close(mut self: Box<Self>) -> Result<SinkReport, Error> {
-        self.publish()?;
+        self.publish_all_frames()?;
         let c = &self.config;
         let layout = match c.partitions {
             Some(n) => format!("{}.<0..{}>.<key>", c.subject, n - 1),

@@ -22,6 +22,10 @@ const IDLE_WAIT: Duration = Duration::from_millis(500);
 /// died can wait forever (a reader killed its server, and Ctrl-C waited).
 const ATTEMPT_LIMIT: Duration = Duration::from_secs(2);
 
+/// Longest a commit's acknowledgements go without the server confirming
+/// them (see [`NatsSource::commit`]).
+const CONFIRM_EVERY: Duration = Duration::from_millis(100);
+
 /// Reads a stream, or one partition of it, through a durable consumer.
 pub struct NatsSource {
     config: NatsSourceConfig,
@@ -37,6 +41,13 @@ pub struct NatsSource {
     name: String,
     bytes: Vec<u8>,
     redelivered: u64,
+    /// When the server last confirmed the acknowledgements, and whether
+    /// some were sent since.
+    confirmed: std::time::Instant,
+    unconfirmed: bool,
+    /// The frame being unpacked: acknowledged (moved to `pending`) only
+    /// once every record in it has been pulled.
+    frame: Option<Unpacking>,
     done: bool,
     /// Failed attempts since the last good one: the retry's deadline and
     /// pace, kept across pulls.
@@ -47,6 +58,27 @@ struct Link {
     conn: Conn,
     consumer: PullConsumer,
 }
+
+/// A frame's message, where its next record starts, and how many records
+/// its head says it holds and were found so far.
+struct Unpacking {
+    message: Message,
+    seq: u64,
+    at: usize,
+    said: u64,
+    found: u64,
+}
+
+/// A frame's head line: `{"frame":VERSION,"records":N}`.
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FrameHead {
+    frame: u32,
+    records: u64,
+}
+
+/// The version of frames this build writes and reads.
+const FRAME_VERSION: u32 = 1;
 
 impl NatsSource {
     /// Checks the options; the server is reached at the first pull.
@@ -61,6 +93,9 @@ impl NatsSource {
             name: String::new(),
             bytes: Vec::new(),
             redelivered: 0,
+            frame: None,
+            confirmed: std::time::Instant::now(),
+            unconfirmed: false,
             done: false,
             backoff: None,
         })
@@ -220,6 +255,36 @@ impl Source for NatsSource {
             self.link = Some(self.link()?);
         }
         loop {
+            if let Some(f) = &mut self.frame {
+                let body = &f.message.payload;
+                if f.at < body.len() {
+                    let end = memchr::memchr(b'\n', &body[f.at..]).map_or(body.len(), |i| f.at + i);
+                    let line = f.at..end;
+                    f.at = end + 1;
+                    f.found += 1;
+                    if self.config.partition.is_none() && is_echo(&body[line.clone()]) {
+                        continue;
+                    }
+                    let NatsSource { frame, name, bytes, label, config, .. } = self;
+                    let Some(f) = frame.as_ref() else { return Ok(Pull::End) };
+                    return Ok(decode(&f.message.payload[line], f.seq, config.records, label, name, bytes));
+                }
+                let Some(f) = self.frame.take() else { continue };
+                let (said, found, seq) = (f.said, f.found, f.seq);
+                self.pending.push(f.message);
+                if said != found {
+                    let NatsSource { pending, label, .. } = self;
+                    let Some(last) = pending.last() else { return Ok(Pull::End) };
+                    return Ok(Pull::Bad(BadRecord {
+                        kind: BadKind::Message,
+                        reason: format!("a frame said it held {said} records and held {found}"),
+                        location: Location::Seq { source: label, seq },
+                        raw: &last.payload,
+                        symbol: None,
+                        echo: false,
+                    }));
+                }
+            }
             let Some(message) = self.queue.pop_front() else {
                 match self.refill()? {
                     None => continue,
@@ -232,6 +297,37 @@ impl Source for NatsSource {
             };
             let (delivered, seq) = message.info().map(|i| (i.delivered, i.stream_sequence)).unwrap_or((1, 0));
             self.redelivered += u64::from(delivered > 1);
+            if message.payload.starts_with(b"{\"frame\":") {
+                let head_end = memchr::memchr(b'\n', &message.payload).unwrap_or(message.payload.len());
+                match serde_json::from_slice::<FrameHead>(&message.payload[..head_end]) {
+                    Ok(head) if head.frame == FRAME_VERSION => {
+                        let (at, said) = (head_end + 1, head.records);
+                        self.frame = Some(Unpacking { message, seq, at, said, found: 0 });
+                        continue;
+                    }
+                    result => {
+                        let reason = match result {
+                            Ok(head) => format!(
+                                "a frame of version {}, which this sluice does not read (it reads {FRAME_VERSION}): \
+                                 upgrade sluice",
+                                head.frame
+                            ),
+                            Err(e) => format!("a frame whose head is unreadable: {e}"),
+                        };
+                        self.pending.push(message);
+                        let NatsSource { pending, label, .. } = self;
+                        let Some(last) = pending.last() else { return Ok(Pull::End) };
+                        return Ok(Pull::Bad(BadRecord {
+                            kind: BadKind::Message,
+                            reason,
+                            location: Location::Seq { source: label, seq },
+                            raw: &last.payload,
+                            symbol: None,
+                            echo: false,
+                        }));
+                    }
+                }
+            }
             let echo = self.config.partition.is_none() && is_echo(&message.payload);
             if echo {
                 // The whole stream holds the original too: this copy is only
@@ -256,20 +352,26 @@ impl Source for NatsSource {
         Some(self.config.batch as u64)
     }
 
-    /// Acknowledges every message handed out, and waits until the server
-    /// has the acknowledgements.
+    /// Acknowledges every message handed out. The client sends the
+    /// acknowledgements at once; waiting for the server to confirm them (a
+    /// round trip) is done at most every 100 ms, and when the
+    /// source is dropped: with frames, one round trip per commit was most
+    /// of a worker's time.
     fn commit(&mut self) -> Result<(), Error> {
         let Some(link) = &self.link else { return Ok(()) };
         if self.pending.is_empty() {
             return Ok(());
         }
         let pending = &self.pending;
+        let confirm = self.confirmed.elapsed() >= CONFIRM_EVERY;
         link.conn
             .block_on(async {
                 for m in pending {
                     m.ack().await?;
                 }
-                link.conn.client.flush().await?;
+                if confirm {
+                    link.conn.client.flush().await?;
+                }
                 Ok::<(), async_nats::Error>(())
             })
             .map_err(|e| {
@@ -279,6 +381,10 @@ impl Source for NatsSource {
                 ))
             })?;
         self.pending.clear();
+        self.unconfirmed = !confirm;
+        if confirm {
+            self.confirmed = std::time::Instant::now();
+        }
         Ok(())
     }
 
@@ -286,6 +392,16 @@ impl Source for NatsSource {
         match self.redelivered {
             0 => Vec::new(),
             n => vec![format!("nats: {n} messages were delivered again (a reader stopped before acknowledging them)")],
+        }
+    }
+}
+
+impl Drop for NatsSource {
+    /// The last acknowledgements are confirmed before the connection goes,
+    /// so that a clean end leaves nothing to deliver again.
+    fn drop(&mut self) {
+        if let (true, Some(link)) = (self.unconfirmed, &self.link) {
+            let _ = link.conn.block_on(async { tokio::time::timeout(ATTEMPT_LIMIT, link.conn.client.flush()).await });
         }
     }
 }
