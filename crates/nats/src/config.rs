@@ -49,8 +49,9 @@ pub struct NatsSinkConfig {
     /// a reader older than frames reads. Default: 1.
     #[serde(default = "default_frame_records")]
     pub frame_records: usize,
-    /// Bytes at which a frame closes however few records it holds (at most
-    /// 1 MiB, the server's usual limit on a message). Default: 256 KiB.
+    /// Bytes at which a frame closes however few records it holds (from
+    /// 32 KiB to 512 KiB: a server refuses messages over 1 MiB unless told,
+    /// and a record may take a frame past this). Default: 256 KiB.
     #[serde(default = "default_frame_bytes")]
     pub frame_bytes: usize,
 }
@@ -63,8 +64,9 @@ fn default_frame_bytes() -> usize {
     256 * 1024
 }
 
-/// Largest frame: NATS servers refuse messages over 1 MiB unless told.
-pub const MAX_FRAME_BYTES: usize = 1024 * 1024;
+/// Largest `frame_bytes`: NATS servers refuse messages over 1 MiB unless
+/// told, and a frame may pass its size by its head and one record.
+pub const MAX_FRAME_BYTES: usize = 512 * 1024;
 
 /// Options of the `nats` source.
 #[derive(Clone, Debug, Deserialize, schemars::JsonSchema)]
@@ -137,10 +139,12 @@ impl NatsSinkConfig {
         if !(1..=100_000).contains(&self.frame_records) {
             return Err(ConfigError::new("frame_records", "`frame_records` must be from 1 to 100000"));
         }
-        if !(1024..=MAX_FRAME_BYTES).contains(&self.frame_bytes) {
+        if !(32 * 1024..=MAX_FRAME_BYTES).contains(&self.frame_bytes) {
             return Err(ConfigError::new(
                 "frame_bytes",
-                format!("`frame_bytes` must be from 1024 to {MAX_FRAME_BYTES} (the server's limit on a message)"),
+                format!(
+                    "`frame_bytes` must be from 32768 to {MAX_FRAME_BYTES} (within the server's limit on a message)"
+                ),
             ));
         }
         if let Some(s) = &self.stream {

@@ -49,10 +49,34 @@ pub struct NatsSink {
 struct Frame {
     lines: Vec<u8>,
     records: usize,
+    /// The file and stream names its ticks were read from, which they
+    /// refer to by index.
+    names: Vec<String>,
 }
 
-/// Room kept in a frame for its head line.
-const FRAME_HEAD: usize = 64;
+impl Frame {
+    /// `at` with its name as an index into the frame's names.
+    fn at(&mut self, at: &Location<'_>) -> wire::FrameAt {
+        let (name, seq, number) = match *at {
+            Location::FileLine { file, line } => (file, false, line),
+            Location::Seq { source, seq } => (source, true, seq),
+        };
+        let index = match self.names.iter().rposition(|n| n == name) {
+            Some(i) => i,
+            None => {
+                self.names.push(name.to_owned());
+                self.names.len() - 1
+            }
+        };
+        wire::FrameAt { name: index as u32, seq, number }
+    }
+}
+
+/// Most bytes a framed tick takes: it is checked for before it is written.
+const FRAMED_TICK: usize = 256;
+
+/// Room kept in a frame for its head line (the names of a few files).
+const FRAME_HEAD: usize = 16 * 1024;
 
 /// Bytes of messages held before they are published.
 const BATCH_BYTES: usize = 4 << 20;
@@ -113,18 +137,37 @@ impl NatsSink {
         if frame.records >= self.config.frame_records { self.close_frame(p) } else { Ok(()) }
     }
 
+    /// Writes a tick into partition `p`'s frame, in the frame's compact
+    /// form.
+    fn add_framed_tick(&mut self, p: u32, tick: &sluice_core::Tick, at: &Location<'_>) -> Result<(), Error> {
+        if self.frames[p as usize].lines.len() + FRAMED_TICK > self.config.frame_bytes - FRAME_HEAD {
+            self.close_frame(p)?;
+        }
+        let frame = &mut self.frames[p as usize];
+        let at = frame.at(at);
+        wire::encode_frame_tick(tick, &at, &mut frame.lines);
+        frame.lines.push(b'\n');
+        frame.records += 1;
+        if frame.records >= self.config.frame_records { self.close_frame(p) } else { Ok(()) }
+    }
+
     /// Queues partition `p`'s frame, if it holds a record: a head line
-    /// `{"frame":1,"records":N}`, then one record per line. Frames of a
-    /// partition go on `SUBJECT.<p>.%` (the token of no single key).
+    /// `{"frame":1,"records":N,"names":[…]}`, then one record per line.
+    /// Frames of a partition go on `SUBJECT.<p>.%` (the token of no single
+    /// key).
     fn close_frame(&mut self, p: u32) -> Result<(), Error> {
         let frame = &mut self.frames[p as usize];
         if frame.records == 0 {
             return Ok(());
         }
         let mut body = Vec::with_capacity(FRAME_HEAD + frame.lines.len());
-        body.extend_from_slice(format!("{{\"frame\":1,\"records\":{}}}\n", frame.records).as_bytes());
+        body.extend_from_slice(format!("{{\"frame\":1,\"records\":{},\"names\":", frame.records).as_bytes());
+        // Writing to a Vec cannot fail.
+        let _ = serde_json::to_writer(&mut body, &frame.names);
+        body.extend_from_slice(b"}\n");
         body.extend_from_slice(&frame.lines);
         frame.lines.clear();
+        frame.names.clear();
         frame.records = 0;
         let subject = match self.config.partitions {
             None => self.config.subject.clone(),
@@ -256,15 +299,20 @@ impl Sink for NatsSink {
     }
 
     fn send(&mut self, record: &Record<'_>, at: &Location<'_>) -> Result<Flow, Error> {
-        self.body.clear();
-        wire::encode_record(record, at, &mut self.body);
         let key = match record {
             Record::Tick(t) => t.symbol.as_bytes(),
             Record::Line(l) => l.file.as_bytes(),
         };
         let p = self.config.partitions.map_or(0, |n| subject::partition(key, n));
         self.records += 1;
-        self.add(p, Some(key))?;
+        match record {
+            Record::Tick(t) if self.config.frame_records > 1 => self.add_framed_tick(p, t, at)?,
+            _ => {
+                self.body.clear();
+                wire::encode_record(record, at, &mut self.body);
+                self.add(p, Some(key))?;
+            }
+        }
         Ok(Flow::Continue)
     }
 

@@ -11,8 +11,8 @@ use sluice_core::{BadKind, BadRecord, Error, Line, Location, Pull, Record, Recor
 
 use crate::config::{NatsSourceConfig, Records};
 use crate::conn::{Backoff, Conn};
-use crate::subject;
 use crate::wire::{At, Decoded, Kind, WireError};
+use crate::{subject, wire};
 
 /// How long a caught-up source waits for a message before it reports
 /// itself idle (and the bridge commits and looks for a stop request).
@@ -63,6 +63,8 @@ struct Link {
 /// its head says it holds and were found so far.
 struct Unpacking {
     message: Message,
+    /// The names its ticks refer to.
+    names: Vec<String>,
     seq: u64,
     at: usize,
     said: u64,
@@ -75,6 +77,8 @@ struct Unpacking {
 struct FrameHead {
     frame: u32,
     records: u64,
+    #[serde(default)]
+    names: Vec<String>,
 }
 
 /// The version of frames this build writes and reads.
@@ -267,7 +271,11 @@ impl Source for NatsSource {
                     }
                     let NatsSource { frame, name, bytes, label, config, .. } = self;
                     let Some(f) = frame.as_ref() else { return Ok(Pull::End) };
-                    return Ok(decode(&f.message.payload[line], f.seq, config.records, label, name, bytes));
+                    let body = &f.message.payload[line];
+                    if body.first() == Some(&b'T') && config.records == Records::Ticks {
+                        return Ok(framed_tick(body, f, label));
+                    }
+                    return Ok(decode(body, f.seq, config.records, label, name, bytes));
                 }
                 let Some(f) = self.frame.take() else { continue };
                 let (said, found, seq) = (f.said, f.found, f.seq);
@@ -301,8 +309,8 @@ impl Source for NatsSource {
                 let head_end = memchr::memchr(b'\n', &message.payload).unwrap_or(message.payload.len());
                 match serde_json::from_slice::<FrameHead>(&message.payload[..head_end]) {
                     Ok(head) if head.frame == FRAME_VERSION => {
-                        let (at, said) = (head_end + 1, head.records);
-                        self.frame = Some(Unpacking { message, seq, at, said, found: 0 });
+                        let (at, said, names) = (head_end + 1, head.records, head.names);
+                        self.frame = Some(Unpacking { message, names, seq, at, said, found: 0 });
                         continue;
                     }
                     result => {
@@ -403,6 +411,29 @@ impl Drop for NatsSource {
         if let (true, Some(link)) = (self.unconfirmed, &self.link) {
             let _ = link.conn.block_on(async { tokio::time::timeout(ATTEMPT_LIMIT, link.conn.client.flush()).await });
         }
+    }
+}
+
+/// A tick line of frame `f` (see [`wire::encode_frame_tick`]); one that
+/// does not read is a bad record.
+fn framed_tick<'a>(line: &'a [u8], f: &'a Unpacking, label: &'a str) -> Pull<'a> {
+    let bad = |reason: String| {
+        Pull::Bad(BadRecord {
+            kind: BadKind::Message,
+            reason,
+            location: Location::Seq { source: label, seq: f.seq },
+            raw: line,
+            symbol: None,
+            echo: false,
+        })
+    };
+    match wire::decode_frame_tick(line) {
+        Ok((tick, at)) => match f.names.get(at.name as usize) {
+            Some(name) if at.seq => Pull::Record(Record::Tick(tick), Location::Seq { source: name, seq: at.number }),
+            Some(name) => Pull::Record(Record::Tick(tick), Location::FileLine { file: name, line: at.number }),
+            None => bad(format!("a framed tick names file {} of the frame's {}", at.name, f.names.len())),
+        },
+        Err(e) => bad(e.to_string()),
     }
 }
 

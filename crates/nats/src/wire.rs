@@ -50,6 +50,71 @@ fn encode_line(l: &Line<'_>, out: &mut Vec<u8>) {
     out.push(b'}');
 }
 
+/// Appends `t` as a line of a frame: `T`, then tab-separated its time in
+/// nanoseconds, symbol, price and volume, and where it was read, `F<i>`
+/// and the line or `S<i>` and the sequence number, `<i>` indexing the
+/// frame head's `names`. A fifth of a JSON tick's decoding cost.
+pub fn encode_frame_tick(t: &Tick, at: &FrameAt, out: &mut Vec<u8>) {
+    out.extend_from_slice(b"T\t");
+    let _ = write!(out, "{}\t{}\t{}\t{}\t", t.time.as_nanos(), t.symbol, t.price, t.volume);
+    out.push(if at.seq { b'S' } else { b'F' });
+    push_u64(u64::from(at.name), out);
+    out.push(b'\t');
+    push_u64(at.number, out);
+}
+
+/// Where a framed tick was read: a name of the frame's by index, and the
+/// line (or, for a generated stream, the sequence number).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct FrameAt {
+    /// Index into the frame head's `names`.
+    pub name: u32,
+    /// A sequence number of a stream, not a line of a file.
+    pub seq: bool,
+    /// The line or sequence number.
+    pub number: u64,
+}
+
+/// Reads a line written by [`encode_frame_tick`].
+pub fn decode_frame_tick(line: &[u8]) -> Result<(Tick, FrameAt), WireError> {
+    let text = std::str::from_utf8(line).map_err(|e| WireError::Frame(e.to_string()))?;
+    let mut fields = text.split('\t');
+    let mut next = |field: &'static str| fields.next().ok_or(WireError::Missing(field));
+    if next("kind")? != "T" {
+        return Err(WireError::Frame("a frame line that is neither a tick (T) nor a JSON record".into()));
+    }
+    fn read<T: std::str::FromStr<Err: std::fmt::Display>>(field: &'static str, text: &str) -> Result<T, WireError> {
+        text.parse().map_err(|e: T::Err| WireError::Field { field, text: text.to_owned(), why: e.to_string() })
+    }
+    let time: i64 = read("time", next("time")?)?;
+    let (symbol, price, volume) =
+        (read("symbol", next("symbol")?)?, read("price", next("price")?)?, read("volume", next("volume")?)?);
+    let at = next("at")?;
+    let seq = match at.as_bytes().first() {
+        Some(b'F') => false,
+        Some(b'S') => true,
+        _ => return Err(WireError::Field { field: "at", text: at.to_owned(), why: "not F<i> or S<i>".into() }),
+    };
+    let name = read("at", &at[1..])?;
+    let number = read("line", next("line")?)?;
+    if fields.next().is_some() {
+        return Err(WireError::Frame("a tick line with more than seven fields".into()));
+    }
+    let tick =
+        Tick { time: sluice_core::Timestamp::from_nanos(time), symbol, price: positive(price)?, volume, quote: None };
+    Ok((tick, FrameAt { name, seq, number }))
+}
+
+/// A tick's price, which is above zero: a message from another producer is
+/// held to what sluice's own sources give.
+fn positive(price: sluice_core::Decimal) -> Result<sluice_core::Decimal, WireError> {
+    if price.units() > 0 {
+        Ok(price)
+    } else {
+        Err(WireError::Field { field: "price", text: price.to_string(), why: "a tick's price is above zero".into() })
+    }
+}
+
 /// Appends `bad` as one message body; `echo` marks a copy.
 pub fn encode_bad(bad: &BadRecord<'_>, echo: bool, out: &mut Vec<u8>) {
     out.extend_from_slice(b"{\"kind\":\"bad\",\"error\":\"");
@@ -175,6 +240,9 @@ pub enum WireError {
     /// A tick without one of its fields.
     #[error("a tick message without `{0}`")]
     Missing(&'static str),
+    /// A frame's line that is not one.
+    #[error("{0}")]
+    Frame(String),
     /// A field whose text does not read as its type.
     #[error("{field} `{text}`: {why}")]
     Field {
@@ -220,7 +288,7 @@ impl<'a> Decoded<'a> {
         Ok(Tick {
             time: sluice_core::Timestamp::from_nanos(time),
             symbol: field("symbol", self.symbol.as_deref())?,
-            price: field("price", self.price.as_deref())?,
+            price: positive(field("price", self.price.as_deref())?)?,
             volume: field("volume", self.volume.as_deref())?,
             // Not carried on the wire: a bot filling at the quote refuses
             // such ticks by name.
@@ -322,5 +390,30 @@ mod tests {
         assert_eq!(d.bytes_into(&mut Vec::new()).unwrap_err().to_string(), "`zz` is not hex");
         let d = Decoded::parse(br#"{"kind":"line","text":"a","hex":"61"}"#).unwrap();
         assert!(matches!(d.bytes_into(&mut Vec::new()), Err(WireError::TextAndHex)));
+    }
+
+    #[test]
+    fn a_framed_tick_reads_back_as_written_and_a_bad_one_says_why() {
+        for at in [FrameAt { name: 0, seq: false, number: 7 }, FrameAt { name: 3, seq: true, number: u64::MAX }] {
+            let mut line = Vec::new();
+            encode_frame_tick(&tick(), &at, &mut line);
+            assert_eq!(decode_frame_tick(&line).unwrap(), (tick(), at));
+        }
+        let mut line = Vec::new();
+        encode_frame_tick(&tick(), &FrameAt { name: 0, seq: false, number: 7 }, &mut line);
+        assert_eq!(
+            String::from_utf8(line.clone()).unwrap(),
+            "T\t1700000000123456789\tBRK.B\t187.00000001\t123456789012345.5\tF0\t7"
+        );
+        for (bad, says) in [
+            (&b"T\t1\tAAPL\t-1\t0\tF0\t1"[..], "price"),
+            (b"T\t1\tAAPL\t1\t0\tX0\t1", "not F<i> or S<i>"),
+            (b"T\t1\tAAPL\t1\t0\tF0", "line"),
+            (b"T\t1\tAAPL\t1\t0\tF0\t1\textra", "more than seven"),
+            (b"Q\t1", "neither a tick"),
+        ] {
+            let e = decode_frame_tick(bad).unwrap_err().to_string();
+            assert!(e.contains(says), "{e}");
+        }
     }
 }
