@@ -233,6 +233,22 @@ fn nats_pairs(pairs: &mut Vec<Pair>, sluice: &str, xtask: &str, url: &str, rows:
         install_hint: "",
         ok_codes: &[0],
     });
+    // Issue 18's floor: frames of 500 records, two partitioned workers
+    // reading in parallel once the file is published (publish and consume
+    // one after the other: the throughput is a floor of the overlapped one).
+    let framed = format!(
+        "{sluice} replay {nats_ticks} -q --sink nats:url={url},subject=s3,stream=S3,partitions=2,frame_records=500 && \
+         ({sluice} run -q --source nats:url={url},stream=S3,durable=w0,partition=0 --sink bot & \
+          {sluice} run -q --source nats:url={url},stream=S3,durable=w1,partition=1 --sink bot; wait)"
+    );
+    pairs.push(Pair {
+        name: format!("replay {rows} rows → NATS in frames of 500 → two partitioned bot workers"),
+        sluice: argv(&["sh", "-c", &framed]),
+        peer: Some(argv(&[sluice, "replay", &nats_ticks, "-q"])),
+        peer_name: "replay → bot in one process".into(),
+        install_hint: "",
+        ok_codes: &[0],
+    });
     Ok(())
 }
 
