@@ -78,6 +78,10 @@ const FRAMED_TICK: usize = 256;
 /// Room kept in a frame for its head line (the names of a few files).
 const FRAME_HEAD: usize = 16 * 1024;
 
+/// Bytes left at the start of a frame's lines for its head, which is
+/// written there when it fits (it nearly always does).
+const HEAD_ROOM: usize = 256;
+
 /// Bytes of messages held before they are published.
 const BATCH_BYTES: usize = 4 << 20;
 
@@ -85,7 +89,9 @@ impl NatsSink {
     /// Checks the options; the server is reached when the run starts.
     pub fn new(config: NatsSinkConfig) -> Result<NatsSink, sluice_core::config::ConfigError> {
         config.validate()?;
-        let frames = (0..config.partitions.unwrap_or(1)).map(|_| Frame::default()).collect();
+        let frames = (0..config.partitions.unwrap_or(1))
+            .map(|_| Frame { lines: vec![b' '; HEAD_ROOM], ..Frame::default() })
+            .collect();
         Ok(NatsSink {
             frames,
             queued_bytes: 0,
@@ -160,20 +166,30 @@ impl NatsSink {
         if frame.records == 0 {
             return Ok(());
         }
-        let mut body = Vec::with_capacity(FRAME_HEAD + frame.lines.len());
-        body.extend_from_slice(format!("{{\"frame\":1,\"records\":{},\"names\":", frame.records).as_bytes());
+        let mut head = format!("{{\"frame\":1,\"records\":{},\"names\":", frame.records).into_bytes();
         // Writing to a Vec cannot fail.
-        let _ = serde_json::to_writer(&mut body, &frame.names);
-        body.extend_from_slice(b"}\n");
-        body.extend_from_slice(&frame.lines);
+        let _ = serde_json::to_writer(&mut head, &frame.names);
+        head.extend_from_slice(b"}\n");
+        let body = if head.len() <= HEAD_ROOM && frame.lines.len() >= HEAD_ROOM {
+            // The head goes into the room left for it before the lines:
+            // the frame is handed over without being copied.
+            let start = HEAD_ROOM - head.len();
+            frame.lines[start..HEAD_ROOM].copy_from_slice(&head);
+            let lines = std::mem::replace(&mut frame.lines, Vec::with_capacity(self.config.frame_bytes));
+            Bytes::from(lines).slice(start..)
+        } else {
+            head.extend_from_slice(&frame.lines[HEAD_ROOM.min(frame.lines.len())..]);
+            Bytes::from(head)
+        };
         frame.lines.clear();
+        frame.lines.resize(HEAD_ROOM, b' ');
         frame.names.clear();
         frame.records = 0;
         let subject = match self.config.partitions {
             None => self.config.subject.clone(),
             Some(_) => subject::partitioned(&self.config.subject, p, None),
         };
-        self.queue_body(subject, Bytes::from(body))
+        self.queue_body(subject, body)
     }
 
     /// Closes every open frame and publishes what is queued.

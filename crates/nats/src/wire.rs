@@ -55,8 +55,21 @@ fn encode_line(l: &Line<'_>, out: &mut Vec<u8>) {
 /// and the line or `S<i>` and the sequence number, `<i>` indexing the
 /// frame head's `names`. A fifth of a JSON tick's decoding cost.
 pub fn encode_frame_tick(t: &Tick, at: &FrameAt, out: &mut Vec<u8>) {
+    // Assembled as bytes: through the formatting machinery, this line cost
+    // a third of the producer's time.
     out.extend_from_slice(b"T\t");
-    let _ = write!(out, "{}\t{}\t{}\t{}\t", t.time.as_nanos(), t.symbol, t.price, t.volume);
+    let time = t.time.as_nanos();
+    if time < 0 {
+        out.push(b'-');
+    }
+    push_u64(time.unsigned_abs(), out);
+    out.push(b'\t');
+    out.extend_from_slice(t.symbol.as_bytes());
+    out.push(b'\t');
+    t.price.push_min_places(0, false, out);
+    out.push(b'\t');
+    t.volume.push_min_places(0, false, out);
+    out.push(b'\t');
     out.push(if at.seq { b'S' } else { b'F' });
     push_u64(u64::from(at.name), out);
     out.push(b'\t');
@@ -399,6 +412,10 @@ mod tests {
             encode_frame_tick(&tick(), &at, &mut line);
             assert_eq!(decode_frame_tick(&line).unwrap(), (tick(), at));
         }
+        let before_1970 = Tick { time: Timestamp::from_nanos(-86_400_000_000_123), ..tick() };
+        let mut line = Vec::new();
+        encode_frame_tick(&before_1970, &FrameAt { name: 1, seq: false, number: 2 }, &mut line);
+        assert_eq!(decode_frame_tick(&line).unwrap().0, before_1970);
         let mut line = Vec::new();
         encode_frame_tick(&tick(), &FrameAt { name: 0, seq: false, number: 7 }, &mut line);
         assert_eq!(
