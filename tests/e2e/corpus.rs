@@ -188,7 +188,7 @@ impl SmallDisk {
             .status()
             .is_ok_and(|s| s.success());
         if !ok {
-            eprintln!("cannot mount a small tmpfs here (not root?): skipping the full-disk check");
+            skipped("cannot mount a small tmpfs here (not root?): no full-disk check");
             return None;
         }
         Some(SmallDisk(dir))

@@ -252,7 +252,7 @@ fn follow_survives_copy_and_truncate() {
 #[test]
 fn output_and_status_equal_gnu_grep() {
     if Command::new("grep").arg("--version").output().is_err() {
-        eprintln!("GNU grep is not installed: skipping the comparison");
+        skipped("GNU grep is not installed: no comparison");
         return;
     }
     let mut files: Vec<String> =

@@ -17,7 +17,7 @@ fn gnu_grep() -> bool {
         .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).contains("GNU grep"));
     if !ok {
         assert!(std::env::var_os("SLUICE_REQUIRE_GNU_GREP").is_none(), "GNU grep is required and missing");
-        eprintln!("GNU grep is not installed: skipping the comparison");
+        skipped("GNU grep is not installed: no comparison");
     }
     ok
 }
@@ -67,7 +67,7 @@ fn gnu_greps_own_regex_test_data_answers_as_gnu_grep_does() {
     }
     let dir = root().join("../shared/data/gnu-grep-tests");
     if !dir.is_dir() {
-        eprintln!("../shared/data/gnu-grep-tests is absent: skipping GNU grep's own test data");
+        skipped("../shared/data/gnu-grep-tests is absent: not GNU grep's own test data");
         return;
     }
     let (mut cases, mut failures) = (0, Vec::new());

@@ -13,7 +13,7 @@ fn ripgrep() -> bool {
     let ok = Command::new("rg").arg("--version").output().is_ok_and(|o| o.status.success());
     if !ok {
         assert!(std::env::var_os("SLUICE_REQUIRE_RG").is_none(), "ripgrep is required and missing");
-        eprintln!("ripgrep is not installed: skipping the comparison with rg --json");
+        skipped("ripgrep is not installed: no comparison with rg --json");
     }
     ok
 }

@@ -12,7 +12,7 @@ fn pandas() -> bool {
     let ok = Command::new("python3").args(["-c", "import pandas"]).status().is_ok_and(|s| s.success());
     if !ok {
         assert!(std::env::var_os("SLUICE_REQUIRE_PANDAS").is_none(), "pandas is required and missing");
-        eprintln!("SKIPPED: pandas is not installed (pip install pandas)");
+        skipped("pandas is not installed (pip install pandas)");
     }
     ok
 }

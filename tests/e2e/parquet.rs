@@ -159,7 +159,7 @@ fn a_parquet_file_written_by_pandas_replays_as_its_csv_twin() {
         .is_ok_and(|s| s.success());
     if !ok {
         assert!(std::env::var_os("SLUICE_REQUIRE_PANDAS").is_none(), "pandas and pyarrow are required and missing");
-        eprintln!("SKIPPED: pandas or pyarrow is not installed (pip install pandas pyarrow)");
+        skipped("pandas or pyarrow is not installed (pip install pandas pyarrow)");
         return;
     }
     let dir = tempfile::tempdir().unwrap();

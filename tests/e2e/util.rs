@@ -1,5 +1,6 @@
 //! Running the binary and reading what it did.
 
+pub use sluice_testkit::skipped;
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
 
@@ -49,7 +50,7 @@ pub fn real_data() -> Option<std::path::PathBuf> {
     if dir.is_dir() {
         Some(dir)
     } else {
-        eprintln!("../shared/data/real is absent: skipping the real-data check");
+        skipped("../shared/data/real is absent: no real-data check");
         None
     }
 }

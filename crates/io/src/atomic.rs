@@ -120,7 +120,7 @@ mod tests {
         let fifo = dir.path().join("fifo");
         let made = std::process::Command::new("mkfifo").arg(&fifo).status();
         if !made.is_ok_and(|s| s.success()) {
-            eprintln!("SKIPPED: mkfifo is not available");
+            let _ = writeln!(std::io::stderr().lock(), "SKIPPED: mkfifo is not available");
             return;
         }
         let reader = {

@@ -51,7 +51,7 @@ impl NatsServer {
                 std::env::var_os("SLUICE_REQUIRE_NATS").is_none(),
                 "nats-server is not installed, and SLUICE_REQUIRE_NATS says it must be (apt-get install nats-server)"
             );
-            eprintln!("nats-server is not installed: skipping (apt-get install nats-server)");
+            crate::skipped("nats-server is not installed (apt-get install nats-server)");
             return None;
         };
         Some(NatsServer::start(&bin, None).expect("nats-server starts and listens"))
