@@ -73,3 +73,33 @@ fn records_are_selected_counted_and_numbered_whole() {
         assert!(String::from_utf8_lossy(&piped.stdout) == want, "{args:?} on a pipe");
     }
 }
+
+/// Records go through `--sink` whole: each selected record is one record
+/// of the pipeline, located at its first line, its lines joined by `\n`.
+#[test]
+fn records_reach_a_sink_whole() {
+    let dir = tempfile::tempdir().unwrap();
+    let (text, records) = log(2_000);
+    let path = dir.path().join("app.log");
+    std::fs::write(&path, &text).unwrap();
+    let audit = dir.path().join("audit.jsonl");
+    let sink = format!("audit:path={}", arg(&audit));
+    let out = run(&["grep", "--records", "Frame7", arg(&path), "--sink", &sink]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let (mut want, mut line) = (Vec::new(), 1);
+    for r in &records {
+        if r.iter().any(|l| l.contains("Frame7")) {
+            want.push((format!("{}:{line}", arg(&path)), r.join("\n")));
+        }
+        line += r.len();
+    }
+    assert!(want.len() > 10, "the log has records to select");
+    let got: Vec<(String, String)> = std::fs::read_to_string(&audit)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+        .filter(|v| v["kind"] == "record")
+        .map(|v| (v["origin"].as_str().unwrap().to_owned(), v["text"].as_str().unwrap().to_owned()))
+        .collect();
+    assert_eq!(got, want);
+}
