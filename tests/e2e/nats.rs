@@ -272,11 +272,36 @@ fn options_are_checked_before_anything_connects() {
         ("--sink=nats:subjet=a", "subject"),
         ("--source=nats:stream=S,durable=a.b", "`durable`"),
         ("--source=nats:stream=S,durable=d,records=bars", "ticks or lines"),
+        ("--sink=nats:subject=a,stream=S,replicas=9", "`replicas` must be from 1 to 5"),
+        ("--sink=nats:subject=a,replicas=3", "add stream=NAME"),
+        ("--sink=nats:subject=a,frame_records=0", "`frame_records` must be from 1 to 100000"),
+        ("--sink=nats:subject=a,frame_bytes=100", "`frame_bytes` must be from 32768"),
     ] {
         let o = run(&["run", spec]);
         assert_eq!(o.status.code(), Some(2), "{spec}: {}", stderr(&o));
         assert!(stderr(&o).contains(says), "{spec}: {}", stderr(&o));
     }
+}
+
+/// Replicas are asked of the server when the stream is made, and an
+/// existing stream with another number is refused: never a stream quietly
+/// less durable than asked.
+#[test]
+fn replicas_are_asked_of_the_server_and_checked() {
+    let Some(server) = NatsServer::start_or_skip() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let ticks = tick_file(dir.path());
+    let publish =
+        |opts: &str| run(&["replay", arg(&ticks), "-q", "--sink", &format!("nats:url={},{opts}", server.url())]);
+    let o = publish("subject=one,stream=ONE,replicas=3");
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(stderr(&o).contains("replicas > 1 not supported in non-clustered mode"), "{}", stderr(&o));
+    let o = publish("subject=two,stream=TWO,replicas=1");
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let o = publish("subject=two,stream=TWO,replicas=2");
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(stderr(&o).contains("stream TWO exists with 1 replicas, not 2"), "{}", stderr(&o));
+    assert!(!stderr(&o).contains("acknowledged"), "no success line after a failure: {}", stderr(&o));
 }
 
 /// A following reader of stream TICKS (durable `durable`) into the audit

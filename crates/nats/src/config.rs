@@ -27,6 +27,12 @@ pub struct NatsSinkConfig {
     /// hash of the symbol (of the file, for lines). Default: none, one
     /// subject.
     pub partitions: Option<u32>,
+    /// Copies of the stream its cluster keeps, when the stream is created
+    /// (1 to 5): with 3, a stream survives the loss of a server, and a
+    /// publish is acknowledged once a majority has stored it. An existing
+    /// stream with another number is refused. Default: none (1 for a new
+    /// stream, whatever an existing one has).
+    pub replicas: Option<usize>,
     /// Records published before waiting for the server's acknowledgements.
     /// Default: 256.
     #[serde(default = "default_batch")]
@@ -135,6 +141,12 @@ impl NatsSinkConfig {
         }
         if self.batch == 0 {
             return Err(ConfigError::new("batch", "`batch` must be at least 1"));
+        }
+        if self.replicas.is_some_and(|r| !(1..=5).contains(&r)) {
+            return Err(ConfigError::new("replicas", "`replicas` must be from 1 to 5"));
+        }
+        if self.replicas.is_some() && self.stream.is_none() {
+            return Err(ConfigError::new("replicas", "applies only to a stream the sink creates: add stream=NAME"));
         }
         if !(1..=100_000).contains(&self.frame_records) {
             return Err(ConfigError::new("frame_records", "`frame_records` must be from 1 to 100000"));

@@ -246,9 +246,23 @@ impl NatsSink {
         conn.block_on(async {
             match &self.config.stream {
                 Some(name) => {
-                    let config = stream::Config { name: name.clone(), subjects: wanted.to_vec(), ..Default::default() };
+                    let config = stream::Config {
+                        name: name.clone(),
+                        subjects: wanted.to_vec(),
+                        num_replicas: self.config.replicas.unwrap_or(1),
+                        ..Default::default()
+                    };
                     let mut s = conn.js.get_or_create_stream(config).await.map_err(|e| conn.error(e))?;
                     let info = s.info().await.map_err(|e| conn.error(e))?;
+                    if let Some(wanted) = self.config.replicas
+                        && info.config.num_replicas != wanted
+                    {
+                        return Err(conn.error(format!(
+                            "stream {name} exists with {} replicas, not {wanted}; leave replicas out, or name another \
+                             stream",
+                            info.config.num_replicas
+                        )));
+                    }
                     let has = &info.config.subjects;
                     let needed = if self.config.partitions.is_some() { &wanted[1] } else { &wanted[0] };
                     if !has.iter().any(|s| s == needed) {
