@@ -409,3 +409,31 @@ fn the_first_ctrl_c_ends_a_reader_whose_server_was_killed() {
         assert_eq!(text.lines().filter(|l| l.contains("\"kind\":\"close\"")).count(), 1, "restart={restart}");
     }
 }
+
+/// A reader ends at the end of a stream of frames whose records are a
+/// multiple of its commit: its last frame was once acknowledged only at
+/// the pull after its last record, which never came, and the reader
+/// waited forever.
+#[test]
+fn a_reader_of_frames_ends_whatever_its_batch() {
+    let Some(server) = NatsServer::start_or_skip() else { return };
+    let sink = format!("nats:url={},subject=f,stream=F,frame_records=50", server.url());
+    let o = run(&["run", "--source", "ticker:seed=3,count=1000", "--sink", &sink, "-q"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    for batch in [100, 256, 1000] {
+        let source = format!("nats:url={},stream=F,durable=d{batch},batch={batch}", server.url());
+        let mut child = sluice(&["run", "--source", &source, "--sink", "audit:path=/dev/null", "-q"]).spawn().unwrap();
+        let deadline = Instant::now() + Duration::from_secs(20);
+        let status = loop {
+            if let Some(status) = child.try_wait().unwrap() {
+                break status;
+            }
+            if Instant::now() > deadline {
+                let _ = child.kill();
+                panic!("batch={batch}: the reader did not end at the end of the stream");
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        };
+        assert_eq!(status.code(), Some(0), "batch={batch}");
+    }
+}

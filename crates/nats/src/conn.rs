@@ -26,6 +26,12 @@ impl Conn {
             .enable_all()
             .build()
             .map_err(|e| Error::io(component, "starting the NATS client", e))?;
+        // Several servers of a cluster, separated by commas: the client
+        // connects to one and moves to another when it goes.
+        let servers: Vec<async_nats::ServerAddr> = url
+            .split(',')
+            .map(|u| u.trim().parse().map_err(|e| Error::new(component, format!("`{u}` is not a server address: {e}"))))
+            .collect::<Result<_, _>>()?;
         let client = rt.block_on(async {
             let mut backoff = Backoff::new(retry);
             loop {
@@ -34,7 +40,7 @@ impl Conn {
                     // Once connected, the client reconnects by itself; how long
                     // sluice waits for it is bounded by `retry` at each call.
                     .max_reconnects(None)
-                    .connect(url)
+                    .connect(servers.as_slice())
                     .await;
                 match attempt {
                     Ok(c) => break Ok(c),
@@ -82,12 +88,28 @@ impl Backoff {
 
     /// Waits before the next attempt; `false` once the deadline has passed.
     pub async fn wait(&mut self) -> bool {
+        match self.pace() {
+            Some(pause) => {
+                tokio::time::sleep(pause).await;
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// [`Backoff::wait`] on a thread without a runtime.
+    pub fn wait_here(&mut self) -> bool {
+        self.pace().map(std::thread::sleep).is_some()
+    }
+
+    /// The next pause, or `None` once the deadline has passed.
+    fn pace(&mut self) -> Option<Duration> {
         let now = Instant::now();
         if now >= self.deadline {
-            return false;
+            return None;
         }
-        tokio::time::sleep(self.next.min(self.deadline - now)).await;
+        let pause = self.next.min(self.deadline - now);
         self.next = (self.next * 2).min(Duration::from_secs(2));
-        true
+        Some(pause)
     }
 }

@@ -41,6 +41,12 @@ pub struct NatsSource {
     name: String,
     bytes: Vec<u8>,
     redelivered: u64,
+    /// The stream sequences of the messages whose records this reader
+    /// handed out last, and how many of them came again and were dropped:
+    /// a server lost before their acknowledgement reached the stream makes
+    /// it deliver them again, and their records are already in the sinks.
+    handled: Handled,
+    dropped_again: u64,
     /// When the server last confirmed the acknowledgements, and whether
     /// some were sent since.
     confirmed: std::time::Instant,
@@ -71,6 +77,33 @@ struct Unpacking {
     found: u64,
 }
 
+/// The last [`Handled::KEEP`] stream sequences handed out.
+#[derive(Default)]
+struct Handled {
+    order: VecDeque<u64>,
+    set: std::collections::HashSet<u64>,
+}
+
+impl Handled {
+    /// About a megabyte: with frames, tens of millions of records.
+    const KEEP: usize = 32 * 1024;
+
+    fn insert(&mut self, seq: u64) {
+        if self.set.insert(seq) {
+            self.order.push_back(seq);
+            if self.order.len() > Handled::KEEP
+                && let Some(old) = self.order.pop_front()
+            {
+                self.set.remove(&old);
+            }
+        }
+    }
+
+    fn contains(&self, seq: u64) -> bool {
+        self.set.contains(&seq)
+    }
+}
+
 /// A frame's head line: `{"frame":VERSION,"records":N}`.
 #[derive(serde::Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -97,6 +130,8 @@ impl NatsSource {
             name: String::new(),
             bytes: Vec::new(),
             redelivered: 0,
+            handled: Handled::default(),
+            dropped_again: 0,
             frame: None,
             confirmed: std::time::Instant::now(),
             unconfirmed: false,
@@ -105,14 +140,23 @@ impl NatsSource {
         })
     }
 
-    /// Connects and binds the durable consumer, created on first use.
-    fn link(&self) -> Result<Link, Error> {
+    /// Connects and binds the durable consumer, created on first use. A
+    /// failure that may pass (no answer in time: a cluster electing a new
+    /// leader after losing a server) says so with `true`.
+    fn link(&self) -> Result<Link, (Error, bool)> {
         let c = &self.config;
-        let conn = Conn::open("nats", &c.url, c.retry.0)?;
+        let conn = Conn::open("nats", &c.url, c.retry.0).map_err(|e| (e, false))?;
+        let request = |e: async_nats::jetstream::context::RequestError| {
+            use async_nats::jetstream::context::RequestErrorKind as K;
+            let again = matches!(e.kind(), K::TimedOut | K::NoResponders);
+            (conn.error(e), again)
+        };
         let consumer = conn.block_on(async {
-            let mut stream =
-                conn.js.get_stream(&c.stream).await.map_err(|e| conn.error(format!("stream {}: {e}", c.stream)))?;
-            let info = stream.info().await.map_err(|e| conn.error(e))?;
+            let mut stream = conn.js.get_stream(&c.stream).await.map_err(|e| {
+                let again = !matches!(e.kind(), async_nats::jetstream::context::GetStreamErrorKind::JetStream(_));
+                (conn.error(format!("stream {}: {e}", c.stream)), again)
+            })?;
+            let info = stream.info().await.map_err(request)?;
             let filter = match c.partition {
                 None => String::new(),
                 Some(p) => {
@@ -123,7 +167,7 @@ impl NatsSource {
                             .subjects
                             .first()
                             .map(|s| s.trim_end_matches(".>").to_owned())
-                            .ok_or_else(|| conn.error(format!("stream {} has no subjects", c.stream)))?,
+                            .ok_or_else(|| (conn.error(format!("stream {} has no subjects", c.stream)), false))?,
                     };
                     subject::partition_filter(&base, p)
                 }
@@ -136,21 +180,37 @@ impl NatsSource {
                 max_ack_pending: (2 * c.batch as i64).max(1000),
                 ..Default::default()
             };
-            let mut consumer: PullConsumer =
-                stream.get_or_create_consumer(&c.durable, config).await.map_err(|e| conn.error(e))?;
-            let bound = consumer.info().await.map_err(|e| conn.error(e))?.config.filter_subject.clone();
+            let mut consumer: PullConsumer = stream.get_or_create_consumer(&c.durable, config).await.map_err(|e| {
+                use async_nats::jetstream::stream::ConsumerErrorKind as K;
+                let again = matches!(e.kind(), K::TimedOut | K::Request);
+                (conn.error(e), again)
+            })?;
+            let bound = consumer.info().await.map_err(|e| (conn.error(e), true))?.config.filter_subject.clone();
             if bound != filter {
                 let shown = |s: &str| if s.is_empty() { "the whole stream".to_owned() } else { s.to_owned() };
-                return Err(conn.error(format!(
-                    "durable {} already reads {}, not {}; name another durable",
-                    c.durable,
-                    shown(&bound),
-                    shown(&filter)
-                )));
+                return Err((
+                    conn.error(format!(
+                        "durable {} already reads {}, not {}; name another durable",
+                        c.durable,
+                        shown(&bound),
+                        shown(&filter)
+                    )),
+                    false,
+                ));
             }
             Ok(consumer)
         })?;
         Ok(Link { conn, consumer })
+    }
+
+    /// A message all of whose records were handed out: to acknowledge at
+    /// the next commit, and remembered, so that a copy delivered again is
+    /// dropped.
+    fn handed(&mut self, message: Message) {
+        if let Ok(info) = message.info() {
+            self.handled.insert(info.stream_sequence);
+        }
+        self.pending.push(message);
     }
 
     /// Fills the queue. `Some(pull)` when there is nothing to hand out now.
@@ -256,7 +316,19 @@ impl Source for NatsSource {
             return Ok(Pull::End);
         }
         if self.link.is_none() {
-            self.link = Some(self.link()?);
+            match self.link() {
+                Ok(link) => self.link = Some(link),
+                // Tried again at the next pull, after one wait of the retry's
+                // pace: meanwhile the source is idle and Ctrl-C is heard.
+                Err((e, true)) => {
+                    let retry = self.config.retry.0;
+                    return match self.backoff.get_or_insert_with(|| Backoff::new(retry)).wait_here() {
+                        true => Ok(Pull::Idle),
+                        false => Err(e),
+                    };
+                }
+                Err((e, false)) => return Err(e),
+            }
         }
         loop {
             if let Some(f) = &mut self.frame {
@@ -266,8 +338,17 @@ impl Source for NatsSource {
                     let line = f.at..end;
                     f.at = end + 1;
                     f.found += 1;
+                    let echo =
+                        self.config.partition.is_none() && body[line.start] == b'{' && is_echo(&body[line.clone()]);
+                    // The frame is to be acknowledged as its last record is
+                    // handed out, not at the next pull: a commit may come
+                    // between, and after the last record none other would.
+                    if f.at >= body.len() {
+                        let message = f.message.clone();
+                        self.handed(message);
+                    }
                     // Echoes are bad records, written as JSON objects.
-                    if self.config.partition.is_none() && body[line.start] == b'{' && is_echo(&body[line.clone()]) {
+                    if echo {
                         continue;
                     }
                     let NatsSource { frame, name, bytes, label, config, .. } = self;
@@ -278,21 +359,22 @@ impl Source for NatsSource {
                     }
                     return Ok(decode(body, f.seq, config.records, label, name, bytes));
                 }
-                let Some(f) = self.frame.take() else { continue };
-                let (said, found, seq) = (f.said, f.found, f.seq);
-                self.pending.push(f.message);
-                if said != found {
-                    let NatsSource { pending, label, .. } = self;
-                    let Some(last) = pending.last() else { return Ok(Pull::End) };
+                if f.said != f.found {
+                    let (said, found) = (f.said, f.found);
+                    // Said once; the frame goes at the next pull.
+                    f.said = found;
+                    let NatsSource { frame, label, .. } = self;
+                    let Some(f) = frame.as_ref() else { return Ok(Pull::End) };
                     return Ok(Pull::Bad(BadRecord {
                         kind: BadKind::Message,
                         reason: format!("a frame said it held {said} records and held {found}"),
-                        location: Location::Seq { source: label, seq },
-                        raw: &last.payload,
+                        location: Location::Seq { source: label, seq: f.seq },
+                        raw: &f.message.payload,
                         symbol: None,
                         echo: false,
                     }));
                 }
+                self.frame = None;
             }
             let Some(message) = self.queue.pop_front() else {
                 match self.refill()? {
@@ -306,11 +388,22 @@ impl Source for NatsSource {
             };
             let (delivered, seq) = message.info().map(|i| (i.delivered, i.stream_sequence)).unwrap_or((1, 0));
             self.redelivered += u64::from(delivered > 1);
+            if delivered > 1 && self.handled.contains(seq) {
+                // Its records were handed out already: acknowledged
+                // again, not handed out twice.
+                self.dropped_again += 1;
+                self.pending.push(message);
+                continue;
+            }
             if message.payload.starts_with(b"{\"frame\":") {
                 let head_end = memchr::memchr(b'\n', &message.payload).unwrap_or(message.payload.len());
                 match serde_json::from_slice::<FrameHead>(&message.payload[..head_end]) {
                     Ok(head) if head.frame == FRAME_VERSION => {
                         let (at, said, names) = (head_end + 1, head.records, head.names);
+                        if at >= message.payload.len() {
+                            // A frame of no records is acknowledged at once.
+                            self.handed(message.clone());
+                        }
                         self.frame = Some(Unpacking { message, names, seq, at, said, found: 0 });
                         continue;
                     }
@@ -323,7 +416,7 @@ impl Source for NatsSource {
                             ),
                             Err(e) => format!("a frame whose head is unreadable: {e}"),
                         };
-                        self.pending.push(message);
+                        self.handed(message);
                         let NatsSource { pending, label, .. } = self;
                         let Some(last) = pending.last() else { return Ok(Pull::End) };
                         return Ok(Pull::Bad(BadRecord {
@@ -346,7 +439,7 @@ impl Source for NatsSource {
                 }
                 continue;
             }
-            self.pending.push(message);
+            self.handed(message);
             let NatsSource { pending, name, bytes, label, config, .. } = self;
             let Some(last) = pending.last() else { return Ok(Pull::End) };
             return Ok(decode(&last.payload, seq, config.records, label, name, bytes));
@@ -398,10 +491,21 @@ impl Source for NatsSource {
     }
 
     fn warnings(&mut self) -> Vec<String> {
-        match self.redelivered {
-            0 => Vec::new(),
-            n => vec![format!("nats: {n} messages were delivered again (a reader stopped before acknowledging them)")],
+        let mut said = Vec::new();
+        let again = self.redelivered - self.dropped_again;
+        if again > 0 {
+            said.push(format!(
+                "nats: {again} messages were delivered again (a reader stopped before acknowledging them)"
+            ));
         }
+        if self.dropped_again > 0 {
+            said.push(format!(
+                "nats: {} messages this reader had handled came again (their acknowledgement was lost) and were \
+                 dropped",
+                self.dropped_again
+            ));
+        }
+        said
     }
 }
 
