@@ -38,8 +38,8 @@ struct Held {
     line: Vec<u8>,
     number: u64,
     offset: u64,
-    /// Its matches are listed (a selected line without `-v`).
-    submatches: bool,
+    /// Its matches' spans (none for context, or with `-v`).
+    spans: Vec<(usize, usize)>,
 }
 
 /// ripgrep's statistics, for one file or all.
@@ -121,10 +121,6 @@ impl<'o, W: Write> Json<'o, W> {
     /// Writes the held line, which ends with a terminator if `ended`.
     fn release(&mut self, file: &[u8], ended: bool) -> io::Result<()> {
         let Some(mut held) = self.held.take() else { return Ok(()) };
-        self.spans.clear();
-        if held.submatches {
-            self.opts.matcher.highlights(&held.line, &mut self.spans);
-        }
         if ended {
             held.line.push(if self.opts.null_data { 0 } else { b'\n' });
         }
@@ -138,7 +134,7 @@ impl<'o, W: Write> Json<'o, W> {
         data(b, &held.line);
         b.extend_from_slice(format!(",\"line_number\":{},\"absolute_offset\":{}", held.number, held.offset).as_bytes());
         b.extend_from_slice(b",\"submatches\":[");
-        for (i, &(start, end)) in self.spans.iter().enumerate() {
+        for (i, &(start, end)) in held.spans.iter().enumerate() {
             if i > 0 {
                 b.push(b',');
             }
@@ -150,14 +146,21 @@ impl<'o, W: Write> Json<'o, W> {
         self.emit()
     }
 
-    /// Holds a line to write once the next one (or the file's end) comes.
-    fn hold(&mut self, kind: &'static str, file: &[u8], line: &[u8], number: u64, offset: u64) -> io::Result<()> {
+    /// Holds a line, whose matches are at `spans`, to write once the next
+    /// one (or the file's end) comes.
+    fn hold(
+        &mut self,
+        kind: &'static str,
+        at: (&[u8], u64, u64),
+        line: &[u8],
+        spans: &[(usize, usize)],
+    ) -> io::Result<()> {
+        let (file, number, offset) = at;
         self.begin(file)?;
         self.release(file, true)?;
-        let submatches = kind == "match" && !self.opts.invert;
         let mut copy = Vec::with_capacity(line.len() + 1);
         copy.extend_from_slice(line);
-        self.held = Some(Held { kind, line: copy, number, offset, submatches });
+        self.held = Some(Held { kind, line: copy, number, offset, spans: spans.to_vec() });
         Ok(())
     }
 }
@@ -169,24 +172,22 @@ impl<W: Write> Sink for Json<'_, W> {
 
     fn matched(&mut self, m: &SinkMatch<'_>) -> io::Result<bool> {
         self.file.figures.matched_lines += 1;
-        self.file.figures.matches += if self.opts.invert {
-            0
-        } else {
-            self.opts.matcher.highlights(m.line, &mut self.spans);
-            self.spans.len().max(1) as u64
-        };
+        self.file.figures.matches += crate::stats::matches_in(self.opts, m.line, &mut self.spans);
         if m.binary {
             // grep prints no line of a binary file; its `end` says where
             // the NUL lies.
             self.begin(m.file)?;
             return Ok(true);
         }
-        self.hold("match", m.file, m.line, m.number, m.offset)?;
-        Ok(true)
+        // Found once: the spans counted are the spans listed.
+        let spans = std::mem::take(&mut self.spans);
+        let held = self.hold("match", (m.file, m.number, m.offset), m.line, &spans);
+        self.spans = spans;
+        held.map(|()| true)
     }
 
     fn context(&mut self, c: &SinkContext<'_>) -> io::Result<()> {
-        self.hold("context", c.file, c.line, c.number, c.offset)
+        self.hold("context", (c.file, c.number, c.offset), c.line, &[])
     }
 
     fn finish(&mut self, end: &SinkFinish<'_>) -> io::Result<()> {

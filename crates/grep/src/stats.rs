@@ -71,12 +71,7 @@ impl<S: Sink> Sink for Counting<'_, S> {
 
     fn matched(&mut self, m: &SinkMatch<'_>) -> io::Result<bool> {
         self.stats.matched_lines += 1;
-        self.stats.matches += if self.opts.invert {
-            0
-        } else {
-            self.opts.matcher.highlights(m.line, &mut self.spans);
-            self.spans.len().max(1) as u64
-        };
+        self.stats.matches += matches_in(self.opts, m.line, &mut self.spans);
         self.inner.matched(m)
     }
 
@@ -101,6 +96,18 @@ impl<S: Sink> Sink for Counting<'_, S> {
     fn flush(&mut self) -> io::Result<()> {
         self.inner.flush()
     }
+}
+
+/// The matches ripgrep counts in a selected line, their spans left in
+/// `spans`: none with `-v` (its lines hold none), and at least one
+/// otherwise (a pattern that matches empty still selected the line).
+pub(crate) fn matches_in(opts: &GrepOptions, line: &[u8], spans: &mut Vec<(usize, usize)>) -> u64 {
+    spans.clear();
+    if opts.invert {
+        return 0;
+    }
+    opts.matcher.highlights(line, spans);
+    spans.len().max(1) as u64
 }
 
 /// A writer that counts the bytes through it.

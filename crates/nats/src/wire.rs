@@ -96,9 +96,6 @@ pub fn decode_frame_tick(line: &[u8]) -> Result<(Tick, FrameAt), WireError> {
     if next("kind")? != "T" {
         return Err(WireError::Frame("a frame line that is neither a tick (T) nor a JSON record".into()));
     }
-    fn read<T: std::str::FromStr<Err: std::fmt::Display>>(field: &'static str, text: &str) -> Result<T, WireError> {
-        text.parse().map_err(|e: T::Err| WireError::Field { field, text: text.to_owned(), why: e.to_string() })
-    }
     let time: i64 = read("time", next("time")?)?;
     let (symbol, price, volume) =
         (read("symbol", next("symbol")?)?, read("price", next("price")?)?, read("volume", next("volume")?)?);
@@ -126,6 +123,11 @@ fn positive(price: sluice_core::Decimal) -> Result<sluice_core::Decimal, WireErr
     } else {
         Err(WireError::Field { field: "price", text: price.to_string(), why: "a tick's price is above zero".into() })
     }
+}
+
+/// The text of field `field` read as a `T`.
+fn read<T: std::str::FromStr<Err: std::fmt::Display>>(field: &'static str, text: &str) -> Result<T, WireError> {
+    text.parse().map_err(|e: T::Err| WireError::Field { field, text: text.to_owned(), why: e.to_string() })
 }
 
 /// Appends `bad` as one message body; `echo` marks a copy.
@@ -290,19 +292,12 @@ impl<'a> Decoded<'a> {
 
     /// The tick of a `tick` message.
     pub fn tick(&self) -> Result<Tick, WireError> {
-        fn field<T: std::str::FromStr<Err: std::fmt::Display>>(
-            field: &'static str,
-            text: Option<&str>,
-        ) -> Result<T, WireError> {
-            let text = text.ok_or(WireError::Missing(field))?;
-            text.parse().map_err(|e: T::Err| WireError::Field { field, text: text.to_owned(), why: e.to_string() })
-        }
         let time = self.time.ok_or(WireError::Missing("time"))?;
         Ok(Tick {
             time: sluice_core::Timestamp::from_nanos(time),
-            symbol: field("symbol", self.symbol.as_deref())?,
-            price: positive(field("price", self.price.as_deref())?)?,
-            volume: field("volume", self.volume.as_deref())?,
+            symbol: read("symbol", self.symbol.as_deref().ok_or(WireError::Missing("symbol"))?)?,
+            price: positive(read("price", self.price.as_deref().ok_or(WireError::Missing("price"))?)?)?,
+            volume: read("volume", self.volume.as_deref().ok_or(WireError::Missing("volume"))?)?,
             // Not carried on the wire: a bot filling at the quote refuses
             // such ticks by name.
             quote: None,
