@@ -69,13 +69,14 @@ pub struct Drawdown {
     /// Highest value so far, and when the curve last stood there.
     peak: Money,
     peak_time: Option<Timestamp>,
-    /// Whether the last value was below the peak.
-    below: bool,
-    /// The last value observed.
-    last: Option<Money>,
-    /// The largest fall since the peak was set: with the peak fixed, the
-    /// share grows with the fall, so only a deeper one can rank higher.
-    fall_since_peak: Money,
+    /// The lowest value since the peak was set (the peak itself while the
+    /// curve stands there): a point between it and the peak changes
+    /// nothing but the time, which is most points of a curve under water.
+    floor: Money,
+    /// The latest time observed since the curve went below its peak; `None`
+    /// at the peak. Folded into `max_ns` when the curve recovers, and by
+    /// [`Drawdown::max_ns`], rather than at every point.
+    below_until: Option<Timestamp>,
     /// What the curve's values are gains on, for `max_relative`; zero for
     /// none.
     capital: Money,
@@ -85,11 +86,8 @@ pub struct Drawdown {
     pub max_relative: (Money, Money),
     /// Largest fall from a previous peak.
     pub max: Money,
-    /// Longest time the curve spent below a previous peak, in nanoseconds:
-    /// from the peak to the point that recovered it, or to the last point
-    /// while it has not recovered (the convention of backtesting.py and
-    /// Nautilus).
-    pub max_ns: i64,
+    /// Longest time below a previous peak that has ended, in nanoseconds.
+    ended_ns: i64,
 }
 
 impl Drawdown {
@@ -98,54 +96,74 @@ impl Drawdown {
         self.peak
     }
 
+    /// Longest time the curve spent below a previous peak, in nanoseconds:
+    /// from the peak to the point that recovered it, or to the last point
+    /// while it has not recovered (the convention of backtesting.py and
+    /// Nautilus).
+    pub fn max_ns(&self) -> i64 {
+        self.ended_ns.max(self.under_water_ns())
+    }
+
+    /// How long the curve has stood below its peak, to the latest point.
+    fn under_water_ns(&self) -> i64 {
+        match (self.below_until, self.peak_time) {
+            (Some(until), Some(since)) => until.as_nanos().saturating_sub(since.as_nanos()),
+            _ => 0,
+        }
+    }
+
     /// Adds the curve's value at `time`; the first point's time is where
     /// the curve's zero stands.
+    #[inline]
     pub fn observe(&mut self, value: Money, time: Timestamp) -> Result<(), Overflow> {
-        if self.last == Some(value) {
-            // The same value again (a flat book, a quiet tick): only the
-            // time moves, at the peak or below it. Everything else the
-            // full path would compute is as it was.
-            match (self.below, self.peak_time) {
-                (false, _) => self.peak_time = Some(time),
-                (true, Some(since)) => {
-                    self.max_ns = self.max_ns.max(time.as_nanos().saturating_sub(since.as_nanos()));
-                }
-                (true, None) => {}
-            }
-            return Ok(());
+        match &mut self.below_until {
+            // Under water, and no deeper than before: only time passes.
+            Some(until) if value < self.peak && value >= self.floor => *until = (*until).max(time),
+            // Still at the peak (a flat book): it stands there later.
+            None if value == self.peak && self.peak_time.is_some() => self.peak_time = Some(time),
+            _ => return self.observe_change(value, time),
         }
-        self.last = Some(value);
-        let since = *self.peak_time.get_or_insert(time);
-        let below_for = time.as_nanos().saturating_sub(since.as_nanos());
+        Ok(())
+    }
+
+    /// A new peak, a new low since it, a recovery, or the first point.
+    #[inline(never)]
+    fn observe_change(&mut self, value: Money, time: Timestamp) -> Result<(), Overflow> {
+        self.peak_time.get_or_insert(time);
         if value >= self.peak {
             // A recovery ends the time below the old peak here.
-            if self.below {
-                self.max_ns = self.max_ns.max(below_for);
+            if self.below_until.is_some() {
+                self.below_until = Some(self.below_until.map_or(time, |u| u.max(time)));
+                self.ended_ns = self.max_ns();
             }
             self.peak = value;
             self.peak_time = Some(time);
-            self.below = false;
-            self.fall_since_peak = Money::ZERO;
-        } else {
-            self.max_ns = self.max_ns.max(below_for);
-            self.below = true;
-            let fall = self.peak.checked_sub(value).ok_or(Overflow)?;
-            if self.capital > Money::ZERO && fall > self.fall_since_peak {
-                self.fall_since_peak = fall;
-                // The peak is never below zero, where the curve starts, so
-                // the base is above zero.
-                let base = self.capital.checked_add(self.peak).ok_or(Overflow)?;
-                // Only to rank the falls: a ratio of units, as `to_f64`
-                // goes through text, too slow for a hot path.
-                let share = |(fall, base): (Money, Money)| {
-                    if base == Money::ZERO { 0.0 } else { fall.units() as f64 / base.units() as f64 }
-                };
-                if share((fall, base)) > share(self.max_relative) {
-                    self.max_relative = (fall, base);
-                }
+            self.floor = value;
+            self.below_until = None;
+            return Ok(());
+        }
+        self.below_until = Some(self.below_until.map_or(time, |u| u.max(time)));
+        if value >= self.floor {
+            return Ok(());
+        }
+        self.floor = value;
+        let fall = self.peak.checked_sub(value).ok_or(Overflow)?;
+        self.max = self.max.max(fall);
+        if self.capital > Money::ZERO {
+            // The peak is never below zero, where the curve starts, so the
+            // base is above zero.
+            let base = self.capital.checked_add(self.peak).ok_or(Overflow)?;
+            // Only to rank the falls: a ratio of units, as `to_f64` goes
+            // through text, too slow for a hot path. With the peak fixed,
+            // the share grows with the fall, so only a new low can rank
+            // higher.
+            let share = |(fall, base): (Money, Money)| {
+                if base == Money::ZERO { 0.0 } else { fall.units() as f64 / base.units() as f64 }
+            };
+            if share((fall, base)) > share(self.max_relative) {
+                self.max_relative = (fall, base);
             }
         }
-        self.max = self.max.max(self.peak.checked_sub(value).ok_or(Overflow)?);
         Ok(())
     }
 }
@@ -239,7 +257,7 @@ mod tests {
         assert_eq!((s.trades, s.realized, s.drawdown.max, s.win_rate()), (0, Money::ZERO, Money::ZERO, None));
         assert_eq!((s.largest_win, s.largest_loss), (None, None), "null alike when there is none");
         assert_eq!((s.average_win(), s.average_loss(), s.profit_factor()), (None, None, None));
-        assert_eq!(s.drawdown.max_ns, 0);
+        assert_eq!(s.drawdown.max_ns(), 0);
     }
 
     #[test]
@@ -250,7 +268,7 @@ mod tests {
         let s = run(&[("10", 1), ("-6", 2), ("5", 3), ("-10", 5), ("21", 9)]);
         assert_eq!(s.realized, d("20"));
         assert_eq!(s.drawdown.max, d("11"));
-        assert_eq!(s.drawdown.max_ns, 8_000_000_000);
+        assert_eq!(s.drawdown.max_ns(), 8_000_000_000);
         assert_eq!(s.win_rate(), Some(0.6));
         assert_eq!((s.gross_win, s.gross_loss), (d("36"), d("-16")));
         assert_eq!((s.largest_win, s.largest_loss), (Some(d("21")), Some(d("-10"))));
@@ -268,7 +286,7 @@ mod tests {
         assert_eq!((s.average_win(), s.average_loss()), (None, Some(d("-0.15"))));
         assert_eq!(s.profit_factor(), Some(0.0));
         // The curve starts at its zero peak at the first trade.
-        assert_eq!(s.drawdown.max_ns, 2_000_000_000);
+        assert_eq!(s.drawdown.max_ns(), 2_000_000_000);
         assert_eq!(s.largest_win, None);
     }
 
@@ -287,6 +305,54 @@ mod tests {
             Err(Overflow),
             "an error, not a wrap"
         );
+    }
+
+    /// The figures of a whole curve, computed from all its points at once:
+    /// the reference the point-by-point [`Drawdown`] is checked against.
+    fn reference(points: &[(i64, i64)], capital: i128) -> (Money, i64, (Money, Money)) {
+        let (mut max, mut max_ns, mut relative) = (0i128, 0i64, (0i128, 0i128));
+        for (j, &(value, time)) in points.iter().enumerate() {
+            // The peak before this point: the curve starts at zero, at the
+            // first point's time; the last point at the highest value.
+            let (mut peak, mut since) = (0i128, points[0].1);
+            for &(v, t) in &points[..j] {
+                if i128::from(v) >= peak {
+                    (peak, since) = (i128::from(v), t);
+                }
+            }
+            let fall = peak - i128::from(value);
+            max = max.max(fall);
+            // Time counts while below, and at the point that recovers.
+            let below_before = j > 0 && i128::from(points[j - 1].0) < peak;
+            if fall > 0 || below_before {
+                max_ns = max_ns.max(time - since);
+            }
+            let share = |(f, b): (i128, i128)| if b == 0 { 0.0 } else { f as f64 / b as f64 };
+            if capital > 0 && fall > 0 && share((fall, capital + peak)) > share(relative) {
+                relative = (fall, capital + peak);
+            }
+        }
+        (Money::from_units(max), max_ns, (Money::from_units(relative.0), Money::from_units(relative.1)))
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn point_by_point_equals_the_whole_curve(
+            points in proptest::collection::vec((-20i64..20, 0i64..6), 1..60),
+            capital in proptest::sample::select(vec![0i128, 50, 1000]),
+        ) {
+            // Times mostly forward, sometimes back (another symbol lagging).
+            let mut t = 0;
+            let points: Vec<(i64, i64)> = points.iter().map(|&(v, step)| { t += step - 1; (v, t) }).collect();
+            let mut d = Drawdown { capital: Money::from_units(capital), ..Drawdown::default() };
+            for &(v, t) in &points {
+                d.observe(Money::from_units(i128::from(v)), Timestamp::from_nanos(t)).unwrap();
+            }
+            let (max, max_ns, relative) = reference(&points, capital);
+            proptest::prop_assert_eq!(d.max, max);
+            proptest::prop_assert_eq!(d.max_ns(), max_ns);
+            proptest::prop_assert_eq!(d.max_relative, relative);
+        }
     }
 
     #[test]
