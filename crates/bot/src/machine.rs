@@ -137,11 +137,24 @@ pub struct Machine {
     /// rather than in [`Step`]: a step is returned at every tick, and a
     /// trade in it made every tick move a trade's bytes.
     pub closed: Option<Trade>,
+    /// Prices strictly between these leave the strategy's answer `Keep`
+    /// and its state as it is, while the position stays: the strategy's
+    /// [`Strategy::quiet`], asked again at each change.
+    quiet: (Decimal, Decimal),
 }
+
+/// A quiet range with no price in it.
+const NOT_QUIET: (Decimal, Decimal) = (Decimal::ZERO, Decimal::ZERO);
 
 impl Machine {
     pub fn new(strategy: Box<dyn Strategy>) -> Machine {
-        Machine { strategy, position: None, skipped: 0, closed: None }
+        let quiet = strategy.quiet(None).unwrap_or(NOT_QUIET);
+        Machine { strategy, position: None, skipped: 0, closed: None, quiet }
+    }
+
+    /// Asks the strategy again which prices will change nothing.
+    fn requiet(&mut self) {
+        self.quiet = self.strategy.quiet(self.position.map(|p| p.side)).unwrap_or(NOT_QUIET);
     }
 
     /// Feeds one good tick: a stop, else the strategy, decides; the fill
@@ -155,7 +168,9 @@ impl Machine {
         equity: &dyn Fn() -> Result<Money, Overflow>,
     ) -> Result<Step, Overflow> {
         let held = self.position.map(|p| p.side);
-        if let Some(p) = &mut self.position {
+        if let Some(p) = &mut self.position
+            && rules.stops.any()
+        {
             p.best = match p.side {
                 Side::Long => p.best.max(tick.price),
                 Side::Short => p.best.min(tick.price),
@@ -165,10 +180,20 @@ impl Machine {
                 self.position = None;
                 self.strategy.stopped(trade.side, tick);
                 self.closed = Some(trade);
+                self.requiet();
                 return Ok(Step::Exited);
             }
         }
-        let target = match self.strategy.on_tick(tick, held) {
+        let (low, high) = self.quiet;
+        let want = if low < tick.price && tick.price < high {
+            Want::Keep
+        } else {
+            let want = self.strategy.on_tick(tick, held);
+            // Asked for the position held now; a change below asks again.
+            self.requiet();
+            want
+        };
+        let target = match want {
             Want::Keep => held,
             Want::Flat => None,
             Want::Long => Some(Side::Long),
@@ -191,6 +216,7 @@ impl Machine {
             Some(side) => self.open(side, tick, rules, equity)?,
             None => false,
         };
+        self.requiet();
         Ok(match (closed, opened) {
             (true, true) => Step::Reversed,
             (true, false) => Step::Exited,
@@ -232,7 +258,9 @@ impl Machine {
     /// one was abandoned.
     pub fn reset(&mut self) -> bool {
         self.strategy.reset();
-        self.position.take().is_some()
+        let dropped = self.position.take().is_some();
+        self.requiet();
+        dropped
     }
 }
 
@@ -254,4 +282,64 @@ fn close(p: Position, tick: &Tick, rules: &Rules, exit: ExitReason) -> Result<Tr
         fees,
         exit,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::BotConfig;
+    use crate::strategy::Sides;
+
+    /// A strategy asked at every tick: its quiet range hidden.
+    struct Asked(Box<dyn Strategy>);
+
+    impl Strategy for Asked {
+        fn on_tick(&mut self, tick: &Tick, held: Option<Side>) -> Want {
+            self.0.on_tick(tick, held)
+        }
+        fn stopped(&mut self, side: Side, tick: &Tick) {
+            self.0.stopped(side, tick)
+        }
+        fn reset(&mut self) {
+            self.0.reset()
+        }
+    }
+
+    proptest::proptest! {
+        /// Skipping the calls in the threshold strategy's quiet range changes
+        /// no step:
+        /// the same positions, trades and steps as asking at every tick,
+        /// with stops disarming sides and resets in between.
+        #[test]
+        fn the_quiet_range_skips_only_what_changes_nothing(
+            prices in proptest::collection::vec(135u32..215, 1..200),
+            side in 0u8..3,
+            stop in proptest::option::of(1u32..8),
+            trail in proptest::option::of(1u32..8),
+        ) {
+            let pct = |n: u32| Decimal::from_units(i64::from(n) * Decimal::ONE.units());
+            let config = BotConfig {
+                side: [Sides::Long, Sides::Short, Sides::Both][usize::from(side)],
+                stop_loss_pct: stop.map(pct),
+                trailing_stop_pct: trail.map(pct),
+                ..BotConfig::default()
+            };
+            let row = config.validate().unwrap();
+            let rules = Rules { sizing: config.sizing(), costs: config.costs(), stops: config.stops(), fill: config.fill };
+            let mut quiet = Machine::new((row.build)(&config).unwrap());
+            let mut asked = Machine::new(Box::new(Asked((row.build)(&config).unwrap())));
+            let equity = || Ok(Money::ZERO);
+            for (i, price) in prices.into_iter().enumerate() {
+                if price % 37 == 0 {
+                    proptest::prop_assert_eq!(quiet.reset(), asked.reset());
+                    continue;
+                }
+                let tick = sluice_testkit::tick_at("X", &price.to_string(), i as i64);
+                let steps = (quiet.step(&tick, &rules, &equity).unwrap(), asked.step(&tick, &rules, &equity).unwrap());
+                proptest::prop_assert_eq!(steps.0, steps.1, "at tick {}", i);
+                proptest::prop_assert_eq!(quiet.position, asked.position);
+                proptest::prop_assert_eq!(quiet.closed.take(), asked.closed.take());
+            }
+        }
+    }
 }

@@ -22,6 +22,11 @@ pub struct Stops {
 }
 
 impl Stops {
+    /// Whether any stop is set.
+    pub fn any(&self) -> bool {
+        self.loss.is_some() || self.profit.is_some() || self.trailing.is_some()
+    }
+
     /// Which stop, if any, `price` hits for `position` (whose best price
     /// already includes this one). Checked exactly, in integers: a move
     /// of exactly the percentage hits. A stop-loss wins over a trailing

@@ -78,6 +78,24 @@ impl Strategy for Threshold {
         }
     }
 
+    fn quiet(&self, held: Option<Side>) -> Option<(Decimal, Decimal)> {
+        // A disarmed side is re-armed by the first price out of its zone:
+        // a change, so every tick is asked until then.
+        if self.disarmed.is_some() {
+            return None;
+        }
+        let (low, high) = (Decimal::from_units(i64::MIN), Decimal::from_units(i64::MAX));
+        // Inside, the price is in no zone, or in the zone of the side held
+        // or of a side not traded.
+        Some(match (held, self.sides) {
+            (Some(Side::Long), _) => (low, self.exit),
+            (Some(Side::Short), _) => (self.entry, high),
+            (None, Sides::Long) => (self.entry, high),
+            (None, Sides::Short) => (low, self.exit),
+            (None, Sides::Both) => (self.entry, self.exit),
+        })
+    }
+
     fn stopped(&mut self, side: Side, _: &Tick) {
         self.disarmed = Some(side);
     }
