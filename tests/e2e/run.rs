@@ -404,6 +404,23 @@ fn a_sweep_refuses_what_it_cannot_do() {
 }
 
 #[test]
+fn a_sweep_stops_at_a_tick_back_in_time_as_one_bot_does() {
+    // The sweep checks time order once for all its runs, on its own tape
+    // of each symbol; a symbol first seen in a bad record has one too.
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("t.csv");
+    let rows = "timestamp,symbol,price,volume\n2026-01-05T00:00:00Z,AAA,-1,5\n2026-01-05T00:00:01Z,BBB,150,5\n\
+                2026-01-05T00:00:02Z,AAA,140,5\n2026-01-05T00:00:00.5Z,BBB,150,5\n";
+    std::fs::write(&file, rows).unwrap();
+    let said = "BBB: a tick at 2026-01-05T00:00:00.5Z comes after one at 2026-01-05T00:00:01Z; the bot trades forward";
+    for sweep in [&["--sweep", "entry=140|150"][..], &[]] {
+        let out = run(&[&["replay", arg(&file), "-q", "--backwards", "pass"][..], sweep].concat());
+        assert_eq!(out.status.code(), Some(1), "{sweep:?}: {}", stderr(&out));
+        assert!(stderr(&out).contains(said), "{sweep:?}: {}", stderr(&out));
+    }
+}
+
+#[test]
 fn fill_at_the_quote_buys_at_the_ask_and_sells_at_the_bid() {
     let dir = tempfile::tempdir().unwrap();
     let (quotes, report) = (dir.path().join("q.csv"), dir.path().join("r.json"));

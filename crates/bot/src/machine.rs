@@ -157,6 +157,15 @@ impl Machine {
         self.quiet = self.strategy.quiet(self.position.map(|p| p.side)).unwrap_or(NOT_QUIET);
     }
 
+    /// Whether a tick at `price` leaves the machine as it is: its step
+    /// would be `Watched`, or `Held` at the open PnL there, and change
+    /// nothing else (the price in the strategy's quiet range, and no stop
+    /// to check on a position).
+    #[inline]
+    pub fn keeps(&self, price: Decimal, rules: &Rules) -> bool {
+        self.quiet.0 < price && price < self.quiet.1 && (self.position.is_none() || !rules.stops.any())
+    }
+
     /// Feeds one good tick: a stop, else the strategy, decides; the fill
     /// is at this tick's price. `equity` gives the portfolio's at the last
     /// mark, for sizing by a fraction of it (asked only then).

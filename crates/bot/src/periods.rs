@@ -58,11 +58,22 @@ impl Periods {
     /// The curve stands at `value` at `time`; returns the period this
     /// closed, if it is the first tick of a later one. A tick earlier than
     /// the current period (another symbol's, lagging) counts in it.
+    #[inline]
     pub fn observe(&mut self, value: Money, time: Timestamp) -> Option<Close> {
         if time.as_nanos() < self.ends {
             self.last = value;
             return None;
         }
+        // The period closed is closed at the value before this one.
+        let closed = self.enter(time);
+        self.last = value;
+        closed
+    }
+
+    /// The first tick past the current period's end: the period it falls
+    /// in, and the one it closes, if any.
+    #[inline(never)]
+    fn enter(&mut self, time: Timestamp) -> Option<Close> {
         let period = time.as_nanos().div_euclid(self.period_ns);
         let closed = match self.current {
             Some(current) if period > current => Some(self.close(current)),
@@ -76,7 +87,6 @@ impl Periods {
             self.current = Some(period);
         }
         self.ends = period.saturating_add(1).saturating_mul(self.period_ns);
-        self.last = value;
         closed
     }
 

@@ -143,7 +143,9 @@ impl BotReport {
         // total covers them all.
         let mut busiest: Vec<&(Symbol, crate::Book)> = bot.books.iter().collect();
         if busiest.len() > bot.report_symbols {
-            busiest.select_nth_unstable_by(bot.report_symbols, |a, b| b.1.ticks.cmp(&a.1.ticks).then(a.0.cmp(&b.0)));
+            busiest.select_nth_unstable_by(bot.report_symbols, |a, b| {
+                b.1.tape.ticks.cmp(&a.1.tape.ticks).then(a.0.cmp(&b.0))
+            });
             busiest.truncate(bot.report_symbols);
         }
         let listed: std::collections::HashSet<Symbol> = busiest.iter().map(|(s, _)| *s).collect();
@@ -154,7 +156,7 @@ impl BotReport {
         let mut held_pct = (0.0, 0usize);
         for &(symbol, ref book) in sorted {
             let mut unrealized = Money::ZERO;
-            if let (Some(p), Some(last)) = (book.machine.position, book.last_price) {
+            if let (Some(p), Some(last)) = (book.machine.position, book.tape.last_price) {
                 unrealized = p.open_pnl(last)?;
                 open_positions.push(OpenPosition {
                     symbol,
@@ -167,8 +169,9 @@ impl BotReport {
                 });
             }
             let buy_and_hold_pct = book
+                .tape
                 .first_price
-                .zip(book.last_price)
+                .zip(book.tape.last_price)
                 .map(|(first, last)| percent_of(Money::pnl(first, last, Decimal::ONE), Money::from_decimal(first)));
             if let Some(p) = buy_and_hold_pct {
                 held_pct = (held_pct.0 + p, held_pct.1 + 1);
@@ -179,7 +182,7 @@ impl BotReport {
             symbols.insert(
                 symbol,
                 SymbolReport {
-                    ticks: book.ticks,
+                    ticks: book.tape.ticks,
                     bad_records: book.bad,
                     trades: book.stats.trades,
                     realized_pnl: book.stats.realized,
@@ -187,8 +190,8 @@ impl BotReport {
                     profit_factor: book.stats.profit_factor(),
                     max_drawdown: book.stats.drawdown.max,
                     equity_max_drawdown: book.equity.drawdown.max,
-                    exposure: share(book.held_ticks, book.ticks),
-                    exposure_time: share(book.held_ns.unsigned_abs(), book.span_ns().unsigned_abs()),
+                    exposure: share(book.held_ticks, book.tape.ticks),
+                    exposure_time: share(book.held_ns.unsigned_abs(), book.tape.span_ns().unsigned_abs()),
                     buy_and_hold_pct,
                     abandoned_positions: book.abandoned,
                     unrealized_pnl: unrealized,
@@ -199,13 +202,13 @@ impl BotReport {
         let capital = Money::from_decimal(bot.capital);
         let last = bot.total.realized.checked_add(bot.equity.open).ok_or(Overflow)?;
         // The data's span: the earliest symbol's first tick to the latest's last.
-        let first = books().filter_map(|b| b.first_time).min();
-        let latest = books().filter_map(|b| b.last_time).max();
+        let first = books().filter_map(|b| b.tape.first_time).min();
+        let latest = books().filter_map(|b| b.tape.last_time).max();
         let cagr_pct = first.zip(latest).and_then(|(first, latest)| cagr_pct(capital, last, first, latest));
         let (fall, base) = bot.equity.drawdown.max_relative;
         let drawdown_pct = (fall > Money::ZERO).then(|| fall.to_f64() / base.to_f64() * 100.0);
         Ok(BotReport {
-            ticks: books().map(|b| b.ticks).sum(),
+            ticks: books().map(|b| b.tape.ticks).sum(),
             bad_records: books().map(|b| b.bad).sum::<u64>() + bot.bad_unknown,
             trade_count: bot.total.trades,
             trades_omitted: bot.total.trades - bot.trades.listed(),
@@ -231,11 +234,11 @@ impl BotReport {
             sharpe: bot.periods.sharpe(bot.per_year),
             sortino: bot.periods.sortino(bot.per_year),
             calmar: cagr_pct.zip(drawdown_pct).map(|(c, d)| c / d),
-            exposure: share(books().map(|b| b.held_ticks).sum::<u64>(), books().map(|b| b.ticks).sum::<u64>()),
+            exposure: share(books().map(|b| b.held_ticks).sum::<u64>(), books().map(|b| b.tape.ticks).sum::<u64>()),
             exposure_time: share(
                 // Summed as u128: a hundred symbols over centuries pass a u64.
                 books().map(|b| u128::from(b.held_ns.unsigned_abs())).sum::<u128>(),
-                books().map(|b| u128::from(b.span_ns().unsigned_abs())).sum::<u128>(),
+                books().map(|b| u128::from(b.tape.span_ns().unsigned_abs())).sum::<u128>(),
             ),
             buy_and_hold_pct: (held_pct.1 > 0).then(|| (held_pct.0 / held_pct.1 as f64 * 100.0).round() / 100.0),
             symbols_omitted: (bot.books.len() - listed.len()) as u64,

@@ -47,6 +47,7 @@ impl Equity {
     /// One position's open PnL went from `from` to `to` at `time`, when the
     /// realized PnL stands at `realized`: observes the curve there and
     /// returns its value.
+    #[inline]
     pub fn mark(&mut self, realized: Money, from: Money, to: Money, time: Timestamp) -> Result<Money, Overflow> {
         self.drop(from)?;
         self.open = self.open.checked_add(to).ok_or(Overflow)?;
@@ -57,6 +58,7 @@ impl Equity {
 
     /// One position, whose open PnL was `from`, was dropped without a
     /// price: it leaves the curve at the next mark.
+    #[inline]
     pub fn drop(&mut self, from: Money) -> Result<(), Overflow> {
         self.open = self.open.checked_sub(from).ok_or(Overflow)?;
         Ok(())

@@ -66,6 +66,8 @@ pub struct Sweep {
     /// Symbols numbered once for every bot: each sees the same records in
     /// the same order, so each would number them the same.
     index: crate::index::SymbolIndex,
+    /// Each symbol's ticks, by number: alike for every run, so kept once.
+    tapes: Vec<crate::tape::Tape>,
     /// Records not yet fed to the bots. Fed a batch at a time, bot by bot,
     /// so that one bot's state stays in the cache for the whole batch
     /// instead of a hundred bots' being swapped in at every tick.
@@ -74,7 +76,8 @@ pub struct Sweep {
 
 /// A record held for the bots, with its symbol's number.
 enum Event {
-    Tick(usize, sluice_core::Tick),
+    /// With the time of the symbol's tick before.
+    Tick(usize, sluice_core::Tick, Option<sluice_core::Timestamp>),
     Bad(Option<usize>, BadRecord<'static>),
 }
 
@@ -86,7 +89,15 @@ impl Sweep {
     /// bot. `heatmap`, for two keys, is where to draw the ranked figure.
     pub fn new(keys: Vec<String>, runs: Vec<(Vec<String>, Bot)>, rank: Rank, heatmap: Option<String>) -> Sweep {
         let runs = runs.into_iter().map(|(v, b)| (v, Box::new(b))).collect();
-        Sweep { keys, runs, rank, heatmap, index: Default::default(), batch: Vec::with_capacity(BATCH) }
+        Sweep {
+            keys,
+            runs,
+            rank,
+            heatmap,
+            index: Default::default(),
+            tapes: Vec::new(),
+            batch: Vec::with_capacity(BATCH),
+        }
     }
 
     /// Feeds the batch to every bot, in order, and empties it: the bots
@@ -99,7 +110,7 @@ impl Sweep {
             for (_, bot) in runs {
                 for event in batch {
                     match event {
-                        Event::Tick(number, tick) => bot.tick(*number, tick)?,
+                        Event::Tick(number, tick, before) => bot.trade(*number, tick, *before)?,
                         Event::Bad(number, bad) => bot.bad(*number, bad)?,
                     }
                 }
@@ -207,7 +218,12 @@ impl Sink for Sweep {
     fn send(&mut self, record: &Record<'_>, _: &Location<'_>) -> Result<Flow, Error> {
         if let Record::Tick(tick) = record {
             let number = self.index.number(tick.symbol);
-            self.batch.push(Event::Tick(number, *tick));
+            // A symbol first seen in a bad record was numbered then.
+            if number >= self.tapes.len() {
+                self.tapes.resize(number + 1, Default::default());
+            }
+            let before = self.tapes[number].take(tick)?;
+            self.batch.push(Event::Tick(number, *tick, before));
             if self.batch.len() == BATCH {
                 self.flush()?;
             }
@@ -235,13 +251,14 @@ impl Sink for Sweep {
 
     fn close(mut self: Box<Self>) -> Result<SinkReport, Error> {
         self.flush()?;
-        let Sweep { keys, runs, rank, heatmap, .. } = *self;
+        let Sweep { keys, runs, rank, heatmap, tapes, .. } = *self;
         let io = |e: std::io::Error| Error::io("sweep", "keeping the combinations' reports", e);
         // Each report is kept as its JSON text (a fraction of its size as
         // values), with the few figures the table shows beside it.
         let (mut labels, mut texts, mut shown) = (Vec::new(), Vec::new(), Vec::new());
         let columns = table_columns(&rank);
-        for (values, bot) in runs {
+        for (values, mut bot) in runs {
+            bot.adopt(&tapes);
             let report = bot.close()?;
             let details = report.full_details().map_err(io)?;
             shown.push(columns.iter().filter_map(|c| Some((c.to_string(), details.get(*c)?.clone()))).collect());

@@ -207,7 +207,7 @@ proptest::proptest! {
         let curve = b.total.realized.checked_add(b.equity.open).unwrap();
         let mut expected = Money::ZERO;
         for (_, book) in &b.books {
-            if let (Some(p), Some(last)) = (book.machine.position, book.last_price) {
+            if let (Some(p), Some(last)) = (book.machine.position, book.tape.last_price) {
                 let gain = match p.side { Side::Long => Money::pnl(p.entry_price, last, p.quantity), Side::Short => Money::pnl(last, p.entry_price, p.quantity) };
                 expected = expected.checked_add(gain).unwrap().checked_sub(p.entry_fee).unwrap();
             }
