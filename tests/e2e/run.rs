@@ -340,7 +340,8 @@ fn a_paced_feed_prints_each_signal_as_it_happens() {
 fn a_sweep_combination_reports_what_it_reports_alone() {
     let dir = tempfile::tempdir().unwrap();
     let report = dir.path().join("sweep.json");
-    let source = "ticker:seed=21,count=3000,symbols=AAPL,MSFT,bad_rate=0.01";
+    // More records than a batch: the runs are fed several, on every core.
+    let source = "ticker:seed=21,count=9000,symbols=AAPL,MSFT,bad_rate=0.01";
     let base = "bot:report_trades=5,stop_loss_pct=5";
     let grid = "entry=140|150,side=long|both,commission_bps=0|10";
     let out = run(&[

@@ -20,6 +20,7 @@ mod heatmap;
 mod index;
 mod machine;
 mod periods;
+mod pool;
 mod report;
 mod stats;
 mod stops;

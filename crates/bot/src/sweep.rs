@@ -12,6 +12,7 @@ use std::io::Write;
 use sluice_core::{Appendix, BadRecord, Error, Flow, Location, Record, RecordKind, Sink, SinkReport};
 
 use crate::Bot;
+use crate::pool::{Event, Pool};
 
 /// Figures a sweep can be ranked by, and whether less is better.
 pub const RANKABLE: &[(&str, bool)] = &[
@@ -60,7 +61,9 @@ impl Default for Rank {
 /// Every combination's bot, fed the same records.
 pub struct Sweep {
     keys: Vec<String>,
-    runs: Vec<(Vec<String>, Box<Bot>)>,
+    /// Each combination's values, one per key, in the order of `pool`'s runs.
+    labels: Vec<Vec<String>>,
+    pool: Pool,
     rank: Rank,
     heatmap: Option<String>,
     /// Symbols numbered once for every bot: each sees the same records in
@@ -68,17 +71,12 @@ pub struct Sweep {
     index: crate::index::SymbolIndex,
     /// Each symbol's ticks, by number: alike for every run, so kept once.
     tapes: Vec<crate::tape::Tape>,
-    /// Records not yet fed to the bots. Fed a batch at a time, bot by bot,
-    /// so that one bot's state stays in the cache for the whole batch
+    /// Records not yet handed to the bots. Fed a batch at a time, bot by
+    /// bot, so that one bot's state stays in the cache for the whole batch
     /// instead of a hundred bots' being swapped in at every tick.
     batch: Vec<Event>,
-}
-
-/// A record held for the bots, with its symbol's number.
-enum Event {
-    /// With the time of the symbol's tick before.
-    Tick(usize, sluice_core::Tick, Option<sluice_core::Timestamp>),
-    Bad(Option<usize>, BadRecord<'static>),
+    /// A bot failed: nothing more is fed, and the run ends with its error.
+    failed: bool,
 }
 
 /// Records per batch: a few hundred kilobytes of ticks.
@@ -88,49 +86,29 @@ impl Sweep {
     /// A sweep over `keys`: each run is its values (one per key) and its
     /// bot. `heatmap`, for two keys, is where to draw the ranked figure.
     pub fn new(keys: Vec<String>, runs: Vec<(Vec<String>, Bot)>, rank: Rank, heatmap: Option<String>) -> Sweep {
-        let runs = runs.into_iter().map(|(v, b)| (v, Box::new(b))).collect();
+        let (labels, bots): (Vec<_>, Vec<_>) = runs.into_iter().unzip();
         Sweep {
             keys,
-            runs,
+            labels,
+            pool: Pool::new(bots),
             rank,
             heatmap,
             index: Default::default(),
             tapes: Vec::new(),
             batch: Vec::with_capacity(BATCH),
+            failed: false,
         }
     }
 
-    /// Feeds the batch to every bot, in order, and empties it: the bots
-    /// split between a thread per core (each bot is fed by one, so its
-    /// report is the same). A bot's error stops the sweep here, a batch after the
-    /// record that caused it at most: the run ends with it all the same.
-    fn flush(&mut self) -> Result<(), Error> {
-        let batch = &self.batch;
-        let feed = |runs: &mut [(Vec<String>, Box<Bot>)]| -> Result<(), Error> {
-            for (_, bot) in runs {
-                for event in batch {
-                    match event {
-                        Event::Tick(number, tick, before) => bot.trade(*number, tick, *before)?,
-                        Event::Bad(number, bad) => bot.bad(*number, bad)?,
-                    }
-                }
-            }
-            Ok(())
-        };
-        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-        let share = self.runs.len().div_ceil(cores).max(1);
-        let mut shares = self.runs.chunks_mut(share);
-        let mine = shares.next();
-        std::thread::scope(|s| {
-            let others: Vec<_> = shares.map(|runs| s.spawn(|| feed(runs))).collect();
-            let mut result = mine.map_or(Ok(()), feed);
-            for other in others {
-                let theirs = other.join().unwrap_or_else(|_| Err(Error::new("sweep", "a sweep thread panicked")));
-                result = result.and(theirs);
-            }
-            result
-        })?;
-        self.batch.clear();
+    /// Holds `event` for the bots, and hands the batch over once it is
+    /// full. A bot's error stops the sweep two batches after the record
+    /// that caused it at most: the run ends with it all the same.
+    fn hold(&mut self, event: Event) -> Result<(), Error> {
+        self.batch.push(event);
+        if self.batch.len() == BATCH {
+            let full = std::mem::replace(&mut self.batch, Vec::with_capacity(BATCH));
+            self.pool.feed(full).inspect_err(|_| self.failed = true)?;
+        }
         Ok(())
     }
 }
@@ -212,7 +190,7 @@ impl Sink for Sweep {
     }
 
     fn start(&mut self) -> Result<(), Error> {
-        self.runs.iter_mut().try_for_each(|(_, bot)| bot.start())
+        self.pool.start()
     }
 
     fn send(&mut self, record: &Record<'_>, _: &Location<'_>) -> Result<Flow, Error> {
@@ -223,10 +201,7 @@ impl Sink for Sweep {
                 self.tapes.resize(number + 1, Default::default());
             }
             let before = self.tapes[number].take(tick)?;
-            self.batch.push(Event::Tick(number, *tick, before));
-            if self.batch.len() == BATCH {
-                self.flush()?;
-            }
+            self.hold(Event::Tick(number, *tick, before))?;
         }
         Ok(Flow::Continue)
     }
@@ -242,16 +217,20 @@ impl Sink for Sweep {
             symbol: bad.symbol,
             echo: bad.echo,
         };
-        self.batch.push(Event::Bad(number, kept));
-        if self.batch.len() == BATCH {
-            self.flush()?;
-        }
+        self.hold(Event::Bad(number, kept))?;
         Ok(Flow::Continue)
     }
 
     fn close(mut self: Box<Self>) -> Result<SinkReport, Error> {
-        self.flush()?;
-        let Sweep { keys, runs, rank, heatmap, tapes, .. } = *self;
+        // After a bot failed, the rest is not fed: each report covers what
+        // came before, and the run ends with the error.
+        let fed = match self.failed {
+            true => Ok(()),
+            false => self.pool.feed(std::mem::take(&mut self.batch)).and_then(|()| self.pool.finish()),
+        };
+        let Sweep { keys, labels, pool, rank, heatmap, tapes, .. } = *self;
+        let runs = labels.into_iter().zip(pool.into_runs()?);
+        fed?;
         let io = |e: std::io::Error| Error::io("sweep", "keeping the combinations' reports", e);
         // Each report is kept as its JSON text (a fraction of its size as
         // values), with the few figures the table shows beside it.
