@@ -22,8 +22,9 @@ fn gnu_grep() -> bool {
     ok
 }
 
-/// Runs `grep ARGS` and `sluice grep ARGS`, both with `input` on stdin.
-fn both(args: &[&[u8]], input: &[u8]) -> (Output, Output) {
+/// Runs `grep ARGS` and `sluice OURS ARGS` (`sluice grep ARGS` unless a
+/// test adds flags of sluice's own), both with `input` on stdin.
+fn both_with(ours: &[&str], args: &[&[u8]], input: &[u8]) -> (Output, Output) {
     use std::os::unix::ffi::OsStrExt;
     let os: Vec<&std::ffi::OsStr> = args.iter().map(|a| std::ffi::OsStr::from_bytes(a)).collect();
     let run_with = |mut cmd: Command| -> Output {
@@ -37,14 +38,19 @@ fn both(args: &[&[u8]], input: &[u8]) -> (Output, Output) {
     };
     let mut gnu = Command::new("grep");
     gnu.env("LC_ALL", "C");
-    let mut ours = sluice(&["grep"]);
+    let mut ours = sluice(ours);
     ours.env("LC_ALL", "C");
     (run_with(gnu), run_with(ours))
 }
 
 /// Compares one case; returns a description of the difference, if any.
 fn differs(args: &[&[u8]], input: &[u8]) -> Option<String> {
-    let (gnu, ours) = both(args, input);
+    differs_with(&["grep"], args, input)
+}
+
+/// Compares one case, sluice run as `sluice OURS ARGS`.
+fn differs_with(ours: &[&str], args: &[&[u8]], input: &[u8]) -> Option<String> {
+    let (gnu, ours) = both_with(ours, args, input);
     if gnu.stdout == ours.stdout && gnu.status.code() == ours.status.code() {
         return None;
     }
@@ -243,6 +249,70 @@ fn a_late_nul_cuts_the_output_where_gnu_grep_cuts_it() {
             args.extend([b"ERROR".as_slice(), arg(path).as_bytes()]);
             cases += 1;
             if let Some(d) = differs(&args, b"") {
+                failures.push(d.chars().take(400).collect::<String>());
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{} of {cases} differ:\n{}", failures.len(), failures.join("\n"));
+}
+
+#[test]
+fn a_large_file_searched_on_every_core_answers_as_gnu_grep_does() {
+    if !gnu_grep() {
+        return;
+    }
+    // Several mebibytes of real logs (CRLF, long lines, no final newline),
+    // or of the project's own when ../shared is absent; searched in
+    // chunks of 1 MiB by three threads, so lines and context cross the
+    // chunks' edges.
+    let mut text = Vec::new();
+    let logs: Vec<std::path::PathBuf> = match real_data() {
+        Some(real) => {
+            let mut logs: Vec<_> = std::fs::read_dir(real.join("logs")).unwrap().map(|e| e.unwrap().path()).collect();
+            logs.retain(|p| p.extension().is_some_and(|e| e == "log"));
+            logs.sort();
+            logs
+        }
+        None => ["crlf-no-final-newline.log", "patterns.log", "lf.log"].map(|n| log_fixture(n).into()).to_vec(),
+    };
+    while text.len() < 5 << 20 {
+        for log in &logs {
+            text.extend_from_slice(&std::fs::read(log).unwrap());
+        }
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let plain = dir.path().join("big.log");
+    std::fs::write(&plain, &text).unwrap();
+    // A NUL past the first mebibytes: the threads print the lines before
+    // its block, one thread the rest.
+    let late = dir.path().join("late-nul.log");
+    let mut nul = text.clone();
+    nul[text.len() - 300_000] = 0;
+    std::fs::write(&late, &nul).unwrap();
+    let flag_sets: &[&[&str]] = &[
+        &["ERROR"],
+        &["-n", "error"],
+        &["-c", "INFO"],
+        &["-v", "-c", "INFO"],
+        &["-i", "-n", "error"],
+        &["-b", "-o", "[0-9]+ms"],
+        &["-w", "-c", "ERROR"],
+        &["-n", "-b", "-E", "ERROR.*(timeout|fail)"],
+        &["-H", "-n", "-v", "e"],
+        &["-x", "-c", ""],
+        &["-n", "-C2", "ERROR"],
+        &["-m", "50", "-n", "INFO"],
+        &["-l", "Exception"],
+        &["-I", "-c", "ERROR"],
+        &["-a", "-c", "ERROR"],
+    ];
+    let (mut cases, mut failures) = (0, Vec::new());
+    for path in [&plain, &late] {
+        for flags in flag_sets {
+            let mut args: Vec<&[u8]> = flags.iter().map(|a| a.as_bytes()).collect();
+            args.push(arg(path).as_bytes());
+            cases += 1;
+            if let Some(d) = differs_with(&["grep", "-j3"], &args, b"") {
                 failures.push(d.chars().take(400).collect::<String>());
             }
         }

@@ -182,6 +182,7 @@ sluice's own:
       --decompress          read gzip and zstd files decompressed (by their first bytes)
       --follow              at the end of a file wait for more, across rotation (like tail -F)
       --mmap                map files instead of reading them (a truncated file kills sluice)
+  -j, --threads=N           threads searching one large file (default: one per core)
       --since=TIME          only lines at or after TIME (2026-01-05, 2026-01-05 14:30, …RFC 3339)
       --records             a line without a time continues the record before it (stack traces)
       --stats               ripgrep's statistics on stderr at the end

@@ -191,6 +191,7 @@ fn options_for(cmd: &GrepCommand, matcher: Matcher, color: bool) -> GrepOptions 
         records: cmd.records,
         stats: cmd.stats,
         json: cmd.json,
+        threads: cmd.threads.unwrap_or(0),
         recurse: cmd.recursive.map(|follow_links| sluice_grep::Recurse {
             follow_links,
             files: cmd.file_globs.clone(),

@@ -97,6 +97,9 @@ pub struct GrepCommand {
     pub follow: bool,
     /// `--mmap`.
     pub mmap: bool,
+    /// `-j`, `--threads`: threads searching one large file; default one
+    /// per core.
+    pub threads: Option<usize>,
     /// `--sink`, repeatable.
     pub sinks: Vec<String>,
     /// `--report`.
@@ -186,6 +189,7 @@ const LONG: &[(&str, Takes, Option<char>)] = &[
     ("stats", Takes::Nothing, None),
     ("sink", Takes::Value, None),
     ("text", Takes::Nothing, Some('a')),
+    ("threads", Takes::Value, Some('j')),
     ("until", Takes::Value, None),
     ("version", Takes::Nothing, Some('V')),
     ("with-filename", Takes::Nothing, Some('H')),
@@ -193,11 +197,23 @@ const LONG: &[(&str, Takes, Option<char>)] = &[
 ];
 
 /// Long options GNU grep does not have.
-const SLUICE_ONLY: &[&str] =
-    &["decompress", "follow", "json", "max-line-bytes", "mmap", "records", "report", "since", "sink", "stats", "until"];
+const SLUICE_ONLY: &[&str] = &[
+    "decompress",
+    "follow",
+    "json",
+    "max-line-bytes",
+    "mmap",
+    "records",
+    "report",
+    "since",
+    "sink",
+    "stats",
+    "threads",
+    "until",
+];
 
 /// Short options: those that take a value, then those that do not.
-const SHORT_WITH_VALUE: &str = "ABCDdefm";
+const SHORT_WITH_VALUE: &str = "ABCDdefjm";
 const SHORT_ALONE: &str = "EFGHILPRTUVZabchilnoqrsuvwxyz";
 
 /// Options GNU grep has that sluice does not implement yet, with why.
@@ -392,6 +408,11 @@ fn apply(cmd: &mut GrepCommand, name: &str, value: Option<&[u8]>, pattern_given:
         "V" => cmd.version = true,
         "help" => cmd.help = true,
         "m" => cmd.max_count = max_count(&text())?,
+        "j" => {
+            let n = text().parse::<usize>().ok().filter(|&n| n > 0);
+            cmd.threads =
+                Some(n.ok_or_else(|| ArgError(format!("-j: '{}' is not a number of threads above 0", text())))?);
+        }
         "A" => cmd.after = Some(context(value.unwrap_or_default())?),
         "B" => cmd.before = Some(context(value.unwrap_or_default())?),
         "C" => {
@@ -552,6 +573,8 @@ mod tests {
         assert_eq!(p(&["-m", "-1", "x"]).unwrap().max_count, None, "a negative count is no limit");
         assert_eq!(p(&["--max=2", "x"]).unwrap().max_count, Some(2));
         assert_eq!(p(&["--max", "3", "x"]).unwrap().max_count, Some(3));
+        assert_eq!((p(&["-nj2", "x"]).unwrap().threads, p(&["--threads=3", "x"]).unwrap().threads), (Some(2), Some(3)));
+        assert_eq!(p(&["-j", "0", "x"]).unwrap_err(), "-j: '0' is not a number of threads above 0");
         assert!(p(&["--co", "x"]).unwrap_err().contains("ambiguous"), "--color, --colour, --context, --count");
         assert_eq!(p(&["--colo", "x"]).unwrap().color, ColorWhen::Auto);
         let c = p(&["--color", "ERROR", "a.log"]).unwrap();

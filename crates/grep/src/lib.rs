@@ -18,6 +18,7 @@ mod followed;
 mod json;
 mod matcher;
 mod null_data;
+mod parallel;
 mod printer;
 mod records;
 mod searcher;
@@ -33,6 +34,7 @@ use sluice_core::Stop;
 
 pub use feed::{GrepFeed, Status, Warn};
 pub use matcher::{MatchOptions, Matcher, PatternError};
+pub use parallel::DEFAULT_CHUNK;
 pub use printer::Standard;
 pub use searcher::search;
 pub use sink::{Sink, SinkContext, SinkFinish, SinkMatch};
@@ -127,6 +129,12 @@ pub struct GrepOptions {
     /// Print ripgrep's JSON Lines instead of grep's lines (`--json`);
     /// lines are then always numbered.
     pub json: bool,
+    /// Threads searching one large regular file (`-j`): 0 for one per
+    /// core. Default: 1, one thread.
+    pub threads: usize,
+    /// Bytes each thread searches at a time. Default:
+    /// [`DEFAULT_CHUNK`], which keeps a thread's memory under 8 MiB.
+    pub chunk: u64,
 }
 
 impl GrepOptions {
@@ -169,6 +177,8 @@ impl GrepOptions {
             records: false,
             stats: false,
             json: false,
+            threads: 1,
+            chunk: DEFAULT_CHUNK,
         }
     }
 }

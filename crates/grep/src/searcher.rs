@@ -18,6 +18,7 @@ use sluice_core::Stop;
 use sluice_io::{LineBuffer, Opener, Region, STDIN, count_newlines};
 
 use crate::blocks::{Blocks, Keep, Split};
+use crate::parallel::{Parallel, Skip};
 use crate::sink::{Sink, SinkFinish, SinkMatch};
 use crate::walk::Recurse;
 use crate::window::first_at_or_after;
@@ -43,7 +44,7 @@ pub fn search<S: Sink + ?Sized>(
         (true, None) => &stdin[..],
         _ => files,
     };
-    let mut searcher = Searcher { opts, sink, warn, stop, printed_any: false, holed: Vec::new() };
+    let mut searcher = Searcher::new(opts, sink, warn, stop);
     let mut outcome = Outcome::default();
     if opts.follow && opts.recurse.is_none() && !files.iter().any(|f| f == STDIN) {
         searcher.follow_files(files, &mut outcome)?;
@@ -160,6 +161,17 @@ pub(crate) enum Searched {
     Stopped(usize),
 }
 
+impl<'s, S: Sink + ?Sized> Searcher<'s, S> {
+    pub(crate) fn new(
+        opts: &'s GrepOptions,
+        sink: &'s mut S,
+        warn: &'s mut dyn FnMut(String),
+        stop: &'s Stop,
+    ) -> Searcher<'s, S> {
+        Searcher { opts, sink, warn, stop, printed_any: false, holed: Vec::new() }
+    }
+}
+
 impl<S: Sink + ?Sized> Searcher<'_, S> {
     /// Searches one file into `outcome`; a file that cannot be read is
     /// reported and counted, an output error ends the search.
@@ -225,6 +237,25 @@ impl<S: Sink + ?Sized> Searcher<'_, S> {
         if opts.mmap && !opts.follow && !opts.decompress && !opts.null_data && opts.window.is_none() && !stdin {
             return self.mapped(path, shown);
         }
+        let regular = std::fs::metadata(path).ok().filter(|m| m.is_file() && !stdin).map(|m| m.len());
+        if let Some((size, threads)) = regular.and_then(|size| Some((size, self.threads_for(size)?))) {
+            match self.parallel(path, shown, size, threads)? {
+                Parallel::Searched(file) => return Ok(*file),
+                Parallel::OneThread { printed } => {
+                    // The lines printed already are passed over.
+                    let mut skip = Skip { inner: &mut *self.sink, skip: printed };
+                    let mut one = Searcher::new(opts, &mut skip, &mut *self.warn, self.stop);
+                    return one.buffered(path, shown);
+                }
+            }
+        }
+        self.buffered(path, shown)
+    }
+
+    /// Searches a file, stdin or a pipe through a buffer, on this thread.
+    fn buffered<'n>(&mut self, path: &Path, shown: &'n [u8]) -> io::Result<FileState<'n>> {
+        let opts = self.opts;
+        let stdin = path == Path::new(STDIN);
         let input = Opener::new().decompress(opts.decompress).interrupt(Some(self.stop.as_atomic())).open(path)?;
         // GNU grep caps its buffer's growth by a regular file's size, stdin
         // redirected from a file included.
@@ -517,7 +548,7 @@ impl<S: Sink + ?Sized> Searcher<'_, S> {
     }
 
     /// Selects the lines of `region`, all of one kind (text or binary).
-    fn region_lines(&mut self, region: &[u8], file: &mut FileState<'_>) -> io::Result<bool> {
+    pub(crate) fn region_lines(&mut self, region: &[u8], file: &mut FileState<'_>) -> io::Result<bool> {
         if file.binary {
             self.binary_lines(region, file)
         } else if self.opts.records {

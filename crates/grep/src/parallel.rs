@@ -1,0 +1,375 @@
+//! One large file searched on every core: split at line boundaries into
+//! chunks, each searched by a thread with positioned reads into a buffer of
+//! its own, the selected lines printed in file order.
+//!
+//! A thread searches a chunk with the same code as one thread searching
+//! the file, into a [`Recorder`] that keeps the selected lines, numbered
+//! within the chunk; this thread hands them to the real sink in order,
+//! numbered within the file by the line counts of the chunks before. So
+//! the output is the one-thread search's, byte for byte, for what the
+//! chunks can answer alike; the rest (context, `-m`, `-l`, `-q`, a time
+//! window, records, a followed or compressed file) is searched on one
+//! thread.
+//!
+//! Two things a chunk cannot know: where GNU grep's reads end (where a
+//! late NUL turns the file binary), and the line a line longer than the
+//! chunk's margin began in. A chunk's lines are printed only once the
+//! next chunk is known to hold neither a NUL nor such a line; when one
+//! does, the file is searched again on one thread, which passes over the
+//! lines already printed (they are the same: the NUL's block, a few
+//! hundred kilobytes at most, begins after them).
+
+use std::collections::BTreeMap;
+use std::fs::File;
+use std::io;
+use std::os::unix::fs::FileExt;
+use std::path::Path;
+use std::sync::{Condvar, Mutex, PoisonError};
+
+use crate::searcher::{FileState, Searcher};
+use crate::sink::{Sink, SinkFinish, SinkMatch};
+
+/// Bytes a thread searches at a time by default. With two threads, at
+/// most six chunks' selected lines are held besides the threads' buffers:
+/// under 5 MiB per thread even when every line is selected.
+pub const DEFAULT_CHUNK: u64 = 1 << 20;
+
+/// How far past a chunk's nominal end its last line may run. A longer line
+/// sends the file to one thread.
+const MARGIN: u64 = 256 << 10;
+
+/// Chunks after one of `chunk` bytes that must be plain text before its
+/// lines are printed. The block of GNU grep's reads where a NUL lies
+/// starts at most a buffer before it; the buffer grows by half when a line
+/// does not fit, and no line here is longer than a chunk and the margin.
+fn look_ahead(chunk: u64) -> usize {
+    let buffer = 2 * (chunk + MARGIN) + (128 << 10);
+    usize::try_from(buffer.div_ceil(chunk)).unwrap_or(usize::MAX)
+}
+
+/// The lines one chunk selected, numbered from 1 within it.
+#[derive(Default)]
+struct Recorder {
+    wants_lines: bool,
+    bytes: Vec<u8>,
+    /// Each selected line: its number in the chunk, its offset in the
+    /// file, and where its bytes end in `bytes`.
+    lines: Vec<(u64, u64, usize)>,
+}
+
+impl Sink for Recorder {
+    fn wants_lines(&self) -> bool {
+        self.wants_lines
+    }
+
+    fn matched(&mut self, m: &SinkMatch<'_>) -> io::Result<bool> {
+        if self.wants_lines {
+            self.bytes.extend_from_slice(m.line);
+        }
+        self.lines.push((m.number, m.offset, self.bytes.len()));
+        Ok(true)
+    }
+
+    fn notes_binary_matches(&self) -> bool {
+        false
+    }
+}
+
+/// What a thread found in one chunk.
+enum Found {
+    /// Its lines, how many there are, and what it selected.
+    Lines { lines: u64, selected: Recorder },
+    /// A NUL, or a line longer than the margin: the file goes to one thread.
+    OneThread,
+    /// The file ended before the chunk did: it was truncated meanwhile.
+    Cut,
+}
+
+/// Where the threads stand, shared with them.
+struct Board {
+    /// The next chunk to claim, and the first not yet printed.
+    next: usize,
+    printed: usize,
+    found: BTreeMap<usize, io::Result<Found>>,
+    /// Every thread is to stop: one thread takes over, or the search ended.
+    quit: bool,
+}
+
+/// How a parallel search ended.
+pub(crate) enum Parallel<'n> {
+    /// The file was searched.
+    Searched(Box<FileState<'n>>),
+    /// It is to be searched on one thread, passing over the first `printed`
+    /// selected lines, which were handed to the sink already.
+    OneThread { printed: u64 },
+}
+
+impl<S: Sink + ?Sized> Searcher<'_, S> {
+    /// Threads for a search of a regular file of `size` bytes, or `None`
+    /// when one thread is to search it.
+    pub(crate) fn threads_for(&self, size: u64) -> Option<usize> {
+        let o = self.opts;
+        let one = o.follow
+            || o.decompress
+            || o.null_data
+            || o.window.is_some()
+            || o.records
+            || o.context.is_some()
+            || o.max_count.is_some()
+            || o.quiet
+            || o.files_with_matches
+            || o.files_without_match;
+        let threads = match o.threads {
+            0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
+            n => n,
+        };
+        // A line longer than --max-line-bytes is skipped with a warning, by
+        // one thread; here no line is longer than a chunk and the margin.
+        let long_lines = (o.max_line_bytes as u64) < 2 * o.chunk.max(1) + MARGIN;
+        (!one && !long_lines && threads > 1 && size >= 2 * o.chunk.max(1)).then_some(threads)
+    }
+
+    /// Searches `path`, a regular file of `size` bytes, on `threads`
+    /// threads.
+    pub(crate) fn parallel<'n>(
+        &mut self,
+        path: &Path,
+        shown: &'n [u8],
+        size: u64,
+        threads: usize,
+    ) -> io::Result<Parallel<'n>> {
+        let handle = sluice_io::open_file(path)?;
+        self.sink.start(Some(size));
+        let chunk = self.opts.chunk.max(1);
+        let chunks = usize::try_from(size.div_ceil(chunk)).unwrap_or(usize::MAX);
+        let board = (Mutex::new(Board { next: 0, printed: 0, found: BTreeMap::new(), quit: false }), Condvar::new());
+        let mut file = FileState::new(shown, None);
+        file.bytes = size;
+        let (wants_lines, stop) = (self.sink.wants_lines(), self.stop);
+        let ended = std::thread::scope(|s| {
+            for _ in 0..threads {
+                // A matcher of its own: threads sharing one take turns at
+                // its scratch space.
+                let opts = self.opts.clone();
+                let (handle, board) = (&handle, &board);
+                s.spawn(move || opts.search_chunks(handle, size, (chunks, threads), board, wants_lines, stop));
+            }
+            let ended = self.print_chunks(chunks, &board, &mut file);
+            lock(&board.0).quit = true;
+            board.1.notify_all();
+            ended
+        })?;
+        if let Some(printed) = ended {
+            return Ok(Parallel::OneThread { printed });
+        }
+        if let Some(signal) = self.stop.requested() {
+            file.stopped = Some(signal);
+        } else if let Some(change) = changed(path, size) {
+            (self.warn)(change.warning(&crate::searcher::lossy(shown), "searched"));
+        }
+        self.finish(&file)?;
+        Ok(Parallel::Searched(Box::new(file)))
+    }
+
+    /// Hands each chunk's lines to the sink in order, once the chunk after
+    /// it is known to be plain text. Returns the lines printed when the
+    /// file is to go to one thread.
+    fn print_chunks(
+        &mut self,
+        chunks: usize,
+        board: &(Mutex<Board>, Condvar),
+        file: &mut FileState<'_>,
+    ) -> io::Result<Option<u64>> {
+        let mut numbered = 0;
+        for k in 0..chunks {
+            // This chunk and the ones that may hold the start of the block
+            // where a later NUL would lie.
+            let needed = k..k.saturating_add(1 + look_ahead(self.opts.chunk.max(1))).min(chunks);
+            let found = {
+                let mut b = lock(&board.0);
+                while !needed.clone().all(|j| b.found.contains_key(&j)) {
+                    if self.stop.requested().is_some() {
+                        return Ok(None);
+                    }
+                    b = board.1.wait(b).unwrap_or_else(PoisonError::into_inner);
+                }
+                // A chunk that could not be read is left to the one-thread
+                // search to meet, and report.
+                let plain = |j| matches!(b.found.get(&j), Some(Ok(Found::Lines { .. } | Found::Cut)));
+                if !needed.clone().all(plain) {
+                    return Ok(Some(file.selected));
+                }
+                b.printed = k + 1;
+                board.1.notify_all();
+                b.found.remove(&k)
+            };
+            let (lines, selected) = match found {
+                Some(Ok(Found::Lines { lines, selected })) => (lines, selected),
+                // What was truncated is not searched; the end says so.
+                Some(Ok(Found::Cut)) => return Ok(None),
+                _ => return Ok(Some(file.selected)),
+            };
+            let mut from = 0;
+            for &(number, offset, end) in &selected.lines {
+                let line = &selected.bytes[from..end];
+                from = end;
+                file.selected += 1;
+                let m = SinkMatch { file: file.name, line, number: numbered + number, offset, binary: false };
+                self.sink.matched(&m).map_err(crate::searcher::output_error)?;
+            }
+            numbered += lines;
+        }
+        Ok(None)
+    }
+}
+
+impl crate::GrepOptions {
+    /// A thread's work: claims chunks, no further ahead of the one being
+    /// printed than it waits for and one per thread, and searches each.
+    fn search_chunks(
+        &self,
+        handle: &File,
+        size: u64,
+        (chunks, threads): (usize, usize),
+        board: &(Mutex<Board>, Condvar),
+        wants_lines: bool,
+        stop: &sluice_core::Stop,
+    ) {
+        let mut buffer = Vec::new();
+        loop {
+            let k = {
+                let mut b = lock(&board.0);
+                // Each thread one chunk past those the printing waits for.
+                let ahead = look_ahead(self.chunk.max(1)).saturating_add(threads);
+                while !b.quit && b.next < chunks && b.next >= b.printed.saturating_add(ahead) {
+                    b = board.1.wait(b).unwrap_or_else(PoisonError::into_inner);
+                }
+                if b.quit || b.next >= chunks || stop.requested().is_some() {
+                    return;
+                }
+                b.next += 1;
+                b.next - 1
+            };
+            let found = self.search_chunk(handle, size, k, &mut buffer, wants_lines);
+            let mut b = lock(&board.0);
+            b.found.insert(k, found);
+            board.1.notify_all();
+        }
+    }
+
+    /// Searches chunk `k`: the lines that begin in its `chunk` bytes.
+    fn search_chunk(
+        &self,
+        handle: &File,
+        size: u64,
+        k: usize,
+        buffer: &mut Vec<u8>,
+        wants_lines: bool,
+    ) -> io::Result<Found> {
+        let chunk = self.chunk.max(1);
+        let nominal = (k as u64 * chunk, ((k as u64 + 1) * chunk).min(size));
+        // From the byte before the chunk, to find where its first line
+        // begins, to the margin past its end, where its last line ends.
+        let from = nominal.0.saturating_sub(1);
+        let to = nominal.1.saturating_add(MARGIN).min(size);
+        let data = match read_at(handle, from, to, buffer) {
+            Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => return Ok(Found::Cut),
+            other => other?,
+        };
+        let start = match k {
+            0 => 0,
+            _ => match memchr::memchr(b'\n', data) {
+                Some(i) => i + 1,
+                None => return Ok(Found::OneThread),
+            },
+        };
+        let end = match nominal.1 == size {
+            true => data.len(),
+            false => match memchr::memchr(b'\n', &data[(nominal.1 - 1 - from) as usize..]) {
+                Some(i) => (nominal.1 - from) as usize + i,
+                None => return Ok(Found::OneThread),
+            },
+        };
+        // A line begun before this chunk that runs past all of it.
+        if start > end {
+            return Ok(Found::OneThread);
+        }
+        let lines = &data[start..end];
+        let binary_possible = !self.text;
+        if binary_possible && memchr::memchr(0, lines).is_some() {
+            return Ok(Found::OneThread);
+        }
+        let mut selected = Recorder { wants_lines, ..Recorder::default() };
+        let mut file = FileState::new(b"", None);
+        file.base = from + start as u64;
+        let (stop, mut warn) = (sluice_core::Stop::default(), |_| {});
+        let mut searcher = Searcher::new(self, &mut selected, &mut warn, &stop);
+        searcher.region_lines(lines, &mut file)?;
+        // Lines are numbered as one thread numbers them: every line with
+        // -n or -v, else each selected one.
+        Ok(Found::Lines { lines: file.number - 1, selected })
+    }
+}
+
+/// Reads `from..to` of `handle` into `buffer`, placed so that its start is
+/// not at the file offset's place within a page: such a copy from the page
+/// cache ran four times slower.
+fn read_at<'b>(handle: &File, from: u64, to: u64, buffer: &'b mut Vec<u8>) -> io::Result<&'b [u8]> {
+    const PAGE: usize = 4096;
+    let len = (to - from) as usize;
+    buffer.resize(len + PAGE, 0);
+    let address = buffer.as_ptr() as usize;
+    // The first place in the buffer on a cache line, or the next one.
+    let first = (64 - address % 64) % 64;
+    let skew = if (address + first) % PAGE == from as usize % PAGE { first + 64 } else { first };
+    let data = &mut buffer[skew..skew + len];
+    handle.read_exact_at(data, from)?;
+    Ok(data)
+}
+
+/// How the file at `path` changed since its `size` was taken.
+fn changed(path: &Path, size: u64) -> Option<sluice_io::Changed> {
+    match std::fs::metadata(path) {
+        Err(_) => Some(sluice_io::Changed::Deleted),
+        Ok(m) if m.len() < size => Some(sluice_io::Changed::Truncated),
+        Ok(m) if m.len() > size => Some(sluice_io::Changed::Grew),
+        Ok(_) => None,
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// The sink of a search that one thread takes over: passes over the first
+/// `skip` selected lines, handed to `inner` already, and the start.
+pub(crate) struct Skip<'s, S: ?Sized> {
+    pub(crate) inner: &'s mut S,
+    pub(crate) skip: u64,
+}
+
+impl<S: Sink + ?Sized> Sink for Skip<'_, S> {
+    fn wants_lines(&self) -> bool {
+        self.inner.wants_lines()
+    }
+
+    fn matched(&mut self, m: &SinkMatch<'_>) -> io::Result<bool> {
+        if self.skip > 0 {
+            self.skip -= 1;
+            return Ok(true);
+        }
+        self.inner.matched(m)
+    }
+
+    fn finish(&mut self, end: &SinkFinish<'_>) -> io::Result<()> {
+        self.inner.finish(end)
+    }
+
+    fn notes_binary_matches(&self) -> bool {
+        self.inner.notes_binary_matches()
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.inner.flush()
+    }
+}

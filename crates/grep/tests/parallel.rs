@@ -1,0 +1,129 @@
+//! A file searched on several threads, chunk by chunk, against the same
+//! search on one thread: byte for byte, on random inputs cut into chunks
+//! as small as a byte, with NULs, long lines and a last line without its
+//! newline.
+
+use proptest::prelude::*;
+use sluice_core::Stop;
+use sluice_grep::{GrepOptions, MatchOptions, Matcher, Syntax, grep};
+
+/// Flags that change what a chunk selects or how a line is printed.
+#[derive(Clone, Copy, Debug)]
+struct Flags {
+    invert: bool,
+    count: bool,
+    line_number: bool,
+    byte_offset: bool,
+    only_matching: bool,
+    text: bool,
+    json: bool,
+}
+
+fn flags() -> impl Strategy<Value = Flags> {
+    (any::<[bool; 7]>()).prop_map(|f| Flags {
+        invert: f[0],
+        count: f[1],
+        line_number: f[2],
+        byte_offset: f[3],
+        only_matching: f[4],
+        text: f[5],
+        json: f[6],
+    })
+}
+
+/// The output, stderr and whether a line was selected, with `threads`
+/// threads searching chunks of `chunk` bytes of the file at `path`.
+fn run(path: &std::path::Path, pattern: &str, f: Flags, threads: usize, chunk: u64) -> (String, Vec<String>, bool) {
+    let matcher = Matcher::new(&[pattern], MatchOptions { syntax: Syntax::Extended, ..MatchOptions::default() });
+    let opts = GrepOptions {
+        invert: f.invert,
+        count: f.count,
+        line_number: f.line_number || f.json,
+        byte_offset: f.byte_offset,
+        only_matching: f.only_matching,
+        text: f.text,
+        json: f.json && !f.count && !f.only_matching,
+        threads,
+        chunk,
+        ..GrepOptions::new(matcher.unwrap())
+    };
+    let (mut out, mut warned) = (Vec::new(), Vec::new());
+    let files = [path.as_os_str().to_owned()];
+    let found = grep(&opts, &files, &mut out, &mut |w| warned.push(w), &Stop::new()).unwrap();
+    let mut out = String::from_utf8_lossy(&out).into_owned();
+    if opts.json {
+        // Each file's and the summary's elapsed time differ from run to run.
+        out = out.lines().filter(|l| !l.contains("\"elapsed")).flat_map(|l| [l, "\n"]).collect();
+    }
+    (out, warned, found.selected)
+}
+
+/// `data` in a file of its own.
+fn file(data: &[u8]) -> (tempfile::TempDir, std::path::PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("in.log");
+    std::fs::write(&path, data).unwrap();
+    (dir, path)
+}
+
+fn data() -> impl Strategy<Value = Vec<u8>> {
+    let piece = prop_oneof![
+        4 => Just(&b"ERROR x"[..]),
+        4 => Just(&b"INFO ok"[..]),
+        2 => Just(&b"timeout"[..]),
+        8 => Just(&b"\n"[..]),
+        1 => Just(&b"\0"[..]),
+        1 => Just(&b"\r\n"[..]),
+    ];
+    proptest::collection::vec(piece, 0..120).prop_map(|p| p.concat())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 300, ..ProptestConfig::default() })]
+
+    #[test]
+    fn chunks_on_threads_print_what_one_thread_prints(
+        data in data(),
+        pattern in prop_oneof![
+            Just("ERROR"), Just("ERROR.*timeout"), Just("o"), Just("^INFO"), Just("x$"), Just(""), Just("^$")
+        ],
+        f in flags(),
+        threads in 2usize..5,
+        chunk in 1u64..48,
+    ) {
+        let (_dir, path) = file(&data);
+        let one = run(&path, pattern, f, 1, chunk);
+        prop_assert_eq!(run(&path, pattern, f, threads, chunk), one);
+    }
+}
+
+/// A NUL far into a file that is longer than the chunks the printing waits
+/// for: the lines before it are printed by the threads, then one thread
+/// searches the file again, passing over them, and says the file matches.
+#[test]
+fn a_late_nul_hands_the_rest_to_one_thread_without_printing_twice() {
+    let mut data = Vec::new();
+    for i in 0..60_000 {
+        data.extend_from_slice(format!("{i:06} {}\n", if i % 7 == 0 { "ERROR disk" } else { "INFO fine" }).as_bytes());
+    }
+    let nul = data.len() - 5_000;
+    data[nul] = 0;
+    let f = Flags {
+        invert: false,
+        count: false,
+        line_number: true,
+        byte_offset: false,
+        only_matching: false,
+        text: false,
+        json: false,
+    };
+    let (_dir, path) = file(&data);
+    let one = run(&path, "ERROR", f, 1, 1 << 20);
+    let threaded = run(&path, "ERROR", f, 2, 16 << 10);
+    assert_eq!(threaded.0, one.0);
+    assert_eq!(threaded.1, one.1);
+    assert!(one.1.iter().any(|w| w.ends_with("binary file matches")), "{:?}", one.1);
+    // Most of the 8,572 ERROR lines were printed before the NUL's block;
+    // with chunks of 16 KiB, the threads printed the first 300 KiB or so.
+    assert!(one.0.len() > 150_000, "{}", one.0.len());
+}
