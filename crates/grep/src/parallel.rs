@@ -7,14 +7,17 @@
 //! within the chunk; this thread hands them to the real sink in order,
 //! numbered within the file by the line counts of the chunks before. So
 //! the output is the one-thread search's, byte for byte, for what the
-//! chunks can answer alike; the rest (context, `-m`, `-l`, `-q`, a time
+//! chunks can answer alike; the rest (`-m`, `-l`, `-L`, `-q`, a time
 //! window, records, a followed or compressed file) is searched on one
-//! thread.
+//! thread. With context, this thread reads back the stretches around the
+//! selected lines and searches them with the one-thread code, whose
+//! context state runs on from stretch to stretch: what lies between them
+//! is neither selected nor context.
 //!
 //! Two things a chunk cannot know: where GNU grep's reads end (where a
 //! late NUL turns the file binary), and the line a line longer than the
 //! chunk's margin began in. A chunk's lines are printed only once the
-//! next chunk is known to hold neither a NUL nor such a line; when one
+//! next chunks are known to hold neither a NUL nor such a line; when one
 //! does, the file is searched again on one thread, which passes over the
 //! lines already printed (they are the same: the NUL's block, a few
 //! hundred kilobytes at most, begins after them).
@@ -99,9 +102,9 @@ struct Board {
 pub(crate) enum Parallel<'n> {
     /// The file was searched.
     Searched(Box<FileState<'n>>),
-    /// It is to be searched on one thread, passing over the first `printed`
-    /// selected lines, which were handed to the sink already.
-    OneThread { printed: u64 },
+    /// It is to be searched on one thread, passing over the lines before
+    /// offset `printed_to`, which were handed to the sink already.
+    OneThread { printed_to: u64 },
 }
 
 impl<S: Sink + ?Sized> Searcher<'_, S> {
@@ -114,7 +117,6 @@ impl<S: Sink + ?Sized> Searcher<'_, S> {
             || o.null_data
             || o.window.is_some()
             || o.records
-            || o.context.is_some()
             || o.max_count.is_some()
             || o.quiet
             || o.files_with_matches
@@ -154,13 +156,13 @@ impl<S: Sink + ?Sized> Searcher<'_, S> {
                 let (handle, board) = (&handle, &board);
                 s.spawn(move || opts.search_chunks(handle, size, (chunks, threads), board, wants_lines, stop));
             }
-            let ended = self.print_chunks(chunks, &board, &mut file);
+            let ended = self.print_chunks((&handle, size, chunks), &board, &mut file);
             lock(&board.0).quit = true;
             board.1.notify_all();
             ended
         })?;
-        if let Some(printed) = ended {
-            return Ok(Parallel::OneThread { printed });
+        if let Some(printed_to) = ended {
+            return Ok(Parallel::OneThread { printed_to });
         }
         if let Some(signal) = self.stop.requested() {
             file.stopped = Some(signal);
@@ -171,16 +173,17 @@ impl<S: Sink + ?Sized> Searcher<'_, S> {
         Ok(Parallel::Searched(Box::new(file)))
     }
 
-    /// Hands each chunk's lines to the sink in order, once the chunk after
-    /// it is known to be plain text. Returns the lines printed when the
-    /// file is to go to one thread.
+    /// Hands each chunk's lines to the sink in order, once the chunks after
+    /// it are known to be plain text. Returns the offset lines were printed
+    /// to when the file is to go to one thread.
     fn print_chunks(
         &mut self,
-        chunks: usize,
+        (handle, size, chunks): (&File, u64, usize),
         board: &(Mutex<Board>, Condvar),
         file: &mut FileState<'_>,
     ) -> io::Result<Option<u64>> {
         let mut numbered = 0;
+        let mut around = self.opts.context.map(|(before, after)| Islands::new(handle, size, before, after));
         for k in 0..chunks {
             // This chunk and the ones that may hold the start of the block
             // where a later NUL would lie.
@@ -193,22 +196,29 @@ impl<S: Sink + ?Sized> Searcher<'_, S> {
                     }
                     b = board.1.wait(b).unwrap_or_else(PoisonError::into_inner);
                 }
+                b.printed = k + 1;
+                board.1.notify_all();
                 // A chunk that could not be read is left to the one-thread
                 // search to meet, and report.
                 let plain = |j| matches!(b.found.get(&j), Some(Ok(Found::Lines { .. } | Found::Cut)));
-                if !needed.clone().all(plain) {
-                    return Ok(Some(file.selected));
-                }
-                b.printed = k + 1;
-                board.1.notify_all();
-                b.found.remove(&k)
+                needed.clone().all(plain).then(|| b.found.remove(&k)).flatten()
             };
+            let printed_to = around.as_ref().map_or(k as u64 * self.opts.chunk.max(1), |a| a.printed_to);
             let (lines, selected) = match found {
                 Some(Ok(Found::Lines { lines, selected })) => (lines, selected),
                 // What was truncated is not searched; the end says so.
-                Some(Ok(Found::Cut)) => return Ok(None),
-                _ => return Ok(Some(file.selected)),
+                Some(Ok(Found::Cut)) => break,
+                _ => return Ok(Some(printed_to)),
             };
+            if let Some(islands) = &mut around {
+                for &(number, offset, _) in &selected.lines {
+                    if islands.add(numbered + number, offset)? && self.island(islands, file)? {
+                        return Ok(None);
+                    }
+                }
+                numbered += lines;
+                continue;
+            }
             let mut from = 0;
             for &(number, offset, end) in &selected.lines {
                 let line = &selected.bytes[from..end];
@@ -219,8 +229,143 @@ impl<S: Sink + ?Sized> Searcher<'_, S> {
             }
             numbered += lines;
         }
+        if let Some(islands) = &mut around {
+            islands.last();
+            self.island(islands, file)?;
+        }
         Ok(None)
     }
+
+    /// Searches the island `islands` has ready with context, as one
+    /// thread would: the lines around the selected ones, by the one-thread
+    /// code, whose context state carries from island to island. Returns
+    /// whether the file is done.
+    fn island(&mut self, islands: &mut Islands<'_>, file: &mut FileState<'_>) -> io::Result<bool> {
+        while let Some((number, offset, lines)) = islands.next_piece()? {
+            file.number = number;
+            file.base = offset;
+            let done = self.with_context(lines, file)?;
+            islands.printed_to = offset + lines.len() as u64;
+            if done {
+                return Ok(true);
+            }
+        }
+        Ok(false)
+    }
+}
+
+/// The stretches of a file around its selected lines: from `-B` lines
+/// before each to `-A` lines after it, joined where they touch, read back
+/// from the file a piece at a time.
+struct Islands<'f> {
+    handle: &'f File,
+    size: u64,
+    before: u64,
+    after: u64,
+    /// The island being gathered: its first line's number and offset, and
+    /// where it ends.
+    open: Option<(u64, u64, u64)>,
+    /// An island complete, to be searched.
+    ready: Option<(u64, u64, u64)>,
+    buffer: Vec<u8>,
+    /// Lines before this offset were handed to the sink.
+    printed_to: u64,
+}
+
+impl<'f> Islands<'f> {
+    fn new(handle: &'f File, size: u64, before: u64, after: u64) -> Islands<'f> {
+        Islands { handle, size, before, after, open: None, ready: None, buffer: Vec::new(), printed_to: 0 }
+    }
+
+    /// A selected line, numbered `number`, at `offset`; returns whether an
+    /// island is ready, the one before this line's, which it does not touch.
+    fn add(&mut self, number: u64, offset: u64) -> io::Result<bool> {
+        let (start, back) = lines_back(self.handle, offset, self.before)?;
+        let end = lines_on(self.handle, self.size, offset, self.after + 1)?;
+        match &mut self.open {
+            Some((_, _, open_end)) if start <= *open_end => {
+                *open_end = (*open_end).max(end);
+                Ok(false)
+            }
+            open => {
+                self.ready = open.replace((number - back, start, end));
+                Ok(self.ready.is_some())
+            }
+        }
+    }
+
+    /// The last island is ready.
+    fn last(&mut self) {
+        self.ready = self.open.take();
+    }
+
+    /// The next piece of the ready island: its first line's number and
+    /// offset, and its lines. Pieces end at a line's end and hold at most
+    /// twice a chunk's margin beyond the longest line, so memory stays flat
+    /// however large the island.
+    fn next_piece(&mut self) -> io::Result<Option<(u64, u64, &[u8])>> {
+        let Some((number, start, end)) = self.ready else { return Ok(None) };
+        if start >= end {
+            self.ready = None;
+            return Ok(None);
+        }
+        let piece = (end - start).min(PIECE);
+        let data = read_at(self.handle, start, start + piece, &mut self.buffer)?;
+        let len = match start + piece == end {
+            true => data.len(),
+            false => memchr::memrchr(b'\n', data).map_or(data.len(), |i| i + 1),
+        };
+        let lines = &data[..len];
+        // The next piece's first line number is what the search of this
+        // one leaves in the file's state; kept here for a piece's start.
+        let newlines = sluice_io::count_newlines(lines);
+        self.ready = Some((number + newlines, start + len as u64, end));
+        Ok(Some((number, start, lines)))
+    }
+}
+
+/// Bytes of an island read at a time: more than the longest line a
+/// parallel search takes, a chunk and the margin.
+const PIECE: u64 = 4 << 20;
+
+/// The start of the line `n` lines before the one at `offset`, and how many
+/// lines back that is (fewer at the file's start).
+fn lines_back(handle: &File, offset: u64, n: u64) -> io::Result<(u64, u64)> {
+    let mut buffer = Vec::new();
+    // The newline at `offset - 1` ends the line before; the line `n` back
+    // starts after the newline `n + 1` back.
+    let (mut at, mut newlines) = (offset, 0);
+    while at > 0 {
+        let from = at.saturating_sub(64 << 10);
+        let data = read_at(handle, from, at, &mut buffer)?;
+        for i in memchr::memrchr_iter(b'\n', data) {
+            newlines += 1;
+            if newlines == n + 1 {
+                return Ok((from + i as u64 + 1, n));
+            }
+        }
+        at = from;
+    }
+    Ok((0, newlines))
+}
+
+/// Where the `n`th line from the one at `offset` ends (after its newline),
+/// or the file's end.
+fn lines_on(handle: &File, size: u64, offset: u64, n: u64) -> io::Result<u64> {
+    let mut buffer = Vec::new();
+    let (mut at, mut found) = (offset, 0);
+    while at < size && n > 0 {
+        let to = (at + (64 << 10)).min(size);
+        let data = read_at(handle, at, to, &mut buffer)?;
+        for i in memchr::memchr_iter(b'\n', data) {
+            found += 1;
+            if found == n {
+                return Ok(at + i as u64 + 1);
+            }
+        }
+        at = to;
+    }
+    Ok(size)
 }
 
 impl crate::GrepOptions {
@@ -341,11 +486,33 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
-/// The sink of a search that one thread takes over: passes over the first
-/// `skip` selected lines, handed to `inner` already, and the start.
+/// The sink of a search that one thread takes over: passes over the lines
+/// before `printed_to`, handed to `inner` already (and the separators
+/// before them), and the start.
 pub(crate) struct Skip<'s, S: ?Sized> {
     pub(crate) inner: &'s mut S,
-    pub(crate) skip: u64,
+    pub(crate) printed_to: u64,
+    /// A separator waiting for the line it goes before.
+    held_break: bool,
+}
+
+impl<'s, S: Sink + ?Sized> Skip<'s, S> {
+    pub(crate) fn new(inner: &'s mut S, printed_to: u64) -> Skip<'s, S> {
+        Skip { inner, printed_to, held_break: false }
+    }
+
+    /// Whether the line at `offset` is to be handed over, with the
+    /// separator before it, if any.
+    fn pass(&mut self, offset: u64) -> io::Result<bool> {
+        let held = std::mem::take(&mut self.held_break);
+        if offset < self.printed_to {
+            return Ok(false);
+        }
+        if held {
+            self.inner.context_break()?;
+        }
+        Ok(true)
+    }
 }
 
 impl<S: Sink + ?Sized> Sink for Skip<'_, S> {
@@ -354,11 +521,22 @@ impl<S: Sink + ?Sized> Sink for Skip<'_, S> {
     }
 
     fn matched(&mut self, m: &SinkMatch<'_>) -> io::Result<bool> {
-        if self.skip > 0 {
-            self.skip -= 1;
+        if !self.pass(m.offset)? {
             return Ok(true);
         }
         self.inner.matched(m)
+    }
+
+    fn context(&mut self, c: &crate::sink::SinkContext<'_>) -> io::Result<()> {
+        if !self.pass(c.offset)? {
+            return Ok(());
+        }
+        self.inner.context(c)
+    }
+
+    fn context_break(&mut self) -> io::Result<()> {
+        self.held_break = true;
+        Ok(())
     }
 
     fn finish(&mut self, end: &SinkFinish<'_>) -> io::Result<()> {

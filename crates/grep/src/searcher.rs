@@ -241,9 +241,9 @@ impl<S: Sink + ?Sized> Searcher<'_, S> {
         if let Some((size, threads)) = regular.and_then(|size| Some((size, self.threads_for(size)?))) {
             match self.parallel(path, shown, size, threads)? {
                 Parallel::Searched(file) => return Ok(*file),
-                Parallel::OneThread { printed } => {
+                Parallel::OneThread { printed_to } => {
                     // The lines printed already are passed over.
-                    let mut skip = Skip { inner: &mut *self.sink, skip: printed };
+                    let mut skip = Skip::new(&mut *self.sink, printed_to);
                     let mut one = Searcher::new(opts, &mut skip, &mut *self.warn, self.stop);
                     return one.buffered(path, shown);
                 }

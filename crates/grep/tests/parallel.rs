@@ -17,10 +17,12 @@ struct Flags {
     only_matching: bool,
     text: bool,
     json: bool,
+    /// `-B` and `-A`.
+    context: Option<(u64, u64)>,
 }
 
 fn flags() -> impl Strategy<Value = Flags> {
-    (any::<[bool; 7]>()).prop_map(|f| Flags {
+    (any::<[bool; 7]>(), proptest::option::of((0u64..4, 0u64..4))).prop_map(|(f, context)| Flags {
         invert: f[0],
         count: f[1],
         line_number: f[2],
@@ -28,6 +30,7 @@ fn flags() -> impl Strategy<Value = Flags> {
         only_matching: f[4],
         text: f[5],
         json: f[6],
+        context,
     })
 }
 
@@ -43,6 +46,8 @@ fn run(path: &std::path::Path, pattern: &str, f: Flags, threads: usize, chunk: u
         only_matching: f.only_matching,
         text: f.text,
         json: f.json && !f.count && !f.only_matching,
+        // As the command line has it: context only where lines print.
+        context: f.context.filter(|_| !f.count && !f.only_matching),
         threads,
         chunk,
         ..GrepOptions::new(matcher.unwrap())
@@ -116,14 +121,19 @@ fn a_late_nul_hands_the_rest_to_one_thread_without_printing_twice() {
         only_matching: false,
         text: false,
         json: false,
+        context: None,
     };
     let (_dir, path) = file(&data);
-    let one = run(&path, "ERROR", f, 1, 1 << 20);
-    let threaded = run(&path, "ERROR", f, 2, 16 << 10);
-    assert_eq!(threaded.0, one.0);
-    assert_eq!(threaded.1, one.1);
-    assert!(one.1.iter().any(|w| w.ends_with("binary file matches")), "{:?}", one.1);
-    // Most of the 8,572 ERROR lines were printed before the NUL's block;
-    // with chunks of 16 KiB, the threads printed the first 300 KiB or so.
-    assert!(one.0.len() > 150_000, "{}", one.0.len());
+    // With context, the one thread passes over the separators too.
+    for f in [f, Flags { context: Some((2, 1)), ..f }] {
+        let one = run(&path, "ERROR", f, 1, 1 << 20);
+        let threaded = run(&path, "ERROR", f, 2, 16 << 10);
+        assert_eq!(threaded.0, one.0, "{f:?}");
+        assert_eq!(threaded.1, one.1);
+        assert!(one.1.iter().any(|w| w.ends_with("binary file matches")), "{:?}", one.1);
+        // Most of the 8,572 ERROR lines were printed before the NUL's
+        // block; with chunks of 16 KiB, the threads printed the first
+        // 300 KiB or so.
+        assert!(one.0.len() > 150_000, "{}", one.0.len());
+    }
 }
