@@ -104,3 +104,13 @@ impl std::error::Error for Error {
         self.io_error().map(|e| e as _)
     }
 }
+
+/// Says one line on stderr while a run goes on (`sluice: nats: waiting for
+/// stream ticks …`): a retry or a wait the user would otherwise take for a
+/// hang. What a run noticed is said at its end through
+/// [`crate::Source::warnings`] instead. A stderr that cannot be written is
+/// ignored: there is nowhere left to say it.
+pub fn notice(component: &str, message: impl fmt::Display) {
+    use io::Write as _;
+    let _ = writeln!(io::stderr(), "sluice: {component}: {message}");
+}

@@ -30,7 +30,7 @@ pub use schemars;
 pub use appendix::Appendix;
 pub use bridge::{Bridge, Ending, Outcome, PlanError, Summary};
 pub use decimal::Decimal;
-pub use error::{Error, ErrorKind};
+pub use error::{Error, ErrorKind, notice};
 pub use filter::{Contains, Filter, FilterConfig, PriceRange};
 pub use money::{Money, MoneyPlaces};
 pub use record::{BadKind, BadRecord, Line, Location, Quote, Record, RecordKind, Tick};

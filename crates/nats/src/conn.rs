@@ -33,7 +33,7 @@ impl Conn {
             .map(|u| u.trim().parse().map_err(|e| Error::new(component, format!("`{u}` is not a server address: {e}"))))
             .collect::<Result<_, _>>()?;
         let client = rt.block_on(async {
-            let mut backoff = Backoff::new(retry);
+            let (mut backoff, mut said) = (Backoff::new(retry), None);
             loop {
                 let attempt = async_nats::ConnectOptions::new()
                     .connection_timeout(Duration::from_secs(2))
@@ -45,6 +45,16 @@ impl Conn {
                 match attempt {
                     Ok(c) => break Ok(c),
                     Err(e) => {
+                        // Said at the first failure and every 5 s after, so
+                        // that the wait is not taken for a hang.
+                        if said.is_none_or(|at: Instant| at.elapsed() >= Duration::from_secs(5)) {
+                            let left = backoff.left().as_secs_f64().ceil();
+                            sluice_core::notice(
+                                component,
+                                format!("cannot connect to {url} ({e}); trying again for up to {left}s"),
+                            );
+                            said = Some(Instant::now());
+                        }
                         if !backoff.wait().await {
                             break Err(Error::new(
                                 component,
@@ -84,6 +94,11 @@ pub struct Backoff {
 impl Backoff {
     pub fn new(limit: Duration) -> Backoff {
         Backoff { deadline: Instant::now() + limit, next: Duration::from_millis(100) }
+    }
+
+    /// Time left before the deadline.
+    pub fn left(&self) -> Duration {
+        self.deadline.saturating_duration_since(Instant::now())
     }
 
     /// Waits before the next attempt; `false` once the deadline has passed.

@@ -36,6 +36,8 @@ pub struct NatsSink {
     errors: u64,
     /// Copies of bad records without a symbol, one per further partition.
     echoes: u64,
+    /// A publish failed: nothing is claimed at the close.
+    failed: bool,
     /// The open frame of each partition (of the one subject without
     /// partitions), when records are framed.
     frames: Vec<Frame>,
@@ -104,6 +106,7 @@ impl NatsSink {
             records: 0,
             errors: 0,
             echoes: 0,
+            failed: false,
         })
     }
 
@@ -219,11 +222,19 @@ impl NatsSink {
             };
             let left = deadline.saturating_duration_since(Instant::now());
             if left.is_zero() {
+                self.failed = true;
                 return Err(conn.error(format!(
                     "{} messages not acknowledged after retrying for {}s: {failed}",
                     self.batch.len(),
                     retry.as_secs()
                 )));
+            }
+            if pause == Duration::from_millis(100) {
+                let (n, secs) = (self.batch.len(), left.as_secs());
+                sluice_core::notice(
+                    "nats",
+                    format!("{n} messages not acknowledged ({failed}); retrying for up to {secs}s"),
+                );
             }
             std::thread::sleep(pause.min(left));
             pause = (pause * 2).min(Duration::from_secs(2));
@@ -375,16 +386,28 @@ impl Sink for NatsSink {
     }
 
     fn close(mut self: Box<Self>) -> Result<SinkReport, Error> {
-        self.publish_all_frames()?;
+        // A sink that never connected, or whose publish failed, claims no
+        // acknowledgement: the run's error says what happened.
+        let acknowledged = self.conn.is_some() && !self.failed;
+        if acknowledged {
+            self.publish_all_frames()?;
+        }
         let c = &self.config;
         let layout = match c.partitions {
             Some(n) => format!("{}.<0..{}>.<key>", c.subject, n - 1),
             None => c.subject.clone(),
         };
-        let summary = format!(
-            "nats: {} records and {} errors published to {layout} at {}, every message acknowledged",
-            self.records, self.errors, c.url
-        );
+        let summary = match (acknowledged, self.conn.is_some()) {
+            (true, _) => format!(
+                "nats: {} records and {} errors published to {layout} at {}, every message acknowledged",
+                self.records, self.errors, c.url
+            ),
+            (false, true) => format!(
+                "nats: {} records and {} errors taken for {layout} at {}; not all acknowledged (the run failed)",
+                self.records, self.errors, c.url
+            ),
+            (false, false) => format!("nats: nothing published: not connected to {}", c.url),
+        };
         let mut details = serde_json::Map::new();
         details.insert("url".into(), c.url.clone().into());
         details.insert("subject".into(), c.subject.clone().into());

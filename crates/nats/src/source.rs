@@ -58,6 +58,8 @@ pub struct NatsSource {
     /// Failed attempts since the last good one: the retry's deadline and
     /// pace, kept across pulls.
     backoff: Option<Backoff>,
+    /// The wait for a stream not created yet was said.
+    waiting_said: bool,
 }
 
 struct Link {
@@ -137,24 +139,43 @@ impl NatsSource {
             unconfirmed: false,
             done: false,
             backoff: None,
+            waiting_said: false,
         })
     }
 
     /// Connects and binds the durable consumer, created on first use. A
     /// failure that may pass (no answer in time: a cluster electing a new
-    /// leader after losing a server) says so with `true`.
-    fn link(&self) -> Result<Link, (Error, bool)> {
+    /// leader after losing a server) says so with `Again::Within`; a stream
+    /// not created yet, which a follower waits for, with `Again::Forever`.
+    fn link(&self) -> Result<Link, (Error, Again)> {
         let c = &self.config;
-        let conn = Conn::open("nats", &c.url, c.retry.0).map_err(|e| (e, false))?;
+        let conn = Conn::open("nats", &c.url, c.retry.0).map_err(|e| (e, Again::Never))?;
         let request = |e: async_nats::jetstream::context::RequestError| {
             use async_nats::jetstream::context::RequestErrorKind as K;
             let again = matches!(e.kind(), K::TimedOut | K::NoResponders);
-            (conn.error(e), again)
+            (conn.error(e), Again::within(again))
         };
         let consumer = conn.block_on(async {
             let mut stream = conn.js.get_stream(&c.stream).await.map_err(|e| {
-                let again = !matches!(e.kind(), async_nats::jetstream::context::GetStreamErrorKind::JetStream(_));
-                (conn.error(format!("stream {}: {e}", c.stream)), again)
+                use async_nats::jetstream::context::GetStreamErrorKind as K;
+                let missing = match e.kind() {
+                    K::JetStream(j) => j.error_code() == async_nats::jetstream::ErrorCode::STREAM_NOT_FOUND,
+                    _ => false,
+                };
+                match (missing, c.follow) {
+                    (true, true) => (conn.error(format!("stream {} does not exist yet", c.stream)), Again::Forever),
+                    (true, false) => (
+                        conn.error(format!(
+                            "stream {} does not exist: start its producer first, or set follow=true to wait for it",
+                            c.stream
+                        )),
+                        Again::Never,
+                    ),
+                    _ => (
+                        conn.error(format!("stream {}: {e}", c.stream)),
+                        Again::within(!matches!(e.kind(), K::JetStream(_))),
+                    ),
+                }
             })?;
             let info = stream.info().await.map_err(request)?;
             let filter = match c.partition {
@@ -162,12 +183,9 @@ impl NatsSource {
                 Some(p) => {
                     let base = match &c.subject {
                         Some(s) => s.clone(),
-                        None => info
-                            .config
-                            .subjects
-                            .first()
-                            .map(|s| s.trim_end_matches(".>").to_owned())
-                            .ok_or_else(|| (conn.error(format!("stream {} has no subjects", c.stream)), false))?,
+                        None => info.config.subjects.first().map(|s| s.trim_end_matches(".>").to_owned()).ok_or_else(
+                            || (conn.error(format!("stream {} has no subjects", c.stream)), Again::Never),
+                        )?,
                     };
                     subject::partition_filter(&base, p)
                 }
@@ -183,9 +201,10 @@ impl NatsSource {
             let mut consumer: PullConsumer = stream.get_or_create_consumer(&c.durable, config).await.map_err(|e| {
                 use async_nats::jetstream::stream::ConsumerErrorKind as K;
                 let again = matches!(e.kind(), K::TimedOut | K::Request);
-                (conn.error(e), again)
+                (conn.error(e), Again::within(again))
             })?;
-            let bound = consumer.info().await.map_err(|e| (conn.error(e), true))?.config.filter_subject.clone();
+            let bound =
+                consumer.info().await.map_err(|e| (conn.error(e), Again::Within))?.config.filter_subject.clone();
             if bound != filter {
                 let shown = |s: &str| if s.is_empty() { "the whole stream".to_owned() } else { s.to_owned() };
                 return Err((
@@ -195,7 +214,7 @@ impl NatsSource {
                         shown(&bound),
                         shown(&filter)
                     )),
-                    false,
+                    Again::Never,
                 ));
             }
             Ok(consumer)
@@ -245,6 +264,27 @@ impl NatsSource {
         })
     }
 }
+
+/// Whether a failure to bind the consumer may pass.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Again {
+    /// It will not: the run ends.
+    Never,
+    /// It may, within the `retry` time.
+    Within,
+    /// The stream is not created yet, and a follower waits for it as long
+    /// as it takes.
+    Forever,
+}
+
+impl Again {
+    fn within(may: bool) -> Again {
+        if may { Again::Within } else { Again::Never }
+    }
+}
+
+/// How often a follower looks for a stream not created yet.
+const STREAM_WAIT: Duration = Duration::from_millis(500);
 
 /// What a refill found.
 enum Refill {
@@ -320,14 +360,27 @@ impl Source for NatsSource {
                 Ok(link) => self.link = Some(link),
                 // Tried again at the next pull, after one wait of the retry's
                 // pace: meanwhile the source is idle and Ctrl-C is heard.
-                Err((e, true)) => {
+                Err((e, Again::Within)) => {
                     let retry = self.config.retry.0;
                     return match self.backoff.get_or_insert_with(|| Backoff::new(retry)).wait_here() {
                         true => Ok(Pull::Idle),
                         false => Err(e),
                     };
                 }
-                Err((e, false)) => return Err(e),
+                // A follower started before its producer waits, and says so
+                // once, instead of failing.
+                Err((_, Again::Forever)) => {
+                    if !std::mem::replace(&mut self.waiting_said, true) {
+                        let stream = &self.config.stream;
+                        sluice_core::notice(
+                            "nats",
+                            format!("stream {stream} does not exist yet; waiting for it (follow=true)"),
+                        );
+                    }
+                    std::thread::sleep(STREAM_WAIT);
+                    return Ok(Pull::Idle);
+                }
+                Err((e, Again::Never)) => return Err(e),
             }
         }
         loop {
