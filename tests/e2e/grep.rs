@@ -409,3 +409,115 @@ fn stats_give_ripgreps_figures() {
     let (_, _, err) = grep(&["--stats", "-v", "ERROR", arg(&j)]);
     assert_eq!(err.lines().skip(1).take(2).collect::<Vec<_>>(), ["0 matches", "2 matched lines"], "{err}");
 }
+
+/// `grep --follow ERROR PATH --sink audit:path=AUDIT --checkpoint CP`,
+/// and more flags, interrupted once the checkpoint says line `until` is
+/// next; the audited lines' texts.
+fn follow_to_checkpoint(
+    path: &std::path::Path,
+    dir: &std::path::Path,
+    run: &str,
+    until: u64,
+    more: &[&str],
+) -> Vec<String> {
+    let (audit, cp) = (dir.join(format!("{run}.jsonl")), dir.join("cp.json"));
+    let sink = format!("audit:path={}", arg(&audit));
+    let mut args = vec!["grep", "--follow", "ERROR", arg(path), "--sink", &sink, "--checkpoint", arg(&cp)];
+    args.extend_from_slice(more);
+    let child = sluice(&args).stderr(Stdio::piped()).spawn().unwrap();
+    let next_line = || std::fs::read_to_string(&cp).ok().and_then(|t| json_text(&t)["files"][0]["line"].as_u64());
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while next_line() != Some(until) {
+        assert!(std::time::Instant::now() < deadline, "{run}: the checkpoint says {:?}, not {until}", next_line());
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let (code, err) = ended_after_int(child);
+    assert_eq!(code, Some(0), "{err}");
+    let text = std::fs::read_to_string(&audit).unwrap();
+    let records = text.lines().map(json_text).filter(|r| r["kind"] == "record");
+    records.map(|r| r["text"].as_str().unwrap().to_owned()).collect()
+}
+
+fn json_text(text: &str) -> serde_json::Value {
+    serde_json::from_str(text).unwrap()
+}
+
+fn ended_after_int(child: std::process::Child) -> (Option<i32>, String) {
+    signal(child.id(), "INT");
+    let out = child.wait_with_output().unwrap();
+    (out.status.code(), String::from_utf8_lossy(&out.stderr).into_owned())
+}
+
+#[test]
+fn a_restarted_follow_goes_on_from_its_checkpoint() {
+    // Issue 18 §5: a restarted `grep --follow … --sink` sent the whole file
+    // again.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("app.log");
+    append(&path, "ERROR 1\nINFO 2\nERROR 3\n");
+    let first = follow_to_checkpoint(&path, dir.path(), "first", 4, &[]);
+    assert_eq!(first, ["ERROR 1", "ERROR 3"]);
+    // Written while nothing ran: the restart takes these, and only these.
+    append(&path, "INFO 4\nERROR 5\nERROR 6\n");
+    let second = follow_to_checkpoint(&path, dir.path(), "second", 7, &[]);
+    assert_eq!(second, ["ERROR 5", "ERROR 6"]);
+    // Numbered as in the file, across the restart.
+    let audit = std::fs::read_to_string(dir.path().join("second.jsonl")).unwrap();
+    assert!(audit.contains("\"origin\":\"") && audit.contains("app.log:6\""), "{audit}");
+
+    // A file rotated away since: its replacement is read from its start,
+    // and that is said.
+    std::fs::rename(&path, dir.path().join("app.log.1")).unwrap();
+    append(&path, "ERROR 7\n");
+    let audit = dir.path().join("third.jsonl");
+    let sink = format!("audit:path={}", arg(&audit));
+    let cp = dir.path().join("cp.json");
+    let child = sluice(&["grep", "--follow", "ERROR", arg(&path), "--sink", &sink, "--checkpoint", arg(&cp)])
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(800));
+    let (code, err) = ended_after_int(child);
+    assert_eq!(code, Some(0), "{err}");
+    assert!(
+        err.contains("app.log: not the file the checkpoint names (rotated or truncated since); read from its start"),
+        "{err}"
+    );
+    assert!(std::fs::read_to_string(&audit).unwrap().contains("\"text\":\"ERROR 7\""));
+}
+
+#[test]
+fn from_the_end_a_follow_takes_only_what_is_written_after() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("app.log");
+    // An unfinished last line: its end arrives later, and the line is whole.
+    append(&path, "ERROR old 1\nERROR old 2\nERROR half");
+    let writer = {
+        let path = path.clone();
+        std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(700));
+            append(&path, " done\nINFO 4\nERROR new 5\n");
+        })
+    };
+    let taken = follow_to_checkpoint(&path, dir.path(), "tail", 6, &["--from-end"]);
+    writer.join().unwrap();
+    assert_eq!(taken, ["ERROR half done", "ERROR new 5"]);
+}
+
+#[test]
+fn checkpoints_and_the_end_are_for_following() {
+    let refused = |args: &[&str], want: &str| {
+        let (code, _, err) = grep(args);
+        assert_eq!(code, Some(2), "{err}");
+        assert!(err.contains(want), "{err}");
+    };
+    refused(&["--checkpoint", "cp.json", "ERROR", "a.log"], "--checkpoint keeps where a --follow run to --sink stands");
+    refused(&["--from-end", "ERROR", "a.log"], "--from-end is where --follow starts; add --follow");
+    let dir = tempfile::tempdir().unwrap();
+    let cp = dir.path().join("cp.json");
+    std::fs::write(&cp, "not json").unwrap();
+    refused(
+        &["--follow", "--checkpoint", arg(&cp), "ERROR", "a.log", "--sink", "audit:path=/dev/null"],
+        &format!("--checkpoint {}: not a checkpoint: ", cp.display()),
+    );
+}

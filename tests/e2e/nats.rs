@@ -484,3 +484,48 @@ fn a_reader_of_frames_ends_whatever_its_batch() {
         assert_eq!(status.code(), Some(0), "batch={batch}");
     }
 }
+
+#[test]
+fn a_restarted_grep_to_nats_publishes_each_line_once() {
+    // Issue 18 §5: a restarted `grep --follow … --sink nats:…` sent the
+    // whole file again. With --checkpoint it goes on where the server's
+    // acknowledgements left it.
+    let Some(server) = NatsServer::start_or_skip() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let (log, cp) = (dir.path().join("app.log"), dir.path().join("cp.json"));
+    let sink = format!("nats:url={},subject=errors,stream=ERRORS", server.url());
+    let mut text = String::new();
+    let mut follow_until = |lines: std::ops::Range<u32>, next: u64| {
+        for i in lines {
+            text.push_str(&format!("2026-01-05 10:00:{i:02} ERROR number {i}\n2026-01-05 10:00:{i:02} INFO fine\n"));
+        }
+        std::fs::write(&log, &text).unwrap();
+        let child = sluice(&["grep", "--follow", "ERROR", arg(&log), "--sink", &sink, "--checkpoint", arg(&cp)])
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let said = || std::fs::read_to_string(&cp).ok().map(|t| t.contains(&format!("\"line\":{next},")));
+        let deadline = Instant::now() + Duration::from_secs(15);
+        while said() != Some(true) {
+            assert!(Instant::now() < deadline, "the checkpoint never reached line {next}");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        signal(child.id(), "INT");
+        let (code, err) = ended(child);
+        assert_eq!(code, Some(0), "{err}");
+    };
+    // 20 ERROR lines, then 15 more written while nothing ran.
+    follow_until(0..20, 40);
+    follow_until(20..35, 70);
+    let all = dir.path().join("all.jsonl");
+    drain_into_audit(&format!("nats:url={},stream=ERRORS,durable=check,records=lines", server.url()), &all);
+    let texts: Vec<String> = std::fs::read_to_string(&all)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+        .filter(|r| r["kind"] == "record")
+        .map(|r| r["text"].as_str().unwrap().to_owned())
+        .collect();
+    let expected: Vec<String> = (0..35).map(|i| format!("2026-01-05 10:00:{i:02} ERROR number {i}")).collect();
+    assert_eq!(texts, expected, "each line once, in order");
+}

@@ -181,6 +181,8 @@ Files:
 sluice's own:
       --decompress          read gzip and zstd files decompressed (by their first bytes)
       --follow              at the end of a file wait for more, across rotation (like tail -F)
+      --from-end            with --follow, start at each file's end (like tail -F -n 0)
+      --checkpoint=PATH     with --follow and --sink, keep where each file stands; go on from there
       --mmap                map files instead of reading them (a truncated file kills sluice)
   -j, --threads=N           threads searching one large file (default: one per core)
       --since=TIME          only lines at or after TIME (2026-01-05, 2026-01-05 14:30, …RFC 3339)

@@ -52,7 +52,16 @@ pub fn run(args: &GrepArgs, stop: &Stop) -> ExitCode {
         return ExitCode::from(GREP_TROUBLE);
     }
     let stdout = io::stdout();
-    let opts = options_for(&cmd, matcher, cmd.color.enabled(stdout.is_terminal()));
+    let mut opts = options_for(&cmd, matcher, cmd.color.enabled(stdout.is_terminal()));
+    if let Some(path) = &cmd.checkpoint {
+        match sluice_grep::checkpoint::Checkpoint::load(path) {
+            Ok(places) => opts.resume = places,
+            Err(e) => {
+                say!("sluice: grep: --checkpoint {}: {e}", path.display());
+                return ExitCode::from(GREP_TROUBLE);
+            }
+        }
+    }
     if !cmd.sinks.is_empty() {
         return to_sinks(&cmd, opts, stop);
     }
@@ -146,6 +155,12 @@ fn conflict(cmd: &GrepCommand) -> Option<&'static str> {
     if cmd.report.is_some() && cmd.sinks.is_empty() {
         return Some("--report is the report of a --sink run; add --sink");
     }
+    if cmd.checkpoint.is_some() && (!cmd.follow || cmd.sinks.is_empty()) {
+        return Some("--checkpoint keeps where a --follow run to --sink stands; add --follow and --sink");
+    }
+    if cmd.from_end && !cmd.follow {
+        return Some("--from-end is where --follow starts; add --follow");
+    }
     None
 }
 
@@ -192,6 +207,7 @@ fn options_for(cmd: &GrepCommand, matcher: Matcher, color: bool) -> GrepOptions 
         stats: cmd.stats,
         json: cmd.json,
         threads: cmd.threads.unwrap_or(0),
+        from_end: cmd.from_end,
         recurse: cmd.recursive.map(|follow_links| sluice_grep::Recurse {
             follow_links,
             files: cmd.file_globs.clone(),
@@ -205,7 +221,7 @@ fn options_for(cmd: &GrepCommand, matcher: Matcher, color: bool) -> GrepOptions 
 /// exit status is grep's all the same, and Ctrl-C ends a follow with 0.
 fn to_sinks(cmd: &GrepCommand, opts: GrepOptions, stop: &Stop) -> ExitCode {
     let warn = Box::new(|line: String| say!("sluice: {line}"));
-    let (feed, status) = GrepFeed::spawn(opts, cmd.files.clone(), stop.clone(), warn);
+    let (feed, status) = GrepFeed::spawn(opts, cmd.files.clone(), stop.clone(), warn, cmd.checkpoint.clone());
     let pipeline = PipelineArgs { sinks: cmd.sinks.clone(), report: cmd.report.clone(), ..PipelineArgs::default() };
     let code = match crate::run::pipeline(Box::new(feed), &pipeline, stop.clone()) {
         Ok(code) => code,

@@ -95,6 +95,11 @@ pub struct GrepCommand {
     pub max_line_bytes: Option<usize>,
     /// `--follow`.
     pub follow: bool,
+    /// `--checkpoint PATH`: where a followed run to sinks stands, to go on
+    /// from after a restart.
+    pub checkpoint: Option<PathBuf>,
+    /// `--from-end`: follow from each file's end.
+    pub from_end: bool,
     /// `--mmap`.
     pub mmap: bool,
     /// `-j`, `--threads`: threads searching one large file; default one
@@ -152,11 +157,13 @@ const LONG: &[(&str, Takes, Option<char>)] = &[
     ("exclude-dir", Takes::Value, None),
     ("exclude-from", Takes::Value, None),
     ("extended-regexp", Takes::Nothing, Some('E')),
+    ("checkpoint", Takes::Value, None),
     ("file", Takes::Value, Some('f')),
     ("files-with-matches", Takes::Nothing, Some('l')),
     ("files-without-match", Takes::Nothing, Some('L')),
     ("fixed-strings", Takes::Nothing, Some('F')),
     ("follow", Takes::Nothing, None),
+    ("from-end", Takes::Nothing, None),
     ("group-separator", Takes::Value, None),
     ("help", Takes::Nothing, None),
     ("ignore-case", Takes::Nothing, Some('i')),
@@ -474,6 +481,8 @@ fn apply(cmd: &mut GrepCommand, name: &str, value: Option<&[u8]>, pattern_given:
         }
         "decompress" => cmd.decompress = true,
         "follow" => cmd.follow = true,
+        "from-end" => cmd.from_end = true,
+        "checkpoint" => cmd.checkpoint = Some(PathBuf::from(OsString::from_vec(value.unwrap_or_default().to_vec()))),
         "mmap" => cmd.mmap = true,
         "records" => cmd.records = true,
         "stats" => cmd.stats = true,

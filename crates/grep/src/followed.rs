@@ -34,6 +34,7 @@ use std::time::Duration;
 use sluice_io::{Follow, LineBuffer, Rotation};
 
 use crate::Outcome;
+use crate::checkpoint::FileId;
 use crate::searcher::{FileState, Searched, Searcher, lossy};
 use crate::sink::Sink;
 
@@ -48,6 +49,9 @@ struct Followed<'n> {
     open: Option<Open>,
     /// The file was said to be missing.
     said_missing: bool,
+    /// Not opened yet: where the first open starts (a checkpoint, the end)
+    /// does not apply to the files that replace it later.
+    first: bool,
 }
 
 /// A followed file that is open.
@@ -78,7 +82,8 @@ impl<S: Sink + ?Sized> Searcher<'_, S> {
                 let _ = notify::Watcher::watch(w, dir, notify::RecursiveMode::NonRecursive);
             }
             let shown = path.as_os_str().as_bytes();
-            let mut f = Followed { path, file: FileState::new(shown, None), open: None, said_missing: false };
+            let mut f =
+                Followed { path, file: FileState::new(shown, None), open: None, said_missing: false, first: true };
             self.visit(&mut f)?;
             followed.push(f);
         }
@@ -103,16 +108,24 @@ impl<S: Sink + ?Sized> Searcher<'_, S> {
     fn visit(&mut self, f: &mut Followed<'_>) -> io::Result<()> {
         let Some(open) = f.open.as_mut() else {
             match sluice_io::open_file(f.path) {
-                Ok(file) => {
+                Ok(mut file) => {
+                    let id = FileId::of(&file)?;
+                    let (offset, lines) = match std::mem::replace(&mut f.first, false) {
+                        true => self.first_place(f, &mut file, id)?,
+                        false => (0, 0),
+                    };
                     let rewritten = Arc::new(AtomicBool::new(false));
-                    let checked = Checked::new(file, Arc::clone(&rewritten));
+                    let mut checked = Checked::new(file, Arc::clone(&rewritten));
+                    checked.at = offset;
                     let mut lb =
                         LineBuffer::with_limits(Box::new(checked) as _, self.opts.buffer, self.opts.max_line_bytes);
                     lb.hold_partial(true);
+                    lb.start_at(offset, lines);
                     let follow = Follow::new(f.path);
                     f.open = Some(Open { lb, rewritten, follow, tail: Vec::new(), tail_at: 0 });
-                    f.file.number = 1;
+                    f.file.number = lines + 1;
                     self.sink.start(None);
+                    self.sink.opened(f.file.name, id);
                     return self.read_on(f);
                 }
                 Err(e) if e.kind() == io::ErrorKind::NotFound => {
@@ -149,6 +162,32 @@ impl<S: Sink + ?Sized> Searcher<'_, S> {
             }
             Rotation::Truncated => self.truncated(f),
         }
+    }
+
+    /// Where the first open of a followed file starts reading, and the
+    /// lines before it: where the checkpoint left it, if the file is still
+    /// the one it names; its end with `--from-end` (the start of an
+    /// unfinished last line); else its start. `file` is left there.
+    fn first_place(&mut self, f: &Followed<'_>, file: &mut File, id: FileId) -> io::Result<(u64, u64)> {
+        let size = file.metadata()?.len();
+        let name = String::from_utf8_lossy(f.file.name);
+        let place = match self.opts.resume.files.get(name.as_ref()) {
+            Some(r) if r.file == id && r.offset <= size => Some((r.offset, r.line.saturating_sub(1))),
+            Some(_) => {
+                (self.warn)(format!(
+                    "{name}: not the file the checkpoint names (rotated or truncated since); read from its start"
+                ));
+                None
+            }
+            None if self.opts.from_end => {
+                let end = crate::searcher::after_last_newline(file, size)?;
+                Some((end, crate::searcher::lines_before(file, end)?))
+            }
+            None => None,
+        };
+        let (offset, lines) = place.unwrap_or((0, 0));
+        file.seek(SeekFrom::Start(offset))?;
+        Ok((offset, lines))
     }
 
     /// Reads what the file holds beyond what was read; if a block read

@@ -12,6 +12,7 @@
 #![warn(missing_docs)]
 
 mod blocks;
+pub mod checkpoint;
 mod context;
 mod feed;
 mod followed;
@@ -135,6 +136,12 @@ pub struct GrepOptions {
     /// Bytes each thread searches at a time. Default:
     /// [`DEFAULT_CHUNK`], which keeps a thread's memory under 8 MiB.
     pub chunk: u64,
+    /// Where to go on in each followed file (`--checkpoint`): a file that
+    /// is still the one named there is read from its offset. Default: none.
+    pub resume: checkpoint::Checkpoint,
+    /// Follow from each file's end, as `tail -F -n 0` (`--from-end`).
+    /// Default: from the start.
+    pub from_end: bool,
 }
 
 impl GrepOptions {
@@ -179,6 +186,8 @@ impl GrepOptions {
             json: false,
             threads: 1,
             chunk: DEFAULT_CHUNK,
+            resume: checkpoint::Checkpoint::default(),
+            from_end: false,
         }
     }
 }

@@ -656,8 +656,26 @@ enum Windowed {
     Scan,
 }
 
+/// Where the last line of a file of `size` bytes ends: its end, or the
+/// start of an unfinished last line (a writer's line not ended yet).
+pub(crate) fn after_last_newline(file: &File, size: u64) -> io::Result<u64> {
+    use std::os::unix::fs::FileExt;
+    let mut buf = vec![0; 64 << 10];
+    let mut end = size;
+    while end > 0 {
+        let from = end.saturating_sub(buf.len() as u64);
+        let block = &mut buf[..(end - from) as usize];
+        file.read_exact_at(block, from)?;
+        if let Some(i) = memchr::memrchr(b'\n', block) {
+            return Ok(from + i as u64 + 1);
+        }
+        end = from;
+    }
+    Ok(0)
+}
+
 /// Lines in `file` before offset `to`, counted (for -n in a window).
-fn lines_before(file: &File, to: u64) -> io::Result<u64> {
+pub(crate) fn lines_before(file: &File, to: u64) -> io::Result<u64> {
     let mut reader = io::Read::take(file.try_clone()?, to);
     io::Seek::seek(&mut reader.get_mut(), io::SeekFrom::Start(0))?;
     let mut buf = vec![0; 256 * 1024];

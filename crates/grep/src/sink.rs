@@ -84,6 +84,13 @@ pub trait Sink {
         Ok(())
     }
 
+    /// Called when `--follow` opens a file, and again when it opens the
+    /// file now under the name after a rotation, with its identity.
+    /// Default: nothing.
+    fn opened(&mut self, file: &[u8], id: crate::checkpoint::FileId) {
+        let _ = (file, id);
+    }
+
     /// Called once per file searched, after its last line, however the
     /// file ended (its end, `-m`, the sink's own `false`). Default: nothing.
     fn finish(&mut self, end: &SinkFinish<'_>) -> io::Result<()> {
@@ -123,6 +130,9 @@ impl<S: Sink + ?Sized> Sink for &mut S {
     }
     fn finish(&mut self, end: &SinkFinish<'_>) -> io::Result<()> {
         (**self).finish(end)
+    }
+    fn opened(&mut self, file: &[u8], id: crate::checkpoint::FileId) {
+        (**self).opened(file, id)
     }
     fn notes_binary_matches(&self) -> bool {
         (**self).notes_binary_matches()
