@@ -28,6 +28,7 @@ use std::io;
 use std::os::unix::fs::FileExt;
 use std::path::Path;
 use std::sync::{Condvar, Mutex, PoisonError};
+use std::time::Duration;
 
 use crate::searcher::{FileState, Searcher};
 use crate::sink::{Sink, SinkFinish, SinkMatch};
@@ -194,7 +195,9 @@ impl<S: Sink + ?Sized> Searcher<'_, S> {
                     if self.stop.requested().is_some() {
                         return Ok(None);
                     }
-                    b = board.1.wait(b).unwrap_or_else(PoisonError::into_inner);
+                    // Woken by a chunk found, or after a while to look for
+                    // a signal (the threads stop claiming at one).
+                    b = board.1.wait_timeout(b, Duration::from_millis(100)).map_or_else(|e| e.into_inner().0, |w| w.0);
                 }
                 b.printed = k + 1;
                 board.1.notify_all();
@@ -280,8 +283,8 @@ impl<'f> Islands<'f> {
     /// A selected line, numbered `number`, at `offset`; returns whether an
     /// island is ready, the one before this line's, which it does not touch.
     fn add(&mut self, number: u64, offset: u64) -> io::Result<bool> {
-        let (start, back) = lines_back(self.handle, offset, self.before)?;
-        let end = lines_on(self.handle, self.size, offset, self.after + 1)?;
+        let (start, back) = lines_back(self.handle, offset, self.before, &mut self.buffer)?;
+        let end = lines_on(self.handle, self.size, offset, self.after + 1, &mut self.buffer)?;
         match &mut self.open {
             Some((_, _, open_end)) if start <= *open_end => {
                 *open_end = (*open_end).max(end);
@@ -301,8 +304,7 @@ impl<'f> Islands<'f> {
 
     /// The next piece of the ready island: its first line's number and
     /// offset, and its lines. Pieces end at a line's end and hold at most
-    /// twice a chunk's margin beyond the longest line, so memory stays flat
-    /// however large the island.
+    /// [`PIECE`] bytes, so memory stays flat however large the island.
     fn next_piece(&mut self) -> io::Result<Option<(u64, u64, &[u8])>> {
         let Some((number, start, end)) = self.ready else { return Ok(None) };
         if start >= end {
@@ -330,14 +332,15 @@ const PIECE: u64 = 4 << 20;
 
 /// The start of the line `n` lines before the one at `offset`, and how many
 /// lines back that is (fewer at the file's start).
-fn lines_back(handle: &File, offset: u64, n: u64) -> io::Result<(u64, u64)> {
-    let mut buffer = Vec::new();
+fn lines_back(handle: &File, offset: u64, n: u64, buffer: &mut Vec<u8>) -> io::Result<(u64, u64)> {
     // The newline at `offset - 1` ends the line before; the line `n` back
-    // starts after the newline `n + 1` back.
-    let (mut at, mut newlines) = (offset, 0);
+    // starts after the newline `n + 1` back. Read back a little at first:
+    // context lines are short.
+    let (mut at, mut newlines, mut step) = (offset, 0, 4096);
     while at > 0 {
-        let from = at.saturating_sub(64 << 10);
-        let data = read_at(handle, from, at, &mut buffer)?;
+        let from = at.saturating_sub(step);
+        step = (step * 4).min(64 << 10);
+        let data = read_at(handle, from, at, buffer)?;
         for i in memchr::memrchr_iter(b'\n', data) {
             newlines += 1;
             if newlines == n + 1 {
@@ -351,12 +354,12 @@ fn lines_back(handle: &File, offset: u64, n: u64) -> io::Result<(u64, u64)> {
 
 /// Where the `n`th line from the one at `offset` ends (after its newline),
 /// or the file's end.
-fn lines_on(handle: &File, size: u64, offset: u64, n: u64) -> io::Result<u64> {
-    let mut buffer = Vec::new();
-    let (mut at, mut found) = (offset, 0);
+fn lines_on(handle: &File, size: u64, offset: u64, n: u64, buffer: &mut Vec<u8>) -> io::Result<u64> {
+    let (mut at, mut found, mut step) = (offset, 0, 4096);
     while at < size && n > 0 {
-        let to = (at + (64 << 10)).min(size);
-        let data = read_at(handle, at, to, &mut buffer)?;
+        let to = (at + step).min(size);
+        step = (step * 4).min(64 << 10);
+        let data = read_at(handle, at, to, buffer)?;
         for i in memchr::memchr_iter(b'\n', data) {
             found += 1;
             if found == n {
@@ -462,7 +465,10 @@ impl crate::GrepOptions {
 fn read_at<'b>(handle: &File, from: u64, to: u64, buffer: &'b mut Vec<u8>) -> io::Result<&'b [u8]> {
     const PAGE: usize = 4096;
     let len = (to - from) as usize;
-    buffer.resize(len + PAGE, 0);
+    // Grown, never shrunk: growing again would clear it again.
+    if buffer.len() < len + PAGE {
+        buffer.resize(len + PAGE, 0);
+    }
     let address = buffer.as_ptr() as usize;
     // The first place in the buffer on a cache line, or the next one.
     let first = (64 - address % 64) % 64;
