@@ -7,9 +7,10 @@
 //! within the chunk; this thread hands them to the real sink in order,
 //! numbered within the file by the line counts of the chunks before. So
 //! the output is the one-thread search's, byte for byte, for what the
-//! chunks can answer alike; the rest (`-m`, `-l`, `-L`, `-q`, a time
-//! window, records, a followed or compressed file) is searched on one
-//! thread. With context, this thread reads back the stretches around the
+//! chunks can answer alike (`-m`, `-l`, `-L` and `-q` stop the printing
+//! where one thread stops); the rest (a time window, records, a followed
+//! or compressed file, and with `--stats` or `--json` a search that stops
+//! early, whose bytes read are counted) is searched on one thread. With context, this thread reads back the stretches around the
 //! selected lines and searches them with the one-thread code, whose
 //! context state runs on from stretch to stretch: what lies between them
 //! is neither selected nor context.
@@ -113,15 +114,11 @@ impl<S: Sink + ?Sized> Searcher<'_, S> {
     /// when one thread is to search it.
     pub(crate) fn threads_for(&self, size: u64) -> Option<usize> {
         let o = self.opts;
-        let one = o.follow
-            || o.decompress
-            || o.null_data
-            || o.window.is_some()
-            || o.records
-            || o.max_count.is_some()
-            || o.quiet
-            || o.files_with_matches
-            || o.files_without_match;
+        // A search that stops early reads less on one thread, which its
+        // statistics count.
+        let stops_early = o.max_count.is_some() || o.quiet || o.files_with_matches || o.files_without_match;
+        let one = o.follow || o.decompress || o.null_data || o.window.is_some() || o.records;
+        let one = one || (stops_early && (o.stats || o.json));
         let threads = match o.threads {
             0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
             n => n,
@@ -216,6 +213,7 @@ impl<S: Sink + ?Sized> Searcher<'_, S> {
             if let Some(islands) = &mut around {
                 for &(number, offset, _) in &selected.lines {
                     if islands.add(numbered + number, offset)? && self.island(islands, file)? {
+                        file.done = true;
                         return Ok(None);
                     }
                 }
@@ -228,7 +226,12 @@ impl<S: Sink + ?Sized> Searcher<'_, S> {
                 from = end;
                 file.selected += 1;
                 let m = SinkMatch { file: file.name, line, number: numbered + number, offset, binary: false };
-                self.sink.matched(&m).map_err(crate::searcher::output_error)?;
+                let go_on = self.sink.matched(&m).map_err(crate::searcher::output_error)?;
+                // `-l`, `-q` and `-m` stop here, as one thread stops.
+                if !go_on || self.opts.max_count.is_some_and(|n| file.selected >= n) {
+                    file.done = true;
+                    return Ok(None);
+                }
             }
             numbered += lines;
         }

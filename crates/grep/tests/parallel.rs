@@ -19,19 +19,29 @@ struct Flags {
     json: bool,
     /// `-B` and `-A`.
     context: Option<(u64, u64)>,
+    /// `-m`.
+    max_count: Option<u64>,
+    /// None, `-l`, `-L` or `-q`.
+    listing: u8,
 }
 
 fn flags() -> impl Strategy<Value = Flags> {
-    (any::<[bool; 7]>(), proptest::option::of((0u64..4, 0u64..4))).prop_map(|(f, context)| Flags {
-        invert: f[0],
-        count: f[1],
-        line_number: f[2],
-        byte_offset: f[3],
-        only_matching: f[4],
-        text: f[5],
-        json: f[6],
-        context,
-    })
+    let stops =
+        (proptest::option::of(1u64..6), prop_oneof![6 => Just(0u8), 1 => Just(1u8), 1 => Just(2u8), 1 => Just(3u8)]);
+    (any::<[bool; 7]>(), proptest::option::of((0u64..4, 0u64..4)), stops).prop_map(
+        |(f, context, (max_count, listing))| Flags {
+            invert: f[0],
+            count: f[1],
+            line_number: f[2],
+            byte_offset: f[3],
+            only_matching: f[4],
+            text: f[5],
+            json: f[6],
+            context,
+            max_count,
+            listing,
+        },
+    )
 }
 
 /// The output, stderr and whether a line was selected, with `threads`
@@ -47,7 +57,11 @@ fn run(path: &std::path::Path, pattern: &str, f: Flags, threads: usize, chunk: u
         text: f.text,
         json: f.json && !f.count && !f.only_matching,
         // As the command line has it: context only where lines print.
-        context: f.context.filter(|_| !f.count && !f.only_matching),
+        context: f.context.filter(|_| !f.count && !f.only_matching && f.listing == 0),
+        max_count: f.max_count,
+        files_with_matches: f.listing == 1,
+        files_without_match: f.listing == 2,
+        quiet: f.listing == 3,
         threads,
         chunk,
         ..GrepOptions::new(matcher.unwrap())
@@ -122,6 +136,8 @@ fn a_late_nul_hands_the_rest_to_one_thread_without_printing_twice() {
         text: false,
         json: false,
         context: None,
+        max_count: None,
+        listing: 0,
     };
     let (_dir, path) = file(&data);
     // With context, the one thread passes over the separators too.
