@@ -103,3 +103,45 @@ fn records_reach_a_sink_whole() {
         .collect();
     assert_eq!(got, want);
 }
+
+/// Context counts whole records: `-B`/`-A` records before and after each
+/// selected one, a separator between groups that do not touch, numbered
+/// by each record's first line (`N:` selected, `N-` context).
+#[test]
+fn context_is_counted_in_records() {
+    let dir = tempfile::tempdir().unwrap();
+    let (text, records) = log(20_000);
+    let path = dir.path().join("app.log");
+    std::fs::write(&path, &text).unwrap();
+    for (before, after, invert, pattern) in
+        [(1, 1, false, "Frame11"), (2, 0, false, "ERROR event 1"), (0, 1, true, "INFO")]
+    {
+        let selected: Vec<bool> = records.iter().map(|r| r.iter().any(|l| l.contains(pattern)) != invert).collect();
+        let mut shown = vec![false; records.len()];
+        for (i, _) in selected.iter().enumerate().filter(|(_, s)| **s) {
+            let around = i.saturating_sub(before)..=(i + after).min(records.len() - 1);
+            shown[around].iter_mut().for_each(|s| *s = true);
+        }
+        let (mut want, mut line, mut last) = (String::new(), 1, None);
+        for (i, r) in records.iter().enumerate() {
+            if shown[i] {
+                if last.is_some_and(|l: usize| l + 1 != i) {
+                    want.push_str("--\n");
+                }
+                let mark = if selected[i] { ':' } else { '-' };
+                want.push_str(&format!("{line}{mark}{}\n", r.join("\n")));
+                last = Some(i);
+            }
+            line += r.len();
+        }
+        let (b, a) = (format!("-B{before}"), format!("-A{after}"));
+        let mut args = vec!["grep", "--records", "-n", &b, &a];
+        if invert {
+            args.push("-v");
+        }
+        args.extend([pattern, arg(&path)]);
+        let out = run(&args);
+        assert!(want.lines().count() > 20, "{args:?}: the log has records to show");
+        assert!(stdout(&out) == want, "{args:?}: {}", stderr(&out));
+    }
+}

@@ -31,31 +31,35 @@ pub(crate) fn complete(lines: &[u8]) -> (usize, bool) {
     (0, true)
 }
 
+/// Calls `f` with each record of `region` (whole lines, whole records):
+/// its text without the last newline, its place in the region, and its
+/// number of lines; stops when `f` says the file is done.
+pub(crate) fn each(region: &[u8], mut f: impl FnMut(&[u8], usize, u64) -> io::Result<bool>) -> io::Result<bool> {
+    let (mut start, mut pos, mut lines) = (0, 0, 0u64);
+    let text = |record: &[u8]| record.strip_suffix(b"\n").unwrap_or(record).len();
+    while pos < region.len() {
+        let end = memchr::memchr(b'\n', &region[pos..]).map_or(region.len(), |i| pos + i + 1);
+        if pos > start && line_time(&region[pos..end]).is_some() {
+            let record = &region[start..pos];
+            if f(&record[..text(record)], start, lines)? {
+                return Ok(true);
+            }
+            (start, lines) = (pos, 0);
+        }
+        lines += 1;
+        pos = end;
+    }
+    let record = &region[start..];
+    Ok(start < region.len() && f(&record[..text(record)], start, lines)?)
+}
+
 impl<S: Sink + ?Sized> Searcher<'_, S> {
     /// Selects the records of a region; returns whether the file is done.
     pub(crate) fn records(&mut self, region: &[u8], file: &mut FileState<'_>) -> io::Result<bool> {
-        let mut start = 0;
-        let mut pos = 0;
-        let mut lines = 0u64;
-        while pos < region.len() {
-            let end = memchr::memchr(b'\n', &region[pos..]).map_or(region.len(), |i| pos + i + 1);
-            if pos > start && line_time(&region[pos..end]).is_some() {
-                if self.record(&region[start..pos], start, lines, file)? {
-                    return Ok(true);
-                }
-                (start, lines) = (pos, 0);
-            }
-            lines += 1;
-            pos = end;
-        }
-        Ok(start < region.len() && self.record(&region[start..], start, lines, file)?)
-    }
-
-    /// One record of `lines` lines at `at` in the region.
-    fn record(&mut self, record: &[u8], at: usize, lines: u64, file: &mut FileState<'_>) -> io::Result<bool> {
-        let text = record.strip_suffix(b"\n").unwrap_or(record);
-        let done = self.opts.matcher.is_match(text) != self.opts.invert && self.select(file, text, at)?;
-        file.number += lines;
-        Ok(done)
+        each(region, |text, at, lines| {
+            let done = self.opts.matcher.is_match(text) != self.opts.invert && self.select(file, text, at)?;
+            file.number += lines;
+            Ok(done)
+        })
     }
 }

@@ -551,10 +551,10 @@ impl<S: Sink + ?Sized> Searcher<'_, S> {
     pub(crate) fn region_lines(&mut self, region: &[u8], file: &mut FileState<'_>) -> io::Result<bool> {
         if file.binary {
             self.binary_lines(region, file)
-        } else if self.opts.records {
-            self.records(region, file)
         } else if self.opts.context.is_some() {
             self.with_context(region, file)
+        } else if self.opts.records {
+            self.records(region, file)
         } else if self.opts.invert {
             self.inverted(region, file)
         } else {
