@@ -5,7 +5,7 @@
 //! `cargo test` works on a bare machine; `.ci/run` installs the server and
 //! sets SLUICE_REQUIRE_NATS, which turns its absence into a failure.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
@@ -75,35 +75,33 @@ fn adds_up(frame: usize) {
         assert!(messages * 10 < 6000, "{messages} messages for 6,000 records");
     }
     let mut parts = Vec::new();
+    let mut paths = Vec::new();
     for p in 0..4 {
         let report = dir.path().join(format!("p{p}.json"));
         let source = format!("nats:url={},stream=TICKS,durable=worker{p},partition={p}", server.url());
         let o = run(&["run", "--source", &source, "--sink", "bot", "--report", arg(&report), "-q"]);
         assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
         parts.push(json(&report));
+        paths.push(report);
     }
-
-    // Every symbol lives on exactly one worker, with the same figures as in
-    // one process, trades and resets included.
-    let mut symbols = serde_json::Map::new();
-    for part in &parts {
-        for (name, figures) in part["symbols"].as_object().unwrap() {
-            assert!(symbols.insert(name.clone(), figures.clone()).is_none(), "{name} on two workers");
-        }
-    }
-    assert_eq!(serde_json::Value::Object(symbols), single["symbols"]);
     assert!(parts.iter().filter(|p| p["ticks"].as_u64() > Some(0)).count() >= 2, "one partition took everything");
-    let sum = |key: &str| parts.iter().map(|p| p[key].as_u64().unwrap()).sum::<u64>();
-    for key in ["ticks", "bad_records", "trade_count", "abandoned_positions"] {
-        assert_eq!(Some(sum(key)), single[key].as_u64(), "{key}");
+
+    // `sluice report merge` adds them up (it refuses a symbol on two
+    // workers): every symbol with the same figures as in one process,
+    // trades and resets included, and the totals that add up exactly.
+    let merged = dir.path().join("merged.json");
+    let mut args = vec!["report", "merge"];
+    args.extend(paths.iter().map(|p| arg(p)));
+    args.extend(["-o", arg(&merged)]);
+    let o = run(&args);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let merged = json(&merged);
+    assert_eq!(merged["symbols"], single["symbols"]);
+    for key in ["ticks", "bad_records", "trade_count", "abandoned_positions", "realized_pnl", "bad_by_reason", "exits"]
+    {
+        assert_eq!(merged[key], single[key], "{key}");
     }
-    let mut bad: BTreeMap<String, u64> = BTreeMap::new();
-    for part in &parts {
-        for (reason, n) in part["bad_by_reason"].as_object().unwrap() {
-            *bad.entry(reason.clone()).or_default() += n.as_u64().unwrap();
-        }
-    }
-    assert_eq!(serde_json::to_value(&bad).unwrap(), single["bad_by_reason"]);
+    assert!(merged["not_merged"].as_array().unwrap().iter().any(|k| k == "equity_max_drawdown"), "{merged}");
     // The file's symbol-less rows were really there, and reset positions.
     assert!(single["bad_by_reason"]["field_count"].as_u64() >= Some(6), "{}", single["bad_by_reason"]);
     assert!(single["abandoned_positions"].as_u64() > Some(0));

@@ -43,6 +43,9 @@ pub enum Command {
     /// Audit-log tools.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// Report tools.
+    #[command(subcommand)]
+    Report(ReportCommand),
     /// Check pipeline files without running them: parse, type-check and
     /// build every component, check that inputs exist and output
     /// directories are writable. Exit 0, or 2 with the first mistake.
@@ -78,6 +81,26 @@ pub enum Shell {
     Bash,
     Zsh,
     Fish,
+}
+
+/// `sluice report …`
+#[derive(Debug, Subcommand)]
+pub enum ReportCommand {
+    /// Add the bot reports of partitioned workers (each symbol on one
+    /// worker, the same settings) into one: counts, money (in decimal),
+    /// bad records and exits by reason, symbols, open positions, listed
+    /// trades, the largest win and loss. What does not add up exactly (a
+    /// drawdown, a ratio) is left out and named under `not_merged`.
+    #[command(after_help = "Examples:
+  sluice report merge p0.json p1.json p2.json p3.json -o all.json")]
+    Merge {
+        /// The workers' reports (`--report` of each).
+        #[arg(value_name = "REPORT", required = true, num_args = 2..)]
+        files: Vec<std::path::PathBuf>,
+        /// Write the merged report here instead of stdout.
+        #[arg(short, long, value_name = "PATH")]
+        output: Option<std::path::PathBuf>,
+    },
 }
 
 /// `sluice audit …`

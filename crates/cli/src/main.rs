@@ -12,6 +12,7 @@ macro_rules! say {
 
 mod exit;
 mod grep;
+mod merge;
 mod progress;
 mod report;
 mod run;
@@ -24,7 +25,7 @@ use std::sync::atomic::AtomicBool;
 use clap::Parser;
 use sluice_core::{Bridge, Source, Stop};
 
-use sluice_cli::args::{self, AuditCommand, Cli, Command, ReplayArgs, RunArgs};
+use sluice_cli::args::{self, AuditCommand, Cli, Command, ReplayArgs, ReportCommand, RunArgs};
 use sluice_cli::component::{Component, UsageError};
 use sluice_cli::pipeline::Plan;
 use sluice_cli::registry::{self, Context as BuildContext};
@@ -54,6 +55,7 @@ fn main() -> ExitCode {
         Command::Run(args) => run(*args, stop),
         Command::Replay(args) => replay(args, stop),
         Command::Grep(args) => return grep::run(&args, &stop),
+        Command::Report(ReportCommand::Merge { files, output }) => return merge_reports(&files, output.as_deref()),
         Command::Audit(AuditCommand::Verify { files, head, key_file }) => {
             return verify(&files, head.as_deref(), key_file.as_deref(), false);
         }
@@ -276,6 +278,31 @@ fn audit_chain(key_file: Option<&str>) -> Result<sluice_audit::Chain, ExitCode> 
         say!("sluice: --key-file: {e}");
         ExitCode::from(USAGE)
     })
+}
+
+/// `sluice report merge`: the merged report on stdout or at `output`; a
+/// report that is not a part of the same run is a usage error.
+fn merge_reports(files: &[std::path::PathBuf], output: Option<&std::path::Path>) -> ExitCode {
+    let merged = match merge::merge(files) {
+        Ok(m) => m,
+        Err(e) => {
+            say!("sluice: report merge: {e}");
+            return ExitCode::from(USAGE);
+        }
+    };
+    let text = serde_json::to_string_pretty(&merged).unwrap_or_default() + "\n";
+    let written = match output {
+        Some(path) => std::fs::write(path, text)
+            .map_err(|e| format!("{}: {}", path.display(), sluice_core::error::io_message(&e))),
+        None => std::io::stdout().write_all(text.as_bytes()).map_err(|e| sluice_core::error::io_message(&e)),
+    };
+    match written {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            say!("sluice: report merge: {e}");
+            ExitCode::from(FAILURE)
+        }
+    }
 }
 
 fn verify(files: &[String], head: Option<&str>, key_file: Option<&str>, print_head: bool) -> ExitCode {
