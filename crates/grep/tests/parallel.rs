@@ -153,3 +153,33 @@ fn a_late_nul_hands_the_rest_to_one_thread_without_printing_twice() {
         assert!(one.0.len() > 150_000, "{}", one.0.len());
     }
 }
+
+/// Where nearly every line is selected, printing is the work: the threads
+/// give the file to one thread, and a count is still counted on threads.
+#[test]
+fn a_dense_file_prints_and_counts_as_one_thread_does() {
+    let mut data = Vec::new();
+    for i in 0..150_000 {
+        data.extend_from_slice(format!("{i:06} ERROR {}\n", if i % 1000 == 0 { "INFO" } else { "disk" }).as_bytes());
+    }
+    let (_dir, path) = file(&data);
+    let plain = Flags {
+        invert: false,
+        count: false,
+        line_number: true,
+        byte_offset: false,
+        only_matching: false,
+        text: false,
+        json: false,
+        context: None,
+        max_count: None,
+        listing: 0,
+    };
+    for f in [plain, Flags { count: true, line_number: false, ..plain }, Flags { invert: true, ..plain }] {
+        for pattern in ["ERROR", "INFO"] {
+            let one = run(&path, pattern, f, 1, 1 << 20);
+            // Chunks of 1 MiB: 58,000 lines of which ERROR selects all.
+            assert_eq!(run(&path, pattern, f, 2, 1 << 20), one, "{pattern} {f:?}");
+        }
+    }
+}
