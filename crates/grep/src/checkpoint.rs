@@ -3,8 +3,10 @@
 //! sending every line again.
 //!
 //! For each file: its path, its identity (device and inode, so that a file
-//! rotated away is not taken for the one the checkpoint names), and the
-//! offset and number of the line after the last one the sinks acknowledged.
+//! rotated away is not taken for the one the checkpoint names), the offset
+//! and number of the line after the last one the sinks acknowledged, and
+//! the bytes before that offset (so that a file truncated and written
+//! again, which keeps its inode, is not taken for it either).
 //! The file is JSON, written beside its path and renamed into place, after
 //! the sinks have flushed (the source's commit): a crash leaves the old
 //! checkpoint or the new one, never half of one, and never one ahead of
@@ -35,7 +37,7 @@ impl FileId {
 }
 
 /// Where to go on in one file.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Resume {
     /// The file the path named.
     pub file: FileId,
@@ -43,7 +45,14 @@ pub struct Resume {
     pub offset: u64,
     /// That line's number.
     pub line: u64,
+    /// The last bytes before `offset` (the end of the last line sent, its
+    /// newline included): a file truncated and written again past the
+    /// offset keeps its identity, but not these.
+    pub tail: Vec<u8>,
 }
+
+/// Bytes of [`Resume::tail`] kept.
+pub const TAIL: usize = 64;
 
 /// Every followed file's place, by the path it was named by.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -73,7 +82,11 @@ impl Checkpoint {
             let number = |key: &str| f[key].as_u64().ok_or_else(|| format!("file {i}: `{key}` is not a number"));
             let path = f["path"].as_str().ok_or_else(|| format!("file {i}: `path` is not text"))?;
             let file = FileId { dev: number("dev")?, ino: number("ino")? };
-            files.insert(path.to_owned(), Resume { file, offset: number("offset")?, line: number("line")? });
+            let mut tail = Vec::new();
+            let hex = f["tail"].as_str().ok_or_else(|| format!("file {i}: `tail` is not text"))?;
+            sluice_core::hex::decode_into(hex, &mut tail).map_err(|_| format!("file {i}: `tail` is not hex"))?;
+            let resume = Resume { file, offset: number("offset")?, line: number("line")?, tail };
+            files.insert(path.to_owned(), resume);
         }
         Ok(Checkpoint { files })
     }
@@ -84,9 +97,10 @@ impl Checkpoint {
         let files: Vec<Value> = self
             .files
             .iter()
-            .map(
-                |(p, r)| json!({ "path": p, "dev": r.file.dev, "ino": r.file.ino, "offset": r.offset, "line": r.line }),
-            )
+            .map(|(p, r)| {
+                let tail = sluice_core::hex::encode(&r.tail);
+                json!({ "path": p, "dev": r.file.dev, "ino": r.file.ino, "offset": r.offset, "line": r.line, "tail": tail })
+            })
             .collect();
         let mut file = sluice_io::AtomicFile::create(path)?;
         file.write_all(json!({ "version": VERSION, "files": files }).to_string().as_bytes())?;
@@ -104,12 +118,15 @@ mod tests {
         let path = dir.path().join("cp.json");
         assert_eq!(Checkpoint::load(&path).unwrap(), Checkpoint::default(), "absent: empty");
         let mut cp = Checkpoint::default();
-        let resume = Resume { file: FileId { dev: 2049, ino: 77 }, offset: 4096, line: 120 };
+        let resume = Resume { file: FileId { dev: 2049, ino: 77 }, offset: 4096, line: 120, tail: b"done\n".to_vec() };
         cp.files.insert("logs/app.log".into(), resume);
         cp.save(&path).unwrap();
         assert_eq!(Checkpoint::load(&path).unwrap(), cp);
-        std::fs::write(&path, "{\"version\":1,\"files\":[{\"path\":\"a\",\"dev\":1,\"ino\":2,\"offset\":\"x\"}]}")
-            .unwrap();
+        std::fs::write(
+            &path,
+            "{\"version\":1,\"files\":[{\"path\":\"a\",\"dev\":1,\"ino\":2,\"offset\":\"x\",\"tail\":\"\"}]}",
+        )
+        .unwrap();
         assert_eq!(Checkpoint::load(&path).unwrap_err(), "file 0: `offset` is not a number");
         std::fs::write(&path, "{\"version\":9,\"files\":[]}").unwrap();
         assert_eq!(Checkpoint::load(&path).unwrap_err(), "a checkpoint of version 9; this sluice reads version 1");

@@ -15,7 +15,7 @@ use std::time::Duration;
 
 use sluice_core::{Error, Line, Location, Pull, Record, RecordKind, Source, Stop};
 
-use crate::checkpoint::{Checkpoint, FileId, Resume};
+use crate::checkpoint::{self, Checkpoint, FileId, Resume};
 use crate::sink::{Sink, SinkMatch};
 use crate::{GrepOptions, Outcome};
 
@@ -168,7 +168,9 @@ impl Source for GrepFeed {
                     // Once this line is flushed, the next one is where the
                     // file goes on.
                     if let (Some((_, places)), Some(id)) = (&mut self.checkpoint, id) {
-                        let next = Resume { file: id, offset: offset + bytes.len() as u64 + 1, line: number + 1 };
+                        let mut tail = bytes[bytes.len().saturating_sub(checkpoint::TAIL - 1)..].to_vec();
+                        tail.push(b'\n');
+                        let next = Resume { file: id, offset: offset + bytes.len() as u64 + 1, line: number + 1, tail };
                         places.files.insert(file.to_string(), next);
                         self.moved = true;
                     }

@@ -171,8 +171,13 @@ impl<S: Sink + ?Sized> Searcher<'_, S> {
     fn first_place(&mut self, f: &Followed<'_>, file: &mut File, id: FileId) -> io::Result<(u64, u64)> {
         let size = file.metadata()?.len();
         let name = String::from_utf8_lossy(f.file.name);
+        let holds_tail = |r: &crate::checkpoint::Resume| {
+            let mut now = vec![0; r.tail.len()];
+            let from = r.offset.checked_sub(r.tail.len() as u64);
+            from.is_some_and(|from| file.read_exact_at(&mut now, from).is_ok() && now == r.tail)
+        };
         let place = match self.opts.resume.files.get(name.as_ref()) {
-            Some(r) if r.file == id && r.offset <= size => Some((r.offset, r.line.saturating_sub(1))),
+            Some(r) if r.file == id && r.offset <= size && holds_tail(r) => Some((r.offset, r.line.saturating_sub(1))),
             Some(_) => {
                 (self.warn)(format!(
                     "{name}: not the file the checkpoint names (rotated or truncated since); read from its start"

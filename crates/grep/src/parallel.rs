@@ -35,8 +35,8 @@ use crate::searcher::{FileState, Searcher};
 use crate::sink::{Sink, SinkFinish, SinkMatch};
 
 /// Bytes a thread searches at a time by default. A chunk's selected lines
-/// are held up to [`DENSE_BYTES`], and at most six chunks' besides the
-/// threads' buffers.
+/// are held up to 512 KiB (more makes the chunk dense, and the file goes to
+/// one thread), at most six chunks' besides the threads' buffers.
 pub const DEFAULT_CHUNK: u64 = 1 << 20;
 
 /// How far past a chunk's nominal end its last line may run. A longer line
