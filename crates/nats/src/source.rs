@@ -60,6 +60,8 @@ pub struct NatsSource {
     backoff: Option<Backoff>,
     /// The wait for a stream not created yet was said.
     waiting_said: bool,
+    /// Messages handed out whose acknowledgement got no answer in time.
+    unacknowledged: usize,
 }
 
 struct Link {
@@ -140,6 +142,7 @@ impl NatsSource {
             done: false,
             backoff: None,
             waiting_said: false,
+            unacknowledged: 0,
         })
     }
 
@@ -519,8 +522,10 @@ impl Source for NatsSource {
         }
         let pending = &self.pending;
         let confirm = self.confirmed.elapsed() >= CONFIRM_EVERY;
-        link.conn
-            .block_on(async {
+        // Bounded: a client whose server is gone waits for it to come back,
+        // and a reader waiting there heard no Ctrl-C.
+        let acked = link.conn.block_on(async {
+            let acks = async {
                 for m in pending {
                     m.ack().await?;
                 }
@@ -528,13 +533,31 @@ impl Source for NatsSource {
                     link.conn.client.flush().await?;
                 }
                 Ok::<(), async_nats::Error>(())
-            })
-            .map_err(|e| {
+            };
+            tokio::time::timeout(ATTEMPT_LIMIT, acks).await
+        });
+        match acked {
+            Ok(result) => result.map_err(|e| {
                 link.conn.error(format!(
                     "acknowledging {} messages failed ({e}); the server will deliver them again",
                     pending.len()
                 ))
-            })?;
+            })?,
+            // No answer: they are acknowledged again at the next commit,
+            // and said at the end if they never were.
+            Err(_) => {
+                if self.unacknowledged == 0 {
+                    let n = self.pending.len();
+                    sluice_core::notice(
+                        "nats",
+                        format!("no answer to {n} acknowledgements; tried again at each commit, else delivered again"),
+                    );
+                }
+                self.unacknowledged = self.pending.len();
+                return Ok(());
+            }
+        }
+        self.unacknowledged = 0;
         self.pending.clear();
         self.unconfirmed = !confirm;
         if confirm {
@@ -545,6 +568,13 @@ impl Source for NatsSource {
 
     fn warnings(&mut self) -> Vec<String> {
         let mut said = Vec::new();
+        if self.unacknowledged > 0 {
+            said.push(format!(
+                "nats: {} messages handled could not be acknowledged (no answer from the server); it will deliver \
+                 them again",
+                self.unacknowledged
+            ));
+        }
         let again = self.redelivered - self.dropped_again;
         if again > 0 {
             said.push(format!(
