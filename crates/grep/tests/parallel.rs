@@ -25,6 +25,20 @@ struct Flags {
     listing: u8,
 }
 
+/// `-n` and nothing else.
+const NUMBERED: Flags = Flags {
+    invert: false,
+    count: false,
+    line_number: true,
+    byte_offset: false,
+    only_matching: false,
+    text: false,
+    json: false,
+    context: None,
+    max_count: None,
+    listing: 0,
+};
+
 fn flags() -> impl Strategy<Value = Flags> {
     let stops =
         (proptest::option::of(1u64..6), prop_oneof![6 => Just(0u8), 1 => Just(1u8), 1 => Just(2u8), 1 => Just(3u8)]);
@@ -127,18 +141,7 @@ fn a_late_nul_hands_the_rest_to_one_thread_without_printing_twice() {
     }
     let nul = data.len() - 5_000;
     data[nul] = 0;
-    let f = Flags {
-        invert: false,
-        count: false,
-        line_number: true,
-        byte_offset: false,
-        only_matching: false,
-        text: false,
-        json: false,
-        context: None,
-        max_count: None,
-        listing: 0,
-    };
+    let f = NUMBERED;
     let (_dir, path) = file(&data);
     // With context, the one thread passes over the separators too.
     for f in [f, Flags { context: Some((2, 1)), ..f }] {
@@ -163,18 +166,7 @@ fn a_dense_file_prints_and_counts_as_one_thread_does() {
         data.extend_from_slice(format!("{i:06} ERROR {}\n", if i % 1000 == 0 { "INFO" } else { "disk" }).as_bytes());
     }
     let (_dir, path) = file(&data);
-    let plain = Flags {
-        invert: false,
-        count: false,
-        line_number: true,
-        byte_offset: false,
-        only_matching: false,
-        text: false,
-        json: false,
-        context: None,
-        max_count: None,
-        listing: 0,
-    };
+    let plain = NUMBERED;
     for f in [plain, Flags { count: true, line_number: false, ..plain }, Flags { invert: true, ..plain }] {
         for pattern in ["ERROR", "INFO"] {
             let one = run(&path, pattern, f, 1, 1 << 20);
