@@ -527,3 +527,40 @@ fn a_restarted_grep_to_nats_publishes_each_line_once() {
     let expected: Vec<String> = (0..35).map(|i| format!("2026-01-05 10:00:{i:02} ERROR number {i}")).collect();
     assert_eq!(texts, expected, "each line once, in order");
 }
+
+/// A reader holding acknowledgements when its server goes: its commit
+/// waited in the client's flush for ever (the client waits for the server
+/// to come back), and Ctrl-C went unheard.
+#[test]
+fn a_reader_whose_server_goes_while_it_holds_acknowledgements_still_ends_at_ctrl_c() {
+    let Some(server) = NatsServer::start_or_skip() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    replay_and_publish(&server, dir.path(), 1, 1);
+    // A transcript to a pipe nobody reads yet: the reader blocks with
+    // records handed out and their acknowledgements not sent.
+    let source = format!("nats:url={},stream=TICKS,durable=slow,follow=true", server.url());
+    let mut child = sluice(&["run", "--source", &source, "--sink", "bot", "--transcript"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(1500));
+    drop(server);
+    let mut out = child.stdout.take().unwrap();
+    let drain = std::thread::spawn(move || std::io::copy(&mut out, &mut std::io::sink()));
+    // The reader goes on, and commits with no server to answer.
+    std::thread::sleep(Duration::from_millis(2500));
+    signal(child.id(), "INT");
+    let asked = Instant::now();
+    while child.try_wait().unwrap().is_none() {
+        if asked.elapsed() > Duration::from_secs(15) {
+            child.kill().unwrap();
+            panic!("the reader did not end within 15 s of Ctrl-C");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    drain.join().unwrap().unwrap();
+    let (code, err) = ended(child);
+    assert_eq!(code, Some(130), "{err}");
+    assert!(err.contains("sluice: nats: no answer to "), "{err}");
+}
