@@ -168,10 +168,20 @@ impl Source for GrepFeed {
                     // Once this line is flushed, the next one is where the
                     // file goes on.
                     if let (Some((_, places)), Some(id)) = (&mut self.checkpoint, id) {
-                        let mut tail = bytes[bytes.len().saturating_sub(checkpoint::TAIL - 1)..].to_vec();
-                        tail.push(b'\n');
-                        let next = Resume { file: id, offset: offset + bytes.len() as u64 + 1, line: number + 1, tail };
-                        places.files.insert(file.to_string(), next);
+                        // Updated in place: this runs for every line sent.
+                        let place = match places.files.get_mut(file.as_ref()) {
+                            Some(place) => place,
+                            None => places.files.entry(file.to_string()).or_insert(Resume {
+                                file: id,
+                                offset: 0,
+                                line: 1,
+                                tail: Vec::with_capacity(checkpoint::TAIL),
+                            }),
+                        };
+                        (place.file, place.offset, place.line) = (id, offset + bytes.len() as u64 + 1, number + 1);
+                        place.tail.clear();
+                        place.tail.extend_from_slice(&bytes[bytes.len().saturating_sub(checkpoint::TAIL - 1)..]);
+                        place.tail.push(b'\n');
                         self.moved = true;
                     }
                     self.current = Some((file, bytes, number, offset));

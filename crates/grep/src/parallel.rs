@@ -143,7 +143,9 @@ impl<S: Sink + ?Sized> Searcher<'_, S> {
             n => n,
         };
         // A line longer than --max-line-bytes is skipped with a warning, by
-        // one thread; here no line is longer than a chunk and the margin.
+        // one thread; here a line may run to a chunk and the margin, and is
+        // searched whole, so a limit below that (with room to spare) keeps
+        // the file on one thread.
         let long_lines = (o.max_line_bytes as u64) < 2 * o.chunk.max(1) + MARGIN;
         (!one && !long_lines && threads > 1 && size >= 2 * o.chunk.max(1)).then_some(threads)
     }
