@@ -85,11 +85,18 @@ fn adds_up(frame: usize) {
         paths.push(report);
     }
     assert!(parts.iter().filter(|p| p["ticks"].as_u64() > Some(0)).count() >= 2, "one partition took everything");
+    merges_into(dir.path(), &paths, &single);
+    // The file's symbol-less rows were really there, and reset positions.
+    assert!(single["bad_by_reason"]["field_count"].as_u64() >= Some(6), "{}", single["bad_by_reason"]);
+    assert!(single["abandoned_positions"].as_u64() > Some(0));
+}
 
-    // `sluice report merge` adds them up (it refuses a symbol on two
-    // workers): every symbol with the same figures as in one process,
-    // trades and resets included, and the totals that add up exactly.
-    let merged = dir.path().join("merged.json");
+/// `sluice report merge` adds the partitions' reports at `paths` up (it
+/// refuses a symbol on two workers): every symbol with the same figures as
+/// in the `single` process, trades and resets included, and the totals
+/// that add up exactly.
+fn merges_into(dir: &Path, paths: &[PathBuf], single: &serde_json::Value) {
+    let merged = dir.join("merged.json");
     let mut args = vec!["report", "merge"];
     args.extend(paths.iter().map(|p| arg(p)));
     args.extend(["-o", arg(&merged)]);
@@ -102,9 +109,6 @@ fn adds_up(frame: usize) {
         assert_eq!(merged[key], single[key], "{key}");
     }
     assert!(merged["not_merged"].as_array().unwrap().iter().any(|k| k == "equity_max_drawdown"), "{merged}");
-    // The file's symbol-less rows were really there, and reset positions.
-    assert!(single["bad_by_reason"]["field_count"].as_u64() >= Some(6), "{}", single["bad_by_reason"]);
-    assert!(single["abandoned_positions"].as_u64() > Some(0));
 }
 
 /// Runs `source` to its end into an audit log at `path`.
@@ -563,4 +567,77 @@ fn a_reader_whose_server_goes_while_it_holds_acknowledgements_still_ends_at_ctrl
     let (code, err) = ended(child);
     assert_eq!(code, Some(130), "{err}");
     assert!(err.contains("sluice: nats: no answer to "), "{err}");
+}
+
+/// Issue 18 §4: after a server restart, consumers had thousands of records
+/// twice (the server delivered again what they had handled, some of it as
+/// a first delivery) and the partitioned reports no longer added up. Three
+/// bot workers follow a live partitioned feed in frames while the server is
+/// killed and started again: their reports add up to one process's.
+#[test]
+fn a_server_restart_while_workers_consume_leaves_their_reports_as_without_it() {
+    let Some(mut server) = NatsServer::start_or_skip() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let ticker = "ticker:seed=11,count=60000,rate=20000";
+    let single_path = dir.path().join("single.json");
+    let single = sluice(&["run", "--source", ticker, "--sink", "bot", "--report", arg(&single_path), "-q"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let sink = format!(
+        "nats:url={},subject=live,stream=LIVE,partitions=3,frame_records=10,dedupe=true,batch=50,retry=30s",
+        server.url()
+    );
+    let producer = sluice(&["run", "--source", ticker, "--sink", &sink, "-q"]).stderr(Stdio::piped()).spawn().unwrap();
+    // The workers wait for the stream, take 20 records at a time, and are
+    // given again what they leave unacknowledged a second later.
+    let mut workers = Vec::new();
+    let mut paths = Vec::new();
+    for p in 0..3 {
+        let report = dir.path().join(format!("w{p}.json"));
+        let source = format!(
+            "nats:url={},stream=LIVE,durable=w{p},partition={p},follow=true,batch=20,ack_wait=1s,retry=30s",
+            server.url()
+        );
+        let child = sluice(&["run", "--source", &source, "--sink", "bot", "--report", arg(&report), "-q"])
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        workers.push(child);
+        paths.push(report);
+    }
+    std::thread::sleep(Duration::from_millis(1500));
+    server.crash_and_restart(Duration::from_secs(2)).unwrap();
+    let (code, err) = ended(producer);
+    assert_eq!(code, Some(0), "the producer gave up: {err}");
+    let (code, err) = ended(single);
+    assert_eq!(code, Some(0), "{err}");
+    let single = json(&single_path);
+
+    // Caught up: nothing left to deliver or to acknowledge.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let jsz = server.monitor("/jsz?consumers=true");
+        let consumers = jsz["account_details"][0]["stream_detail"][0]["consumer_detail"].as_array().cloned();
+        let idle = |c: &serde_json::Value| c["num_pending"] == 0 && c["num_ack_pending"] == 0;
+        if consumers.is_some_and(|c| c.len() == 3 && c.iter().all(idle)) {
+            break;
+        }
+        let gave_up = workers.iter_mut().any(|w| w.try_wait().unwrap().is_some());
+        if gave_up || Instant::now() > deadline {
+            let said: Vec<String> =
+                workers.into_iter().map(|w| interrupted_within(w, Duration::from_secs(10)).1).collect();
+            panic!("the workers did not catch up (one ended: {gave_up}): {jsz}\nthey said: {said:?}");
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    for child in workers {
+        signal(child.id(), "INT");
+        let (code, err) = ended(child);
+        assert_eq!(code, Some(130), "{err}");
+    }
+    // The default symbols fall in each of the three partitions.
+    assert!(paths.iter().all(|p| json(p)["ticks"].as_u64() > Some(0)), "a worker had nothing to do");
+    merges_into(dir.path(), &paths, &single);
 }

@@ -296,7 +296,12 @@ fn pump(
             // gives up) is a stop, not the end of the data.
             Ok(Pull::End) => return stop.requested().map_or(Ending::Exhausted, Ending::Stopped),
             Ok(Pull::Idle) => {
-                if uncommitted > 0 {
+                // A source that acknowledges commits at every pause, even
+                // with no record pulled since the last commit: it may hold
+                // messages it took and handed out no record for (copies
+                // of what it had handled, delivered again), which its
+                // upstream delivers again and again until acknowledged.
+                if uncommitted > 0 || every.is_some() {
                     uncommitted = 0;
                     if let Some(ending) = commit(source, fanout) {
                         return ending;

@@ -146,6 +146,20 @@ fn commits_follow_flushes_every_n_records_on_idle_and_at_a_clean_end() {
     assert_eq!(log.borrow().events, ["send AAPL 1", "flush", "send AAPL 3", "flush", "send AAPL 4"]);
 }
 
+/// A message source may hold acknowledgements of messages it gave no
+/// record for (copies, delivered again, of what it had handled): unasked,
+/// it never sent them, and its upstream delivered them again and again.
+#[test]
+fn a_pause_asks_for_a_commit_even_with_no_record_since_the_last() {
+    let (sink, _) = Recorder::new();
+    let mut script = Script::new(vec![Ev::Good("AAPL", "1"), Ev::Good("AAPL", "2"), Ev::Idle, Ev::Good("AAPL", "3")]);
+    script.commit_every = Some(2);
+    let commits = script.commits.clone();
+    let out = Bridge::new(script, vec![], vec![sink]).unwrap().run();
+    assert!(matches!(out.ending, Ending::Exhausted));
+    assert_eq!(*commits.borrow(), [2, 3, 4]);
+}
+
 #[test]
 fn nothing_is_committed_after_a_sink_fails() {
     let (mut sink, _) = Recorder::new();

@@ -40,6 +40,7 @@ pub struct NatsSource {
     /// its bytes.
     name: String,
     bytes: Vec<u8>,
+    /// Messages delivered again that this reader had not handed out.
     redelivered: u64,
     /// The stream sequences of the messages whose records this reader
     /// handed out last, and how many of them came again and were dropped:
@@ -443,14 +444,17 @@ impl Source for NatsSource {
                 }
             };
             let (delivered, seq) = message.info().map(|i| (i.delivered, i.stream_sequence)).unwrap_or((1, 0));
-            self.redelivered += u64::from(delivered > 1);
-            if delivered > 1 && self.handled.contains(seq) {
+            if self.handled.contains(seq) {
                 // Its records were handed out already: acknowledged
-                // again, not handed out twice.
+                // again, not handed out twice. Whatever its count of
+                // deliveries: a server killed and started again may have
+                // lost the consumer's progress, and deliver again as new
+                // what this reader handled.
                 self.dropped_again += 1;
                 self.pending.push(message);
                 continue;
             }
+            self.redelivered += u64::from(delivered > 1);
             if message.payload.starts_with(b"{\"frame\":") {
                 let head_end = memchr::memchr(b'\n', &message.payload).unwrap_or(message.payload.len());
                 match serde_json::from_slice::<FrameHead>(&message.payload[..head_end]) {
@@ -575,7 +579,7 @@ impl Source for NatsSource {
                 self.unacknowledged
             ));
         }
-        let again = self.redelivered - self.dropped_again;
+        let again = self.redelivered;
         if again > 0 {
             said.push(format!(
                 "nats: {again} messages were delivered again (a reader stopped before acknowledging them)"
