@@ -1,6 +1,7 @@
 //! End-to-end tests: each runs the real `sluice` binary.
 
 mod audit;
+mod cluster;
 mod corpus;
 mod errors;
 mod follow;

@@ -421,14 +421,19 @@ fn a_server_that_crashes_mid_publish_is_waited_for_and_nothing_is_lost() {
     let (code, err) = ended(producer);
     assert_eq!(code, Some(0), "the producer gave up: {err}");
 
-    let audit = dir.path().join("a.jsonl");
-    drain_into_audit(&format!("nats:url={},stream=FEED,durable=after", server.url()), &audit);
-    // Every tick, once: batches resent after the crash were recognised by
-    // their ids.
+    // Batches resent after the crash were recognised by their ids.
+    each_tick_once_in_order(&server.url(), dir.path(), n);
+}
+
+/// Reads stream FEED at `url` to its end (durable `after`), and checks
+/// that it holds ticks 1 to `n` of a ticker, each once, in order.
+pub(crate) fn each_tick_once_in_order(url: &str, dir: &Path, n: u64) {
+    let audit = dir.join("after.jsonl");
+    drain_into_audit(&format!("nats:url={url},stream=FEED,durable=after"), &audit);
     let seqs = audited_seqs(&audit);
     let unique: BTreeSet<u64> = seqs.iter().copied().collect();
     let missing: Vec<u64> = (1..=n).filter(|s| !unique.contains(s)).collect();
-    assert!(missing.is_empty(), "lost: {missing:?}");
+    assert!(missing.is_empty(), "lost {} ticks, the first {:?}", missing.len(), &missing[..missing.len().min(10)]);
     assert_eq!(seqs.len(), unique.len(), "stored twice: {} records", seqs.len() - unique.len());
     assert!(seqs.windows(2).all(|w| w[0] < w[1]), "out of order");
 }
@@ -577,6 +582,30 @@ fn a_reader_whose_server_goes_while_it_holds_acknowledgements_still_ends_at_ctrl
 #[test]
 fn a_server_restart_while_workers_consume_leaves_their_reports_as_without_it() {
     let Some(mut server) = NatsServer::start_or_skip() else { return };
+    let url = server.url();
+    let consumers = |s: &NatsServer| consumers_of(&s.monitor("/jsz?consumers=true")).to_vec();
+    live_feed_adds_up(&url, "", &mut server, |s| s.crash_and_restart(Duration::from_secs(2)).unwrap(), consumers);
+}
+
+/// The consumers of the first stream in a server's `/jsz?consumers=true`.
+pub(crate) fn consumers_of(jsz: &serde_json::Value) -> &[serde_json::Value] {
+    jsz["account_details"][0]["stream_detail"][0]["consumer_detail"].as_array().map_or(&[], Vec::as_slice)
+}
+
+/// A live feed published in frames to three partitions of stream LIVE at
+/// `url` (with the sink options `sink_extra`), followed by three bot
+/// workers, disrupted 1.5 s in by `disrupt(servers)`. Once the producer is
+/// done and the workers' consumers, as `consumers(servers)` gives them
+/// (each as its leader sees it), are caught up (nothing to deliver or to
+/// acknowledge), the workers are stopped, and their reports must add up to
+/// one process's.
+pub(crate) fn live_feed_adds_up<S>(
+    url: &str,
+    sink_extra: &str,
+    servers: &mut S,
+    disrupt: impl FnOnce(&mut S),
+    consumers: impl Fn(&S) -> Vec<serde_json::Value>,
+) {
     let dir = tempfile::tempdir().unwrap();
     let ticker = "ticker:seed=11,count=60000,rate=20000";
     let single_path = dir.path().join("single.json");
@@ -586,8 +615,7 @@ fn a_server_restart_while_workers_consume_leaves_their_reports_as_without_it() {
         .spawn()
         .unwrap();
     let sink = format!(
-        "nats:url={},subject=live,stream=LIVE,partitions=3,frame_records=10,dedupe=true,batch=50,retry=30s",
-        server.url()
+        "nats:url={url},subject=live,stream=LIVE,partitions=3,frame_records=10,dedupe=true,batch=50,retry=30s{sink_extra}"
     );
     let producer = sluice(&["run", "--source", ticker, "--sink", &sink, "-q"]).stderr(Stdio::piped()).spawn().unwrap();
     // The workers wait for the stream, take 20 records at a time, and are
@@ -596,10 +624,8 @@ fn a_server_restart_while_workers_consume_leaves_their_reports_as_without_it() {
     let mut paths = Vec::new();
     for p in 0..3 {
         let report = dir.path().join(format!("w{p}.json"));
-        let source = format!(
-            "nats:url={},stream=LIVE,durable=w{p},partition={p},follow=true,batch=20,ack_wait=1s,retry=30s",
-            server.url()
-        );
+        let source =
+            format!("nats:url={url},stream=LIVE,durable=w{p},partition={p},follow=true,batch=20,ack_wait=1s,retry=30s");
         let child = sluice(&["run", "--source", &source, "--sink", "bot", "--report", arg(&report), "-q"])
             .stderr(Stdio::piped())
             .spawn()
@@ -608,27 +634,26 @@ fn a_server_restart_while_workers_consume_leaves_their_reports_as_without_it() {
         paths.push(report);
     }
     std::thread::sleep(Duration::from_millis(1500));
-    server.crash_and_restart(Duration::from_secs(2)).unwrap();
+    disrupt(servers);
     let (code, err) = ended(producer);
     assert_eq!(code, Some(0), "the producer gave up: {err}");
     let (code, err) = ended(single);
     assert_eq!(code, Some(0), "{err}");
     let single = json(&single_path);
 
-    // Caught up: nothing left to deliver or to acknowledge.
+    // Caught up, as every server sees it.
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
-        let jsz = server.monitor("/jsz?consumers=true");
-        let consumers = jsz["account_details"][0]["stream_detail"][0]["consumer_detail"].as_array().cloned();
+        let seen = consumers(servers);
         let idle = |c: &serde_json::Value| c["num_pending"] == 0 && c["num_ack_pending"] == 0;
-        if consumers.is_some_and(|c| c.len() == 3 && c.iter().all(idle)) {
+        if seen.len() == 3 && seen.iter().all(idle) {
             break;
         }
         let gave_up = workers.iter_mut().any(|w| w.try_wait().unwrap().is_some());
         if gave_up || Instant::now() > deadline {
             let said: Vec<String> =
                 workers.into_iter().map(|w| interrupted_within(w, Duration::from_secs(10)).1).collect();
-            panic!("the workers did not catch up (one ended: {gave_up}): {jsz}\nthey said: {said:?}");
+            panic!("the workers did not catch up (one ended: {gave_up}): {seen:?}\nthey said: {said:?}");
         }
         std::thread::sleep(Duration::from_millis(100));
     }

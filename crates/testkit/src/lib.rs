@@ -7,7 +7,8 @@
 //! - [`Script`]: a source that plays a list of [`Ev`]ents.
 //! - [`Recorder`]: a sink that writes down what it was given.
 //! - [`NatsServer`]: a real `nats-server -js` on free loopback ports with a
-//!   store of its own, stopped when dropped.
+//!   store of its own, stopped when dropped; [`NatsCluster`], three of
+//!   them joined into one JetStream cluster.
 //! - [`skipped`]: says that a test did not run its check, where the test
 //!   output shows it.
 //!
@@ -22,7 +23,7 @@ mod recorder;
 mod records;
 mod script;
 
-pub use nats::{NatsServer, free_port};
+pub use nats::{NatsCluster, NatsServer, free_port};
 pub use recorder::{Log, Recorder};
 pub use records::{bad, tick, tick_at};
 pub use script::{Ev, Script};
