@@ -627,6 +627,7 @@ pub(crate) fn live_feed_adds_up<S>(
         let source =
             format!("nats:url={url},stream=LIVE,durable=w{p},partition={p},follow=true,batch=20,ack_wait=1s,retry=30s");
         let child = sluice(&["run", "--source", &source, "--sink", "bot", "--report", arg(&report), "-q"])
+            .stdout(Stdio::null())
             .stderr(Stdio::piped())
             .spawn()
             .unwrap();
