@@ -30,17 +30,22 @@ fn a_node_killed_mid_publish_loses_and_doubles_nothing_acknowledged() {
     let dir = tempfile::tempdir().unwrap();
     let n = 100_000u64;
     let sink = format!("nats:url={},subject=feed,stream=FEED,replicas=3,dedupe=true,batch=50,retry=30s", cluster.url());
-    let started = Instant::now();
     let producer = sluice(&["run", "--source", &format!("ticker:seed=5,count={n}"), "--sink", &sink, "-q"])
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    std::thread::sleep(Duration::from_millis(1500).saturating_sub(started.elapsed()));
+    // Well under way: a tenth stored.
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while cluster.stream_messages("FEED") < n / 10 {
+        assert!(Instant::now() < deadline, "the producer made no progress");
+        std::thread::sleep(Duration::from_millis(20));
+    }
     // The server the producer is connected to: the acknowledgements of
     // what the stream stored are lost with it, and what it sends again
     // must not be stored twice.
     let serving = cluster.serving_a_client().expect("the producer is connected");
     cluster.nodes[serving].crash().unwrap();
+    assert!(cluster.stream_messages("FEED") < n, "the kill came after the publish");
     let (code, err) = ended(producer);
     assert_eq!(code, Some(0), "the producer gave up: {err}");
 

@@ -11,7 +11,7 @@ use bytes::Bytes;
 use sluice_core::{BadRecord, Error, Flow, Location, Record, RecordKind, Sink, SinkReport};
 
 use crate::config::NatsSinkConfig;
-use crate::conn::Conn;
+use crate::conn::{Backoff, Conn};
 use crate::{subject, wire};
 
 /// A message waiting for the server's acknowledgement.
@@ -251,8 +251,29 @@ impl NatsSink {
     }
 
     /// Creates the stream if one is named and missing, or checks that some
-    /// stream takes the subject.
-    fn prepare(&self, conn: &Conn) -> Result<(), Error> {
+    /// stream takes the subject. A failure that may pass (no answer in
+    /// time: a cluster electing a leader after losing a server) is tried
+    /// again, with backoff, for up to `retry`.
+    fn prepare_within_retry(&self, conn: &Conn) -> Result<(), Error> {
+        let mut backoff = Backoff::new(self.config.retry.0);
+        let mut said = false;
+        loop {
+            match self.prepare(conn) {
+                Ok(()) => return Ok(()),
+                Err((e, true)) if backoff.wait_here() => {
+                    if !std::mem::replace(&mut said, true) {
+                        let left = backoff.left().as_secs();
+                        sluice_core::notice("nats", format!("{e}; trying again for up to {left}s"));
+                    }
+                }
+                Err((e, _)) => return Err(e),
+            }
+        }
+    }
+
+    /// [`NatsSink::prepare_within_retry`]'s one attempt; its error says
+    /// whether it may pass.
+    fn prepare(&self, conn: &Conn) -> Result<(), (Error, bool)> {
         let wanted = [self.config.subject.clone(), format!("{}.>", self.config.subject)];
         conn.block_on(async {
             match &self.config.stream {
@@ -263,24 +284,38 @@ impl NatsSink {
                         num_replicas: self.config.replicas.unwrap_or(1),
                         ..Default::default()
                     };
-                    let mut s = conn.js.get_or_create_stream(config).await.map_err(|e| conn.error(e))?;
-                    let info = s.info().await.map_err(|e| conn.error(e))?;
+                    let mut s = conn.js.get_or_create_stream(config).await.map_err(|e| {
+                        use async_nats::jetstream::context::CreateStreamErrorKind as K;
+                        let again = matches!(e.kind(), K::TimedOut | K::JetStreamUnavailable);
+                        (conn.error(e), again)
+                    })?;
+                    let info = s.info().await.map_err(|e| {
+                        use async_nats::jetstream::context::RequestErrorKind as K;
+                        let again = matches!(e.kind(), K::TimedOut | K::NoResponders);
+                        (conn.error(e), again)
+                    })?;
                     if let Some(wanted) = self.config.replicas
                         && info.config.num_replicas != wanted
                     {
-                        return Err(conn.error(format!(
-                            "stream {name} exists with {} replicas, not {wanted}; leave replicas out, or name another \
-                             stream",
-                            info.config.num_replicas
-                        )));
+                        return Err((
+                            conn.error(format!(
+                                "stream {name} exists with {} replicas, not {wanted}; leave replicas out, or name \
+                                 another stream",
+                                info.config.num_replicas
+                            )),
+                            false,
+                        ));
                     }
                     let has = &info.config.subjects;
                     let needed = if self.config.partitions.is_some() { &wanted[1] } else { &wanted[0] };
                     if !has.iter().any(|s| s == needed) {
-                        return Err(conn.error(format!(
-                            "stream {name} exists but does not take {needed} (its subjects: {})",
-                            has.join(", ")
-                        )));
+                        return Err((
+                            conn.error(format!(
+                                "stream {name} exists but does not take {needed} (its subjects: {})",
+                                has.join(", ")
+                            )),
+                            false,
+                        ));
                     }
                     Ok(())
                 }
@@ -290,7 +325,8 @@ impl NatsSink {
                         None => self.config.subject.clone(),
                     };
                     conn.js.stream_by_subject(probe.clone()).await.map(drop).map_err(|_| {
-                        conn.error(format!("no stream takes subject {probe}; name one with stream=NAME to create it"))
+                        let why = format!("no stream takes subject {probe}; name one with stream=NAME to create it");
+                        (conn.error(why), false)
                     })
                 }
             }
@@ -334,7 +370,7 @@ impl Sink for NatsSink {
 
     fn start(&mut self) -> Result<(), Error> {
         let conn = Conn::open("nats", &self.config.url, self.config.retry.0)?;
-        self.prepare(&conn)?;
+        self.prepare_within_retry(&conn)?;
         self.conn = Some(conn);
         Ok(())
     }

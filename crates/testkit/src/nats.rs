@@ -193,10 +193,20 @@ impl NatsCluster {
 
     /// The server that leads stream `stream`, as the cluster says.
     pub fn stream_leader(&self, stream: &str) -> Option<usize> {
+        let leader = self.stream_detail(stream)?["cluster"]["leader"].as_str()?.to_owned();
+        leader.strip_prefix('n')?.parse().ok()
+    }
+
+    /// How many messages stream `stream` holds, as the first server that
+    /// answers says (0 before it exists).
+    pub fn stream_messages(&self, stream: &str) -> u64 {
+        self.stream_detail(stream).and_then(|s| s["state"]["messages"].as_u64()).unwrap_or(0)
+    }
+
+    fn stream_detail(&self, stream: &str) -> Option<serde_json::Value> {
         let jsz = self.nodes.iter().find_map(|n| n.try_monitor("/jsz?streams=true"))?;
         let streams = jsz["account_details"][0]["stream_detail"].as_array()?;
-        let leader = streams.iter().find(|s| s["name"] == stream)?["cluster"]["leader"].as_str()?.to_owned();
-        leader.strip_prefix('n')?.parse().ok()
+        streams.iter().find(|s| s["name"] == stream).cloned()
     }
 
     /// The first server with a client connected, as its `/connz` says.
