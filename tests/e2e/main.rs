@@ -18,3 +18,4 @@ mod run;
 mod signals;
 mod util;
 mod window;
+mod workers;

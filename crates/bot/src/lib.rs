@@ -43,7 +43,7 @@ pub use grid::Grid;
 use machine::{Machine, Rules, Step, Trade};
 use stats::{Equity, Stats};
 use strategy::Side;
-pub use sweep::{RANKABLE, Rank, Sweep};
+pub use sweep::{RANKABLE, Rank, Ranking, Sweep, values_json};
 
 /// One symbol's machine and its counts.
 struct Book {

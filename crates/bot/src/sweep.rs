@@ -231,19 +231,52 @@ impl Sink for Sweep {
         let Sweep { keys, labels, pool, rank, heatmap, tapes, .. } = *self;
         let runs = labels.into_iter().zip(pool.into_runs()?);
         fed?;
-        let io = |e: std::io::Error| Error::io("sweep", "keeping the combinations' reports", e);
-        // Each report is kept as its JSON text (a fraction of its size as
-        // values), with the few figures the table shows beside it.
-        let (mut labels, mut texts, mut shown) = (Vec::new(), Vec::new(), Vec::new());
-        let columns = table_columns(&rank);
+        let mut ranking = Ranking::new(keys, rank, heatmap);
         for (values, mut bot) in runs {
             bot.adopt(&tapes);
             let report = bot.close()?;
-            let details = report.full_details().map_err(io)?;
-            shown.push(columns.iter().filter_map(|c| Some((c.to_string(), details.get(*c)?.clone()))).collect());
-            texts.push(serde_json::to_string(&details).map_err(std::io::Error::from).map_err(io)?);
-            labels.push(values);
+            ranking.push(values, &report.full_details().map_err(keeping)?)?;
         }
+        ranking.finish()
+    }
+}
+
+/// Combinations' reports ranked into a sweep's table, heatmap and report:
+/// what a sweep does at its close, and what a coordinator does with the
+/// reports its workers send.
+pub struct Ranking {
+    keys: Vec<String>,
+    rank: Rank,
+    heatmap: Option<String>,
+    /// Each combination's values, in the grid's order.
+    labels: Vec<Vec<String>>,
+    /// Each report as its JSON text (a fraction of its size as values).
+    texts: Vec<String>,
+    /// The few figures the table shows, of each report.
+    shown: Vec<Map<String, Value>>,
+}
+
+impl Ranking {
+    /// A ranking of combinations of `keys` by `rank`; `heatmap`, for two
+    /// keys, is where to draw the ranked figure.
+    pub fn new(keys: Vec<String>, rank: Rank, heatmap: Option<String>) -> Ranking {
+        Ranking { keys, rank, heatmap, labels: Vec::new(), texts: Vec::new(), shown: Vec::new() }
+    }
+
+    /// Adds a combination, its values (one per key) and its whole report,
+    /// in the grid's order: ties in the ranked figure keep that order.
+    pub fn push(&mut self, values: Vec<String>, report: &Map<String, Value>) -> Result<(), Error> {
+        let columns = table_columns(&self.rank);
+        self.shown.push(columns.iter().filter_map(|c| Some((c.to_string(), report.get(*c)?.clone()))).collect());
+        self.texts.push(serde_json::to_string(report).map_err(std::io::Error::from).map_err(keeping)?);
+        self.labels.push(values);
+        Ok(())
+    }
+
+    /// The table (the report's summary), the heatmap drawn, and the ranked
+    /// combinations with their reports (an appendix on disk).
+    pub fn finish(self) -> Result<SinkReport, Error> {
+        let Ranking { keys, rank, heatmap, labels, mut texts, shown } = self;
         let figures: Vec<Option<f64>> = shown.iter().map(|r| rank.figure(r)).collect();
         let order = rank.order(&figures);
         let summary = table(&keys, &labels, &shown, &order, &rank);
@@ -253,25 +286,32 @@ impl Sink for Sweep {
         }
         // The ranked combinations go to disk, copied into the report where
         // their placeholder stands: a hundred full reports are megabytes.
-        let mut file = std::io::BufWriter::new(tempfile::tempfile().map_err(io)?);
-        file.write_all(b"[").map_err(io)?;
+        let mut file = std::io::BufWriter::new(tempfile::tempfile().map_err(keeping)?);
+        file.write_all(b"[").map_err(keeping)?;
         for (place, &i) in order.iter().enumerate() {
-            let values: Map<String, Value> = keys
-                .iter()
-                .zip(&labels[i])
-                .map(|(k, v)| (k.clone(), serde_json::from_str(v).unwrap_or_else(|_| json!(v))))
-                .collect();
+            let values = values_json(&keys, &labels[i]);
             let head = json!({ "rank": place + 1, "values": values }).to_string();
             // `{"rank":…,"values":{…}` then `,"report":TEXT}`.
             let sep = if place == 0 { "\n      " } else { ",\n      " };
-            write!(file, "{sep}{},\"report\":{}}}", &head[..head.len() - 1], texts[i]).map_err(io)?;
+            write!(file, "{sep}{},\"report\":{}}}", &head[..head.len() - 1], texts[i]).map_err(keeping)?;
             texts[i] = String::new();
         }
-        file.write_all(b"\n    ]").map_err(io)?;
-        let appendix = Appendix::new(file.into_inner().map_err(|e| io(e.into_error()))?);
+        file.write_all(b"\n    ]").map_err(keeping)?;
+        let appendix = Appendix::new(file.into_inner().map_err(|e| keeping(e.into_error()))?);
         let mut details = Map::new();
         let combinations = appendix.placeholder();
         details.insert("sweep".into(), json!({ "keys": keys, "rank": rank.metric, "combinations": combinations }));
         Ok(SinkReport { sink: "sweep".into(), summary, details, appendices: vec![appendix] })
     }
+}
+
+/// A failure to write a sweep's reports to disk.
+fn keeping(e: std::io::Error) -> Error {
+    Error::io("sweep", "keeping the combinations' reports", e)
+}
+
+/// A combination's values as the report gives them: `{"entry":140}`, a
+/// value that reads as JSON (a number) as that, any other as text.
+pub fn values_json(keys: &[String], values: &[String]) -> Map<String, Value> {
+    keys.iter().zip(values).map(|(k, v)| (k.clone(), serde_json::from_str(v).unwrap_or_else(|_| json!(v)))).collect()
 }

@@ -46,6 +46,18 @@ pub enum Command {
     /// Report tools.
     #[command(subcommand)]
     Report(ReportCommand),
+    /// Take the jobs of sweeps spread with --workers, until Ctrl-C: replay
+    /// the data (a path this machine can read) for each job's combinations
+    /// and send back their reports.
+    #[command(after_help = "Examples:\n  sluice worker nats:url=nats://hub:4222,stream=SWEEPS")]
+    Worker {
+        /// The work queue: nats:url=URL,stream=NAME[,ack_wait=30s]
+        #[arg(value_name = "nats:…")]
+        spec: String,
+        /// Print nothing on stderr but errors.
+        #[arg(long, short)]
+        quiet: bool,
+    },
     /// Check pipeline files without running them: parse, type-check and
     /// build every component, check that inputs exist and output
     /// directories are writable. Exit 0, or 2 with the first mistake.
@@ -370,6 +382,12 @@ pub struct PipelineArgs {
     /// Draw a two-key sweep's ranked figure as an SVG heatmap here.
     #[arg(long, value_name = "PATH.svg", requires = "sweep")]
     pub heatmap: Option<PathBuf>,
+    /// Spread the sweep over `sluice worker`s on any machine, through a
+    /// NATS JetStream work queue: nats:url=URL,stream=NAME[,block=N]
+    /// (N combinations a job, 10 by default). The ranked table and report
+    /// are the ones one machine gives.
+    #[arg(long, value_name = "nats:…", requires = "sweep")]
+    pub workers: Option<String>,
     /// Print the bot's tick-by-tick transcript (sets transcript on every bot).
     #[arg(long)]
     pub transcript: bool,

@@ -10,6 +10,7 @@ macro_rules! say {
     }};
 }
 
+mod distribute;
 mod exit;
 mod grep;
 mod merge;
@@ -55,6 +56,7 @@ fn main() -> ExitCode {
         Command::Run(args) => run(*args, stop),
         Command::Replay(args) => replay(args, stop),
         Command::Grep(args) => return grep::run(&args, &stop),
+        Command::Worker { spec, quiet } => distribute::worker(&spec, quiet, stop),
         Command::Report(ReportCommand::Merge { files, output }) => return merge_reports(&files, output.as_deref()),
         Command::Audit(AuditCommand::Verify { files, head, key_file }) => {
             return verify(&files, head.as_deref(), key_file.as_deref(), false);
@@ -168,6 +170,12 @@ fn watch_signals(stop: &Stop) -> std::io::Result<()> {
 fn run(args: RunArgs, stop: Stop) -> anyhow::Result<u8> {
     check_outputs(&args.pipeline)?;
     let plan = plan(&args)?;
+    if args.pipeline.workers.is_some() {
+        let source = distribute::Part::of(plan.source.as_ref().unwrap_or(&default_source()?), true)?;
+        let mut pipeline = args.pipeline;
+        pipeline.limit = pipeline.limit.or(plan.limit);
+        return distribute::coordinate(source, &plan, &pipeline, stop);
+    }
     let sweeping = args.pipeline.sweep.is_some();
     let ctx = BuildContext { stop: stop.clone(), sweeping, ..BuildContext::default() };
     let source = registry::source(plan.source.as_ref().unwrap_or(&default_source()?), &ctx)?;
@@ -210,6 +218,16 @@ fn plan(args: &RunArgs) -> Result<Plan, UsageError> {
 
 fn replay(args: Box<ReplayArgs>, stop: Stop) -> anyhow::Result<u8> {
     check_outputs(&args.pipeline)?;
+    if args.pipeline.workers.is_some() {
+        let p = &args.pipeline;
+        let plan = Plan {
+            filters: p.filters.iter().map(|f| Component::filter_flag(f)).collect::<Result<_, _>>()?,
+            sinks: p.sinks.iter().map(|s| Component::from_flag("--sink", s)).collect::<Result<_, _>>()?,
+            ..Plan::default()
+        };
+        let source = distribute::Part::replay(&args.csv.pairs, &args.files)?;
+        return distribute::coordinate(source, &plan, &args.pipeline, stop);
+    }
     let bar = progress::Progress::start(&args.files, args.pipeline.quiet);
     let source = replay::replay_source(&args, &stop, bar.as_ref().map(|b| b.counter()))?;
     let p = &args.pipeline;

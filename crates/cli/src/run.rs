@@ -99,13 +99,28 @@ pub fn run_built(
     if let Some(bar) = bar {
         bar.finish();
     }
+    let seed_given = plan.source.as_ref().is_some_and(|s| s.has("seed"));
+    conclude(&outcome, args, &asked, Ran { replaying_files, seed_given })
+}
 
+/// What [`conclude`] needs to know of the run besides its outcome.
+pub struct Ran {
+    /// The source read tick files: a run where every row was bad is a
+    /// layout gone wrong.
+    pub replaying_files: bool,
+    /// The source's seed was given, so the summary need not print it.
+    pub seed_given: bool,
+}
+
+/// Says how the run went (warnings, the summary, `--report`, `--json`),
+/// and maps the way it ended to an exit code.
+pub fn conclude(outcome: &sluice_core::Outcome, args: &PipelineArgs, asked: &Stop, ran: Ran) -> anyhow::Result<u8> {
+    let Ran { replaying_files, seed_given } = ran;
     for warning in &outcome.summary.warnings {
         say!("sluice: warning: {warning}");
     }
     if !args.quiet {
-        let seed_given = plan.source.as_ref().is_some_and(|s| s.has("seed"));
-        say!("{}", report::human(&outcome, seed_given));
+        say!("{}", report::human(outcome, seed_given));
     }
     let mut code = match &outcome.ending {
         Ending::Exhausted | Ending::Limit | Ending::SinksDone => 0,
@@ -145,12 +160,12 @@ pub fn run_built(
         }
     }
     if let Some(path) = &args.report {
-        write_report(path, &outcome)?;
+        write_report(path, outcome)?;
     }
     if args.json {
         // A reader that went away (`| head`) had what it wanted; a full
         // disk loses the report, which is a failure.
-        if let Err(e) = crate::write_stdout_with(|out| report::write(&outcome, out)) {
+        if let Err(e) = crate::write_stdout_with(|out| report::write(outcome, out)) {
             say!("sluice: the report: {e}");
             code = code.max(FAILURE);
         }
@@ -162,15 +177,39 @@ pub fn run_built(
 /// combination is the bot's options with the grid's values set, read by the
 /// same deserializer as any bot's, so a bad key or value is named the same.
 fn sweep(bot: &Component, grid: &str, args: &PipelineArgs) -> Result<Box<dyn sluice_core::Sink>, UsageError> {
+    let (keys, combinations) = grid_of(grid, args)?;
+    let heatmap = args.heatmap.as_ref().map(|p| p.display().to_string());
+    Ok(Box::new(sweep_over(bot, keys, &combinations, rank_of(args)?, heatmap)?))
+}
+
+/// The keys and the combinations of `--sweep GRID`, each combination's
+/// values one per key, in the grid's order.
+pub fn grid_of(grid: &str, args: &PipelineArgs) -> Result<(Vec<String>, Vec<Vec<String>>), UsageError> {
     let grid: sluice_bot::Grid = grid.parse().map_err(|e| UsageError(format!("--sweep: {e}")))?;
-    let rank: sluice_bot::Rank = match &args.rank {
-        Some(r) => r.parse().map_err(|e| UsageError(format!("--rank: {e}")))?,
-        None => sluice_bot::Rank::default(),
-    };
     let keys: Vec<String> = grid.keys().iter().map(|k| k.to_string()).collect();
     if args.heatmap.is_some() && keys.len() != 2 {
         return Err(UsageError(format!("--heatmap: draws a sweep of two keys, and this one has {}", keys.len())));
     }
+    let combinations = grid.combinations().iter().map(|c| c.iter().map(|v| v.to_string()).collect()).collect();
+    Ok((keys, combinations))
+}
+
+/// The figure of `--rank`, or the default.
+pub fn rank_of(args: &PipelineArgs) -> Result<sluice_bot::Rank, UsageError> {
+    match &args.rank {
+        Some(r) => r.parse().map_err(|e| UsageError(format!("--rank: {e}"))),
+        None => Ok(sluice_bot::Rank::default()),
+    }
+}
+
+/// The sweep of `bot` over `combinations` of `keys`.
+pub fn sweep_over(
+    bot: &Component,
+    keys: Vec<String>,
+    combinations: &[Vec<String>],
+    rank: sluice_bot::Rank,
+    heatmap: Option<String>,
+) -> Result<sluice_bot::Sweep, UsageError> {
     let mut base = bot.clone();
     // A sweep's report is about the figures: the trade lists of a hundred
     // combinations would be a hundred files' worth of JSON.
@@ -178,13 +217,13 @@ fn sweep(bot: &Component, grid: &str, args: &PipelineArgs) -> Result<Box<dyn slu
         base.set("report_trades", "0");
     }
     let mut runs = Vec::new();
-    for values in grid.combinations() {
+    for values in combinations {
         let mut c = base.clone();
-        for (k, v) in keys.iter().zip(&values) {
+        for (k, v) in keys.iter().zip(values) {
             c.set(k, v);
         }
         let config: sluice_bot::BotConfig =
-            c.read().map_err(|e| UsageError(format!("--sweep {}: {e}", describe(&keys, &values))))?;
+            c.read().map_err(|e| UsageError(format!("--sweep {}: {e}", describe(&keys, values))))?;
         for (key, set) in [("trades", &config.trades), ("plot", &config.plot), ("equity", &config.equity)] {
             if set.is_some() {
                 return Err(UsageError(format!(
@@ -193,15 +232,14 @@ fn sweep(bot: &Component, grid: &str, args: &PipelineArgs) -> Result<Box<dyn slu
             }
         }
         let bot = sluice_bot::Bot::silent(config)
-            .map_err(|e| UsageError(format!("--sweep {}: {e}", describe(&keys, &values))))?;
-        runs.push((values.iter().map(|v| v.to_string()).collect(), bot));
+            .map_err(|e| UsageError(format!("--sweep {}: {e}", describe(&keys, values))))?;
+        runs.push((values.clone(), bot));
     }
-    let heatmap = args.heatmap.as_ref().map(|p| p.display().to_string());
-    Ok(Box::new(sluice_bot::Sweep::new(keys, runs, rank, heatmap)))
+    Ok(sluice_bot::Sweep::new(keys, runs, rank, heatmap))
 }
 
 /// `entry=140,exit=190`: a combination, for messages.
-fn describe(keys: &[String], values: &[&str]) -> String {
+fn describe(keys: &[String], values: &[String]) -> String {
     keys.iter().zip(values).map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(",")
 }
 

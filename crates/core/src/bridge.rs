@@ -90,7 +90,7 @@ pub enum Ending {
 }
 
 /// What a run did, counted at the bridge.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Summary {
     /// Records the source read, good and bad, including any dropped by a
     /// filter the source took over.
@@ -105,7 +105,7 @@ pub struct Summary {
     #[serde(skip)]
     pub elapsed: Duration,
     /// The source's warnings (a file changed while it was read).
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub warnings: Vec<String>,
 }
 

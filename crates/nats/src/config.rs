@@ -115,7 +115,7 @@ pub struct NatsSourceConfig {
 /// Most partitions a sink spreads over.
 pub const MAX_PARTITIONS: u32 = 1024;
 
-fn default_url() -> String {
+pub(crate) fn default_url() -> String {
     "nats://127.0.0.1:4222".to_owned()
 }
 
@@ -123,11 +123,11 @@ fn default_batch() -> usize {
     256
 }
 
-fn default_retry() -> Interval {
+pub(crate) fn default_retry() -> Interval {
     Interval(Duration::from_secs(30))
 }
 
-fn default_ack_wait() -> Interval {
+pub(crate) fn default_ack_wait() -> Interval {
     Interval(Duration::from_secs(30))
 }
 
@@ -199,7 +199,7 @@ fn check_subject(key: &'static str, s: &str) -> Result<(), ConfigError> {
     Ok(())
 }
 
-fn check_stream(s: &str) -> Result<(), ConfigError> {
+pub(crate) fn check_stream(s: &str) -> Result<(), ConfigError> {
     if s.is_empty() || s.contains(['.', '*', '>', ' ', '\t', '/', '\\']) {
         return Err(ConfigError::new("stream", format!("`stream`: `{s}` is not a stream name")));
     }

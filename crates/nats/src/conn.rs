@@ -79,6 +79,16 @@ impl Conn {
         self.rt.block_on(f)
     }
 
+    /// Runs `f` on the connection's runtime, beside whatever the caller
+    /// does next.
+    pub fn spawn<F>(&self, f: F) -> tokio::task::JoinHandle<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        self.rt.spawn(f)
+    }
+
     /// An error of this component naming the server.
     pub fn error(&self, what: impl std::fmt::Display) -> Error {
         Error::new(self.component, format!("{}: {what}", self.url))

@@ -8,6 +8,9 @@
 //! N (FNV-1a, fixed so that every process agrees), so one worker per partition sees every tick
 //! of its symbols in order; a bad record without a symbol goes to every
 //! partition, as an echo on all but the first.
+//!
+//! [`Board`] and [`Desk`] are a work queue on JetStream: a coordinator's
+//! jobs, taken one at a time by workers on any machine.
 
 #![warn(missing_docs)]
 
@@ -17,7 +20,9 @@ mod sink;
 mod source;
 mod subject;
 mod wire;
+mod work;
 
 pub use config::{NatsSinkConfig, NatsSourceConfig, Records};
 pub use sink::NatsSink;
 pub use source::NatsSource;
+pub use work::{Board, Desk, Job, WorkConfig};
