@@ -231,6 +231,22 @@ fn nats_pairs(pairs: &mut Vec<Pair>, sluice: &str, xtask: &str, url: &str, rows:
         install_hint: "",
         ok_codes: &[0],
     });
+    // The same with frames of 500 in two partitions, as the hop below.
+    pairs.push(Pair {
+        name: format!("replay {rows} rows → NATS in frames of 500, two partitions"),
+        sluice: argv(&[
+            sluice,
+            "replay",
+            &nats_ticks,
+            "-q",
+            "--sink",
+            &format!("nats:url={url},subject=f1,stream=F1,partitions=2,frame_records=500"),
+        ]),
+        peer: Some(argv(&[xtask, "nats-baseline", &nats_ticks, url, "fb1", "FB1", "500"])),
+        peer_name: "bare async-nats loop publishing the same frames".into(),
+        install_hint: "",
+        ok_codes: &[0],
+    });
     // Each run publishes the file again and the durable worker reads just
     // that much further.
     let hop = format!(

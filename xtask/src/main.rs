@@ -30,7 +30,7 @@ usage: cargo xtask TASK [OPTIONS]
       The bare csv-crate loop the replay is measured against.
   audit-baseline FILE OUT
       The bare serde_json + BufWriter loop the audit sink is measured against.
-  nats-baseline FILE URL SUBJECT STREAM
+  nats-baseline FILE URL SUBJECT STREAM [FRAME]
       The publish loop written directly with async-nats that the nats sink is
       measured against.
 
