@@ -19,7 +19,7 @@ pub fn start() -> anyhow::Result<Option<NatsServer>> {
 /// acknowledgements are awaited every 256 messages, as the sink does. With
 /// FRAME, rows go `FRAME` to a message instead, in two partitions by
 /// symbol, as the sink's frames do: a head line, then one tab-separated line
-/// a row (its time as written in the file, not in nanoseconds).
+/// a row, its time in nanoseconds (a sluice worker reads them).
 pub fn baseline(args: &[String]) -> anyhow::Result<()> {
     #[derive(serde::Serialize)]
     struct Tick<'a> {
@@ -60,7 +60,8 @@ pub fn baseline(args: &[String]) -> anyhow::Result<()> {
                     let p = (fnv1a(rec[1].as_bytes()) % 2) as usize;
                     let (lines, count) = &mut frames[p];
                     use std::io::Write;
-                    writeln!(lines, "T\t{}\t{}\t{}\t{}\tF0\t{line}", &rec[0], &rec[1], &rec[2], &rec[3])?;
+                    let nanos = rec[0].parse::<jiff::Timestamp>()?.as_nanosecond();
+                    writeln!(lines, "T\t{nanos}\t{}\t{}\t{}\tF0\t{line}", &rec[1], &rec[2], &rec[3])?;
                     *count += 1;
                     if *count < n {
                         continue;

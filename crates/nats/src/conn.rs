@@ -1,6 +1,8 @@
 //! A connection to a NATS server, driven from sluice's own thread.
 
 use std::future::Future;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use async_nats::jetstream;
@@ -18,8 +20,23 @@ pub struct Conn {
 }
 
 impl Conn {
-    /// Connects, retrying with backoff for up to `retry`.
+    /// Connects, retrying with backoff for up to `retry`; once connected,
+    /// the client reconnects by itself when its server goes.
     pub fn open(component: &'static str, url: &str, retry: Duration) -> Result<Conn, Error> {
+        Conn::connect(component, url, retry, true)
+    }
+
+    /// [`Conn::open`] for a publisher that keeps its messages in order: a
+    /// client that reconnected by itself would send what it still held
+    /// (messages after some the lost server never stored) before the
+    /// publisher knows, and they would be stored first. This one stays
+    /// down; the publisher sends again, in order, on a connection of its
+    /// own.
+    pub fn open_in_order(component: &'static str, url: &str, retry: Duration) -> Result<Conn, Error> {
+        Conn::connect(component, url, retry, false)
+    }
+
+    fn connect(component: &'static str, url: &str, retry: Duration, reconnect: bool) -> Result<Conn, Error> {
         let rt = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(1)
             .thread_name("sluice-nats")
@@ -32,16 +49,27 @@ impl Conn {
             .split(',')
             .map(|u| u.trim().parse().map_err(|e| Error::new(component, format!("`{u}` is not a server address: {e}"))))
             .collect::<Result<_, _>>()?;
+        let connected = Arc::new(AtomicBool::new(false));
         let client = rt.block_on(async {
             let (mut backoff, mut said) = (Backoff::new(retry), None);
             loop {
-                let attempt = async_nats::ConnectOptions::new()
-                    .connection_timeout(Duration::from_secs(2))
-                    // Once connected, the client reconnects by itself; how long
-                    // sluice waits for it is bounded by `retry` at each call.
-                    .max_reconnects(None)
-                    .connect(servers.as_slice())
-                    .await;
+                let options = async_nats::ConnectOptions::new().connection_timeout(Duration::from_secs(2));
+                // Once connected, the client reconnects by itself; how long
+                // sluice waits for it is bounded by `retry` at each call.
+                // Without, it waits longer than any run before trying: the
+                // wait also paces a first connection's tries of a
+                // cluster's servers, which stays short.
+                let options = match reconnect {
+                    true => options.max_reconnects(None),
+                    false => {
+                        let connected = Arc::clone(&connected);
+                        options.reconnect_delay_callback(move |attempt| match connected.load(Ordering::Relaxed) {
+                            true => Duration::from_secs(365 * 86400),
+                            false => Duration::from_millis(100 * attempt.min(10) as u64),
+                        })
+                    }
+                };
+                let attempt = options.connect(servers.as_slice()).await;
                 match attempt {
                     Ok(c) => break Ok(c),
                     Err(e) => {
@@ -65,6 +93,7 @@ impl Conn {
                 }
             }
         })?;
+        connected.store(true, Ordering::Relaxed);
         // The JetStream context starts a task of its own: on this runtime.
         let mut js = {
             let _inside = rt.enter();
