@@ -29,7 +29,10 @@ fn a_node_killed_mid_publish_loses_and_doubles_nothing_acknowledged() {
     let Some(mut cluster) = NatsCluster::start_or_skip() else { return };
     let dir = tempfile::tempdir().unwrap();
     let n = 100_000u64;
-    let sink = format!("nats:url={},subject=feed,stream=FEED,replicas=3,dedupe=true,batch=50,retry=30s", cluster.url());
+    let sink = format!(
+        "nats:url={},subject=feed,stream=FEED,replicas=3,dedupe=true,frame_records=1,batch=50,retry=30s",
+        cluster.url()
+    );
     let producer = sluice(&["run", "--source", &format!("ticker:seed=5,count={n}"), "--sink", &sink, "-q"])
         .stderr(Stdio::piped())
         .spawn()

@@ -136,7 +136,7 @@ fn a_consumer_killed_mid_stream_loses_and_repeats_nothing_acknowledged() {
     let Some(server) = NatsServer::start_or_skip() else { return };
     let dir = tempfile::tempdir().unwrap();
     let n = 30_000u64;
-    let sink = format!("nats:url={},subject=feed,stream=FEED", server.url());
+    let sink = format!("nats:url={},subject=feed,stream=FEED,frame_records=1", server.url());
     let o = run(&["run", "--source", &format!("ticker:seed=3,count={n}"), "--sink", &sink, "-q"]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
 
@@ -203,11 +203,18 @@ fn a_collector_receives_every_error_line_from_two_producers() {
     std::thread::sleep(Duration::from_millis(300));
     f.write_all(b"OR three, written in two pieces\n").unwrap();
     drop(f);
-    // Three ERROR lines from each producer are in the stream before Ctrl-C.
+    // Three ERROR lines from each producer are in the stream before Ctrl-C
+    // (in frames: fewer messages than lines), as a reader of its own finds.
     let deadline = Instant::now() + Duration::from_secs(20);
-    while server.monitor("/jsz")["messages"].as_u64() < Some(6) {
+    for peek in 0.. {
+        let seen = dir.path().join(format!("peek{peek}.jsonl"));
+        drain_into_audit(&format!("nats:url={},stream=LOGS,durable=peek{peek},records=lines", server.url()), &seen);
+        let lines = std::fs::read_to_string(&seen).unwrap();
+        if lines.lines().filter(|l| l.contains("\"kind\":\"record\"")).count() >= 6 {
+            break;
+        }
         assert!(Instant::now() < deadline, "the follower did not publish the appended lines");
-        std::thread::sleep(Duration::from_millis(50));
+        std::thread::sleep(Duration::from_millis(100));
     }
     signal(child.id(), "INT");
     let (code, err) = ended(child);

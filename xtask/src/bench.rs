@@ -224,8 +224,15 @@ pub fn main(args: &[String]) -> anyhow::Result<()> {
 fn nats_pairs(pairs: &mut Vec<Pair>, sluice: &str, xtask: &str, url: &str, rows: u64) -> anyhow::Result<()> {
     let nats_ticks = gen_ticks(rows)?.to_string_lossy().into_owned();
     pairs.push(Pair {
-        name: format!("replay {rows} rows → NATS JetStream, acknowledged every 256"),
-        sluice: argv(&[sluice, "replay", &nats_ticks, "-q", "--sink", &format!("nats:url={url},subject=s1,stream=S1")]),
+        name: format!("replay {rows} rows → NATS JetStream, one record a message, acknowledged every 256"),
+        sluice: argv(&[
+            sluice,
+            "replay",
+            &nats_ticks,
+            "-q",
+            "--sink",
+            &format!("nats:url={url},subject=s1,stream=S1,frame_records=1"),
+        ]),
         peer: Some(argv(&[xtask, "nats-baseline", &nats_ticks, url, "b1", "B1"])),
         peer_name: "bare async-nats publish loop".into(),
         install_hint: "",
@@ -250,11 +257,11 @@ fn nats_pairs(pairs: &mut Vec<Pair>, sluice: &str, xtask: &str, url: &str, rows:
     // Each run publishes the file again and the durable worker reads just
     // that much further.
     let hop = format!(
-        "{sluice} replay {nats_ticks} -q --sink nats:url={url},subject=s2,stream=S2 && \
+        "{sluice} replay {nats_ticks} -q --sink nats:url={url},subject=s2,stream=S2,frame_records=1 && \
          {sluice} run -q --source nats:url={url},stream=S2,durable=w --sink bot"
     );
     pairs.push(Pair {
-        name: format!("replay {rows} rows → NATS → one bot worker"),
+        name: format!("replay {rows} rows → NATS, one record a message → one bot worker"),
         sluice: argv(&["sh", "-c", &hop]),
         peer: Some(argv(&[sluice, "replay", &nats_ticks, "-q"])),
         peer_name: "replay → bot in one process".into(),

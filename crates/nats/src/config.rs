@@ -52,7 +52,7 @@ pub struct NatsSinkConfig {
     /// carry many times more. A frame closes when it holds this many, at
     /// `frame_bytes`, and whenever the sink flushes (the source was idle, a
     /// commit, the end). 1 sends each record as a message of its own, which
-    /// a reader older than frames reads. Default: 1.
+    /// a reader older than frames reads. Default: 500.
     #[serde(default = "default_frame_records")]
     pub frame_records: usize,
     /// Bytes at which a frame closes however few records it holds (from
@@ -63,7 +63,7 @@ pub struct NatsSinkConfig {
 }
 
 fn default_frame_records() -> usize {
-    1
+    500
 }
 
 fn default_frame_bytes() -> usize {
