@@ -375,7 +375,7 @@ fn combinations_without_a_meaning_are_refused_by_name() {
         (&["--since", "2026-01-05", "--follow", "ERROR", "a.log"], "--since"),
         (&["-z", "--follow", "ERROR", "a.log"], "-z"),
         (&["-P", "-e", "a", "-e", "b", "a.log"], "-P"),
-        (&["--records", "--follow", "ERROR", "a.log"], "--records"),
+        (&["--records", "-z", "ERROR", "a.log"], "--records"),
     ] {
         let (code, out, err) = grep(args);
         assert_eq!((code, out.as_str()), (Some(2), ""), "{args:?}: {err}");

@@ -145,3 +145,49 @@ fn context_is_counted_in_records() {
         assert!(stdout(&out) == want, "{args:?}: {}", stderr(&out));
     }
 }
+
+/// `--records --follow`: a record whose trace is written a moment after
+/// its first line is printed whole; the last record of a quiet log is
+/// printed after a short wait, not held for ever; one held when the run
+/// stops is printed then.
+#[test]
+fn a_followed_log_gives_whole_records_and_its_last_one_after_a_pause() {
+    use std::io::{BufRead, BufReader};
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("app.log");
+    std::fs::write(&path, "2026-01-05 10:00:00 INFO start\n").unwrap();
+    let mut child = sluice(&["grep", "--records", "--follow", "ERROR", arg(&path)])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let (tx, printed) = std::sync::mpsc::channel();
+    let out = BufReader::new(child.stdout.take().unwrap());
+    let reader = std::thread::spawn(move || {
+        for line in out.lines() {
+            let _ = tx.send(line.unwrap());
+        }
+    });
+    let append = |text: &str| {
+        let mut f = std::fs::OpenOptions::new().append(true).open(&path).unwrap();
+        f.write_all(text.as_bytes()).unwrap();
+    };
+    let next = |within: u64| printed.recv_timeout(std::time::Duration::from_millis(within)).ok();
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    // The first line, then its trace 300 ms later, then nothing.
+    append("2026-01-05 10:00:01 ERROR boom\n");
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    append("\tat a.B.c(B.java:1)\n\tat a.B.d(B.java:2)\n");
+    assert_eq!(next(5000).as_deref(), Some("2026-01-05 10:00:01 ERROR boom"));
+    assert_eq!(next(1000).as_deref(), Some("\tat a.B.c(B.java:1)"));
+    assert_eq!(next(1000).as_deref(), Some("\tat a.B.d(B.java:2)"));
+    // A next record, held when Ctrl-C comes: printed at the end.
+    append("2026-01-05 10:00:02 INFO fine\n2026-01-05 10:00:03 ERROR again\n\tat x.Y.z(Y.java:3)\n");
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    signal(child.id(), "INT");
+    let status = child.wait().unwrap();
+    reader.join().unwrap();
+    let rest: Vec<String> = printed.try_iter().collect();
+    assert_eq!(rest, ["2026-01-05 10:00:03 ERROR again", "\tat x.Y.z(Y.java:3)"]);
+    assert_eq!(status.code(), Some(0));
+}

@@ -128,8 +128,8 @@ fn conflict(cmd: &GrepCommand) -> Option<&'static str> {
     if cmd.stats && !cmd.sinks.is_empty() {
         return Some("--stats counts a printed search; with --sink the run's report (--report) has the counts");
     }
-    if cmd.records && (cmd.follow || cmd.null_data) {
-        return Some("--records cannot be combined with --follow or -z yet");
+    if cmd.records && cmd.null_data {
+        return Some("--records cannot be combined with -z yet");
     }
     if cmd.follow && cmd.recursive.is_some() {
         return Some("--follow follows the files it is given; it cannot be combined with -r (name the files)");

@@ -95,6 +95,9 @@ impl<S: Sink + ?Sized> Searcher<'_, S> {
             }
         }
         for f in &mut followed {
+            if let Some(open) = f.open.as_mut() {
+                self.release_held(&mut open.lb, &mut f.file)?;
+            }
             f.file.stopped = self.stop.requested();
             self.finish(&f.file)?;
             outcome.selected |= f.file.selected > 0;
@@ -152,7 +155,8 @@ impl<S: Sink + ?Sized> Searcher<'_, S> {
                 self.read_on(f)
             }
             Rotation::Renamed => {
-                // The old file's last line is final now.
+                // The old file's last line is final now, and so is its
+                // last record.
                 open.lb.resume();
                 open.lb.hold_partial(false);
                 if self.catch_up(f)? == Searched::Done {
@@ -222,8 +226,12 @@ impl<S: Sink + ?Sized> Searcher<'_, S> {
         self.reopen(f)
     }
 
-    /// Starts over on the file now under the followed name.
+    /// Starts over on the file now under the followed name; the last
+    /// record held back of the one before is whole.
     fn reopen(&mut self, f: &mut Followed<'_>) -> io::Result<()> {
+        if let Some(open) = f.open.as_mut() {
+            self.release_held(&mut open.lb, &mut f.file)?;
+        }
         f.open = None;
         f.said_missing = false;
         self.visit(f)

@@ -101,6 +101,11 @@ pub(crate) struct Searcher<'s, S: ?Sized> {
     holed: Vec<u8>,
 }
 
+/// How long a followed file must stay quiet before its last record,
+/// which lines written later could continue, is taken as whole
+/// (`--records --follow`).
+const RECORD_QUIET: std::time::Duration = std::time::Duration::from_millis(800);
+
 /// Where one file's search stands.
 pub(crate) struct FileState<'n> {
     pub(crate) name: &'n [u8],
@@ -128,6 +133,10 @@ pub(crate) struct FileState<'n> {
     blocks: Option<Blocks>,
     /// A time window checked line by line (input that was not bisected).
     pub(crate) window: Option<crate::window::Scan>,
+    /// `--records --follow`: since when the last record read has waited
+    /// for lines that would continue it, and how much of the input was
+    /// read then (more input starts the wait again).
+    pub(crate) held: Option<(std::time::Instant, u64)>,
 }
 
 impl<'n> FileState<'n> {
@@ -135,6 +144,7 @@ impl<'n> FileState<'n> {
         FileState {
             blocks,
             window: None,
+            held: None,
             done: false,
             bytes: 0,
             name,
@@ -394,10 +404,20 @@ impl<S: Sink + ?Sized> Searcher<'_, S> {
             // With no room to wait for a block's end, its lines are taken
             // as they are (only with a --max-line-bytes below 96 KiB).
             let last = lb.at_end() || !lb.has_room();
-            // --records: the last record may go on in what is not read yet.
-            let (lines, held) = match self.opts.records && !last {
+            // --records: the last record may go on in what is not read yet;
+            // in a followed file, also in what is not written yet.
+            let pausing = self.opts.follow && lb.at_end() && lb.has_room();
+            let (lines, held) = match self.opts.records && (!last || pausing) {
                 true => crate::records::complete(&lb.unread()[..range.len()]),
                 false => (range.len(), false),
+            };
+            let (lines, paused) = match (pausing && held, self.opts.records) {
+                (true, _) => self.quiet_yet(lb.read_so_far(), range.len(), lines, file),
+                (false, true) => {
+                    file.held = None;
+                    (lines, false)
+                }
+                (false, false) => (lines, false),
             };
             let (used, done, wait) = self.split_region(lb.unread(), lines, last, file)?;
             lb.consume(range.start + used);
@@ -407,7 +427,46 @@ impl<S: Sink + ?Sized> Searcher<'_, S> {
             if wait || held {
                 lb.read_more();
             }
+            // The input asks no more of this region until it grows.
+            if paused {
+                return Ok(Searched::End);
+            }
         }
+    }
+
+    /// `--records --follow` at the end of what the file holds: its last
+    /// record (from `complete` in the region's `all` bytes) waits until
+    /// the file has been quiet for [`RECORD_QUIET`], in case lines that
+    /// continue it are still being written; then it is taken whole.
+    /// Returns the bytes to search now, and whether the rest waits.
+    fn quiet_yet(&mut self, read: u64, all: usize, complete: usize, file: &mut FileState<'_>) -> (usize, bool) {
+        let now = std::time::Instant::now();
+        match file.held {
+            Some((since, at)) if at == read && now.duration_since(since) >= RECORD_QUIET => {
+                file.held = None;
+                (all, false)
+            }
+            Some((_, at)) if at == read => (complete, true),
+            _ => {
+                file.held = Some((now, read));
+                (complete, true)
+            }
+        }
+    }
+
+    /// `--records --follow`: the followed file is done with (rotated away,
+    /// or the run stops), so the record it held back is whole: searched.
+    pub(crate) fn release_held<R: Read>(&mut self, lb: &mut LineBuffer<R>, file: &mut FileState<'_>) -> io::Result<()> {
+        if file.held.take().is_none() || file.done {
+            return Ok(());
+        }
+        let data = lb.unread();
+        let Some(end) = memchr::memrchr(b'\n', data).map(|i| i + 1) else { return Ok(()) };
+        file.base = lb.position();
+        let (used, done, _) = self.split_region(data, end, true, file)?;
+        lb.consume(used);
+        file.done |= done;
+        Ok(())
     }
 
     /// Searches the whole lines of `data` (`data[..lines]`, the unread
