@@ -186,12 +186,13 @@ pub fn main(args: &[String]) -> anyhow::Result<()> {
         }
     }
 
-    // The NATS hop, on a smaller input: every record is a message. Without
-    // a server neither side can run.
+    // The NATS hop: one record a message on a smaller input (it carries
+    // about 70,000 a second), frames on the whole one (issue 18's floors
+    // are for it). Without a server neither side can run.
     let nats_server = crate::nats::start()?;
-    let nats_rows = if quick { 100_000 } else { 1_000_000 };
+    let single_rows = if quick { 100_000 } else { 1_000_000 };
     if let Some(server) = &nats_server {
-        nats_pairs(&mut pairs, &sluice, &xtask, &server.url(), nats_rows)?;
+        nats_pairs(&mut pairs, &sluice, &xtask, &server.url(), (single_rows, rows))?;
     }
     println!("| benchmark | command | median s | min–max s | sluice ÷ peer | peak RSS MiB |");
     println!("| --- | --- | --- | --- | --- | --- |");
@@ -221,8 +222,10 @@ pub fn main(args: &[String]) -> anyhow::Result<()> {
 
 /// The NATS hop: the sink against a publish loop written directly with
 /// async-nats, and replay → NATS → bot against replay → bot.
-fn nats_pairs(pairs: &mut Vec<Pair>, sluice: &str, xtask: &str, url: &str, rows: u64) -> anyhow::Result<()> {
+fn nats_pairs(pairs: &mut Vec<Pair>, sluice: &str, xtask: &str, url: &str, rows: (u64, u64)) -> anyhow::Result<()> {
+    let (rows, framed_rows) = rows;
     let nats_ticks = gen_ticks(rows)?.to_string_lossy().into_owned();
+    let framed_ticks = gen_ticks(framed_rows)?.to_string_lossy().into_owned();
     pairs.push(Pair {
         name: format!("replay {rows} rows → NATS JetStream, one record a message, acknowledged every 256"),
         sluice: argv(&[
@@ -238,18 +241,16 @@ fn nats_pairs(pairs: &mut Vec<Pair>, sluice: &str, xtask: &str, url: &str, rows:
         install_hint: "",
         ok_codes: &[0],
     });
-    // The same with frames of 500 in two partitions, as the hop below.
+    // The same with frames of 500 in two partitions, as the hop below; each
+    // side empties its stream first (ten million rows a run would fill the
+    // disk).
+    let framed_sink = format!("nats:url={url},subject=f1,stream=F1,partitions=2,frame_records=500");
+    let publish = format!("{xtask} nats-purge {url} F1 && {sluice} replay {framed_ticks} -q --sink {framed_sink}");
+    let bare = format!("{xtask} nats-purge {url} FB1 && {xtask} nats-baseline {framed_ticks} {url} fb1 FB1 500");
     pairs.push(Pair {
-        name: format!("replay {rows} rows → NATS in frames of 500, two partitions"),
-        sluice: argv(&[
-            sluice,
-            "replay",
-            &nats_ticks,
-            "-q",
-            "--sink",
-            &format!("nats:url={url},subject=f1,stream=F1,partitions=2,frame_records=500"),
-        ]),
-        peer: Some(argv(&[xtask, "nats-baseline", &nats_ticks, url, "fb1", "FB1", "500"])),
+        name: format!("replay {framed_rows} rows → NATS in frames of 500, two partitions"),
+        sluice: argv(&["sh", "-c", &publish]),
+        peer: Some(argv(&["sh", "-c", &bare])),
         peer_name: "bare async-nats loop publishing the same frames".into(),
         install_hint: "",
         ok_codes: &[0],
@@ -272,14 +273,15 @@ fn nats_pairs(pairs: &mut Vec<Pair>, sluice: &str, xtask: &str, url: &str, rows:
     // reading in parallel once the file is published (publish and consume
     // one after the other: the throughput is a floor of the overlapped one).
     let framed = format!(
-        "{sluice} replay {nats_ticks} -q --sink nats:url={url},subject=s3,stream=S3,partitions=2,frame_records=500 && \
+        "{xtask} nats-purge {url} S3 && \
+         {sluice} replay {framed_ticks} -q --sink nats:url={url},subject=s3,stream=S3,partitions=2,frame_records=500 && \
          ({sluice} run -q --source nats:url={url},stream=S3,durable=w0,partition=0 --sink bot & \
           {sluice} run -q --source nats:url={url},stream=S3,durable=w1,partition=1 --sink bot; wait)"
     );
     pairs.push(Pair {
-        name: format!("replay {rows} rows → NATS in frames of 500 → two partitioned bot workers"),
+        name: format!("replay {framed_rows} rows → NATS in frames of 500 → two partitioned bot workers"),
         sluice: argv(&["sh", "-c", &framed]),
-        peer: Some(argv(&[sluice, "replay", &nats_ticks, "-q"])),
+        peer: Some(argv(&[sluice, "replay", &framed_ticks, "-q"])),
         peer_name: "replay → bot in one process".into(),
         install_hint: "",
         ok_codes: &[0],

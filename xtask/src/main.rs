@@ -31,6 +31,7 @@ usage: cargo xtask TASK [OPTIONS]
   audit-baseline FILE OUT
       The bare serde_json + BufWriter loop the audit sink is measured against.
   nats-baseline FILE URL SUBJECT STREAM [FRAME]
+  nats-purge URL STREAM...
       The publish loop written directly with async-nats that the nats sink is
       measured against.
 
@@ -48,6 +49,7 @@ fn main() -> ExitCode {
         Some("csv-baseline") => bench::csv_baseline(&args[1..]),
         Some("audit-baseline") => bench::audit_baseline(&args[1..]),
         Some("nats-baseline") => nats::baseline(&args[1..]),
+        Some("nats-purge") => nats::purge(&args[1..]),
         Some("spawn-measured") => measure::spawn_measured(&args[1..]),
         Some("man") => man(),
         Some("fuzz") => fuzz(&args[1..]),

@@ -100,3 +100,19 @@ fn framed(lines: &mut Vec<u8>, count: &mut usize, file: &str) -> Vec<u8> {
 fn fnv1a(key: &[u8]) -> u64 {
     key.iter().fold(0xcbf2_9ce4_8422_2325, |h, &b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3))
 }
+
+/// Empties streams (those that exist), so that a bench that publishes the
+/// same file again and again does not fill the disk.
+pub fn purge(args: &[String]) -> anyhow::Result<()> {
+    let [url, streams @ ..] = args else { bail!("usage: cargo xtask nats-purge URL STREAM...") };
+    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build()?;
+    rt.block_on(async {
+        let js = async_nats::jetstream::new(async_nats::connect(url.as_str()).await?);
+        for name in streams {
+            if let Ok(stream) = js.get_stream(name).await {
+                stream.purge().await?;
+            }
+        }
+        anyhow::Ok(())
+    })
+}
