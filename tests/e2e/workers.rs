@@ -87,6 +87,9 @@ fn a_worker_killed_in_the_middle_of_a_job_leaves_it_to_another() {
     // Killed once it holds the job.
     let deadline = Instant::now() + Duration::from_secs(20);
     while workers_consumer(&server)["num_ack_pending"] != 1 {
+        if first.try_wait().unwrap().is_some() {
+            panic!("the worker ended: {}", ended(first).1);
+        }
         assert!(Instant::now() < deadline, "no worker took the job: {}", server.monitor("/jsz?consumers=true"));
         std::thread::sleep(Duration::from_millis(50));
     }
@@ -159,5 +162,27 @@ fn a_spread_sweep_is_checked_before_anything_connects() {
         let o = run(&args);
         assert_eq!(o.status.code(), Some(2), "{args:?}: {}", stderr(&o));
         assert!(stderr(&o).contains(said), "{args:?}: {}", stderr(&o));
+    }
+}
+
+/// Workers started together on a new server race to create the work
+/// queue; the losers were told its subjects overlap an existing stream
+/// (the same one) and ended (CI caught it). Each must go on working.
+#[test]
+fn workers_started_together_all_stay() {
+    for _ in 0..3 {
+        let Some(server) = NatsServer::start_or_skip() else { return };
+        let mut workers: Vec<Child> = (0..4).map(|_| worker(&server, "RACE", "")).collect();
+        std::thread::sleep(Duration::from_millis(1500));
+        for w in &mut workers {
+            if w.try_wait().unwrap().is_some() {
+                let all: Vec<String> = workers.into_iter().map(|w| ended(w).1).collect();
+                panic!("a worker ended: {all:?}");
+            }
+        }
+        for w in workers {
+            let (code, err) = interrupted_within(w, Duration::from_secs(5));
+            assert_eq!(code, Some(130), "{err}");
+        }
     }
 }

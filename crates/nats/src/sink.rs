@@ -341,8 +341,7 @@ impl NatsSink {
                         ..Default::default()
                     };
                     let mut s = conn.js.get_or_create_stream(config).await.map_err(|e| {
-                        use async_nats::jetstream::context::CreateStreamErrorKind as K;
-                        let again = matches!(e.kind(), K::TimedOut | K::JetStreamUnavailable);
+                        let again = crate::work::may_pass(&e);
                         (conn.error(e), again)
                     })?;
                     let info = s.info().await.map_err(|e| {

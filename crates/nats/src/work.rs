@@ -98,7 +98,19 @@ fn open(config: &WorkConfig, component: &'static str) -> Result<(Conn, stream::S
             num_replicas: config.replicas,
             ..Default::default()
         };
-        let mut s = conn.js.get_or_create_stream(wanted).await.map_err(|e| conn.error(e))?;
+        // Tried again when another party was creating it at the same
+        // time (workers started together).
+        let mut tries = 0;
+        let mut s = loop {
+            match conn.js.get_or_create_stream(wanted.clone()).await {
+                Ok(s) => break s,
+                Err(e) if may_pass(&e) && tries < 20 => {
+                    tries += 1;
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                }
+                Err(e) => return Err(conn.error(e)),
+            }
+        };
         let info = s.info().await.map_err(|e| conn.error(e))?;
         if info.config.retention != stream::RetentionPolicy::WorkQueue {
             return Err(conn.error(format!("stream {name} exists and is no work queue; name another stream")));
@@ -106,6 +118,22 @@ fn open(config: &WorkConfig, component: &'static str) -> Result<(Conn, stream::S
         Ok(s)
     })?;
     Ok((conn, stream))
+}
+
+/// Whether a failure to create a stream may pass when tried again: no
+/// answer in time (a cluster electing a leader), or another party creating
+/// the same stream at the same moment (the server then says the name is
+/// taken, or its subjects overlap, though the stream is the same).
+pub(crate) fn may_pass(e: &async_nats::jetstream::context::CreateStreamError) -> bool {
+    use async_nats::jetstream::context::CreateStreamErrorKind as K;
+    match e.kind() {
+        K::TimedOut | K::JetStreamUnavailable => true,
+        K::JetStream(j) => {
+            use async_nats::jetstream::ErrorCode;
+            [ErrorCode::STREAM_NAME_EXIST, ErrorCode::STREAM_SUBJECT_OVERLAP].contains(&j.error_code())
+        }
+        _ => false,
+    }
 }
 
 /// The coordinator's side: posts a run's jobs and collects their results.
