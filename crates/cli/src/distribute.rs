@@ -308,6 +308,7 @@ pub fn worker(spec: &str, quiet: bool, stop: Stop) -> anyhow::Result<u8> {
         say!("sluice: worker {me}: taking jobs from {} at {}", config.stream, config.url);
     }
     let mut done = 0u64;
+    let mut failing: Option<Instant> = None;
     loop {
         if let Some(signal) = stop.requested() {
             if !quiet {
@@ -315,7 +316,26 @@ pub fn worker(spec: &str, quiet: bool, stop: Stop) -> anyhow::Result<u8> {
             }
             return Ok(crate::exit::signalled(signal));
         }
-        let Some(job) = desk.take()? else { continue };
+        // A server that goes away (restarted, a cluster electing a leader)
+        // is waited for, up to `retry`, as a reader of a stream waits.
+        let job = match desk.take() {
+            Ok(job) => {
+                failing = None;
+                job
+            }
+            Err(e) => {
+                let since = *failing.get_or_insert_with(|| {
+                    say!("sluice: worker {me}: {e}; trying again for up to {}s", config.retry.0.as_secs());
+                    Instant::now()
+                });
+                if since.elapsed() > config.retry.0 {
+                    return Err(e.into());
+                }
+                std::thread::sleep(std::time::Duration::from_millis(500));
+                continue;
+            }
+        };
+        let Some(job) = job else { continue };
         let found = match serde_json::from_slice::<Job>(job.text()) {
             Ok(spec) => work_on(&spec, &me, &stop),
             Err(e) => {
