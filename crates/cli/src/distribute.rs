@@ -39,7 +39,7 @@ pub struct Part {
 impl Part {
     /// `c` as a job carries it; relative paths are made absolute here.
     pub fn of(c: &Component, source: bool) -> Result<Part, UsageError> {
-        let here = std::env::current_dir().map_err(|e| UsageError(format!("--workers: the working directory: {e}")))?;
+        let here = working_dir()?;
         let keys = registry::path_keys(&c.kind, source);
         let absolute = |p: &str| if p == "-" { p.to_owned() } else { here.join(p).display().to_string() };
         let mut part = Part { kind: c.kind.clone(), pairs: Vec::new(), table: None, files: Vec::new() };
@@ -81,7 +81,7 @@ impl Part {
                 "--workers: every worker reads the files itself, and cannot read this stdin".into(),
             ));
         }
-        let here = std::env::current_dir().map_err(|e| UsageError(format!("--workers: the working directory: {e}")))?;
+        let here = working_dir()?;
         let files = files.iter().map(|f| here.join(f).display().to_string()).collect();
         Ok(Part { kind: "csv".into(), pairs: pairs.to_vec(), table: None, files })
     }
@@ -94,6 +94,11 @@ impl Part {
         };
         Component { kind: self.kind.clone(), options, place: Place::Flag { flag: "a job's", text: self.kind.clone() } }
     }
+}
+
+/// The directory relative paths are joined to before a job carries them.
+fn working_dir() -> Result<std::path::PathBuf, UsageError> {
+    std::env::current_dir().map_err(|e| UsageError(format!("--workers: the working directory: {e}")))
 }
 
 /// What a worker is asked: the run's data and bot, and some of its

@@ -411,13 +411,12 @@ impl<S: Sink + ?Sized> Searcher<'_, S> {
                 true => crate::records::complete(&lb.unread()[..range.len()]),
                 false => (range.len(), false),
             };
-            let (lines, paused) = match (pausing && held, self.opts.records) {
-                (true, _) => self.quiet_yet(lb.read_so_far(), range.len(), lines, file),
-                (false, true) => {
+            let (lines, paused) = match pausing && held {
+                true => self.quiet_yet(lb.read_so_far(), range.len(), lines, file),
+                false => {
                     file.held = None;
                     (lines, false)
                 }
-                (false, false) => (lines, false),
             };
             let (used, done, wait) = self.split_region(lb.unread(), lines, last, file)?;
             lb.consume(range.start + used);
