@@ -156,6 +156,8 @@ fn hundreds_of_cases_of_our_own_answer_as_gnu_grep_does() {
         &["--color=always", "-n", "-C1"],
         &["--color=always", "-v", "-A1"],
         &["--color=always", "-o", "-b"],
+        &["-io", "-b"],
+        &["--color=always", "-i", "-n"],
     ];
     let patterns: &[&[&str]] = &[
         &["ERROR"],

@@ -12,6 +12,7 @@
 #![warn(missing_docs)]
 
 mod blocks;
+mod caseless;
 pub mod checkpoint;
 mod context;
 mod feed;

@@ -3,6 +3,7 @@
 use regex::bytes::{Regex, RegexBuilder};
 use sluice_core::Contains;
 
+use crate::caseless::Caseless;
 use crate::syntax::{Syntax, translate};
 
 /// How to read the patterns.
@@ -24,6 +25,8 @@ pub enum Matcher {
     /// A plain literal, searched with memchr's memmem built once (the same
     /// searcher as the `contains` filter).
     Literal(Contains),
+    /// A plain literal with ASCII case ignored (`-i`).
+    Caseless(Caseless),
     /// Anything else, with `^` and `$` at line ends. For `-w` the pattern
     /// is wrapped so group 1 is the word itself.
     Regex {
@@ -51,13 +54,18 @@ pub struct PatternError {
 impl Matcher {
     /// Compiles `patterns` (a line is selected when any matches; no pattern
     /// at all selects nothing). One pattern with no syntax in it and no
-    /// options takes the literal path.
+    /// options takes the literal path, and with `-i` alone the caseless
+    /// one.
     pub fn new<P: AsRef<[u8]>>(patterns: &[P], options: MatchOptions) -> Result<Matcher, PatternError> {
         if let [one] = patterns {
             let one = one.as_ref();
             let plain = options.syntax == Syntax::Fixed || !one.iter().any(|b| META.contains(b));
-            if plain && !options.ignore_case && !options.word && !options.line {
-                return Ok(Matcher::Literal(Contains::new(one)));
+            if plain && !options.word && !options.line {
+                match options.ignore_case {
+                    false => return Ok(Matcher::Literal(Contains::new(one))),
+                    true if !one.is_empty() => return Ok(Matcher::Caseless(Caseless::new(one))),
+                    true => {}
+                }
             }
         }
         let mut body = String::new();
@@ -111,6 +119,7 @@ impl Matcher {
     pub fn find(&self, hay: &[u8]) -> Option<(usize, usize)> {
         match self {
             Matcher::Literal(c) => c.finder().find(hay).map(|i| (i, i + c.needle().len())),
+            Matcher::Caseless(c) => c.find(hay).map(|i| (i, i + c.needle_len())),
             Matcher::Regex { re, .. } => re.find(hay).map(|m| (m.start(), m.end())),
         }
     }
@@ -120,8 +129,15 @@ impl Matcher {
     pub fn is_match(&self, line: &[u8]) -> bool {
         match self {
             Matcher::Literal(c) => c.is_in(line),
+            Matcher::Caseless(c) => c.find(line).is_some(),
             Matcher::Regex { re, .. } => re.is_match(line),
         }
+    }
+
+    /// Whether a match is a fixed string, which never runs across a line
+    /// end.
+    pub fn is_literal(&self) -> bool {
+        matches!(self, Matcher::Literal(_) | Matcher::Caseless(_))
     }
 
     /// The parts of `line` to highlight: each non-empty match, in order.
@@ -132,6 +148,13 @@ impl Matcher {
                 out.extend(c.finder().find_iter(line).map(|i| (i, i + c.needle().len())));
             }
             Matcher::Literal(_) => {}
+            Matcher::Caseless(c) => {
+                let mut at = 0;
+                while let Some(i) = c.find(&line[at..]) {
+                    out.push((at + i, at + i + c.needle_len()));
+                    at += i + c.needle_len();
+                }
+            }
             Matcher::Regex { re, word } => {
                 let mut at = 0;
                 while at <= line.len() {
@@ -165,7 +188,10 @@ mod tests {
         assert!(matches!(m("ERROR", false, false, false), Matcher::Literal(_)));
         assert!(matches!(m("a.b", true, false, false), Matcher::Literal(_)));
         assert!(matches!(m("a.b", false, false, false), Matcher::Regex { .. }));
-        assert!(matches!(m("ERROR", false, true, false), Matcher::Regex { .. }));
+        assert!(matches!(m("ERROR", false, true, false), Matcher::Caseless(_)));
+        assert!(matches!(m("a.b", true, true, false), Matcher::Caseless(_)));
+        assert!(matches!(m("ERROR", false, true, true), Matcher::Regex { .. }));
+        assert!(matches!(m("", true, true, false), Matcher::Regex { .. }));
     }
 
     #[test]
@@ -189,6 +215,8 @@ mod tests {
         assert_eq!(out, [(0, 5), (6, 11)]);
         m("e", false, true, false).highlights(b"EeE", &mut out);
         assert_eq!(out, [(0, 1), (1, 2), (2, 3)]);
+        m("aa", false, true, false).highlights(b"aAaxAA", &mut out);
+        assert_eq!(out, [(0, 2), (4, 6)], "matches do not overlap, as grep colours them");
     }
 
     #[test]

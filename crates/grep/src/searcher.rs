@@ -638,7 +638,7 @@ impl<S: Sink + ?Sized> Searcher<'_, S> {
         let matcher = &self.opts.matcher;
         let count = self.opts.line_number;
         let end = region.len();
-        let whole_lines = self.sink.wants_lines() || !matches!(matcher, crate::Matcher::Literal(_));
+        let whole_lines = self.sink.wants_lines() || !matcher.is_literal();
         let mut pos = 0;
         while pos < end {
             let Some((ms, me)) = matcher.find(&region[pos..]) else { break };
