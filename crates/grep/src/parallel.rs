@@ -5,7 +5,8 @@
 //! A thread searches a chunk with the same code as one thread searching
 //! the file, into a [`Recorder`] that keeps the selected lines, numbered
 //! within the chunk; this thread hands them to the real sink in order,
-//! numbered within the file by the line counts of the chunks before. So
+//! numbered within the file by the line counts of the chunks before, and
+//! searches chunks itself while it waits for the next to print. So
 //! the output is the one-thread search's, byte for byte, for what the
 //! chunks can answer alike (`-m`, `-l`, `-L` and `-q` stop the printing
 //! where one thread stops); the rest (a time window, records, a followed
@@ -36,12 +37,17 @@ use crate::sink::{Sink, SinkFinish, SinkMatch};
 
 /// Bytes a thread searches at a time by default. A chunk's selected lines
 /// are held up to 512 KiB (more makes the chunk dense, and the file goes to
-/// one thread), at most six chunks' besides the threads' buffers.
+/// one thread), for at most three chunks and two a thread besides the
+/// threads' buffers.
 pub const DEFAULT_CHUNK: u64 = 1 << 20;
 
 /// How far past a chunk's nominal end its last line may run. A longer line
 /// sends the file to one thread.
 const MARGIN: u64 = 256 << 10;
+
+/// How far past a chunk's nominal end its last line is looked for first;
+/// the margin is read only when it runs on further.
+const TAIL: u64 = 8 << 10;
 
 /// Chunks after one of `chunk` bytes that must be plain text before its
 /// lines are printed. The block of GNU grep's reads where a NUL lies
@@ -167,15 +173,21 @@ impl<S: Sink + ?Sized> Searcher<'_, S> {
         let mut file = FileState::new(shown, None);
         file.bytes = size;
         let (wants_lines, stop) = (self.sink.wants_lines(), self.stop);
+        // Two chunks a thread past those the printing waits for: with one,
+        // a thread that finished a chunk often waited for this one to
+        // print (1 GiB: 0.16 s against 0.12 s).
+        let ahead = look_ahead(chunk).saturating_add(2 * threads);
         let ended = std::thread::scope(|s| {
-            for _ in 0..threads {
+            // This thread is one of them: it searches while it waits for
+            // the chunks it is to print, which spares a wake-up per chunk.
+            for _ in 1..threads {
                 // A matcher of its own: threads sharing one take turns at
                 // its scratch space.
                 let opts = self.opts.clone();
                 let (handle, board) = (&handle, &board);
-                s.spawn(move || opts.search_chunks(handle, size, (chunks, threads), board, wants_lines, stop));
+                s.spawn(move || opts.search_chunks(handle, size, (chunks, ahead), board, wants_lines, stop));
             }
-            let ended = self.print_chunks((&handle, size, chunks), &board, &mut file);
+            let ended = self.print_chunks((&handle, size, chunks, ahead), &board, &mut file);
             lock(&board.0).quit = true;
             board.1.notify_all();
             ended
@@ -197,10 +209,11 @@ impl<S: Sink + ?Sized> Searcher<'_, S> {
     /// to when the file is to go to one thread.
     fn print_chunks(
         &mut self,
-        (handle, size, chunks): (&File, u64, usize),
+        (handle, size, chunks, ahead): (&File, u64, usize, usize),
         board: &(Mutex<Board>, Condvar),
         file: &mut FileState<'_>,
     ) -> io::Result<Option<u64>> {
+        let (wants_lines, mut buffer) = (self.sink.wants_lines(), Vec::new());
         let mut numbered = 0;
         let mut around = self.opts.context.map(|(before, after)| Islands::new(handle, size, before, after));
         for k in 0..chunks {
@@ -212,6 +225,14 @@ impl<S: Sink + ?Sized> Searcher<'_, S> {
                 while !needed.clone().all(|j| b.found.contains_key(&j)) {
                     if self.stop.requested().is_some() {
                         return Ok(None);
+                    }
+                    if let Some(j) = claim(&mut b, chunks, ahead) {
+                        drop(b);
+                        let found = self.opts.search_chunk(handle, size, j, &mut buffer, wants_lines);
+                        b = lock(&board.0);
+                        b.found.insert(j, found);
+                        board.1.notify_all();
+                        continue;
                     }
                     // Woken by a chunk found, or after a while to look for
                     // a signal (the threads stop claiming at one).
@@ -398,13 +419,13 @@ fn lines_on(handle: &File, size: u64, offset: u64, n: u64, buffer: &mut Vec<u8>)
 }
 
 impl crate::GrepOptions {
-    /// A thread's work: claims chunks, no further ahead of the one being
-    /// printed than it waits for and one per thread, and searches each.
+    /// A thread's work: claims chunks, at most `ahead` past the first not
+    /// printed, and searches each.
     fn search_chunks(
         &self,
         handle: &File,
         size: u64,
-        (chunks, threads): (usize, usize),
+        (chunks, ahead): (usize, usize),
         board: &(Mutex<Board>, Condvar),
         wants_lines: bool,
         stop: &sluice_core::Stop,
@@ -413,16 +434,16 @@ impl crate::GrepOptions {
         loop {
             let k = {
                 let mut b = lock(&board.0);
-                // Each thread one chunk past those the printing waits for.
-                let ahead = look_ahead(self.chunk.max(1)).saturating_add(threads);
                 while !b.quit && b.next < chunks && b.next >= b.printed.saturating_add(ahead) {
                     b = board.1.wait(b).unwrap_or_else(PoisonError::into_inner);
                 }
-                if b.quit || b.next >= chunks || stop.requested().is_some() {
+                if b.quit || stop.requested().is_some() {
                     return;
                 }
-                b.next += 1;
-                b.next - 1
+                match claim(&mut b, chunks, ahead) {
+                    Some(k) => k,
+                    None => return,
+                }
             };
             let found = self.search_chunk(handle, size, k, &mut buffer, wants_lines);
             let mut b = lock(&board.0);
@@ -444,23 +465,30 @@ impl crate::GrepOptions {
         let nominal = (k as u64 * chunk, ((k as u64 + 1) * chunk).min(size));
         // From the byte before the chunk, to find where its first line
         // begins, to the margin past its end, where its last line ends.
+        // The last line is looked for in a short tail first: every byte
+        // read is copied, and the whole margin on every chunk cost a fifth
+        // more copying.
         let from = nominal.0.saturating_sub(1);
-        let to = nominal.1.saturating_add(MARGIN).min(size);
-        let data = match read_at(handle, from, to, buffer) {
-            Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => return Ok(Found::Cut),
-            other => other?,
+        let mut tail = TAIL;
+        let (data, end) = loop {
+            let to = nominal.1.saturating_add(tail).min(size);
+            let data = match read_at(handle, from, to, buffer) {
+                Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => return Ok(Found::Cut),
+                other => other?,
+            };
+            if nominal.1 == size {
+                break (data, data.len());
+            }
+            match memchr::memchr(b'\n', &data[(nominal.1 - 1 - from) as usize..]) {
+                Some(i) => break (data, (nominal.1 - from) as usize + i),
+                None if tail < MARGIN && to < size => tail = MARGIN,
+                None => return Ok(Found::OneThread),
+            }
         };
         let start = match k {
             0 => 0,
             _ => match memchr::memchr(b'\n', data) {
                 Some(i) => i + 1,
-                None => return Ok(Found::OneThread),
-            },
-        };
-        let end = match nominal.1 == size {
-            true => data.len(),
-            false => match memchr::memchr(b'\n', &data[(nominal.1 - 1 - from) as usize..]) {
-                Some(i) => (nominal.1 - from) as usize + i,
                 None => return Ok(Found::OneThread),
             },
         };
@@ -486,6 +514,17 @@ impl crate::GrepOptions {
         // -n or -v, else each selected one.
         Ok(Found::Lines { lines: file.number - 1, selected })
     }
+}
+
+/// The next chunk to search, unless none is left or it lies `ahead`
+/// chunks or more past the first not printed: the chunks found but not
+/// printed are held in memory.
+fn claim(b: &mut Board, chunks: usize, ahead: usize) -> Option<usize> {
+    if b.next >= chunks || b.next >= b.printed.saturating_add(ahead) {
+        return None;
+    }
+    b.next += 1;
+    Some(b.next - 1)
 }
 
 /// Reads `from..to` of `handle` into `buffer`, placed so that its start is

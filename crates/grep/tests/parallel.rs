@@ -10,6 +10,8 @@ use sluice_grep::{GrepOptions, MatchOptions, Matcher, Syntax, grep};
 /// Flags that change what a chunk selects or how a line is printed.
 #[derive(Clone, Copy, Debug)]
 struct Flags {
+    /// `-i`.
+    ignore_case: bool,
     invert: bool,
     count: bool,
     line_number: bool,
@@ -27,6 +29,7 @@ struct Flags {
 
 /// `-n` and nothing else.
 const NUMBERED: Flags = Flags {
+    ignore_case: false,
     invert: false,
     count: false,
     line_number: true,
@@ -42,8 +45,9 @@ const NUMBERED: Flags = Flags {
 fn flags() -> impl Strategy<Value = Flags> {
     let stops =
         (proptest::option::of(1u64..6), prop_oneof![6 => Just(0u8), 1 => Just(1u8), 1 => Just(2u8), 1 => Just(3u8)]);
-    (any::<[bool; 7]>(), proptest::option::of((0u64..4, 0u64..4)), stops).prop_map(
+    (any::<[bool; 8]>(), proptest::option::of((0u64..4, 0u64..4)), stops).prop_map(
         |(f, context, (max_count, listing))| Flags {
+            ignore_case: f[7],
             invert: f[0],
             count: f[1],
             line_number: f[2],
@@ -61,7 +65,8 @@ fn flags() -> impl Strategy<Value = Flags> {
 /// The output, stderr and whether a line was selected, with `threads`
 /// threads searching chunks of `chunk` bytes of the file at `path`.
 fn run(path: &std::path::Path, pattern: &str, f: Flags, threads: usize, chunk: u64) -> (String, Vec<String>, bool) {
-    let matcher = Matcher::new(&[pattern], MatchOptions { syntax: Syntax::Extended, ..MatchOptions::default() });
+    let how = MatchOptions { syntax: Syntax::Extended, ignore_case: f.ignore_case, ..MatchOptions::default() };
+    let matcher = Matcher::new(&[pattern], how);
     let opts = GrepOptions {
         invert: f.invert,
         count: f.count,
@@ -118,7 +123,8 @@ proptest! {
     fn chunks_on_threads_print_what_one_thread_prints(
         data in data(),
         pattern in prop_oneof![
-            Just("ERROR"), Just("ERROR.*timeout"), Just("o"), Just("^INFO"), Just("x$"), Just(""), Just("^$")
+            Just("ERROR"), Just("ERROR.*timeout"), Just("o"), Just("^INFO"), Just("x$"), Just(""), Just("^$"),
+            Just("error x")
         ],
         f in flags(),
         threads in 2usize..5,
@@ -155,6 +161,34 @@ fn a_late_nul_hands_the_rest_to_one_thread_without_printing_twice() {
         // 300 KiB or so.
         assert!(one.0.len() > 150_000, "{}", one.0.len());
     }
+}
+
+/// Lines longer than the first look past a chunk's end, and longer than
+/// the margin (which send the file to one thread), across the chunks'
+/// edges: the same lines, numbered alike.
+#[test]
+fn long_lines_across_chunk_edges_print_as_one_thread_does() {
+    let mut data = Vec::new();
+    for (i, len) in [40, 9_000, 30, 20_000, 100, 70_000, 50, 12_000].iter().cycle().take(60).enumerate() {
+        let word = if i % 3 == 0 { "ERROR" } else { "INFO" };
+        data.extend_from_slice(format!("{i} {word} ").as_bytes());
+        data.extend(std::iter::repeat_n(b'.', *len));
+        data.push(b'\n');
+    }
+    let (_dir, path) = file(&data);
+    let counted = Flags { count: true, line_number: false, ..NUMBERED };
+    for f in [NUMBERED, counted, Flags { byte_offset: true, ..NUMBERED }] {
+        let one = run(&path, "ERROR", f, 1, 1 << 20);
+        for chunk in [4 << 10, 16 << 10, 64 << 10] {
+            assert_eq!(run(&path, "ERROR", f, 2, chunk), one, "chunks of {chunk} bytes, {f:?}");
+        }
+    }
+    let mut past_margin = data.clone();
+    past_margin.extend(std::iter::repeat_n(b'x', 300_000));
+    past_margin.extend_from_slice(b" ERROR\nlast ERROR\n");
+    let (_dir, path) = file(&past_margin);
+    let one = run(&path, "ERROR", NUMBERED, 1, 1 << 20);
+    assert_eq!(run(&path, "ERROR", NUMBERED, 2, 16 << 10), one);
 }
 
 /// Where nearly every line is selected, printing is the work: the threads
