@@ -83,6 +83,15 @@ struct Recorder {
     dense: bool,
 }
 
+impl Recorder {
+    /// Empties it for another chunk, keeping its memory.
+    fn reset(&mut self, wants_lines: bool) {
+        self.bytes.clear();
+        self.lines.clear();
+        (self.wants_lines, self.count, self.dense) = (wants_lines, 0, false);
+    }
+}
+
 impl Sink for Recorder {
     fn wants_lines(&self) -> bool {
         self.wants_lines
@@ -123,6 +132,9 @@ struct Board {
     found: BTreeMap<usize, io::Result<Found>>,
     /// Every thread is to stop: one thread takes over, or the search ended.
     quit: bool,
+    /// Recorders of chunks printed, emptied, for chunks to come: new ones
+    /// cost an allocation and fresh pages each.
+    spare: Vec<Recorder>,
 }
 
 /// How a parallel search ended.
@@ -169,7 +181,10 @@ impl<S: Sink + ?Sized> Searcher<'_, S> {
         self.sink.start(Some(size));
         let chunk = self.opts.chunk.max(1);
         let chunks = usize::try_from(size.div_ceil(chunk)).unwrap_or(usize::MAX);
-        let board = (Mutex::new(Board { next: 0, printed: 0, found: BTreeMap::new(), quit: false }), Condvar::new());
+        let board = (
+            Mutex::new(Board { next: 0, printed: 0, found: BTreeMap::new(), quit: false, spare: Vec::new() }),
+            Condvar::new(),
+        );
         let mut file = FileState::new(shown, None);
         file.bytes = size;
         let (wants_lines, stop) = (self.sink.wants_lines(), self.stop);
@@ -226,9 +241,9 @@ impl<S: Sink + ?Sized> Searcher<'_, S> {
                     if self.stop.requested().is_some() {
                         return Ok(None);
                     }
-                    if let Some(j) = claim(&mut b, chunks, ahead) {
+                    if let Some((j, recorder)) = claim(&mut b, chunks, ahead, wants_lines) {
                         drop(b);
-                        let found = self.opts.search_chunk(handle, size, j, &mut buffer, wants_lines);
+                        let found = self.opts.search_chunk(handle, size, j, &mut buffer, recorder);
                         b = lock(&board.0);
                         b.found.insert(j, found);
                         board.1.notify_all();
@@ -260,6 +275,7 @@ impl<S: Sink + ?Sized> Searcher<'_, S> {
                     }
                 }
                 numbered += lines;
+                lock(&board.0).spare.push(selected);
                 continue;
             }
             // A sink that only counts is handed the count, line by line.
@@ -278,6 +294,7 @@ impl<S: Sink + ?Sized> Searcher<'_, S> {
                 }
             }
             numbered += lines;
+            lock(&board.0).spare.push(selected);
         }
         if let Some(islands) = &mut around {
             islands.last();
@@ -432,7 +449,7 @@ impl crate::GrepOptions {
     ) {
         let mut buffer = Vec::new();
         loop {
-            let k = {
+            let (k, recorder) = {
                 let mut b = lock(&board.0);
                 while !b.quit && b.next < chunks && b.next >= b.printed.saturating_add(ahead) {
                     b = board.1.wait(b).unwrap_or_else(PoisonError::into_inner);
@@ -440,26 +457,27 @@ impl crate::GrepOptions {
                 if b.quit || stop.requested().is_some() {
                     return;
                 }
-                match claim(&mut b, chunks, ahead) {
-                    Some(k) => k,
+                match claim(&mut b, chunks, ahead, wants_lines) {
+                    Some(claimed) => claimed,
                     None => return,
                 }
             };
-            let found = self.search_chunk(handle, size, k, &mut buffer, wants_lines);
+            let found = self.search_chunk(handle, size, k, &mut buffer, recorder);
             let mut b = lock(&board.0);
             b.found.insert(k, found);
             board.1.notify_all();
         }
     }
 
-    /// Searches chunk `k`: the lines that begin in its `chunk` bytes.
+    /// Searches chunk `k`: the lines that begin in its `chunk` bytes, into
+    /// `selected`, which is empty.
     fn search_chunk(
         &self,
         handle: &File,
         size: u64,
         k: usize,
         buffer: &mut Vec<u8>,
-        wants_lines: bool,
+        mut selected: Recorder,
     ) -> io::Result<Found> {
         let chunk = self.chunk.max(1);
         let nominal = (k as u64 * chunk, ((k as u64 + 1) * chunk).min(size));
@@ -501,7 +519,6 @@ impl crate::GrepOptions {
         if binary_possible && memchr::memchr(0, lines).is_some() {
             return Ok(Found::OneThread);
         }
-        let mut selected = Recorder { wants_lines, ..Recorder::default() };
         let mut file = FileState::new(b"", None);
         file.base = from + start as u64;
         let (stop, mut warn) = (sluice_core::Stop::default(), |_| {});
@@ -519,12 +536,14 @@ impl crate::GrepOptions {
 /// The next chunk to search, unless none is left or it lies `ahead`
 /// chunks or more past the first not printed: the chunks found but not
 /// printed are held in memory.
-fn claim(b: &mut Board, chunks: usize, ahead: usize) -> Option<usize> {
+fn claim(b: &mut Board, chunks: usize, ahead: usize, wants_lines: bool) -> Option<(usize, Recorder)> {
     if b.next >= chunks || b.next >= b.printed.saturating_add(ahead) {
         return None;
     }
     b.next += 1;
-    Some(b.next - 1)
+    let mut recorder = b.spare.pop().unwrap_or_default();
+    recorder.reset(wants_lines);
+    Some((b.next - 1, recorder))
 }
 
 /// Reads `from..to` of `handle` into `buffer`, placed so that its start is

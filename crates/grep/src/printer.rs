@@ -50,17 +50,35 @@ impl<'a, W: Write> Standard<'a, W> {
             self.name(file, sep)?;
         }
         if o.line_number {
-            self.paint(NUMBER, format!("{number:>0$}", self.width).as_bytes())?;
+            self.number(number)?;
             self.sep(sep)?;
         }
         if o.byte_offset {
-            self.paint(NUMBER, format!("{offset:>0$}", self.width).as_bytes())?;
+            self.number(offset)?;
             self.sep(sep)?;
         }
         if o.initial_tab && (o.with_filename || o.line_number || o.byte_offset) && len != 0 {
             self.out.write_all(b"\t")?;
         }
         Ok(())
+    }
+
+    /// A line number or offset, in decimal, right-aligned to `-T`'s width;
+    /// formatted on the stack: it is written for every line printed.
+    fn number(&mut self, n: u64) -> io::Result<()> {
+        let mut buf = [b' '; 64];
+        let mut at = buf.len();
+        let mut rest = n;
+        loop {
+            at -= 1;
+            buf[at] = b'0' + (rest % 10) as u8;
+            rest /= 10;
+            if rest == 0 {
+                break;
+            }
+        }
+        let from = at.min(buf.len().saturating_sub(self.width));
+        self.paint(NUMBER, &buf[from..])
     }
 
     fn paint(&mut self, colour: &[u8], text: &[u8]) -> io::Result<()> {
