@@ -105,18 +105,23 @@ pub enum Location<'a> {
 
 /// Appends the decimal digits of `n`, without the formatting machinery
 /// (writers that emit a number per record use it).
-pub fn push_u64(mut n: u64, out: &mut Vec<u8>) {
-    let mut digits = [0u8; 20];
-    let mut at = digits.len();
+pub fn push_u64(n: u64, out: &mut Vec<u8>) {
+    out.extend_from_slice(u64_digits(n, &mut [0; 20]));
+}
+
+/// The decimal digits of `n`, written at the end of `buf`: for a number
+/// per record or per line, where `format!` would allocate.
+pub fn u64_digits(mut n: u64, buf: &mut [u8; 20]) -> &[u8] {
+    let mut at = buf.len();
     loop {
         at -= 1;
-        digits[at] = b'0' + (n % 10) as u8;
+        buf[at] = b'0' + (n % 10) as u8;
         n /= 10;
         if n == 0 {
             break;
         }
     }
-    out.extend_from_slice(&digits[at..]);
+    &buf[at..]
 }
 
 impl fmt::Display for Location<'_> {

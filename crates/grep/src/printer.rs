@@ -66,18 +66,10 @@ impl<'a, W: Write> Standard<'a, W> {
     /// A line number or offset, in decimal, right-aligned to `-T`'s width;
     /// formatted on the stack: it is written for every line printed.
     fn number(&mut self, n: u64) -> io::Result<()> {
-        let mut buf = [b' '; 64];
-        let mut at = buf.len();
-        let mut rest = n;
-        loop {
-            at -= 1;
-            buf[at] = b'0' + (rest % 10) as u8;
-            rest /= 10;
-            if rest == 0 {
-                break;
-            }
-        }
-        let from = at.min(buf.len().saturating_sub(self.width));
+        let mut buf = [b' '; 20];
+        let digits = sluice_core::record::u64_digits(n, &mut buf).len();
+        // The digits are at the end of `buf`, spaces before them.
+        let from = (buf.len() - digits).min(buf.len().saturating_sub(self.width));
         self.paint(NUMBER, &buf[from..])
     }
 
