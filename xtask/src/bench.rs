@@ -33,6 +33,13 @@ fn argv(v: &[&str]) -> Vec<String> {
 
 pub fn main(args: &[String]) -> anyhow::Result<()> {
     let quick = args.iter().any(|a| a == "--quick");
+    // `--only grep`: the rows whose name holds the text, the rest skipped
+    // (a full run takes a quarter of an hour).
+    let only = match args.iter().position(|a| a == "--only") {
+        Some(i) => Some(args.get(i + 1).ok_or_else(|| anyhow::anyhow!("--only needs a text, e.g. --only grep"))?),
+        None => None,
+    };
+    let wanted = |name: &str| only.is_none_or(|o| name.contains(o.as_str()));
     let runs = if quick { 5 } else { 7 };
     let sluice = build_release()?;
     let xtask = std::env::current_exe()?.to_string_lossy().into_owned();
@@ -194,6 +201,7 @@ pub fn main(args: &[String]) -> anyhow::Result<()> {
     if let Some(server) = &nats_server {
         nats_pairs(&mut pairs, &sluice, &xtask, &server.url(), (single_rows, rows))?;
     }
+    pairs.retain(|p| wanted(&p.name));
     println!("| benchmark | command | median s | min–max s | sluice ÷ peer | peak RSS MiB |");
     println!("| --- | --- | --- | --- | --- | --- |");
     for pair in &pairs {
@@ -207,13 +215,16 @@ pub fn main(args: &[String]) -> anyhow::Result<()> {
     println!();
     println!("| input | size MiB | wall s | peak RSS MiB |");
     println!("| --- | --- | --- | --- |");
-    let big_ticks = gen_ticks(big_rows)?.to_string_lossy().into_owned();
-    for file in [&ticks, &big_ticks] {
+    let replay_files = match wanted("replay --filter") {
+        true => vec![ticks.clone(), gen_ticks(big_rows)?.to_string_lossy().into_owned()],
+        false => Vec::new(),
+    };
+    for file in &replay_files {
         let sample =
             measure::run(&argv(&[&sluice, "replay", file, "--filter", "symbol=AAPL", "-q"]), "/dev/null", &[0])?;
         memory_row("replay --filter symbol=AAPL", file, &sample);
     }
-    for file in [&log, &big_log] {
+    for file in [&log, &big_log].into_iter().filter(|_| wanted("grep -c ERROR")) {
         let sample = measure::run(&argv(&[&sluice, "grep", "-c", "ERROR", file]), "/dev/null", &[0, 1])?;
         memory_row("grep -c ERROR", file, &sample);
     }

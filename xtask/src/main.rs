@@ -17,9 +17,10 @@ usage: cargo xtask TASK [OPTIONS]
   gen-data logs [--mib N] [--error-share R] [--crlf] [--seed S] [--out PATH]
       A log of N MiB (default 1024) where a share R of lines (default 0.01)
       hold ERROR; some harmless lines hold `error` in lower case.
-  bench [--quick]
+  bench [--quick] [--only TEXT]
       Release build, generated inputs, and each sluice command against the
       tool a user would pick instead, alternated; prints a markdown table.
+      With --only, the rows whose name holds TEXT (e.g. --only grep).
   man
       Writes target/man/sluice.1, generated from the command line's definitions.
   fuzz [--seconds N] [TARGET...]
