@@ -78,7 +78,9 @@ pub struct LineBuffer<R> {
     end: usize,
     eof: bool,
     max_line: usize,
-    /// Input offset of `buf[0]`.
+    /// Input offset of `buf[0]`, modulo 2^64: the unread bytes may be
+    /// moved a little past `buf[0]` (see [`LineBuffer::lead`]), and near the
+    /// input's start that is before offset 0.
     base: u64,
     number: u64,
     sample: Vec<u8>,
@@ -134,7 +136,7 @@ impl<R: Read> LineBuffer<R> {
 
     /// Bytes consumed so far (the offset of the next line).
     pub fn position(&self) -> u64 {
-        self.base + self.start as u64
+        self.base.wrapping_add(self.start as u64)
     }
 
     /// Holds a last line without a newline back instead of handing it out,
@@ -166,7 +168,7 @@ impl<R: Read> LineBuffer<R> {
 
     /// Bytes read from the input so far.
     pub fn read_so_far(&self) -> u64 {
-        self.base + self.end as u64
+        self.base.wrapping_add(self.end as u64)
     }
 
     /// Every whole line in the buffer, reading more when there is none:
@@ -194,8 +196,10 @@ impl<R: Read> LineBuffer<R> {
                 let len = self.skip_long_line()?;
                 return Ok(Region::TooLong { offset, len });
             }
-            searched = self.end - self.start;
+            // What is unread was searched; the fill may move it.
+            let unread = self.end - self.start;
             self.fill()?;
+            searched = self.start + unread;
         }
     }
 
@@ -265,8 +269,10 @@ impl<R: Read> LineBuffer<R> {
                 let len = self.skip_long_line()?;
                 return Ok(Next::TooLong { number, offset, len });
             }
-            searched = self.end - self.start;
+            // What is unread was searched; the fill may move it.
+            let unread = self.end - self.start;
             self.fill()?;
+            searched = self.start + unread;
         }
     }
 
@@ -300,7 +306,7 @@ impl<R: Read> LineBuffer<R> {
                 return Ok(len);
             }
             len += (self.end - self.start) as u64;
-            self.base += self.end as u64;
+            self.base = self.base.wrapping_add(self.end as u64);
             self.start = 0;
             self.end = 0;
             if self.eof {
@@ -313,11 +319,12 @@ impl<R: Read> LineBuffer<R> {
     /// Moves the unread tail to the front, grows the buffer if the tail
     /// fills it, and reads more.
     fn fill(&mut self) -> io::Result<()> {
-        if self.start > 0 {
-            self.buf.copy_within(self.start..self.end, 0);
-            self.base += self.start as u64;
-            self.end -= self.start;
-            self.start = 0;
+        let tail = self.end - self.start;
+        let lead = self.lead(tail);
+        if self.start != lead {
+            self.buf.copy_within(self.start..self.end, lead);
+            self.base = self.position().wrapping_sub(lead as u64);
+            (self.start, self.end) = (lead, lead + tail);
         }
         if self.end == self.buf.len() {
             let grown = (self.buf.len() * 2).min(self.max_line.saturating_add(1)).max(self.buf.len() + 1);
@@ -326,6 +333,23 @@ impl<R: Read> LineBuffer<R> {
         let n = self.read_into(self.end)?;
         self.end += n;
         Ok(())
+    }
+
+    /// Where the unread `tail` bytes go before a read: at the front, unless
+    /// the read's destination would then sit at nearly the same place in a
+    /// 4 KiB page as its source in the file. Such a copy from the page
+    /// cache can run four times slower, for the rest of the process (one
+    /// search of 1 GiB in ten took 0.65 s of system time, not 0.17 s).
+    fn lead(&self, tail: usize) -> usize {
+        const PAGE: u64 = 4096;
+        const LEAD: usize = 128;
+        if tail + LEAD + PAGE as usize > self.buf.len() {
+            return 0;
+        }
+        let destination = (self.buf.as_ptr() as u64).wrapping_add(tail as u64);
+        let source = self.position().wrapping_add(tail as u64);
+        let apart = destination.wrapping_sub(source) % PAGE;
+        if (64..=PAGE - 64).contains(&apart) { 0 } else { LEAD }
     }
 
     /// Reads once into `buf[at..]`; sets `eof` on a zero read.
@@ -576,6 +600,40 @@ mod tests {
                     "cap {capacity} step {step}"
                 );
             }
+        }
+    }
+
+    /// Input that starts at every place in a page, with a buffer large
+    /// enough to move what is unread past its front: wherever the reads'
+    /// destinations and sources fall, the same lines at the same offsets.
+    #[test]
+    fn the_same_lines_wherever_the_reads_fall_in_a_page() {
+        let data: Vec<u8> =
+            (0..2_000u32).flat_map(|n| format!("{n}{}\n", "x".repeat(n as usize % 97)).into_bytes()).collect();
+        let want = reference(&data, 1 << 20);
+        for start in (0..4096u64).step_by(16) {
+            let shifted = |got: Vec<(String, u64, u64)>| -> Vec<(String, u64, u64)> {
+                got.into_iter().map(|(text, number, offset)| (text, number, offset - start)).collect()
+            };
+            let mut by_line = LineBuffer::with_limits(Trickle { data: &data, step: 20_000 }, 8_500, 1 << 20);
+            by_line.start_at(start, 0);
+            let mut got = Vec::new();
+            while let Next::Line { range, number, offset } = by_line.next_line().unwrap() {
+                got.push((String::from_utf8_lossy(&by_line.buffer()[range]).into_owned(), number, offset));
+            }
+            assert_eq!(shifted(got), want, "lines, input from offset {start}");
+            let mut by_region = LineBuffer::with_limits(Trickle { data: &data, step: 20_000 }, 8_500, 1 << 20);
+            by_region.start_at(start, 0);
+            let mut got = Vec::new();
+            while let Region::Lines { range, offset } = by_region.region().unwrap() {
+                let mut at = offset;
+                for line in by_region.buffer()[range.clone()].split_inclusive(|&b| b == b'\n') {
+                    got.push((String::from_utf8_lossy(&line[..line.len() - 1]).into_owned(), got.len() as u64 + 1, at));
+                    at += line.len() as u64;
+                }
+                by_region.consume(range.end);
+            }
+            assert_eq!(shifted(got), want, "regions, input from offset {start}");
         }
     }
 
