@@ -18,8 +18,10 @@ use std::os::unix::fs::FileExt;
 
 /// How far into a line its time may start.
 const HEAD: usize = 100;
-/// How much is read at a time while bisecting.
-const PROBE: usize = 64 * 1024;
+/// How much is read at a time while bisecting: a page, which holds a
+/// line start and a timed line after it in any log of ordinary lines
+/// (reads of 64 KiB made a one-minute window's search copy 2.3 MB).
+const PROBE: usize = 4096;
 
 /// A time window; either end may be open.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
