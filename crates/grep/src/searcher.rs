@@ -285,15 +285,22 @@ impl<S: Sink + ?Sized> Searcher<'_, S> {
             return Ok(file);
         }
         let mut reader = if opts.null_data { Box::new(crate::null_data::Swapped(input.reader)) } else { input.reader };
-        let mut start = (0, 0);
+        let (mut start, mut to_read) = ((0, 0), size.filter(|_| !opts.follow));
         if let Some(window) = opts.window {
             let seekable = if stdin || opts.decompress { None } else { size };
             match self.windowed(path, shown, seekable, window)? {
-                Windowed::Range { reader: range, from, lines } => (reader, start) = (range, (from, lines)),
+                Windowed::Range { reader: range, from, to, lines } => {
+                    (reader, start, to_read) = (range, (from, lines), Some(to - from));
+                }
                 Windowed::Scan => file.window = Some(crate::window::Scan::new(window)),
             }
         }
-        let mut lb = LineBuffer::with_limits(reader, opts.buffer, opts.max_line_bytes);
+        // No bigger than what there is to read (it grows for a longer
+        // line): a small file or a window needs no mebibyte cleared.
+        let capacity = to_read.map_or(opts.buffer, |n| {
+            opts.buffer.min(usize::try_from(n).unwrap_or(usize::MAX).saturating_add(1).max(4096))
+        });
+        let mut lb = LineBuffer::with_limits(reader, capacity, opts.max_line_bytes);
         lb.start_at(start.0, start.1);
         file.number = start.1 + 1;
         // What was read of a window says nothing of the file's size.
@@ -536,7 +543,7 @@ impl<S: Sink + ?Sized> Searcher<'_, S> {
                 let lines = if opts.line_number { lines_before(&file, from)? } else { 0 };
                 let mut file = file;
                 io::Seek::seek(&mut file, io::SeekFrom::Start(from))?;
-                return Ok(Windowed::Range { reader: Box::new(file.take(to - from)), from, lines });
+                return Ok(Windowed::Range { reader: Box::new(file.take(to - from)), from, to, lines });
             }
             (self.warn)(format!("{}: not in time order; every line's time is checked instead", lossy(shown)));
         }
@@ -708,8 +715,8 @@ impl<S: Sink + ?Sized> Searcher<'_, S> {
 
 /// How a window's lines are read.
 enum Windowed {
-    /// The bytes from `from`, after `lines` lines.
-    Range { reader: Box<dyn Read + Send>, from: u64, lines: u64 },
+    /// The bytes from `from` to `to`, after `lines` lines.
+    Range { reader: Box<dyn Read + Send>, from: u64, to: u64, lines: u64 },
     /// Every line, its time checked.
     Scan,
 }
