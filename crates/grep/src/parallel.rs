@@ -156,16 +156,19 @@ impl<S: Sink + ?Sized> Searcher<'_, S> {
         let stops_early = o.max_count.is_some() || o.quiet || o.files_with_matches || o.files_without_match;
         let one = o.follow || o.decompress || o.null_data || o.window.is_some() || o.records;
         let one = one || (stops_early && (o.stats || o.json));
-        let threads = match o.threads {
-            0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
-            n => n,
-        };
         // A line longer than --max-line-bytes is skipped with a warning, by
         // one thread; here a line may run to a chunk and the margin, and is
         // searched whole, so a limit below that (with room to spare) keeps
         // the file on one thread.
         let long_lines = (o.max_line_bytes as u64) < 2 * o.chunk.max(1) + MARGIN;
-        (!one && !long_lines && threads > 1 && size >= 2 * o.chunk.max(1)).then_some(threads)
+        if one || long_lines || size < 2 * o.chunk.max(1) {
+            return None;
+        }
+        let threads = match o.threads {
+            0 => cores(),
+            n => n,
+        };
+        (threads > 1).then_some(threads)
     }
 
     /// Searches `path`, a regular file of `size` bytes, on `threads`
@@ -531,6 +534,14 @@ impl crate::GrepOptions {
         // -n or -v, else each selected one.
         Ok(Found::Lines { lines: file.number - 1, selected })
     }
+}
+
+/// The cores this process may run on, asked once: the standard library
+/// reads the cgroup's files each time (16 system calls), which was most of
+/// the cost of each small file of a recursive search.
+fn cores() -> usize {
+    static CORES: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+    *CORES.get_or_init(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
 }
 
 /// The next chunk to search, unless none is left or it lies `ahead`
