@@ -193,6 +193,21 @@ pub fn main(args: &[String]) -> anyhow::Result<()> {
         }
     }
 
+    // Many small files, each opened, read and closed: what a search of a
+    // directory of logs costs beyond the bytes. The tree lies under
+    // target/, which the repository's .gitignore names: ripgrep is told
+    // not to skip it.
+    let files = if quick { 300 } else { 3_000 };
+    let tree = gen_log_tree(files)?.to_string_lossy().into_owned();
+    pairs.push(Pair {
+        name: format!("grep -r -c ERROR over {files} files of 2 KiB"),
+        sluice: argv(&[&sluice, "grep", "-r", "-c", "ERROR", &tree]),
+        peer: rg.as_deref().map(|rg| argv(&[rg, "--no-ignore", "-c", "ERROR", &tree])),
+        peer_name: "rg".into(),
+        install_hint: "apt-get install ripgrep (or cargo install ripgrep)",
+        ok_codes: &[0, 1],
+    });
+
     // The NATS hop: one record a message on a smaller input (it carries
     // about 70,000 a second), frames on the whole one (issue 18's floors
     // are for it). Without a server neither side can run.
@@ -369,6 +384,23 @@ fn gen_busy_ticks(rows: u64) -> anyhow::Result<PathBuf> {
 
 fn gen_log(mib: u64) -> anyhow::Result<PathBuf> {
     generate::main(&["logs".into(), "--mib".into(), mib.to_string()])
+}
+
+/// A directory of `files` logs of 2 KiB each, made once.
+fn gen_log_tree(files: u64) -> anyhow::Result<PathBuf> {
+    let dir = generate::data_dir().join(format!("log-tree-{files}"));
+    // Marked complete beside it, not inside: grep -r would count the mark.
+    let complete = dir.with_extension("complete");
+    if !complete.exists() {
+        std::fs::create_dir_all(&dir)?;
+        for i in 0..files {
+            let mut file = std::io::BufWriter::new(std::fs::File::create(dir.join(format!("app-{i:05}.log")))?);
+            generate::logs(&mut file, 2048, 0.01, false, i)?;
+            std::io::Write::flush(&mut file)?;
+        }
+        std::fs::write(&complete, b"")?;
+    }
+    Ok(dir)
 }
 
 /// Builds the binary as releases are built (the `dist` profile: one
