@@ -36,7 +36,7 @@ pub struct LinesSource {
     /// The part of the current region not yet handed out.
     pos: usize,
     end: usize,
-    /// Input offset of `buffer()[0]`.
+    /// Input offset of `buffer()[0]`, modulo 2^64 (as the buffer keeps it).
     base: u64,
     /// Number of the line at `pos`.
     number: u64,
@@ -97,7 +97,10 @@ impl LinesSource {
                     }
                     Region::Lines { range, offset } => {
                         (self.pos, self.end) = (range.start, range.end);
-                        self.base = offset - range.start as u64;
+                        // Modulo 2^64: the buffer may hold its lines a
+                        // little past its front, which near the input's
+                        // start lies before offset 0.
+                        self.base = offset.wrapping_sub(range.start as u64);
                     }
                 }
             }
@@ -152,7 +155,7 @@ impl Source for LinesSource {
                 bytes: &lb.buffer()[start..end],
                 file: &self.path,
                 number,
-                offset: self.base + start as u64,
+                offset: self.base.wrapping_add(start as u64),
             }),
             Location::FileLine { file: &self.path, line: number },
         ))
