@@ -557,20 +557,21 @@ fn claim(b: &mut Board, chunks: usize, ahead: usize, wants_lines: bool) -> Optio
     Some((b.next - 1, recorder))
 }
 
-/// Reads `from..to` of `handle` into `buffer`, placed so that its start is
-/// not at the file offset's place within a page: such a copy from the page
-/// cache ran four times slower.
+/// Reads `from..to` of `handle` into `buffer`, placed so that its start
+/// does not share the file offset's place in a page (see
+/// [`sluice_io::shares_page_place`]).
 fn read_at<'b>(handle: &File, from: u64, to: u64, buffer: &'b mut Vec<u8>) -> io::Result<&'b [u8]> {
-    const PAGE: usize = 4096;
     let len = (to - from) as usize;
+    let room = 64 + sluice_io::PAGE_PLACE_SHIFT;
     // Grown, never shrunk: growing again would clear it again.
-    if buffer.len() < len + PAGE {
-        buffer.resize(len + PAGE, 0);
+    if buffer.len() < len + room {
+        buffer.resize(len + room, 0);
     }
     let address = buffer.as_ptr() as usize;
-    // The first place in the buffer on a cache line, or the next one.
+    // The first place in the buffer on a cache line, or one further on.
     let first = (64 - address % 64) % 64;
-    let skew = if (address + first) % PAGE == from as usize % PAGE { first + 64 } else { first };
+    let shift = if sluice_io::shares_page_place(address + first, from) { sluice_io::PAGE_PLACE_SHIFT } else { 0 };
+    let skew = first + shift;
     let data = &mut buffer[skew..skew + len];
     handle.read_exact_at(data, from)?;
     Ok(data)
