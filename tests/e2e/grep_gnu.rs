@@ -102,6 +102,34 @@ fn gnu_greps_own_regex_test_data_answers_as_gnu_grep_does() {
     assert!(failures.is_empty(), "{} of {cases} differ:\n{}", failures.len(), failures.join("\n"));
 }
 
+/// `-w` where words touch: a word's boundary byte may be the last byte of
+/// the word before (`-` twice in `--`), with plain words, with -i, and
+/// with patterns that take the regex engine.
+#[test]
+fn whole_words_that_touch_answer_as_gnu_grep_does() {
+    if !gnu_grep() {
+        return;
+    }
+    let input = b"-- a-a aa_aa x--x\nAa-aA ERROR,ERROR;errors\n_a_ a\n";
+    let cases: &[&[&str]] = &[
+        &["-ow", "-e", "-"],
+        &["-ow", "a"],
+        &["-ow", "aa"],
+        &["-owi", "a"],
+        &["-ow", "-E", "(-)"],
+        &["-ow", "-E", "a|-"],
+        &["-cw", "a"],
+        &["-nw", "-i", "error"],
+        &["-ow", "-i", "ERROR"],
+        &["--color=always", "-w", "-e", "-"],
+    ];
+    let failures: Vec<String> = cases
+        .iter()
+        .filter_map(|args| differs(&args.iter().map(|a| a.as_bytes()).collect::<Vec<_>>(), input))
+        .collect();
+    assert!(failures.is_empty(), "{} differ:\n{}", failures.len(), failures.join("\n"));
+}
+
 #[test]
 fn hundreds_of_cases_of_our_own_answer_as_gnu_grep_does() {
     if !gnu_grep() {

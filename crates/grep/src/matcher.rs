@@ -22,19 +22,72 @@ pub struct MatchOptions {
 /// Compiled patterns.
 #[derive(Clone, Debug)]
 pub enum Matcher {
-    /// A plain literal, searched with memchr's memmem built once (the same
-    /// searcher as the `contains` filter).
-    Literal(Contains),
-    /// A plain literal with ASCII case ignored (`-i`).
-    Caseless(Caseless),
+    /// A plain word or string.
+    Literal {
+        /// How it is found.
+        literal: Literal,
+        /// `-w`: only where it is a whole word.
+        word: bool,
+    },
     /// Anything else, with `^` and `$` at line ends. For `-w` the pattern
-    /// is wrapped so group 1 is the word itself.
+    /// is wrapped so group 1 is the word itself, followed by the line's end
+    /// or a byte that is not part of a word; the byte before it is checked
+    /// apart, so that a word right after another is found too.
     Regex {
         /// The compiled pattern.
         re: Regex,
         /// `-w`: group 1 is the word.
         word: bool,
     },
+}
+
+/// A plain literal and how it is found.
+#[derive(Clone, Debug)]
+pub enum Literal {
+    /// Exactly these bytes, with memchr's memmem built once (the same
+    /// searcher as the `contains` filter).
+    Exact(Contains),
+    /// With ASCII case ignored (`-i`).
+    Caseless(Caseless),
+}
+
+impl Literal {
+    /// Where it first occurs in `hay`.
+    #[inline]
+    fn find(&self, hay: &[u8]) -> Option<usize> {
+        match self {
+            Literal::Exact(c) => c.finder().find(hay),
+            Literal::Caseless(c) => c.find(hay),
+        }
+    }
+
+    fn len(&self) -> usize {
+        match self {
+            Literal::Exact(c) => c.needle().len(),
+            Literal::Caseless(c) => c.needle_len(),
+        }
+    }
+
+    /// Its first occurrence in `hay` from `at` on, as a range; with `word`,
+    /// the first that is a whole word: neither end touches a letter, a
+    /// digit or `_` (GNU grep's `-w` in the C locale).
+    #[inline]
+    fn find_from(&self, hay: &[u8], mut at: usize, word: bool) -> Option<(usize, usize)> {
+        let n = self.len();
+        let part_of_word = |b: &u8| b.is_ascii_alphanumeric() || *b == b'_';
+        loop {
+            let start = at + self.find(hay.get(at..)?)?;
+            let end = start + n;
+            let alone = || {
+                !(start.checked_sub(1).and_then(|i| hay.get(i)).is_some_and(part_of_word))
+                    && !hay.get(end).is_some_and(part_of_word)
+            };
+            if !word || alone() {
+                return Some((start, end));
+            }
+            at = start + 1;
+        }
+    }
 }
 
 /// Bytes that are syntax in a basic or an extended expression: a pattern
@@ -53,19 +106,20 @@ pub struct PatternError {
 
 impl Matcher {
     /// Compiles `patterns` (a line is selected when any matches; no pattern
-    /// at all selects nothing). One pattern with no syntax in it and no
-    /// options takes the literal path, and with `-i` alone the caseless
-    /// one.
+    /// at all selects nothing). One pattern with no syntax in it takes the
+    /// literal path, with `-i` and `-w` too (not with `-x`, nor when it is
+    /// empty and `-i` or `-w` is given).
     pub fn new<P: AsRef<[u8]>>(patterns: &[P], options: MatchOptions) -> Result<Matcher, PatternError> {
         if let [one] = patterns {
             let one = one.as_ref();
             let plain = options.syntax == Syntax::Fixed || !one.iter().any(|b| META.contains(b));
-            if plain && !options.word && !options.line {
-                match options.ignore_case {
-                    false => return Ok(Matcher::Literal(Contains::new(one))),
-                    true if !one.is_empty() => return Ok(Matcher::Caseless(Caseless::new(one))),
-                    true => {}
-                }
+            let word = options.word;
+            if plain && !options.line && !(one.is_empty() && (word || options.ignore_case)) {
+                let literal = match options.ignore_case {
+                    false => Literal::Exact(Contains::new(one)),
+                    true => Literal::Caseless(Caseless::new(one)),
+                };
+                return Ok(Matcher::Literal { literal, word });
             }
         }
         let mut body = String::new();
@@ -87,7 +141,7 @@ impl Matcher {
         let full = if options.line {
             format!("^(?:{body})$")
         } else if options.word {
-            format!(r"(?:^|[^0-9A-Za-z_])({body})(?:$|[^0-9A-Za-z_])")
+            format!(r"({body})(?:$|[^0-9A-Za-z_])")
         } else {
             body
         };
@@ -118,8 +172,8 @@ impl Matcher {
     #[inline]
     pub fn find(&self, hay: &[u8]) -> Option<(usize, usize)> {
         match self {
-            Matcher::Literal(c) => c.finder().find(hay).map(|i| (i, i + c.needle().len())),
-            Matcher::Caseless(c) => c.find(hay).map(|i| (i, i + c.needle_len())),
+            Matcher::Literal { literal, word } => literal.find_from(hay, 0, *word),
+            Matcher::Regex { re, word: true } => word_in(re, hay, 0),
             Matcher::Regex { re, .. } => re.find(hay).map(|m| (m.start(), m.end())),
         }
     }
@@ -128,8 +182,9 @@ impl Matcher {
     #[inline]
     pub fn is_match(&self, line: &[u8]) -> bool {
         match self {
-            Matcher::Literal(c) => c.is_in(line),
-            Matcher::Caseless(c) => c.find(line).is_some(),
+            Matcher::Literal { literal: Literal::Exact(c), word: false } => c.is_in(line),
+            Matcher::Literal { literal, word } => literal.find_from(line, 0, *word).is_some(),
+            Matcher::Regex { re, word: true } => word_in(re, line, 0).is_some(),
             Matcher::Regex { re, .. } => re.is_match(line),
         }
     }
@@ -137,41 +192,54 @@ impl Matcher {
     /// Whether a match is a fixed string, which never runs across a line
     /// end.
     pub fn is_literal(&self) -> bool {
-        matches!(self, Matcher::Literal(_) | Matcher::Caseless(_))
+        matches!(self, Matcher::Literal { .. })
     }
 
     /// The parts of `line` to highlight: each non-empty match, in order.
     pub fn highlights(&self, line: &[u8], out: &mut Vec<(usize, usize)>) {
         out.clear();
         match self {
-            Matcher::Literal(c) if !c.needle().is_empty() => {
-                out.extend(c.finder().find_iter(line).map(|i| (i, i + c.needle().len())));
-            }
-            Matcher::Literal(_) => {}
-            Matcher::Caseless(c) => {
+            Matcher::Literal { literal, .. } if literal.len() == 0 => {}
+            Matcher::Literal { literal, word } => {
                 let mut at = 0;
-                while let Some(i) = c.find(&line[at..]) {
-                    out.push((at + i, at + i + c.needle_len()));
-                    at += i + c.needle_len();
+                while let Some((start, end)) = literal.find_from(line, at, *word) {
+                    out.push((start, end));
+                    at = end;
                 }
             }
             Matcher::Regex { re, word } => {
                 let mut at = 0;
                 while at <= line.len() {
-                    let Some(c) = re.captures_at(line, at) else { break };
-                    let m = if *word { c.get(1) } else { c.get(0) };
-                    let whole = c.get(0).map_or((at, at), |w| (w.start(), w.end()));
-                    if let Some(m) = m.filter(|m| !m.is_empty()) {
-                        out.push((m.start(), m.end()));
+                    let found = match word {
+                        true => word_in(re, line, at),
+                        false => re.find_at(line, at).map(|m| (m.start(), m.end())),
+                    };
+                    let Some((start, end)) = found else { break };
+                    if end > start {
+                        out.push((start, end));
                     }
-                    // A word match consumed its boundary byte; resume after
-                    // the word itself so adjacent words are found too.
-                    let next = m.map_or(whole.1, |m| m.end());
-                    at = if next > at { next } else { at + 1 };
+                    at = if end > at { end } else { at + 1 };
                 }
             }
         }
     }
+}
+
+/// The first whole word `re` (a `-w` pattern: the word in group 1, then
+/// what must follow it) finds in `hay` from `at` on: one that no letter,
+/// digit or `_` comes right before. Checked apart rather than in the
+/// pattern, which would take that byte into the match: then a word right
+/// after another (`-` twice in `--`) went unseen, where GNU grep sees it.
+fn word_in(re: &Regex, hay: &[u8], mut at: usize) -> Option<(usize, usize)> {
+    while at <= hay.len() {
+        let word = re.captures_at(hay, at)?.get(1)?;
+        let before = word.start().checked_sub(1).map(|i| hay[i]);
+        if !before.is_some_and(|b| b.is_ascii_alphanumeric() || b == b'_') {
+            return Some((word.start(), word.end()));
+        }
+        at = word.start() + 1;
+    }
+    None
 }
 
 #[cfg(test)]
@@ -185,13 +253,14 @@ mod tests {
 
     #[test]
     fn plain_patterns_take_the_literal_path() {
-        assert!(matches!(m("ERROR", false, false, false), Matcher::Literal(_)));
-        assert!(matches!(m("a.b", true, false, false), Matcher::Literal(_)));
+        let exact = |m: Matcher| matches!(m, Matcher::Literal { literal: Literal::Exact(_), .. });
+        let caseless = |m: Matcher| matches!(m, Matcher::Literal { literal: Literal::Caseless(_), .. });
+        assert!(exact(m("ERROR", false, false, false)) && exact(m("a.b", true, false, false)));
         assert!(matches!(m("a.b", false, false, false), Matcher::Regex { .. }));
-        assert!(matches!(m("ERROR", false, true, false), Matcher::Caseless(_)));
-        assert!(matches!(m("a.b", true, true, false), Matcher::Caseless(_)));
-        assert!(matches!(m("ERROR", false, true, true), Matcher::Regex { .. }));
+        assert!(caseless(m("ERROR", false, true, false)) && caseless(m("a.b", true, true, false)));
+        assert!(matches!(m("ERROR", false, true, true), Matcher::Literal { word: true, .. }));
         assert!(matches!(m("", true, true, false), Matcher::Regex { .. }));
+        assert!(matches!(m("", true, false, true), Matcher::Regex { .. }));
     }
 
     #[test]
@@ -204,6 +273,31 @@ mod tests {
         assert!(m("x$", false, false, false).find(b"ax\nb").is_some());
         assert!(!m("x$", false, false, false).is_match(b"ax\r"), "a CR is part of the line, as in grep");
         assert!(m("a.b", false, false, false).is_match(b"a\xffb"), "any byte, not only UTF-8");
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(1000))]
+
+        /// A plain word with -w (and -i) selects and highlights what the
+        /// regex engine, given the same word in a group, does.
+        #[test]
+        fn a_whole_word_literal_agrees_with_the_regex(
+            needle in "[aA_1, -]{1,3}",
+            line in "[aA_1, -]{0,24}",
+            ignore_case: bool,
+        ) {
+            let options = MatchOptions { syntax: Syntax::Extended, ignore_case, word: true, line: false };
+            let literal = Matcher::new(&[&needle], options).unwrap();
+            proptest::prop_assert!(literal.is_literal());
+            let regex = Matcher::new(&[format!("({needle})")], options).unwrap();
+            proptest::prop_assert!(!regex.is_literal());
+            let line = line.as_bytes();
+            proptest::prop_assert_eq!(literal.is_match(line), regex.is_match(line));
+            let (mut a, mut b) = (Vec::new(), Vec::new());
+            literal.highlights(line, &mut a);
+            regex.highlights(line, &mut b);
+            proptest::prop_assert_eq!(a, b);
+        }
     }
 
     #[test]
