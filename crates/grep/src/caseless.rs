@@ -45,7 +45,7 @@ impl Caseless {
             #[allow(unsafe_code)]
             return unsafe { self.find_avx2(hay) };
         }
-        self.find_from(hay, 0, last)
+        self.find_led(hay, last)
     }
 
     /// Whether `hay[k..]` starts with the needle; `k + len() <= hay.len()`.
@@ -55,12 +55,11 @@ impl Caseless {
         window.iter().zip(&self.lower).zip(&self.fold).all(|((&h, &n), &f)| h | f == n)
     }
 
-    /// The first start in `from..=last` where the needle occurs, led by
-    /// memchr on its first byte in both cases.
-    fn find_from(&self, hay: &[u8], from: usize, last: usize) -> Option<usize> {
+    /// The first start up to `last` where the needle occurs, led by memchr
+    /// on its first byte in both cases.
+    fn find_led(&self, hay: &[u8], last: usize) -> Option<usize> {
         let first = self.lower[0];
-        let starts = &hay[from..=last];
-        memchr::memchr2_iter(first, first.to_ascii_uppercase(), starts).map(|i| from + i).find(|&k| self.at(hay, k))
+        memchr::memchr2_iter(first, first.to_ascii_uppercase(), &hay[..=last]).find(|&k| self.at(hay, k))
     }
 
     /// [`Caseless::find`] on a haystack with at least 32 starts.

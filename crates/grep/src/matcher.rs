@@ -74,20 +74,26 @@ impl Literal {
     #[inline]
     fn find_from(&self, hay: &[u8], mut at: usize, word: bool) -> Option<(usize, usize)> {
         let n = self.len();
-        let part_of_word = |b: &u8| b.is_ascii_alphanumeric() || *b == b'_';
         loop {
             let start = at + self.find(hay.get(at..)?)?;
             let end = start + n;
-            let alone = || {
-                !(start.checked_sub(1).and_then(|i| hay.get(i)).is_some_and(part_of_word))
-                    && !hay.get(end).is_some_and(part_of_word)
-            };
-            if !word || alone() {
+            if !word || (!word_before(hay, start) && !hay.get(end).copied().is_some_and(part_of_word)) {
                 return Some((start, end));
             }
             at = start + 1;
         }
     }
+}
+
+/// Whether `b` is part of a word for `-w`: a letter, a digit or `_`, as in
+/// GNU grep in the C locale.
+fn part_of_word(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'_'
+}
+
+/// Whether the byte before `hay[at]` is part of a word.
+fn word_before(hay: &[u8], at: usize) -> bool {
+    at.checked_sub(1).is_some_and(|i| part_of_word(hay[i]))
 }
 
 /// Bytes that are syntax in a basic or an extended expression: a pattern
@@ -226,15 +232,14 @@ impl Matcher {
 }
 
 /// The first whole word `re` (a `-w` pattern: the word in group 1, then
-/// what must follow it) finds in `hay` from `at` on: one that no letter,
+/// the line's end or a byte not [`part_of_word`]) finds in `hay` from `at` on: one that no letter,
 /// digit or `_` comes right before. Checked apart rather than in the
 /// pattern, which would take that byte into the match: then a word right
 /// after another (`-` twice in `--`) went unseen, where GNU grep sees it.
 fn word_in(re: &Regex, hay: &[u8], mut at: usize) -> Option<(usize, usize)> {
     while at <= hay.len() {
         let word = re.captures_at(hay, at)?.get(1)?;
-        let before = word.start().checked_sub(1).map(|i| hay[i]);
-        if !before.is_some_and(|b| b.is_ascii_alphanumeric() || b == b'_') {
+        if !word_before(hay, word.start()) {
             return Some((word.start(), word.end()));
         }
         at = word.start() + 1;
