@@ -136,7 +136,13 @@ impl<R: Read> LineBuffer<R> {
 
     /// Bytes consumed so far (the offset of the next line).
     pub fn position(&self) -> u64 {
-        self.base.wrapping_add(self.start as u64)
+        self.offset_of(self.start)
+    }
+
+    /// The input offset of `buffer()[index]`, for a line handed out: valid
+    /// until the next read.
+    pub fn offset_of(&self, index: usize) -> u64 {
+        self.base.wrapping_add(index as u64)
     }
 
     /// Holds a last line without a newline back instead of handing it out,
@@ -168,7 +174,7 @@ impl<R: Read> LineBuffer<R> {
 
     /// Bytes read from the input so far.
     pub fn read_so_far(&self) -> u64 {
-        self.base.wrapping_add(self.end as u64)
+        self.offset_of(self.end)
     }
 
     /// Every whole line in the buffer, reading more when there is none:

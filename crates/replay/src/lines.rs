@@ -36,8 +36,6 @@ pub struct LinesSource {
     /// The part of the current region not yet handed out.
     pos: usize,
     end: usize,
-    /// Input offset of `buffer()[0]`, modulo 2^64 (as the buffer keeps it).
-    base: u64,
     /// Number of the line at `pos`.
     number: u64,
     contains: Option<Contains>,
@@ -55,7 +53,6 @@ impl LinesSource {
             lb: None,
             pos: 0,
             end: 0,
-            base: 0,
             number: 1,
             contains: None,
             too_long: None,
@@ -95,13 +92,7 @@ impl LinesSource {
                         (self.pos, self.end) = (0, 0);
                         return Ok(None);
                     }
-                    Region::Lines { range, offset } => {
-                        (self.pos, self.end) = (range.start, range.end);
-                        // Modulo 2^64: the buffer may hold its lines a
-                        // little past its front, which near the input's
-                        // start lies before offset 0.
-                        self.base = offset.wrapping_sub(range.start as u64);
-                    }
+                    Region::Lines { range, .. } => (self.pos, self.end) = (range.start, range.end),
                 }
             }
             let buf = &lb.buffer()[self.pos..self.end];
@@ -155,7 +146,7 @@ impl Source for LinesSource {
                 bytes: &lb.buffer()[start..end],
                 file: &self.path,
                 number,
-                offset: self.base.wrapping_add(start as u64),
+                offset: lb.offset_of(start),
             }),
             Location::FileLine { file: &self.path, line: number },
         ))
