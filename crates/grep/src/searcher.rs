@@ -247,34 +247,38 @@ impl<S: Sink + ?Sized> Searcher<'_, S> {
         if opts.mmap && !opts.follow && !opts.decompress && !opts.null_data && opts.window.is_none() && !stdin {
             return self.mapped(path, shown);
         }
-        let regular = std::fs::metadata(path).ok().filter(|m| m.is_file() && !stdin).map(|m| m.len());
-        if let Some((size, threads)) = regular.and_then(|size| Some((size, self.threads_for(size)?))) {
-            match self.parallel(path, shown, size, threads)? {
-                Parallel::Searched(file) => return Ok(*file),
+        let input = self.open(path)?;
+        // Whether the file is large enough to split is told by the opened
+        // handle: no look at the path first.
+        let size = input.size.filter(|_| path != Path::new(STDIN) && !opts.decompress);
+        if let Some((size, threads)) = size.and_then(|n| Some((n, self.threads_for(n)?))) {
+            drop(input);
+            return match self.parallel(path, shown, size, threads)? {
+                Parallel::Searched(file) => Ok(*file),
                 Parallel::OneThread { printed_to } => {
                     // The lines printed already are passed over.
                     let mut skip = Skip::new(&mut *self.sink, printed_to);
                     let mut one = Searcher::new(opts, &mut skip, &mut *self.warn, self.stop);
-                    return one.buffered(path, shown);
+                    let input = one.open(path)?;
+                    one.buffered(input, path, shown)
                 }
-            }
+            };
         }
-        self.buffered(path, shown)
+        self.buffered(input, path, shown)
     }
 
-    /// Searches a file, stdin or a pipe through a buffer, on this thread.
-    fn buffered<'n>(&mut self, path: &Path, shown: &'n [u8]) -> io::Result<FileState<'n>> {
+    fn open(&self, path: &Path) -> io::Result<sluice_io::Input> {
+        Opener::new().decompress(self.opts.decompress).interrupt(Some(self.stop.as_atomic())).open(path)
+    }
+
+    /// Searches `input`, opened from `path` (a file, stdin or a pipe),
+    /// through a buffer on this thread.
+    fn buffered<'n>(&mut self, input: sluice_io::Input, path: &Path, shown: &'n [u8]) -> io::Result<FileState<'n>> {
         let opts = self.opts;
         let stdin = path == Path::new(STDIN);
-        let input = Opener::new().decompress(opts.decompress).interrupt(Some(self.stop.as_atomic())).open(path)?;
         // GNU grep caps its buffer's growth by a regular file's size, stdin
         // redirected from a file included.
-        let size = if opts.decompress {
-            None
-        } else {
-            let path = if stdin { Path::new("/dev/stdin") } else { path };
-            std::fs::metadata(path).ok().filter(|m| m.is_file()).map(|m| m.len())
-        };
+        let size = if opts.decompress { None } else { input.size };
         self.sink.start(size);
         // A window's lines and records are not GNU grep's blocks (which would
         // cut a record): they decide by what is in hand, as a pipe's do.

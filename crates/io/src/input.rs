@@ -4,7 +4,8 @@
 
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read};
-use std::path::{Path, PathBuf};
+use std::os::fd::AsFd;
+use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -79,17 +80,27 @@ impl Opener {
     pub fn open(&self, path: impl AsRef<Path>) -> io::Result<Input> {
         let path = path.as_ref();
         let stdin = path == Path::new(STDIN);
-        let watch = Watch { path: (!stdin).then(|| path.to_owned()), read: Arc::default() };
-        let mut raw: Box<dyn Read + Send> = if stdin { Box::new(io::stdin()) } else { Box::new(open_file(path)?) };
+        // The handle's status, not the path's, here and at the end: a
+        // search of many small files would otherwise walk each path three
+        // times more than it opens it.
+        let (mut raw, size, watch): (Box<dyn Read + Send>, _, _) = if stdin {
+            // A duplicate of stdin's descriptor, for its status only.
+            let status = io::stdin().as_fd().try_clone_to_owned().map(File::from).and_then(|f| f.metadata());
+            (Box::new(io::stdin()), status.ok().filter(|m| m.is_file()).map(|m| m.len()), Watch::new(None))
+        } else {
+            let (file, status) = open_with_status(path)?;
+            let file = Arc::new(file);
+            (Box::new(Arc::clone(&file)), Some(status.len()).filter(|_| status.is_file()), Watch::new(Some(file)))
+        };
         if let Some(flag) = &self.interrupt
-            && (stdin || std::fs::metadata(path).is_ok_and(|m| !m.is_file()))
+            && (stdin || size.is_none())
         {
             raw = Box::new(crate::interrupt::Interruptible::new(raw, Arc::clone(flag)));
         }
         let counted =
             Counted { inner: raw, read: Arc::clone(&watch.read), progress: self.progress.as_ref().map(Arc::clone) };
         if !self.decompress {
-            return Ok(Input { reader: Box::new(counted), compression: Compression::None, watch });
+            return Ok(Input { reader: Box::new(counted), compression: Compression::None, watch, size });
         }
         let mut buffered = BufReader::with_capacity(64 * 1024, counted);
         let head = buffered.fill_buf()?;
@@ -112,10 +123,11 @@ impl Opener {
             // archive here is not the file's size, so no change is judged.
             Compression::Zip => {
                 let reader = zip_entry(path, stdin)?;
-                return Ok(Input { reader, compression, watch: Watch { path: None, read: watch.read } });
+                return Ok(Input { reader, compression, watch: Watch { file: None, read: watch.read }, size: None });
             }
         };
-        Ok(Input { reader, compression, watch })
+        let size = size.filter(|_| compression == Compression::None);
+        Ok(Input { reader, compression, watch, size })
     }
 }
 
@@ -200,11 +212,17 @@ pub fn check_input(path: &str) -> Result<(), InputError> {
 /// of it would give, so that it is named at once rather than at the first
 /// read (which some platforms let succeed).
 pub fn open_file(path: impl AsRef<Path>) -> io::Result<File> {
-    let path = path.as_ref();
-    if path.is_dir() {
+    open_with_status(path.as_ref()).map(|(file, _)| file)
+}
+
+/// [`open_file`], with the opened handle's status.
+fn open_with_status(path: &Path) -> io::Result<(File, std::fs::Metadata)> {
+    let file = File::open(path)?;
+    let status = file.metadata()?;
+    if status.is_dir() {
         return Err(io::Error::new(io::ErrorKind::IsADirectory, "Is a directory"));
     }
-    File::open(path)
+    Ok((file, status))
 }
 
 /// An opened input.
@@ -215,30 +233,42 @@ pub struct Input {
     pub compression: Compression,
     /// What tells, at the end, whether the file changed while it was read.
     pub watch: Watch,
+    /// Its size when it is a regular file read as it is (stdin redirected
+    /// from one included); `None` for a pipe, a device or a decompressed
+    /// input.
+    pub size: Option<u64>,
 }
 
 /// The bytes read from one file, to compare with its size at the end.
 #[derive(Clone, Debug)]
 pub struct Watch {
-    /// `None` for stdin, which cannot change under us in a way we can see.
-    path: Option<PathBuf>,
+    /// The file read; `None` for stdin, which cannot change under us in a
+    /// way we can see.
+    file: Option<Arc<File>>,
     read: Arc<AtomicU64>,
 }
 
 impl Watch {
+    fn new(file: Option<Arc<File>>) -> Watch {
+        Watch { file, read: Arc::default() }
+    }
+
     /// Bytes read from the file so far, before any decompression.
     pub fn read_so_far(&self) -> u64 {
         self.read.load(Ordering::Relaxed)
     }
 
     /// How the file changed since it was opened, judged once its end was
-    /// read: gone, shorter than what was read, or longer. A FIFO or a
-    /// device never "grows".
+    /// read: gone (its last name removed), shorter than what was read, or
+    /// longer. A FIFO or a device never "grows". The file read is judged,
+    /// not what its name leads to now: a file renamed away and replaced
+    /// (a rotation) was read whole and unchanged.
     pub fn changed(&self) -> Option<Changed> {
-        let path = self.path.as_deref()?;
+        let file = self.file.as_deref()?;
         let read = self.read_so_far();
-        match std::fs::metadata(path) {
+        match file.metadata() {
             Err(_) => Some(Changed::Deleted),
+            Ok(m) if std::os::unix::fs::MetadataExt::nlink(&m) == 0 => Some(Changed::Deleted),
             Ok(m) if m.is_file() && m.len() < read => Some(Changed::Truncated),
             Ok(m) if m.is_file() && m.len() > read => Some(Changed::Grew),
             Ok(_) => None,
@@ -363,6 +393,14 @@ mod tests {
         assert_eq!(input.watch.changed(), Some(Changed::Truncated));
         std::fs::remove_file(&path).unwrap();
         assert_eq!(input.watch.changed(), Some(Changed::Deleted));
+        // A file renamed away and replaced, as a rotation does, was read
+        // whole: the file read is judged, not what the name leads to now.
+        std::fs::write(&path, "a\nb\n").unwrap();
+        let mut input = Opener::new().open(name).unwrap();
+        read_all(&mut input);
+        std::fs::rename(&path, dir.path().join("a.log.1")).unwrap();
+        std::fs::write(&path, "a new file\n").unwrap();
+        assert_eq!(input.watch.changed(), None);
         assert_eq!(
             Changed::Grew.warning("a.log", "searched"),
             "a.log: file grew while being searched; lines added after its end was reached were not searched"
