@@ -158,6 +158,28 @@ fn a_file_deleted_during_the_search_is_searched_to_its_end() {
 }
 
 #[test]
+fn a_file_rotated_during_the_search_is_searched_to_its_end_without_a_warning() {
+    // Every line selected (one thread: the chunks are dense), and one in
+    // sixteen (every core).
+    for every in [1, 16] {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("live.log");
+        let text: String =
+            (0..400_000).map(|i| if i % every == 0 { "ERROR selected\n" } else { "INFO passed\n" }).collect();
+        std::fs::write(&path, text).unwrap();
+        let run = stalled(&["grep", "ERROR", arg(&path)], |_| {
+            std::fs::rename(&path, path.with_extension("log.1")).unwrap();
+            std::fs::write(&path, "ERROR the first line of the new file\n").unwrap();
+        });
+        assert_eq!(run.code, Some(0));
+        // The file searched is the one opened, read whole and unchanged:
+        // what the name leads to now is another file.
+        assert_eq!(run.rest.iter().filter(|&&b| b == b'\n').count(), 400_000 / every, "one in {every}");
+        assert_eq!(run.stderr, "", "one in {every}");
+    }
+}
+
+#[test]
 fn a_file_appended_to_during_the_search_is_searched_or_reported() {
     let (code, lines, err) = change_during_search(|p| {
         let mut f = std::fs::File::options().append(true).open(p).unwrap();

@@ -215,7 +215,7 @@ impl<S: Sink + ?Sized> Searcher<'_, S> {
         }
         if let Some(signal) = self.stop.requested() {
             file.stopped = Some(signal);
-        } else if let Some(change) = changed(path, size) {
+        } else if let Some(change) = sluice_io::Changed::since(&handle, size) {
             (self.warn)(change.warning(&crate::searcher::lossy(shown), "searched"));
         }
         self.finish(&file)?;
@@ -575,16 +575,6 @@ fn read_at<'b>(handle: &File, from: u64, to: u64, buffer: &'b mut Vec<u8>) -> io
     let data = &mut buffer[skew..skew + len];
     handle.read_exact_at(data, from)?;
     Ok(data)
-}
-
-/// How the file at `path` changed since its `size` was taken.
-fn changed(path: &Path, size: u64) -> Option<sluice_io::Changed> {
-    match std::fs::metadata(path) {
-        Err(_) => Some(sluice_io::Changed::Deleted),
-        Ok(m) if m.len() < size => Some(sluice_io::Changed::Truncated),
-        Ok(m) if m.len() > size => Some(sluice_io::Changed::Grew),
-        Ok(_) => None,
-    }
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {

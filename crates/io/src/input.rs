@@ -259,20 +259,9 @@ impl Watch {
     }
 
     /// How the file changed since it was opened, judged once its end was
-    /// read: gone (its last name removed), shorter than what was read, or
-    /// longer. A FIFO or a device never "grows". The file read is judged,
-    /// not what its name leads to now: a file renamed away and replaced
-    /// (a rotation) was read whole and unchanged.
+    /// read ([`Changed::since`]); `None` for stdin.
     pub fn changed(&self) -> Option<Changed> {
-        let file = self.file.as_deref()?;
-        let read = self.read_so_far();
-        match file.metadata() {
-            Err(_) => Some(Changed::Deleted),
-            Ok(m) if std::os::unix::fs::MetadataExt::nlink(&m) == 0 => Some(Changed::Deleted),
-            Ok(m) if m.is_file() && m.len() < read => Some(Changed::Truncated),
-            Ok(m) if m.is_file() && m.len() > read => Some(Changed::Grew),
-            Ok(_) => None,
-        }
+        Changed::since(self.file.as_deref()?, self.read_so_far())
     }
 }
 
@@ -289,6 +278,21 @@ pub enum Changed {
 }
 
 impl Changed {
+    /// How `file`, of which `read` bytes were read to its end, changed:
+    /// gone (its last name removed), shorter, or longer. The file read is
+    /// judged, not what its name leads to now: a file renamed away and
+    /// replaced (a rotation) was read whole and unchanged. A FIFO or a
+    /// device never changes.
+    pub fn since(file: &File, read: u64) -> Option<Changed> {
+        match file.metadata() {
+            Err(_) => Some(Changed::Deleted),
+            Ok(m) if std::os::unix::fs::MetadataExt::nlink(&m) == 0 => Some(Changed::Deleted),
+            Ok(m) if m.is_file() && m.len() < read => Some(Changed::Truncated),
+            Ok(m) if m.is_file() && m.len() > read => Some(Changed::Grew),
+            Ok(_) => None,
+        }
+    }
+
     /// The warning, worded once for every reader: `name` is the file as
     /// shown, `doing` what the reader did with it ("searched",
     /// "replayed").
