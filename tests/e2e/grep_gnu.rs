@@ -360,6 +360,65 @@ fn a_large_file_searched_on_every_core_answers_as_gnu_grep_does() {
 }
 
 #[test]
+fn many_files_on_every_core_answer_as_gnu_grep_does() {
+    if !gnu_grep() {
+        return;
+    }
+    // 150 small files in batches across threads (CRLF, no final newline,
+    // empty, one binary), and two of 3 MiB among them that are split
+    // across the cores: one where every line is selected (the threads hand
+    // it to one thread), one sparse.
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    for i in 0..150 {
+        let sub = d.join(format!("logs{}", i % 4));
+        std::fs::create_dir_all(&sub).unwrap();
+        let mut text: String =
+            (0..i % 9).map(|j| format!("{} entry {i}.{j}\n", ["INFO", "ERROR", "WARN"][(i + j) % 3])).collect();
+        match i % 10 {
+            3 => text = text.replace('\n', "\r\n"),
+            5 => text.push_str("ERROR without a final newline"),
+            7 => text.push_str("ERROR in a binary\0file\n"),
+            _ => {}
+        }
+        std::fs::write(sub.join(format!("app-{i:03}.log")), text).unwrap();
+    }
+    let dense: String = (0..150_000).map(|i| format!("ERROR dense {i:06}\n")).collect();
+    std::fs::write(d.join("logs1/dense.log"), dense).unwrap();
+    let sparse: String =
+        (0..150_000).map(|i| format!("{} sparse {i:06}\n", if i % 997 == 0 { "ERROR" } else { "INFO" })).collect();
+    std::fs::write(d.join("logs2/sparse.log"), sparse).unwrap();
+    let flag_sets: &[&[&str]] = &[
+        &["-r", "ERROR"],
+        &["-r", "-n", "-C1", "ERROR"],
+        &["-r", "-c", "ERROR"],
+        &["-r", "-l", "ERROR"],
+        &["-r", "-L", "ERROR"],
+        &["-r", "-h", "-v", "-n", "INFO"],
+        &["-r", "-m", "2", "-A1", "ERROR"],
+        &["-r", "-o", "-b", "entry [0-9]+"],
+    ];
+    let mut failures = Vec::new();
+    for flags in flag_sets {
+        let gnu = Command::new("grep").env("LC_ALL", "C").args(*flags).current_dir(d).output().unwrap();
+        for threads in ["-j2", "-j3"] {
+            let ours = sluice(&[&["grep", threads], *flags].concat()).current_dir(d).output().unwrap();
+            if gnu.stdout != ours.stdout || gnu.status.code() != ours.status.code() {
+                let (g, o) = (String::from_utf8_lossy(&gnu.stdout), String::from_utf8_lossy(&ours.stdout));
+                let at = g.bytes().zip(o.bytes()).take_while(|(a, b)| a == b).count();
+                let near = |s: &str| s.get(at.saturating_sub(80)..(at + 80).min(s.len())).unwrap_or("").to_owned();
+                failures.push(format!(
+                    "{threads} {flags:?}: first difference at byte {at}: GNU {:?}, sluice {:?}",
+                    near(&g),
+                    near(&o)
+                ));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
 fn options_and_files_as_gnu_grep_takes_them() {
     if !gnu_grep() {
         return;

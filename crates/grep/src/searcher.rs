@@ -259,8 +259,13 @@ impl<S: Sink + ?Sized> Searcher<'_, S> {
                     // The lines printed already are passed over.
                     let mut skip = Skip::new(&mut *self.sink, printed_to);
                     let mut one = Searcher::new(opts, &mut skip, &mut *self.warn, self.stop);
+                    // Whether a group here gets a separator depends on what
+                    // was printed before, in this file or another.
+                    one.printed_any = self.printed_any;
                     let input = one.open(path)?;
-                    one.buffered(input, path, shown)
+                    let found = one.buffered(input, path, shown);
+                    self.printed_any = one.printed_any;
+                    found
                 }
             };
         }
