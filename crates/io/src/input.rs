@@ -12,6 +12,13 @@ use std::sync::atomic::{AtomicU64, Ordering};
 /// The name `-` reads standard input.
 pub const STDIN: &str = "-";
 
+/// Whether `path` is [`STDIN`]: its bytes compared, where `Path`'s own
+/// comparison walks the components of two different paths (a search of
+/// many files asks for each one).
+pub fn is_stdin(path: &Path) -> bool {
+    path.as_os_str() == STDIN
+}
+
 const GZIP_MAGIC: &[u8] = &[0x1f, 0x8b];
 const ZSTD_MAGIC: &[u8] = &[0x28, 0xb5, 0x2f, 0xfd];
 const ZIP_MAGIC: &[u8] = b"PK\x03\x04";
@@ -36,6 +43,7 @@ pub struct Opener {
     decompress: bool,
     progress: Option<Arc<AtomicU64>>,
     interrupt: Option<Arc<std::sync::atomic::AtomicUsize>>,
+    snapshot: bool,
 }
 
 impl Default for Opener {
@@ -47,7 +55,7 @@ impl Default for Opener {
 impl Opener {
     /// An opener that decompresses gzip and zstd and reports no progress.
     pub fn new() -> Opener {
-        Opener { decompress: true, progress: None, interrupt: None }
+        Opener { decompress: true, progress: None, interrupt: None, snapshot: false }
     }
 
     /// Recognise gzip and zstd by their first bytes and read them
@@ -66,6 +74,15 @@ impl Opener {
         self
     }
 
+    /// Read a regular file up to the size it had when it was opened, and
+    /// not on to a read that finds its end: one system call less a file,
+    /// which a search of many small files feels. What it gains after is
+    /// told by [`Watch::changed`] ("grew"). Default: off, to the end.
+    pub fn snapshot(mut self, yes: bool) -> Opener {
+        self.snapshot = yes;
+        self
+    }
+
     /// Let a raised `flag` (a signal's number, as sluice-core's `Stop`
     /// holds it) end a read of stdin, a FIFO or a device that is blocked
     /// waiting for data: the input then ends where it was. Regular files
@@ -79,7 +96,7 @@ impl Opener {
     /// read would be ("Is a directory"), before anything is read.
     pub fn open(&self, path: impl AsRef<Path>) -> io::Result<Input> {
         let path = path.as_ref();
-        let stdin = path == Path::new(STDIN);
+        let stdin = is_stdin(path);
         // The handle's status, not the path's, here and at the end: a
         // search of many small files would otherwise walk each path three
         // times more than it opens it.
@@ -97,8 +114,12 @@ impl Opener {
         {
             raw = Box::new(crate::interrupt::Interruptible::new(raw, Arc::clone(flag)));
         }
-        let counted =
-            Counted { inner: raw, read: Arc::clone(&watch.read), progress: self.progress.as_ref().map(Arc::clone) };
+        let counted = Counted {
+            inner: raw,
+            read: Arc::clone(&watch.read),
+            progress: self.progress.as_ref().map(Arc::clone),
+            limit: size.filter(|_| self.snapshot).unwrap_or(u64::MAX),
+        };
         if !self.decompress {
             return Ok(Input { reader: Box::new(counted), compression: Compression::None, watch, size });
         }
@@ -313,10 +334,18 @@ struct Counted {
     inner: Box<dyn Read + Send>,
     read: Arc<AtomicU64>,
     progress: Option<Arc<AtomicU64>>,
+    /// Bytes past which the input is taken to end ([`Opener::snapshot`]).
+    limit: u64,
 }
 
 impl Read for Counted {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let left = self.limit.saturating_sub(self.read.load(Ordering::Relaxed));
+        let len = usize::try_from(left).unwrap_or(usize::MAX).min(buf.len());
+        let buf = &mut buf[..len];
+        if buf.is_empty() {
+            return Ok(0);
+        }
         let n = self.inner.read(buf)?;
         self.read.fetch_add(n as u64, Ordering::Relaxed);
         if let Some(p) = &self.progress {

@@ -21,7 +21,7 @@ mod lines;
 
 pub use atomic::AtomicFile;
 pub use follow::{Follow, Rotation};
-pub use input::{Changed, Compression, Input, InputError, Opener, STDIN, Watch, check_input, open_file};
+pub use input::{Changed, Compression, Input, InputError, Opener, STDIN, Watch, check_input, is_stdin, open_file};
 pub use lines::{
     DEFAULT_CAPACITY, DEFAULT_MAX_LINE, LineBuffer, Next, PAGE_PLACE_SHIFT, Region, count_lines, count_newlines,
     shares_page_place,
