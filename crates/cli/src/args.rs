@@ -219,7 +219,7 @@ sluice's own:
       --from-end            with --follow, start at each file's end (like tail -F -n 0)
       --checkpoint=PATH     with --follow and --sink, keep where each file stands; go on from there
       --mmap                map files instead of reading them (a truncated file kills sluice)
-  -j, --threads=N           threads searching one large file (default: one per core)
+  -j, --threads=N           threads searching one large file or many files (default: one per core)
       --since=TIME          only lines at or after TIME (2026-01-05, 2026-01-05 14:30, …RFC 3339)
       --records             a line without a time continues the record before it (stack traces)
       --stats               ripgrep's statistics on stderr at the end

@@ -102,8 +102,8 @@ pub struct GrepCommand {
     pub from_end: bool,
     /// `--mmap`.
     pub mmap: bool,
-    /// `-j`, `--threads`: threads searching one large file; default one
-    /// per core.
+    /// `-j`, `--threads`: threads searching one large file, or many
+    /// files; default one per core.
     pub threads: Option<usize>,
     /// `--sink`, repeatable.
     pub sinks: Vec<String>,

@@ -18,8 +18,10 @@ mod context;
 mod feed;
 mod followed;
 mod json;
+mod many;
 mod matcher;
 mod null_data;
+mod operands;
 mod parallel;
 mod printer;
 mod records;
@@ -131,8 +133,8 @@ pub struct GrepOptions {
     /// Print ripgrep's JSON Lines instead of grep's lines (`--json`);
     /// lines are then always numbered.
     pub json: bool,
-    /// Threads searching one large regular file (`-j`): 0 for one per
-    /// core. Default: 1, one thread.
+    /// Threads searching one large regular file, or many files (`-j`): 0
+    /// for one per core. Default: 1, one thread.
     pub threads: usize,
     /// Bytes each thread searches at a time. Default:
     /// [`DEFAULT_CHUNK`], which keeps a thread's memory under 8 MiB.
@@ -225,6 +227,9 @@ pub fn grep(
         return Ok(outcome);
     }
     if !opts.stats {
+        if let Some(threads) = many::threads(opts, files) {
+            return many::search(opts, files, out, warn, stop, threads);
+        }
         return search(opts, files, &mut Standard::new(opts, out), warn, stop);
     }
     let began = std::time::Instant::now();

@@ -164,10 +164,7 @@ impl<S: Sink + ?Sized> Searcher<'_, S> {
         if one || long_lines || size < 2 * o.chunk.max(1) {
             return None;
         }
-        let threads = match o.threads {
-            0 => cores(),
-            n => n,
-        };
+        let threads = threads(o);
         (threads > 1).then_some(threads)
     }
 
@@ -539,6 +536,14 @@ impl crate::GrepOptions {
 /// The cores this process may run on, asked once: the standard library
 /// reads the cgroup's files each time (16 system calls), which was most of
 /// the cost of each small file of a recursive search.
+/// The threads `-j` asks for: the cores for 0 (the default).
+pub(crate) fn threads(opts: &crate::GrepOptions) -> usize {
+    match opts.threads {
+        0 => cores(),
+        n => n,
+    }
+}
+
 fn cores() -> usize {
     static CORES: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
     *CORES.get_or_init(|| std::thread::available_parallelism().map_or(1, |n| n.get()))

@@ -11,18 +11,17 @@
 use std::ffi::OsString;
 use std::fs::File;
 use std::io::{self, Read};
-use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
 
 use sluice_core::Stop;
 use sluice_io::{LineBuffer, Opener, Region, STDIN, count_newlines};
 
 use crate::blocks::{Blocks, Keep, Split};
+use crate::operands::Visit;
 use crate::parallel::{Parallel, Skip};
 use crate::sink::{Sink, SinkFinish, SinkMatch};
-use crate::walk::Recurse;
 use crate::window::first_at_or_after;
-use crate::{GrepOptions, Outcome, STDIN_NAME, Window};
+use crate::{GrepOptions, Outcome, Window};
 
 /// Searches `files` (stdin for none or `-`), handing what it selects to
 /// `sink`; problems go to `warn` as one line each, without the program's
@@ -35,54 +34,20 @@ pub fn search<S: Sink + ?Sized>(
     warn: &mut dyn FnMut(String),
     stop: &Stop,
 ) -> io::Result<Outcome> {
-    // No operand: stdin, or with -r the working directory, whose files are
-    // named without a leading `./`.
-    let (stdin, here) = ([OsString::from(STDIN)], [OsString::from(".")]);
-    let unnamed = files.is_empty();
-    let files = match (unnamed, &opts.recurse) {
-        (true, Some(_)) => &here[..],
-        (true, None) => &stdin[..],
-        _ => files,
-    };
     let mut searcher = Searcher::new(opts, sink, warn, stop);
     let mut outcome = Outcome::default();
-    if opts.follow && opts.recurse.is_none() && !files.iter().any(|f| f == STDIN) {
+    if opts.follow && opts.recurse.is_none() && !files.is_empty() && !files.iter().any(|f| f == STDIN) {
         searcher.follow_files(files, &mut outcome)?;
         searcher.sink.flush().map_err(output_error)?;
         return Ok(outcome);
     }
-    for path in files {
-        let path = Path::new(path);
-        if let Some(recurse) = &opts.recurse
-            && path != Path::new(STDIN)
-        {
-            let base = path.file_name().map_or(path.as_os_str().as_bytes(), |n| n.as_bytes());
-            if path.is_dir() {
-                if recurse.wants_dir(base) || path == Path::new(".") {
-                    searcher.tree(recurse, path, unnamed, &mut outcome)?;
-                }
-                if searcher.done(&outcome) {
-                    break;
-                }
-                continue;
-            }
-            if !recurse.wants_file(base) {
-                continue;
-            }
+    crate::operands::each(opts, files, &mut |step| {
+        match step {
+            Visit::File { path, shown, .. } => searcher.file(path, shown, &mut outcome)?,
+            Visit::Unreadable { shown, error } => searcher.unreadable(shown, &error, &mut outcome)?,
         }
-        if passed_over(opts, path) {
-            continue;
-        }
-        let shown: &[u8] = if path == Path::new(STDIN) {
-            opts.label.as_deref().unwrap_or(STDIN_NAME.as_bytes())
-        } else {
-            path.as_os_str().as_bytes()
-        };
-        searcher.file(path, shown, &mut outcome)?;
-        if searcher.done(&outcome) {
-            break;
-        }
-    }
+        Ok(!searcher.done(&outcome))
+    })?;
     searcher.sink.flush().map_err(output_error)?;
     Ok(outcome)
 }
@@ -99,6 +64,12 @@ pub(crate) struct Searcher<'s, S: ?Sized> {
     pub(crate) printed_any: bool,
     /// A followed region with its NULs (holes) taken out.
     holed: Vec<u8>,
+    /// A file large enough to split is not searched here but left
+    /// ([`Searcher::deferred`]) to the thread that prints, which splits it
+    /// (a search of many files, see `many.rs`).
+    pub(crate) defer_split: bool,
+    /// The last file was left so.
+    pub(crate) deferred: bool,
 }
 
 /// How long a followed file must stay quiet before its last record,
@@ -178,14 +149,14 @@ impl<'s, S: Sink + ?Sized> Searcher<'s, S> {
         warn: &'s mut dyn FnMut(String),
         stop: &'s Stop,
     ) -> Searcher<'s, S> {
-        Searcher { opts, sink, warn, stop, printed_any: false, holed: Vec::new() }
+        Searcher { opts, sink, warn, stop, printed_any: false, holed: Vec::new(), defer_split: false, deferred: false }
     }
 }
 
 impl<S: Sink + ?Sized> Searcher<'_, S> {
     /// Searches one file into `outcome`; a file that cannot be read is
     /// reported and counted, an output error ends the search.
-    fn file(&mut self, path: &Path, shown: &[u8], outcome: &mut Outcome) -> io::Result<()> {
+    pub(crate) fn file(&mut self, path: &Path, shown: &[u8], outcome: &mut Outcome) -> io::Result<()> {
         match self.path(path, shown) {
             Ok(found) => {
                 outcome.selected |= found.selected > 0;
@@ -207,7 +178,7 @@ impl<S: Sink + ?Sized> Searcher<'_, S> {
 
     /// Says that `shown` could not be read (unless `-s`), after flushing
     /// what was printed so that messages and lines interleave as grep's do.
-    fn unreadable(&mut self, shown: &[u8], e: &io::Error, outcome: &mut Outcome) -> io::Result<()> {
+    pub(crate) fn unreadable(&mut self, shown: &[u8], e: &io::Error, outcome: &mut Outcome) -> io::Result<()> {
         self.sink.flush().map_err(output_error)?;
         if !self.opts.no_messages {
             (self.warn)(format!("{}: {}", lossy(shown), sluice_core::error::io_message(e)));
@@ -221,38 +192,22 @@ impl<S: Sink + ?Sized> Searcher<'_, S> {
         outcome.stopped.is_some() || (self.opts.quiet && outcome.selected)
     }
 
-    /// `-r`: every file under `dir`. With no operand, `dir` is `.` and the
-    /// names are shown without their leading `./`, as GNU grep shows them.
-    fn tree(&mut self, recurse: &Recurse, dir: &Path, unnamed: bool, outcome: &mut Outcome) -> io::Result<()> {
-        let mut failed = None;
-        recurse.walk(dir, &mut |path, error| {
-            let bytes = path.as_os_str().as_bytes();
-            let shown = if unnamed { bytes.strip_prefix(b"./").unwrap_or(bytes) } else { bytes };
-            let result = match error {
-                Some(e) => self.unreadable(shown, &e, outcome),
-                None => self.file(path, shown, outcome),
-            };
-            if let Err(e) = result {
-                failed = Some(e);
-                return false;
-            }
-            !self.done(outcome)
-        });
-        failed.map_or(Ok(()), Err)
-    }
-
     fn path<'n>(&mut self, path: &Path, shown: &'n [u8]) -> io::Result<FileState<'n>> {
         let opts = self.opts;
-        let stdin = path == Path::new(STDIN);
+        let stdin = sluice_io::is_stdin(path);
         if opts.mmap && !opts.follow && !opts.decompress && !opts.null_data && opts.window.is_none() && !stdin {
             return self.mapped(path, shown);
         }
         let input = self.open(path)?;
         // Whether the file is large enough to split is told by the opened
         // handle: no look at the path first.
-        let size = input.size.filter(|_| path != Path::new(STDIN) && !opts.decompress);
+        let size = input.size.filter(|_| !sluice_io::is_stdin(path) && !opts.decompress);
         if let Some((size, threads)) = size.and_then(|n| Some((n, self.threads_for(n)?))) {
             drop(input);
+            if self.defer_split {
+                self.deferred = true;
+                return Ok(FileState::new(shown, None));
+            }
             return match self.parallel(path, shown, size, threads)? {
                 Parallel::Searched(file) => Ok(*file),
                 Parallel::OneThread { printed_to } => {
@@ -273,14 +228,21 @@ impl<S: Sink + ?Sized> Searcher<'_, S> {
     }
 
     fn open(&self, path: &Path) -> io::Result<sluice_io::Input> {
-        Opener::new().decompress(self.opts.decompress).interrupt(Some(self.stop.as_atomic())).open(path)
+        // What a file gains while it is searched is told in a warning (or,
+        // with --follow, searched as it comes).
+        let snapshot = !self.opts.follow;
+        Opener::new()
+            .decompress(self.opts.decompress)
+            .interrupt(Some(self.stop.as_atomic()))
+            .snapshot(snapshot)
+            .open(path)
     }
 
     /// Searches `input`, opened from `path` (a file, stdin or a pipe),
     /// through a buffer on this thread.
     fn buffered<'n>(&mut self, input: sluice_io::Input, path: &Path, shown: &'n [u8]) -> io::Result<FileState<'n>> {
         let opts = self.opts;
-        let stdin = path == Path::new(STDIN);
+        let stdin = sluice_io::is_stdin(path);
         // GNU grep caps its buffer's growth by a regular file's size, stdin
         // redirected from a file included.
         let size = if opts.decompress { None } else { input.size };
@@ -761,19 +723,6 @@ pub(crate) fn lines_before(file: &File, to: u64) -> io::Result<u64> {
         }
         lines += count_newlines(&buf[..n]);
     }
-}
-
-/// Whether `-d skip` or `-D skip` passes over the operand `path`.
-fn passed_over(opts: &GrepOptions, path: &Path) -> bool {
-    use std::os::unix::fs::FileTypeExt;
-    if path == Path::new(STDIN) || !(opts.skip_dirs || opts.skip_devices) {
-        return false;
-    }
-    std::fs::metadata(path).is_ok_and(|m| {
-        let t = m.file_type();
-        (opts.skip_dirs && t.is_dir())
-            || (opts.skip_devices && (t.is_block_device() || t.is_char_device() || t.is_fifo() || t.is_socket()))
-    })
 }
 
 /// A file's name for a message on stderr.
