@@ -165,20 +165,13 @@ pub fn main(args: &[String]) -> anyhow::Result<()> {
     ];
     for flags in flag_sets {
         let shown = flags.join(" ");
-        let with = |program: &str, extra: &[&str]| {
-            let mut v = vec![program];
-            v.extend_from_slice(extra);
-            v.extend_from_slice(flags);
-            v.push(&log);
-            argv(&v)
-        };
-        let rg_hint = "apt-get install ripgrep (or cargo install ripgrep)";
+        let with = |program: &str, extra: &[&str]| search(program, extra, flags, &log);
         // sluice on every core against ripgrep as users run it (mapping
         // the file); on one thread against `rg --no-mmap`, like for like:
         // both read into a buffer on one thread.
         let peers: [GrepPeer<'_>; 3] = [
-            (&["grep"], &rg, &[], "rg", rg_hint),
-            (&["grep", "-j1"], &rg, &["--no-mmap"], "rg --no-mmap (sluice -j1)", rg_hint),
+            (&["grep"], &rg, &[], "rg", RG_HINT),
+            (&["grep", "-j1"], &rg, &["--no-mmap"], "rg --no-mmap (sluice -j1)", RG_HINT),
             (&["grep"], &grep, &[], "GNU grep", "apt-get install grep"),
         ];
         for (ours, peer, theirs, peer_name, install_hint) in peers {
@@ -194,19 +187,25 @@ pub fn main(args: &[String]) -> anyhow::Result<()> {
     }
 
     // Many small files, each opened, read and closed: what a search of a
-    // directory of logs costs beyond the bytes. The tree lies under
-    // target/, which the repository's .gitignore names: ripgrep is told
-    // not to skip it.
-    let files = if quick { 300 } else { 3_000 };
-    let tree = gen_log_tree(files)?.to_string_lossy().into_owned();
-    pairs.push(Pair {
-        name: format!("grep -r -c ERROR over {files} files of 2 KiB"),
-        sluice: argv(&[&sluice, "grep", "-r", "-c", "ERROR", &tree]),
-        peer: rg.as_deref().map(|rg| argv(&[rg, "--no-ignore", "-c", "ERROR", &tree])),
-        peer_name: "rg".into(),
-        install_hint: "apt-get install ripgrep (or cargo install ripgrep)",
-        ok_codes: &[0, 1],
-    });
+    // directory of logs costs beyond the bytes; and logs of 1 MiB, each
+    // searched whole by a thread. The trees lie under target/, which the
+    // repository's .gitignore names: ripgrep is told not to skip it.
+    let trees: [(u64, u64, &str, &[&str]); 2] = [
+        (if quick { 300 } else { 3_000 }, 2 << 10, "2 KiB", &["-c", "ERROR"]),
+        (if quick { 32 } else { 256 }, 1 << 20, "1 MiB", &["-c", "-i", "error"]),
+    ];
+    for (files, bytes, size, flags) in trees {
+        let tree = gen_log_tree(files, bytes)?.to_string_lossy().into_owned();
+        let with = |program: &str, extra: &[&str]| search(program, extra, flags, &tree);
+        pairs.push(Pair {
+            name: format!("grep -r {} over {files} files of {size}", flags.join(" ")),
+            sluice: with(&sluice, &["grep", "-r"]),
+            peer: rg.as_deref().map(|rg| with(rg, &["--no-ignore"])),
+            peer_name: "rg".into(),
+            install_hint: RG_HINT,
+            ok_codes: &[0, 1],
+        });
+    }
 
     // The NATS hop: one record a message on a smaller input (it carries
     // about 70,000 a second), frames on the whole one (issue 18's floors
@@ -386,16 +385,27 @@ fn gen_log(mib: u64) -> anyhow::Result<PathBuf> {
     generate::main(&["logs".into(), "--mib".into(), mib.to_string()])
 }
 
-/// A directory of `files` logs of 2 KiB each, made once.
-fn gen_log_tree(files: u64) -> anyhow::Result<PathBuf> {
-    let dir = generate::data_dir().join(format!("log-tree-{files}"));
+/// `program extra… flags… path`, a search's command line.
+fn search(program: &str, extra: &[&str], flags: &[&str], path: &str) -> Vec<String> {
+    let mut v = vec![program];
+    v.extend_from_slice(extra);
+    v.extend_from_slice(flags);
+    v.push(path);
+    argv(&v)
+}
+
+const RG_HINT: &str = "apt-get install ripgrep (or cargo install ripgrep)";
+
+/// A directory of `files` logs of `bytes` each, made once.
+fn gen_log_tree(files: u64, bytes: u64) -> anyhow::Result<PathBuf> {
+    let dir = generate::data_dir().join(format!("log-tree-{files}x{bytes}"));
     // Marked complete beside it, not inside: grep -r would count the mark.
     let complete = dir.with_extension("complete");
     if !complete.exists() {
         std::fs::create_dir_all(&dir)?;
         for i in 0..files {
             let mut file = std::io::BufWriter::new(std::fs::File::create(dir.join(format!("app-{i:05}.log")))?);
-            generate::logs(&mut file, 2048, 0.01, false, i)?;
+            generate::logs(&mut file, bytes, 0.01, false, i)?;
             std::io::Write::flush(&mut file)?;
         }
         std::fs::write(&complete, b"")?;
