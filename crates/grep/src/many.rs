@@ -1,15 +1,13 @@
 //! Many files searched on every core, printed in the order of the visit.
 //!
-//! Searching a small file costs less than opening, reading and closing it,
-//! so a search of a tree of logs is spent mostly in system calls, which
-//! threads can make side by side. The threads take the files in the order
-//! of the visit; each searches a file whole with the one-thread code into
-//! a printer of its own that writes to memory (a tape). This thread writes
-//! the tapes out in order, and searches too: the next file to print when no
-//! thread has taken it, straight to the output, and while it waits for a
-//! thread, a file further on into a tape. The output is the one-thread
-//! search's byte for byte, with each message on stderr where it came among
-//! the lines.
+//! The files go to the threads in batches of [`BATCH`], in the order of the
+//! visit; a thread searches each file of its batch whole with the
+//! one-thread code, into a printer of its own that writes to memory (a
+//! tape). This thread writes the tapes out in order, and searches too: the
+//! next batch to print when no thread has taken it, straight to the
+//! output, and while it waits for a thread, a batch further on into a
+//! tape. The output is the one-thread search's byte for byte, with each
+//! message on stderr where it came among the lines.
 //!
 //! Left to this thread, in its turn: a file large enough to split (searched
 //! on every core, see `parallel.rs`), a file whose tape outgrows
@@ -38,8 +36,11 @@ use crate::{GrepOptions, Outcome};
 /// searched again by the printing thread, straight to the output.
 const TAPE_BYTES: usize = 256 << 10;
 
-/// Files handed to a thread at a time: a file of a few kilobytes takes a
-/// few microseconds, about what a thread takes to wake up.
+/// Files handed to a thread at a time. A file of a few kilobytes takes a
+/// few microseconds, about what a thread takes to wake up: over 18,000 of
+/// 2 KiB, batches of 8 took 0.055 s, of 32 0.046 s, of 128 0.041 s; but a
+/// batch of large files is a thread's work for long, and fewer batches
+/// share out worse.
 const BATCH: usize = 32;
 
 /// Batches visited but not printed, per thread: what is held in memory is
@@ -122,6 +123,8 @@ struct State {
     closed: bool,
     /// Every thread is to stop.
     quit: bool,
+    /// A thread panicked: the batch it held will never come.
+    failed: bool,
 }
 
 impl State {
@@ -150,8 +153,23 @@ struct Board {
     done: Condvar,
 }
 
+/// Tells the printing thread, should this thread panic, not to wait for
+/// its batch: the run then ends with the panic instead of hanging.
+struct Failing<'a>(&'a Board);
+
+impl Drop for Failing<'_> {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            let mut state = lock(&self.0.state);
+            (state.failed, state.quit) = (true, true);
+            self.0.done.notify_all();
+        }
+    }
+}
+
 /// A thread's part: takes batches until none is left.
 fn work(opts: &GrepOptions, board: &Board, stop: &Stop) {
+    let _failing = Failing(board);
     loop {
         let (number, jobs) = {
             let mut state = lock(&board.state);
@@ -411,7 +429,11 @@ impl Printing<'_, '_> {
                 lock(&self.board.state).put(number, Slot::Taped(tape, rest));
                 continue;
             }
-            drop(self.board.done.wait_while(state, |s| matches!(s.slots.front(), Some(Slot::Taken))));
+            let state =
+                self.board.done.wait_while(state, |s| matches!(s.slots.front(), Some(Slot::Taken)) && !s.failed);
+            if state.unwrap_or_else(PoisonError::into_inner).failed {
+                return Err(io::Error::other("a search thread failed"));
+            }
         }
     }
 
