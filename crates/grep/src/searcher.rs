@@ -201,7 +201,7 @@ impl<S: Sink + ?Sized> Searcher<'_, S> {
         let input = self.open(path)?;
         // Whether the file is large enough to split is told by the opened
         // handle: no look at the path first.
-        let size = input.size.filter(|_| !sluice_io::is_stdin(path) && !opts.decompress);
+        let size = input.size.filter(|_| !stdin);
         if let Some((size, threads)) = size.and_then(|n| Some((n, self.threads_for(n)?))) {
             drop(input);
             if self.defer_split {

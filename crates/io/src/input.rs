@@ -410,6 +410,22 @@ mod tests {
     }
 
     #[test]
+    fn a_snapshot_ends_at_the_size_the_file_had_when_opened() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.log");
+        std::fs::write(&path, "a\nb\n").unwrap();
+        let mut snapshot = Opener::new().snapshot(true).open(&path).unwrap();
+        let mut whole = Opener::new().open(&path).unwrap();
+        std::fs::OpenOptions::new().append(true).open(&path).unwrap().write_all(b"c\n").unwrap();
+        // What was added after the opening is read only without a snapshot,
+        // and told as "grew" with one.
+        assert_eq!(read_all(&mut snapshot), b"a\nb\n");
+        assert_eq!(snapshot.watch.changed(), Some(Changed::Grew));
+        assert_eq!(read_all(&mut whole), b"a\nb\nc\n");
+        assert_eq!(whole.watch.changed(), None);
+    }
+
+    #[test]
     fn changes_are_told_apart() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("a.log");
