@@ -228,13 +228,10 @@ impl<S: Sink + ?Sized> Searcher<'_, S> {
     }
 
     fn open(&self, path: &Path) -> io::Result<sluice_io::Input> {
-        // What a file gains while it is searched is told in a warning (or,
-        // with --follow, searched as it comes).
-        let snapshot = !self.opts.follow;
         Opener::new()
             .decompress(self.opts.decompress)
             .interrupt(Some(self.stop.as_atomic()))
-            .snapshot(snapshot)
+            .end_by_size(!self.opts.follow)
             .open(path)
     }
 

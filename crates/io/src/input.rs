@@ -6,8 +6,8 @@ use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read};
 use std::os::fd::AsFd;
 use std::path::Path;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, OnceLock};
 
 /// The name `-` reads standard input.
 pub const STDIN: &str = "-";
@@ -43,7 +43,7 @@ pub struct Opener {
     decompress: bool,
     progress: Option<Arc<AtomicU64>>,
     interrupt: Option<Arc<std::sync::atomic::AtomicUsize>>,
-    snapshot: bool,
+    end_by_size: bool,
 }
 
 impl Default for Opener {
@@ -55,7 +55,7 @@ impl Default for Opener {
 impl Opener {
     /// An opener that decompresses gzip and zstd and reports no progress.
     pub fn new() -> Opener {
-        Opener { decompress: true, progress: None, interrupt: None, snapshot: false }
+        Opener { decompress: true, progress: None, interrupt: None, end_by_size: false }
     }
 
     /// Recognise gzip and zstd by their first bytes and read them
@@ -74,12 +74,13 @@ impl Opener {
         self
     }
 
-    /// Read a regular file up to the size it had when it was opened, and
-    /// not on to a read that finds its end: one system call less a file,
-    /// which a search of many small files feels. What it gains after is
-    /// told by [`Watch::changed`] ("grew"). Default: off, to the end.
-    pub fn snapshot(mut self, yes: bool) -> Opener {
-        self.snapshot = yes;
+    /// Find a regular file's end by its size rather than by a read that
+    /// returns nothing: once the size it had when opened is read, a look
+    /// at its status tells whether it grew meanwhile (then it is read on)
+    /// and serves [`Watch::changed`] too. One system call less a file,
+    /// which a search of many small files feels. Default: off.
+    pub fn end_by_size(mut self, yes: bool) -> Opener {
+        self.end_by_size = yes;
         self
     }
 
@@ -118,7 +119,13 @@ impl Opener {
             inner: raw,
             read: Arc::clone(&watch.read),
             progress: self.progress.as_ref().map(Arc::clone),
-            limit: size.filter(|_| self.snapshot).unwrap_or(u64::MAX),
+            end: watch
+                .file
+                .as_ref()
+                .zip(size)
+                .filter(|_| self.end_by_size)
+                .map(|(file, size)| (Arc::clone(file), size)),
+            at_end: Arc::clone(&watch.at_end),
         };
         if !self.decompress {
             return Ok(Input { reader: Box::new(counted), compression: Compression::None, watch, size });
@@ -144,7 +151,7 @@ impl Opener {
             // archive here is not the file's size, so no change is judged.
             Compression::Zip => {
                 let reader = zip_entry(path, stdin)?;
-                return Ok(Input { reader, compression, watch: Watch { file: None, read: watch.read }, size: None });
+                return Ok(Input { reader, compression, watch: Watch { file: None, ..watch }, size: None });
             }
         };
         let size = size.filter(|_| compression == Compression::None);
@@ -267,11 +274,15 @@ pub struct Watch {
     /// way we can see.
     file: Option<Arc<File>>,
     read: Arc<AtomicU64>,
+    /// The file's status taken when its end was found by its size
+    /// ([`Opener::end_by_size`]); `None` inside for a status that could
+    /// not be taken.
+    at_end: Arc<OnceLock<Option<std::fs::Metadata>>>,
 }
 
 impl Watch {
     fn new(file: Option<Arc<File>>) -> Watch {
-        Watch { file, read: Arc::default() }
+        Watch { file, read: Arc::default(), at_end: Arc::default() }
     }
 
     /// Bytes read from the file so far, before any decompression.
@@ -282,7 +293,11 @@ impl Watch {
     /// How the file changed since it was opened, judged once its end was
     /// read ([`Changed::since`]); `None` for stdin.
     pub fn changed(&self) -> Option<Changed> {
-        Changed::since(self.file.as_deref()?, self.read_so_far())
+        let file = self.file.as_deref()?;
+        match self.at_end.get() {
+            Some(status) => Changed::judged(status.as_ref(), self.read_so_far()),
+            None => Changed::since(file, self.read_so_far()),
+        }
     }
 }
 
@@ -305,12 +320,18 @@ impl Changed {
     /// replaced (a rotation) was read whole and unchanged. A FIFO or a
     /// device never changes.
     pub fn since(file: &File, read: u64) -> Option<Changed> {
-        match file.metadata() {
-            Err(_) => Some(Changed::Deleted),
-            Ok(m) if std::os::unix::fs::MetadataExt::nlink(&m) == 0 => Some(Changed::Deleted),
-            Ok(m) if m.is_file() && m.len() < read => Some(Changed::Truncated),
-            Ok(m) if m.is_file() && m.len() > read => Some(Changed::Grew),
-            Ok(_) => None,
+        Changed::judged(file.metadata().ok().as_ref(), read)
+    }
+
+    /// [`Changed::since`] from a status taken already (`None`: it could
+    /// not be taken).
+    fn judged(status: Option<&std::fs::Metadata>, read: u64) -> Option<Changed> {
+        match status {
+            None => Some(Changed::Deleted),
+            Some(m) if std::os::unix::fs::MetadataExt::nlink(m) == 0 => Some(Changed::Deleted),
+            Some(m) if m.is_file() && m.len() < read => Some(Changed::Truncated),
+            Some(m) if m.is_file() && m.len() > read => Some(Changed::Grew),
+            Some(_) => None,
         }
     }
 
@@ -334,17 +355,30 @@ struct Counted {
     inner: Box<dyn Read + Send>,
     read: Arc<AtomicU64>,
     progress: Option<Arc<AtomicU64>>,
-    /// Bytes past which the input is taken to end ([`Opener::snapshot`]).
-    limit: u64,
+    /// With [`Opener::end_by_size`]: the file, and the size up to which
+    /// it is read before its status is looked at again.
+    end: Option<(Arc<File>, u64)>,
+    at_end: Arc<OnceLock<Option<std::fs::Metadata>>>,
 }
 
 impl Read for Counted {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let left = self.limit.saturating_sub(self.read.load(Ordering::Relaxed));
-        let len = usize::try_from(left).unwrap_or(usize::MAX).min(buf.len());
-        let buf = &mut buf[..len];
-        if buf.is_empty() {
-            return Ok(0);
+    fn read(&mut self, mut buf: &mut [u8]) -> io::Result<usize> {
+        if let Some((file, size)) = &mut self.end {
+            let done = self.read.load(Ordering::Relaxed);
+            if done >= *size {
+                let status = file.metadata().ok();
+                match status.as_ref().map(|m| m.len()) {
+                    // Grown since: read on, to the size it has now.
+                    Some(now) if now > done => *size = now,
+                    _ => {
+                        let _ = self.at_end.set(status);
+                        return Ok(0);
+                    }
+                }
+            }
+            let left = usize::try_from(*size - done).unwrap_or(usize::MAX);
+            let len = left.min(buf.len());
+            buf = &mut buf[..len];
         }
         let n = self.inner.read(buf)?;
         self.read.fetch_add(n as u64, Ordering::Relaxed);
@@ -410,19 +444,30 @@ mod tests {
     }
 
     #[test]
-    fn a_snapshot_ends_at_the_size_the_file_had_when_opened() {
+    fn an_end_found_by_size_reads_on_what_was_added_meanwhile() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("a.log");
         std::fs::write(&path, "a\nb\n").unwrap();
-        let mut snapshot = Opener::new().snapshot(true).open(&path).unwrap();
-        let mut whole = Opener::new().open(&path).unwrap();
+        // Read as it is: a decompressing opener reads ahead of the caller.
+        let mut input = Opener::new().decompress(false).end_by_size(true).open(&path).unwrap();
+        let mut first = [0u8; 4];
+        input.reader.read_exact(&mut first).unwrap();
+        // Added after the opening and after the size it had was read.
         std::fs::OpenOptions::new().append(true).open(&path).unwrap().write_all(b"c\n").unwrap();
-        // What was added after the opening is read only without a snapshot,
-        // and told as "grew" with one.
-        assert_eq!(read_all(&mut snapshot), b"a\nb\n");
-        assert_eq!(snapshot.watch.changed(), Some(Changed::Grew));
-        assert_eq!(read_all(&mut whole), b"a\nb\nc\n");
-        assert_eq!(whole.watch.changed(), None);
+        assert_eq!(read_all(&mut input), b"c\n");
+        assert_eq!(input.watch.changed(), None);
+        // Truncated before its end was read: told.
+        let mut input = Opener::new().decompress(false).end_by_size(true).open(&path).unwrap();
+        input.reader.read_exact(&mut first).unwrap();
+        std::fs::write(&path, "").unwrap();
+        assert_eq!(read_all(&mut input), b"");
+        assert_eq!(input.watch.changed(), Some(Changed::Truncated));
+        // Deleted before its end was read: read to the end, and told.
+        std::fs::write(&path, "a\nb\n").unwrap();
+        let mut input = Opener::new().decompress(false).end_by_size(true).open(&path).unwrap();
+        std::fs::remove_file(&path).unwrap();
+        assert_eq!(read_all(&mut input), b"a\nb\n");
+        assert_eq!(input.watch.changed(), Some(Changed::Deleted));
     }
 
     #[test]
