@@ -20,6 +20,7 @@ use std::collections::VecDeque;
 use std::ffi::OsString;
 use std::io::{self, Write};
 use std::ops::Range;
+use std::os::unix::ffi::OsStrExt;
 use std::path::PathBuf;
 use std::rc::Rc;
 use std::sync::{Condvar, Mutex, PoisonError};
@@ -78,8 +79,16 @@ pub(crate) fn search(
             let board = &board;
             s.spawn(move || work(&opts, board, stop));
         }
-        let mut printing =
-            Printing { opts, out, warn, stop, board: &board, outcome: Outcome::default(), printed_any: false };
+        let mut printing = Printing {
+            opts,
+            out,
+            warn,
+            stop,
+            board: &board,
+            outcome: Outcome::default(),
+            printed_any: false,
+            spare: Vec::new(),
+        };
         let ended = printing.run(files, threads * AHEAD);
         lock(&board.state).quit = true;
         board.work.notify_all();
@@ -91,8 +100,9 @@ pub(crate) fn search(
 
 /// A file visited.
 enum Job {
-    /// A regular file, for any thread.
-    File { path: PathBuf, shown: Vec<u8> },
+    /// A regular file, for any thread, shown as its path from byte
+    /// `shown_from` on (past a leading `./`, say).
+    File { path: PathBuf, shown_from: usize },
     /// A file for the printing thread only (see the module's notes).
     Here { path: PathBuf, shown: Vec<u8> },
     /// A directory that could not be listed.
@@ -170,6 +180,7 @@ impl Drop for Failing<'_> {
 /// A thread's part: takes batches until none is left.
 fn work(opts: &GrepOptions, board: &Board, stop: &Stop) {
     let _failing = Failing(board);
+    let mut spare = Vec::new();
     loop {
         let (number, jobs) = {
             let mut state = lock(&board.state);
@@ -188,7 +199,7 @@ fn work(opts: &GrepOptions, board: &Board, stop: &Stop) {
                 state.idle -= 1;
             }
         };
-        let (tape, rest) = taped(opts, jobs, stop);
+        let (tape, rest) = taped(opts, jobs, stop, &mut spare);
         if lock(&board.state).put(number, Slot::Taped(tape, rest)) {
             board.done.notify_one();
         }
@@ -220,8 +231,9 @@ struct Taped {
 
 /// Searches the files of a batch into a tape, up to one the printing
 /// thread is to search (large enough to split, or printing more than the
-/// tape holds): that one and the rest are handed back.
-fn taped(opts: &GrepOptions, jobs: Vec<Job>, stop: &Stop) -> (Tape, Vec<Job>) {
+/// tape holds): that one and the rest are handed back. `spare` is the
+/// line buffer handed from file to file.
+fn taped(opts: &GrepOptions, jobs: Vec<Job>, stop: &Stop, spare: &mut Vec<u8>) -> (Tape, Vec<Job>) {
     let bytes = Rc::new(RefCell::new(Vec::new()));
     let mut marks = Marks {
         printer: Standard::new(opts, TapeWriter(Rc::clone(&bytes))),
@@ -235,19 +247,19 @@ fn taped(opts: &GrepOptions, jobs: Vec<Job>, stop: &Stop) -> (Tape, Vec<Job>) {
     let mut jobs = jobs.into_iter();
     let mut left = None;
     for job in jobs.by_ref() {
-        let Job::File { path, shown } = &job else {
+        let Job::File { path, shown_from } = &job else {
             left = Some(job);
             break;
         };
         let (at, heard) = (bytes.borrow().len(), warnings.len());
         let mut warn = |message| warnings.push((files.len(), bytes.borrow().len(), message));
         let mut searcher = Searcher::new(opts, &mut marks, &mut warn, stop);
-        searcher.printed_any = true;
-        searcher.defer_split = true;
+        (searcher.printed_any, searcher.defer_split, searcher.spare) = (true, true, std::mem::take(spare));
         let mut outcome = Outcome::default();
         // The only error is the tape's, full: the file goes to the
         // printing thread, which meets any other error itself.
-        let searched = searcher.file(path, shown, &mut outcome);
+        let searched = searcher.file(path, shown(path, *shown_from), &mut outcome);
+        *spare = std::mem::take(&mut searcher.spare);
         if searched.is_err() || searcher.deferred {
             bytes.borrow_mut().truncate(at);
             warnings.truncate(heard);
@@ -346,6 +358,8 @@ struct Printing<'a, 'o> {
     /// A line was printed with context asked for: the next group gets a
     /// separator.
     printed_any: bool,
+    /// The line buffer handed from file to file.
+    spare: Vec<u8>,
 }
 
 impl Printing<'_, '_> {
@@ -356,17 +370,19 @@ impl Printing<'_, '_> {
         crate::operands::each(self.opts, files, &mut |step| {
             let job = match step {
                 Visit::File { path, shown, walked } => {
-                    let (path, shown) = (path.to_owned(), shown.to_owned());
+                    let bytes = path.as_os_str().as_bytes();
                     // An operand's kind is not known: a FIFO would block the
                     // thread that opened it.
-                    if walked || std::fs::metadata(&path).is_ok_and(|m| m.is_file()) {
-                        batch.push(Job::File { path, shown });
+                    let regular = walked || std::fs::metadata(path).is_ok_and(|m| m.is_file());
+                    let path = path.to_owned();
+                    if regular && bytes.ends_with(shown) {
+                        batch.push(Job::File { shown_from: bytes.len() - shown.len(), path });
                         if batch.len() < BATCH {
                             return Ok(true);
                         }
                         None
                     } else {
-                        Some(Job::Here { path, shown })
+                        Some(Job::Here { path, shown: shown.to_owned() })
                     }
                 }
                 Visit::Unreadable { shown, error } => Some(Job::Unreadable { shown: shown.to_owned(), error }),
@@ -425,7 +441,7 @@ impl Printing<'_, '_> {
             // A thread has the next batch: search one further on meanwhile.
             if let Some((number, jobs)) = state.take() {
                 drop(state);
-                let (tape, rest) = taped(self.opts, jobs, self.stop);
+                let (tape, rest) = taped(self.opts, jobs, self.stop, &mut self.spare);
                 lock(&self.board.state).put(number, Slot::Taped(tape, rest));
                 continue;
             }
@@ -444,12 +460,13 @@ impl Printing<'_, '_> {
         }
         let mut printer = Standard::new(self.opts, &mut *self.out);
         let mut searcher = Searcher::new(self.opts, &mut printer, &mut *self.warn, self.stop);
-        searcher.printed_any = self.printed_any;
+        (searcher.printed_any, searcher.spare) = (self.printed_any, std::mem::take(&mut self.spare));
         match job {
-            Job::File { path, shown } | Job::Here { path, shown } => searcher.file(&path, &shown, &mut self.outcome)?,
+            Job::File { path, shown_from } => searcher.file(&path, shown(&path, shown_from), &mut self.outcome)?,
+            Job::Here { path, shown } => searcher.file(&path, &shown, &mut self.outcome)?,
             Job::Unreadable { shown, error } => searcher.unreadable(&shown, &error, &mut self.outcome)?,
         }
-        self.printed_any = searcher.printed_any;
+        (self.printed_any, self.spare) = (searcher.printed_any, std::mem::take(&mut searcher.spare));
         Ok(())
     }
 
@@ -487,6 +504,11 @@ impl Printing<'_, '_> {
         self.out.write_all(&bytes[before]).map_err(output_error)?;
         self.out.write_all(&bytes[after]).map_err(output_error)
     }
+}
+
+/// A file's name as shown: its path from byte `from` on.
+fn shown(path: &std::path::Path, from: usize) -> &[u8] {
+    &path.as_os_str().as_bytes()[from..]
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {

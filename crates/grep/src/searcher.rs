@@ -70,6 +70,8 @@ pub(crate) struct Searcher<'s, S: ?Sized> {
     pub(crate) defer_split: bool,
     /// The last file was left so.
     pub(crate) deferred: bool,
+    /// The last file's line buffer, for the next.
+    pub(crate) spare: Vec<u8>,
 }
 
 /// How long a followed file must stay quiet before its last record,
@@ -149,7 +151,17 @@ impl<'s, S: Sink + ?Sized> Searcher<'s, S> {
         warn: &'s mut dyn FnMut(String),
         stop: &'s Stop,
     ) -> Searcher<'s, S> {
-        Searcher { opts, sink, warn, stop, printed_any: false, holed: Vec::new(), defer_split: false, deferred: false }
+        Searcher {
+            opts,
+            sink,
+            warn,
+            stop,
+            printed_any: false,
+            holed: Vec::new(),
+            defer_split: false,
+            deferred: false,
+            spare: Vec::new(),
+        }
     }
 }
 
@@ -268,7 +280,7 @@ impl<S: Sink + ?Sized> Searcher<'_, S> {
         let capacity = to_read.map_or(opts.buffer, |n| {
             opts.buffer.min(usize::try_from(n).unwrap_or(usize::MAX).saturating_add(1).max(4096))
         });
-        let mut lb = LineBuffer::with_limits(reader, capacity, opts.max_line_bytes);
+        let mut lb = LineBuffer::with_buffer(reader, std::mem::take(&mut self.spare), capacity, opts.max_line_bytes);
         lb.start_at(start.0, start.1);
         file.number = start.1 + 1;
         // What was read of a window says nothing of the file's size.
@@ -308,6 +320,11 @@ impl<S: Sink + ?Sized> Searcher<'_, S> {
             Searched::Stopped(signal) => file.stopped = Some(signal),
         }
         file.bytes = lb.read_so_far() - start.0;
+        // Kept for the next file, unless a long line grew it past a read.
+        let buffer = lb.into_buffer();
+        if buffer.len() <= opts.buffer {
+            self.spare = buffer;
+        }
         self.finish(&file)?;
         Ok(file)
     }

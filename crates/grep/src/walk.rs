@@ -3,7 +3,7 @@
 //! with `--include`, `--exclude` and `--exclude-dir` applied as GNU grep
 //! applies them.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 /// How a recursive search chooses its files.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -53,9 +53,9 @@ impl Recurse {
                     continue;
                 }
             };
-            let path = join(dir, &entry.file_name());
-            let name = entry.file_name();
-            let name = std::os::unix::ffi::OsStrExt::as_bytes(name.as_os_str()).to_vec();
+            // One allocation an entry: its path, the name borrowed from it.
+            let path = entry.path();
+            let name = path.file_name().map_or(&[][..], std::os::unix::ffi::OsStrExt::as_bytes);
             let Ok(mut kind) = entry.file_type() else { continue };
             if kind.is_symlink() {
                 if !self.follow_links {
@@ -72,9 +72,9 @@ impl Recurse {
                 }
             }
             let go_on = if kind.is_dir() {
-                !self.wants_dir(&name) || self.walk(&path, visit)
+                !self.wants_dir(name) || self.walk(&path, visit)
             } else if kind.is_file() {
-                !self.wants_file(&name) || visit(&path, None)
+                !self.wants_file(name) || visit(&path, None)
             } else {
                 true
             };
@@ -84,11 +84,6 @@ impl Recurse {
         }
         true
     }
-}
-
-/// `dir/name`, without doubling a slash.
-fn join(dir: &Path, name: &std::ffi::OsStr) -> PathBuf {
-    dir.join(name)
 }
 
 /// Wildcard matching as fnmatch does it without flags: `*` any run of

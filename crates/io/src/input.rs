@@ -117,7 +117,7 @@ impl Opener {
         }
         let counted = Counted {
             inner: raw,
-            read: Arc::clone(&watch.read),
+            seen: Arc::clone(&watch.seen),
             progress: self.progress.as_ref().map(Arc::clone),
             end: watch
                 .file
@@ -125,7 +125,6 @@ impl Opener {
                 .zip(size)
                 .filter(|_| self.end_by_size)
                 .map(|(file, size)| (Arc::clone(file), size)),
-            at_end: Arc::clone(&watch.at_end),
         };
         if !self.decompress {
             return Ok(Input { reader: Box::new(counted), compression: Compression::None, watch, size });
@@ -273,28 +272,35 @@ pub struct Watch {
     /// The file read; `None` for stdin, which cannot change under us in a
     /// way we can see.
     file: Option<Arc<File>>,
-    read: Arc<AtomicU64>,
+    seen: Arc<Seen>,
+}
+
+/// What the reader saw, shared with its watch.
+#[derive(Debug, Default)]
+struct Seen {
+    /// Bytes read.
+    read: AtomicU64,
     /// The file's status taken when its end was found by its size
     /// ([`Opener::end_by_size`]); `None` inside for a status that could
     /// not be taken.
-    at_end: Arc<OnceLock<Option<std::fs::Metadata>>>,
+    at_end: OnceLock<Option<std::fs::Metadata>>,
 }
 
 impl Watch {
     fn new(file: Option<Arc<File>>) -> Watch {
-        Watch { file, read: Arc::default(), at_end: Arc::default() }
+        Watch { file, seen: Arc::default() }
     }
 
     /// Bytes read from the file so far, before any decompression.
     pub fn read_so_far(&self) -> u64 {
-        self.read.load(Ordering::Relaxed)
+        self.seen.read.load(Ordering::Relaxed)
     }
 
     /// How the file changed since it was opened, judged once its end was
     /// read ([`Changed::since`]); `None` for stdin.
     pub fn changed(&self) -> Option<Changed> {
         let file = self.file.as_deref()?;
-        match self.at_end.get() {
+        match self.seen.at_end.get() {
             Some(status) => Changed::judged(status.as_ref(), self.read_so_far()),
             None => Changed::since(file, self.read_so_far()),
         }
@@ -353,25 +359,24 @@ impl Changed {
 /// nothing next to the read.
 struct Counted {
     inner: Box<dyn Read + Send>,
-    read: Arc<AtomicU64>,
+    seen: Arc<Seen>,
     progress: Option<Arc<AtomicU64>>,
     /// With [`Opener::end_by_size`]: the file, and the size up to which
     /// it is read before its status is looked at again.
     end: Option<(Arc<File>, u64)>,
-    at_end: Arc<OnceLock<Option<std::fs::Metadata>>>,
 }
 
 impl Read for Counted {
     fn read(&mut self, mut buf: &mut [u8]) -> io::Result<usize> {
         if let Some((file, size)) = &mut self.end {
-            let done = self.read.load(Ordering::Relaxed);
+            let done = self.seen.read.load(Ordering::Relaxed);
             if done >= *size {
                 let status = file.metadata().ok();
                 match status.as_ref().map(|m| m.len()) {
                     // Grown since: read on, to the size it has now.
                     Some(now) if now > done => *size = now,
                     _ => {
-                        let _ = self.at_end.set(status);
+                        let _ = self.seen.at_end.set(status);
                         return Ok(0);
                     }
                 }
@@ -381,7 +386,7 @@ impl Read for Counted {
             buf = &mut buf[..len];
         }
         let n = self.inner.read(buf)?;
-        self.read.fetch_add(n as u64, Ordering::Relaxed);
+        self.seen.read.fetch_add(n as u64, Ordering::Relaxed);
         if let Some(p) = &self.progress {
             p.fetch_add(n as u64, Ordering::Relaxed);
         }

@@ -103,13 +103,22 @@ impl<R: Read> LineBuffer<R> {
     /// A line buffer reading `capacity` bytes at a time and refusing lines
     /// over `max_line` bytes.
     pub fn with_limits(reader: R, capacity: usize, max_line: usize) -> LineBuffer<R> {
+        LineBuffer::with_buffer(reader, Vec::new(), capacity, max_line)
+    }
+
+    /// [`LineBuffer::with_limits`], its bytes kept in `spare` (another line
+    /// buffer's, given back by [`LineBuffer::into_buffer`]): a search of
+    /// many small files then neither allocates nor clears a buffer for
+    /// each.
+    pub fn with_buffer(reader: R, mut spare: Vec<u8>, capacity: usize, max_line: usize) -> LineBuffer<R> {
         let max_line = max_line.max(1);
+        // No bigger than a longest line plus its newline, so that a line
+        // over the limit can never sit whole in a region (a floor of 16
+        // bytes once let lines of up to 15 bytes through a small limit).
+        spare.resize(capacity.min(max_line.saturating_add(1)).max(1), 0);
         LineBuffer {
             reader,
-            // No bigger than a longest line plus its newline, so that a line
-            // over the limit can never sit whole in a region (a floor of 16
-            // bytes once let lines of up to 15 bytes through a small limit).
-            buf: vec![0; capacity.min(max_line.saturating_add(1)).max(1)],
+            buf: spare,
             start: 0,
             end: 0,
             eof: false,
@@ -121,6 +130,11 @@ impl<R: Read> LineBuffer<R> {
             read_first: false,
             last: Vec::with_capacity(LAST),
         }
+    }
+
+    /// Its bytes, for another line buffer ([`LineBuffer::with_buffer`]).
+    pub fn into_buffer(self) -> Vec<u8> {
+        self.buf
     }
 
     /// The buffer that line ranges index into.
@@ -515,6 +529,25 @@ mod tests {
                 }
                 Next::TooLong { number, offset, len } => out.push((format!("!{len}"), number, offset)),
                 Next::End => return out,
+            }
+        }
+    }
+
+    /// A buffer handed on from another line buffer holds that one's bytes:
+    /// newlines and a line without its own are not taken for the new
+    /// input's.
+    #[test]
+    fn a_buffer_handed_on_holds_nothing_of_the_input_before() {
+        let data = b"a,b\r\n\nccc\nlonger line here\nx\nlast without newline";
+        for capacity in [16, 17, 64, 4096] {
+            for step in [1, 7, 4096] {
+                let stale = vec![b'\n'; 8192];
+                let mut lb = LineBuffer::with_buffer(Trickle { data, step }, stale, capacity, 1 << 20);
+                let mut out = Vec::new();
+                while let Next::Line { range, number, offset } = lb.next_line().unwrap() {
+                    out.push((String::from_utf8_lossy(&lb.buffer()[range]).into_owned(), number, offset));
+                }
+                assert_eq!(out, reference(data, 1 << 20), "cap {capacity} step {step}");
             }
         }
     }
