@@ -26,6 +26,8 @@ pub struct GrepCommand {
     pub patterns: Vec<Vec<u8>>,
     /// Basic (default), extended or fixed.
     pub syntax: Syntax,
+    /// `-E`, `-F`, `-G` or `-P` was given (another is then refused).
+    pub syntax_given: bool,
     /// `-i`.
     pub ignore_case: bool,
     /// `-w`.
@@ -375,10 +377,22 @@ fn apply(cmd: &mut GrepCommand, name: &str, value: Option<&[u8]>, pattern_given:
     let key = short.map(String::from).unwrap_or_else(|| name.to_owned());
     let text = || String::from_utf8_lossy(value.unwrap_or_default()).into_owned();
     match key.as_str() {
-        "E" => cmd.syntax = Syntax::Extended,
-        "F" => cmd.syntax = Syntax::Fixed,
-        "G" => cmd.syntax = Syntax::Basic,
-        "P" => cmd.syntax = Syntax::Perl,
+        "E" | "F" | "G" | "P" => {
+            let syntax = match key.as_str() {
+                "E" => Syntax::Extended,
+                "F" => Syntax::Fixed,
+                "G" => Syntax::Basic,
+                _ => Syntax::Perl,
+            };
+            // As GNU grep: the same one twice is fine, two different ones
+            // are not (the last would silently win).
+            if cmd.syntax_given && cmd.syntax != syntax {
+                return Err(ArgError(format!(
+                    "-{key}: conflicting matchers specified (another of -E, -F, -G, -P came before); give one"
+                )));
+            }
+            (cmd.syntax, cmd.syntax_given) = (syntax, true);
+        }
         "e" => {
             cmd.patterns.extend(lines(value.unwrap_or_default()));
             *pattern_given = true;
@@ -401,8 +415,9 @@ fn apply(cmd: &mut GrepCommand, name: &str, value: Option<&[u8]>, pattern_given:
         "b" => cmd.byte_offset = true,
         "H" => cmd.with_filename = Some(true),
         "h" => cmd.with_filename = Some(false),
-        "l" => cmd.files_with_matches = true,
-        "L" => cmd.files_without_match = true,
+        // The last of -l and -L wins, as in GNU grep.
+        "l" => (cmd.files_with_matches, cmd.files_without_match) = (true, false),
+        "L" => (cmd.files_with_matches, cmd.files_without_match) = (false, true),
         "q" => cmd.quiet = true,
         "s" => cmd.no_messages = true,
         "o" => cmd.only_matching = true,
@@ -567,6 +582,16 @@ mod tests {
         assert_eq!(p(&["--directories=recurse", "x"]).unwrap().recursive, Some(false));
         let z = p(&["-zPT", "x"]).unwrap();
         assert_eq!((z.null_data, z.syntax, z.initial_tab), (true, Syntax::Perl, true));
+        // Two matchers: GNU grep refuses them, where the last would win.
+        assert_eq!(
+            p(&["-E", "-F", "x"]).unwrap_err(),
+            "-F: conflicting matchers specified (another of -E, -F, -G, -P came before); give one"
+        );
+        assert_eq!(p(&["-E", "--extended-regexp", "x"]).unwrap().syntax, Syntax::Extended);
+        assert_eq!(
+            (p(&["-lL", "x"]).unwrap().files_without_match, p(&["-Ll", "x"]).unwrap().files_with_matches),
+            (true, true)
+        );
         let e = p(&["-E", "ERROR|WARN", "t.log"]).unwrap();
         assert_eq!(
             (e.syntax, e.patterns.clone(), files(&e)),
