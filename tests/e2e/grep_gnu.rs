@@ -186,6 +186,14 @@ fn hundreds_of_cases_of_our_own_answer_as_gnu_grep_does() {
         &["--color=always", "-o", "-b"],
         &["-io", "-b"],
         &["--color=always", "-i", "-n"],
+        // -o with context: separators, and under -v the context lines'
+        // matches; a line after -m's last, printed as context, is not
+        // coloured; the last of -l and -L wins.
+        &["-o", "-C1"],
+        &["-o", "-v", "-n", "-C1"],
+        &["--color=always", "-m1", "-C2"],
+        &["-l", "-L"],
+        &["-L", "-l"],
     ];
     let patterns: &[&[&str]] = &[
         &["ERROR"],

@@ -167,9 +167,9 @@ fn conflict(cmd: &GrepCommand) -> Option<&'static str> {
 /// The search the command asks for.
 fn options_for(cmd: &GrepCommand, matcher: Matcher, color: bool) -> GrepOptions {
     let defaults = GrepOptions::new(matcher);
-    // Context matters only where lines are printed one by one.
-    let lines_printed =
-        !(cmd.count || cmd.files_with_matches || cmd.files_without_match || cmd.quiet || cmd.only_matching);
+    // Context matters only where lines are printed one by one (with -o,
+    // its separators, and under -v the matches of context lines).
+    let lines_printed = !(cmd.count || cmd.files_with_matches || cmd.files_without_match || cmd.quiet);
     let context = (cmd.before.is_some() || cmd.after.is_some()) && lines_printed;
     GrepOptions {
         invert: cmd.invert,

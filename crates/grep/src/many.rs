@@ -223,8 +223,8 @@ struct Taped {
     /// The separator before its first group: the search printed it as if a
     /// line had been printed before, which only the printing thread knows.
     first_break: Option<Range<usize>>,
-    /// A line of it was printed with context asked for, so the next group,
-    /// in any file, gets a separator.
+    /// A line of it was selected with context asked for, so the next
+    /// group, in any file, gets a separator.
     printed: bool,
     outcome: Outcome,
 }
@@ -314,9 +314,9 @@ impl Sink for Marks<'_> {
     }
 
     fn matched(&mut self, m: &SinkMatch<'_>) -> io::Result<bool> {
-        self.lines = true;
-        // As the searcher judges it: a binary file's lines are not printed.
-        self.printed |= !m.binary;
+        // A binary file's line is not printed, but it counts as output for
+        // the separators, as GNU grep has it.
+        (self.lines, self.printed) = (true, true);
         self.printer.matched(m)
     }
 

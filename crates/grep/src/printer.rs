@@ -83,9 +83,10 @@ impl<'a, W: Write> Standard<'a, W> {
         }
     }
 
-    /// A line's text and its end, highlighted when asked.
-    fn line(&mut self, line: &[u8]) -> io::Result<()> {
-        if !self.opts.color {
+    /// A line's text and its end, its matches highlighted when colour is
+    /// asked for and `matching`.
+    fn line(&mut self, line: &[u8], matching: bool) -> io::Result<()> {
+        if !self.opts.color || !matching {
             self.text(line)?;
             return self.eol();
         }
@@ -119,22 +120,19 @@ impl<'a, W: Write> Standard<'a, W> {
         self.out.write_all(if self.opts.null_data { b"\0" } else { b"\n" })
     }
 
-    /// `-o`: each non-empty match of a selected line on a line of its own.
-    fn parts(&mut self, m: &SinkMatch<'_>) -> io::Result<()> {
-        if self.opts.invert {
-            // The selected lines hold no match to print.
-            return Ok(());
-        }
-        self.opts.matcher.highlights(m.line, &mut self.highlights);
+    /// `-o`: each non-empty match of a line on a line of its own, after
+    /// `sep` (`:` selected, `-` context).
+    fn parts(&mut self, (file, line, number, offset): (&[u8], &[u8], u64, u64), sep: u8) -> io::Result<()> {
+        self.opts.matcher.highlights(line, &mut self.highlights);
         let parts = std::mem::take(&mut self.highlights);
         for &(s, e) in &parts {
-            self.prefix(m.file, m.number, m.offset + s as u64, b':', e - s)?;
+            self.prefix(file, number, offset + s as u64, sep, e - s)?;
             if self.opts.color {
                 self.out.write_all(MATCH)?;
-                self.text(&m.line[s..e])?;
+                self.text(&line[s..e])?;
                 self.out.write_all(END)?;
             } else {
-                self.text(&m.line[s..e])?;
+                self.text(&line[s..e])?;
             }
             self.eol()?;
         }
@@ -172,20 +170,31 @@ impl<W: Write> Sink for Standard<'_, W> {
             // matched once the file is done.
             return Ok(false);
         }
+        // As GNU grep has it, the matches shown (by -o, or in colour) are
+        // those of a line that matches: a selected one, or under -v a
+        // context one. Any other holds none, but for a line after -m's
+        // last, printed as context.
         if o.only_matching {
-            self.parts(m)?;
+            if !o.invert {
+                self.parts((m.file, m.line, m.number, m.offset), b':')?;
+            }
             return Ok(true);
         }
         self.prefix(m.file, m.number, m.offset, b':', m.line.len())?;
-        self.line(m.line)?;
+        self.line(m.line, !o.invert)?;
         Ok(true)
     }
 
     fn context(&mut self, c: &SinkContext<'_>) -> io::Result<()> {
+        let o = self.opts;
+        if o.only_matching {
+            return match o.invert {
+                true => self.parts((c.file, c.line, c.number, c.offset), b'-'),
+                false => Ok(()),
+            };
+        }
         self.prefix(c.file, c.number, c.offset, b'-', c.line.len())?;
-        // Under -v a context line is one that matches: GNU grep colours its
-        // matches too.
-        self.line(c.line)
+        self.line(c.line, o.invert)
     }
 
     fn context_break(&mut self) -> io::Result<()> {

@@ -689,8 +689,13 @@ impl<S: Sink + ?Sized> Searcher<'_, S> {
         while pos < region.len() {
             let le = memchr::memchr2(b'\n', 0, &region[pos..]).map_or(region.len(), |i| pos + i);
             let line = &region[pos..le];
-            if self.opts.matcher.is_match(line) != self.opts.invert && self.select(file, line, pos)? {
-                return Ok(true);
+            if self.opts.matcher.is_match(line) != self.opts.invert {
+                // Not printed, but a group after it, in any file, gets its
+                // separator: GNU grep counts a binary file's match as output.
+                self.printed_any = true;
+                if self.select(file, line, pos)? {
+                    return Ok(true);
+                }
             }
             pos = le + 1;
         }

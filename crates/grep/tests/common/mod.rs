@@ -73,7 +73,7 @@ pub fn options(pattern: &str, f: Flags, threads: usize, chunk: u64) -> GrepOptio
         text: f.text,
         json: f.json && !f.count && !f.only_matching,
         // As the command line has it: context only where lines print.
-        context: f.context.filter(|_| !f.count && !f.only_matching && f.listing == 0),
+        context: f.context.filter(|_| !f.count && f.listing == 0),
         max_count: f.max_count,
         files_with_matches: f.listing == 1,
         files_without_match: f.listing == 2,
