@@ -426,6 +426,118 @@ fn many_files_on_every_core_answer_as_gnu_grep_does() {
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
+/// Random sets of one to four flags, a pattern and one to three files
+/// (a directory among them), against GNU grep on one and two threads: the
+/// output and the exit code. A fixed seed, so a failure repeats; the real
+/// logs when ../shared is there, the project's own otherwise.
+#[test]
+fn random_flag_sets_answer_as_gnu_grep_does() {
+    if !gnu_grep() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let mut names: Vec<String> = Vec::new();
+    let logs: Vec<std::path::PathBuf> = match real_data() {
+        Some(real) => ["Apache_2k.log", "HDFS_2k.log", "OpenSSH_2k.log", "Linux_2k.log"]
+            .iter()
+            .map(|n| real.join("logs").join(n))
+            .collect(),
+        None => ["patterns.log", "crlf-no-final-newline.log", "lf.log"].iter().map(|n| log_fixture(n).into()).collect(),
+    };
+    for log in logs.iter().chain([&log_fixture("binary.log").into()]) {
+        let name = log.file_name().unwrap().to_string_lossy().into_owned();
+        std::fs::copy(log, d.join(&name)).unwrap();
+        names.push(name);
+    }
+    std::fs::create_dir(d.join("sub")).unwrap();
+    std::fs::write(d.join("sub/inner.log"), "ERROR in a subdirectory\nsession closed\n").unwrap();
+    names.push("sub".into());
+    let flags = [
+        "-i",
+        "-v",
+        "-c",
+        "-n",
+        "-b",
+        "-o",
+        "-w",
+        "-x",
+        "-l",
+        "-L",
+        "-h",
+        "-H",
+        "-m2",
+        "-m1",
+        "-A1",
+        "-B2",
+        "-C1",
+        "-s",
+        "-a",
+        "-I",
+        "-Z",
+        "--color=always",
+        "-r",
+        "-T",
+        "--label=x",
+        "--no-group-separator",
+        "-z",
+    ];
+    let patterns = [
+        "error",
+        "ERROR",
+        "fail",
+        "[0-9]+",
+        "^[A-Z]",
+        "session (opened|closed)",
+        "\\bwarn",
+        "x$",
+        "^$",
+        "root",
+        "[[:digit:]]{3}",
+        "a.*b",
+        "INFO|WARN",
+    ];
+    // A linear congruential generator: the same cases on every run.
+    let mut state: u64 = 0x5eed;
+    let mut next = |n: usize| {
+        state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        (state >> 33) as usize % n
+    };
+    let (mut cases, mut failures) = (0, Vec::new());
+    for _ in 0..150 {
+        let mut args: Vec<&str> = Vec::new();
+        for _ in 0..1 + next(4) {
+            let flag = flags[next(flags.len())];
+            if !args.contains(&flag) {
+                args.push(flag);
+            }
+        }
+        args.extend(["-E", "-e", patterns[next(patterns.len())]]);
+        for _ in 0..1 + next(3) {
+            let name = names[next(names.len())].as_str();
+            if !args.contains(&name) {
+                args.push(name);
+            }
+        }
+        let gnu = Command::new("grep").env("LC_ALL", "C").args(&args).current_dir(d).output().unwrap();
+        for threads in ["-j1", "-j2"] {
+            cases += 1;
+            let ours = sluice(&[&["grep", threads], &args[..]].concat()).current_dir(d).output().unwrap();
+            if gnu.stdout != ours.stdout || gnu.status.code() != ours.status.code() {
+                failures.push(format!(
+                    "{threads} {args:?}: GNU {:?} ({} bytes), sluice {:?} ({} bytes) {}",
+                    gnu.status.code(),
+                    gnu.stdout.len(),
+                    ours.status.code(),
+                    ours.stdout.len(),
+                    String::from_utf8_lossy(&ours.stderr).lines().next().unwrap_or("")
+                ));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{} of {cases} differ:\n{}", failures.len(), failures.join("\n"));
+}
+
 #[test]
 fn options_and_files_as_gnu_grep_takes_them() {
     if !gnu_grep() {
