@@ -193,16 +193,20 @@ impl<S: Sink + ?Sized> Searcher<'_, S> {
         // print (1 GiB: 0.16 s against 0.12 s).
         let ahead = look_ahead(chunk).saturating_add(2 * threads);
         let ended = std::thread::scope(|s| {
+            // A chunk is searched whole, whatever -m says: its line count
+            // numbers the chunks after it (this thread stops where -m
+            // stops one thread).
+            let chunk_opts = crate::GrepOptions { max_count: None, ..self.opts.clone() };
             // This thread is one of them: it searches while it waits for
             // the chunks it is to print, which spares a wake-up per chunk.
             for _ in 1..threads {
                 // A matcher of its own: threads sharing one take turns at
                 // its scratch space.
-                let opts = self.opts.clone();
+                let opts = chunk_opts.clone();
                 let (handle, board) = (&handle, &board);
                 s.spawn(move || opts.search_chunks(handle, size, (chunks, ahead), board, wants_lines, stop));
             }
-            let ended = self.print_chunks((&handle, size, chunks, ahead), &board, &mut file);
+            let ended = self.print_chunks((&handle, size, chunks, ahead), &chunk_opts, &board, &mut file);
             lock(&board.0).quit = true;
             board.1.notify_all();
             ended
@@ -225,6 +229,7 @@ impl<S: Sink + ?Sized> Searcher<'_, S> {
     fn print_chunks(
         &mut self,
         (handle, size, chunks, ahead): (&File, u64, usize, usize),
+        chunk_opts: &crate::GrepOptions,
         board: &(Mutex<Board>, Condvar),
         file: &mut FileState<'_>,
     ) -> io::Result<Option<u64>> {
@@ -243,7 +248,7 @@ impl<S: Sink + ?Sized> Searcher<'_, S> {
                     }
                     if let Some((j, recorder)) = claim(&mut b, chunks, ahead, wants_lines) {
                         drop(b);
-                        let found = self.opts.search_chunk(handle, size, j, &mut buffer, recorder);
+                        let found = chunk_opts.search_chunk(handle, size, j, &mut buffer, recorder);
                         b = lock(&board.0);
                         b.found.insert(j, found);
                         board.1.notify_all();
