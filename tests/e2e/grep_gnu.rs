@@ -216,6 +216,9 @@ fn hundreds_of_cases_of_our_own_answer_as_gnu_grep_does() {
         &["-P", "\\d{2,}"],
         &["-P", "(?i)error|\\bwarn"],
         &["-P", "\\s(refused|timeout)$"],
+        // Leftmost-longest: the longer alternative wins where both start.
+        &["-E", "ERR|ERROR|time|timeout"],
+        &["-e", "", "-e", "refused"],
     ];
     let (mut cases, mut failures) = (0, Vec::new());
     for flags in flag_sets {

@@ -18,6 +18,7 @@ mod context;
 mod feed;
 mod followed;
 mod json;
+mod longest;
 mod many;
 mod matcher;
 mod null_data;
@@ -37,6 +38,7 @@ use std::io::{self, Write};
 use sluice_core::Stop;
 
 pub use feed::{GrepFeed, Status, Warn};
+pub use longest::Longest;
 pub use matcher::{MatchOptions, Matcher, PatternError};
 pub use parallel::DEFAULT_CHUNK;
 pub use printer::Standard;

@@ -4,6 +4,7 @@ use regex::bytes::{Regex, RegexBuilder};
 use sluice_core::Contains;
 
 use crate::caseless::Caseless;
+use crate::longest::Longest;
 use crate::syntax::{Syntax, translate};
 
 /// How to read the patterns.
@@ -38,6 +39,9 @@ pub enum Matcher {
         re: Regex,
         /// `-w`: group 1 is the word.
         word: bool,
+        /// Where a match of it ends as GNU grep ends it, for `-o` and
+        /// colour.
+        longest: Longest,
     },
 }
 
@@ -170,7 +174,8 @@ impl Matcher {
                     (_, why) => why.unwrap_or("").to_owned(),
                 },
             })?;
-        Ok(Matcher::Regex { re, word: options.word && !options.line })
+        let longest = Longest::new(&full, options.ignore_case);
+        Ok(Matcher::Regex { re, word: options.word && !options.line, longest })
     }
 
     /// The first match in `hay` (which may hold many lines), as a range.
@@ -179,7 +184,7 @@ impl Matcher {
     pub fn find(&self, hay: &[u8]) -> Option<(usize, usize)> {
         match self {
             Matcher::Literal { literal, word } => literal.find_from(hay, 0, *word),
-            Matcher::Regex { re, word: true } => word_in(re, hay, 0),
+            Matcher::Regex { re, word: true, .. } => word_in(re, hay, 0),
             Matcher::Regex { re, .. } => re.find(hay).map(|m| (m.start(), m.end())),
         }
     }
@@ -190,7 +195,7 @@ impl Matcher {
         match self {
             Matcher::Literal { literal: Literal::Exact(c), word: false } => c.is_in(line),
             Matcher::Literal { literal, word } => literal.find_from(line, 0, *word).is_some(),
-            Matcher::Regex { re, word: true } => word_in(re, line, 0).is_some(),
+            Matcher::Regex { re, word: true, .. } => word_in(re, line, 0).is_some(),
             Matcher::Regex { re, .. } => re.is_match(line),
         }
     }
@@ -213,12 +218,12 @@ impl Matcher {
                     at = end;
                 }
             }
-            Matcher::Regex { re, word } => {
+            Matcher::Regex { re, word, longest } => {
                 let mut at = 0;
                 while at <= line.len() {
                     let found = match word {
                         true => word_in(re, line, at),
-                        false => re.find_at(line, at).map(|m| (m.start(), m.end())),
+                        false => re.find_at(line, at).map(|m| (m.start(), longest.end(line, m.start(), m.end()))),
                     };
                     let Some((start, end)) = found else { break };
                     if end > start {
@@ -316,6 +321,16 @@ mod tests {
         assert_eq!(out, [(0, 1), (1, 2), (2, 3)]);
         m("aa", false, true, false).highlights(b"aAaxAA", &mut out);
         assert_eq!(out, [(0, 2), (4, 6)], "matches do not overlap, as grep colours them");
+        // Leftmost-longest, as POSIX and GNU grep: the longer alternative
+        // wins where both start, and an empty one does not hide another.
+        let extended = MatchOptions { syntax: Syntax::Extended, ..MatchOptions::default() };
+        Matcher::new(&["ab|abcd"], extended).unwrap().highlights(b"x abcd ab", &mut out);
+        assert_eq!(out, [(2, 6), (7, 9)]);
+        Matcher::new(&["", "root"], MatchOptions::default()).unwrap().highlights(b"x root", &mut out);
+        assert_eq!(out, [(2, 6)]);
+        let caseless = MatchOptions { ignore_case: true, ..extended };
+        Matcher::new(&["err|error"], caseless).unwrap().highlights(b"ERRORS", &mut out);
+        assert_eq!(out, [(0, 5)]);
     }
 
     #[test]
