@@ -66,6 +66,28 @@ fn differs_with(ours: &[&str], args: &[&[u8]], input: &[u8]) -> Option<String> {
     ))
 }
 
+/// Compares GNU grep's `ARGS` with `sluice grep OURS… ARGS`, both run in
+/// `dir`: the output and the exit code; a difference says where the
+/// outputs first part.
+fn differs_in(dir: &std::path::Path, ours: &[&str], args: &[&str]) -> Option<String> {
+    let gnu = Command::new("grep").env("LC_ALL", "C").args(args).current_dir(dir).output().unwrap();
+    let mine = sluice(&[&["grep"], ours, args].concat()).current_dir(dir).output().unwrap();
+    if gnu.stdout == mine.stdout && gnu.status.code() == mine.status.code() {
+        return None;
+    }
+    let (g, o) = (String::from_utf8_lossy(&gnu.stdout), String::from_utf8_lossy(&mine.stdout));
+    let at = g.bytes().zip(o.bytes()).take_while(|(a, b)| a == b).count();
+    let near = |s: &str| s.get(at.saturating_sub(80)..(at + 80).min(s.len())).unwrap_or("").to_owned();
+    Some(format!(
+        "{ours:?} {args:?}: GNU {:?}, sluice {:?}, first apart at byte {at}: GNU {:?}, sluice {:?} {}",
+        gnu.status.code(),
+        mine.status.code(),
+        near(&g),
+        near(&o),
+        String::from_utf8_lossy(&mine.stderr).lines().next().unwrap_or("")
+    ))
+}
+
 #[test]
 fn gnu_greps_own_regex_test_data_answers_as_gnu_grep_does() {
     if !gnu_grep() {
@@ -411,19 +433,8 @@ fn many_files_on_every_core_answer_as_gnu_grep_does() {
     ];
     let mut failures = Vec::new();
     for flags in flag_sets {
-        let gnu = Command::new("grep").env("LC_ALL", "C").args(*flags).current_dir(d).output().unwrap();
         for threads in ["-j2", "-j3"] {
-            let ours = sluice(&[&["grep", threads], *flags].concat()).current_dir(d).output().unwrap();
-            if gnu.stdout != ours.stdout || gnu.status.code() != ours.status.code() {
-                let (g, o) = (String::from_utf8_lossy(&gnu.stdout), String::from_utf8_lossy(&ours.stdout));
-                let at = g.bytes().zip(o.bytes()).take_while(|(a, b)| a == b).count();
-                let near = |s: &str| s.get(at.saturating_sub(80)..(at + 80).min(s.len())).unwrap_or("").to_owned();
-                failures.push(format!(
-                    "{threads} {flags:?}: first difference at byte {at}: GNU {:?}, sluice {:?}",
-                    near(&g),
-                    near(&o)
-                ));
-            }
+            failures.extend(differs_in(d, &[threads], flags));
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
@@ -522,20 +533,9 @@ fn random_flag_sets_answer_as_gnu_grep_does() {
                 args.push(name);
             }
         }
-        let gnu = Command::new("grep").env("LC_ALL", "C").args(&args).current_dir(d).output().unwrap();
         for threads in ["-j1", "-j2"] {
             cases += 1;
-            let ours = sluice(&[&["grep", threads], &args[..]].concat()).current_dir(d).output().unwrap();
-            if gnu.stdout != ours.stdout || gnu.status.code() != ours.status.code() {
-                failures.push(format!(
-                    "{threads} {args:?}: GNU {:?} ({} bytes), sluice {:?} ({} bytes) {}",
-                    gnu.status.code(),
-                    gnu.stdout.len(),
-                    ours.status.code(),
-                    ours.stdout.len(),
-                    String::from_utf8_lossy(&ours.stderr).lines().next().unwrap_or("")
-                ));
-            }
+            failures.extend(differs_in(d, &[threads], &args));
         }
     }
     assert!(failures.is_empty(), "{} of {cases} differ:\n{}", failures.len(), failures.join("\n"));
@@ -640,18 +640,7 @@ fn recursive_searches_visit_and_name_files_as_gnu_grep_does() {
     ];
     let mut failures = Vec::new();
     for args in cases {
-        let gnu = Command::new("grep").env("LC_ALL", "C").args(*args).current_dir(d).output().unwrap();
-        let ours = sluice(&[&["grep"], *args].concat()).current_dir(d).output().unwrap();
-        if gnu.stdout != ours.stdout || gnu.status.code() != ours.status.code() {
-            failures.push(format!(
-                "{args:?}: GNU {:?} {:?}, sluice {:?} {:?} {}",
-                gnu.status.code(),
-                String::from_utf8_lossy(&gnu.stdout),
-                ours.status.code(),
-                String::from_utf8_lossy(&ours.stdout),
-                String::from_utf8_lossy(&ours.stderr)
-            ));
-        }
+        failures.extend(differs_in(d, &[], args));
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
