@@ -241,6 +241,9 @@ fn hundreds_of_cases_of_our_own_answer_as_gnu_grep_does() {
         // Leftmost-longest: the longer alternative wins where both start.
         &["-E", "ERR|ERROR|time|timeout"],
         &["-e", "", "-e", "refused"],
+        // Space classes, which under -z meet newlines inside a line.
+        &["-E", "[[:space:]]$"],
+        &["\\s\\S"],
     ];
     let (mut cases, mut failures) = (0, Vec::new());
     for flags in flag_sets {

@@ -39,7 +39,13 @@ pub fn run(args: &GrepArgs, stop: &Stop) -> ExitCode {
         say!("sluice: grep: -P takes a single pattern, as in GNU grep (join them with `|`)");
         return ExitCode::from(GREP_TROUBLE);
     }
-    let options = MatchOptions { syntax: cmd.syntax, ignore_case: cmd.ignore_case, word: cmd.word, line: cmd.line };
+    let options = MatchOptions {
+        syntax: cmd.syntax,
+        ignore_case: cmd.ignore_case,
+        word: cmd.word,
+        line: cmd.line,
+        null_data: cmd.null_data,
+    };
     let matcher = match Matcher::new(&cmd.patterns, options) {
         Ok(m) => m,
         Err(e) => {

@@ -18,6 +18,9 @@ pub struct MatchOptions {
     pub word: bool,
     /// Only whole lines match (`-x`).
     pub line: bool,
+    /// Lines end in NUL (`-z`), and the searcher sees NULs and newlines
+    /// swapped (see the null_data module).
+    pub null_data: bool,
 }
 
 /// Compiled patterns.
@@ -135,7 +138,7 @@ impl Matcher {
         let mut body = String::new();
         for p in patterns {
             let p = p.as_ref();
-            let text = translate(p, options.syntax)
+            let text = translate(p, options.syntax, options.null_data)
                 .map_err(|why| PatternError { pattern: String::from_utf8_lossy(p).into_owned(), why })?;
             if !body.is_empty() {
                 body.push('|');
@@ -258,7 +261,7 @@ mod tests {
 
     fn m(p: &str, fixed: bool, ignore_case: bool, word: bool) -> Matcher {
         let syntax = if fixed { Syntax::Fixed } else { Syntax::Extended };
-        Matcher::new(&[p], MatchOptions { syntax, ignore_case, word, line: false }).unwrap()
+        Matcher::new(&[p], MatchOptions { syntax, ignore_case, word, ..MatchOptions::default() }).unwrap()
     }
 
     #[test]
@@ -296,7 +299,7 @@ mod tests {
             line in "[aA_1, -]{0,24}",
             ignore_case: bool,
         ) {
-            let options = MatchOptions { syntax: Syntax::Extended, ignore_case, word: true, line: false };
+            let options = MatchOptions { syntax: Syntax::Extended, ignore_case, word: true, ..MatchOptions::default() };
             let literal = Matcher::new(&[&needle], options).unwrap();
             proptest::prop_assert!(literal.is_literal());
             let regex = Matcher::new(&[format!("({needle})")], options).unwrap();

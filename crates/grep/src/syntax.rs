@@ -37,15 +37,18 @@ pub enum Syntax {
 const DUP_MAX: u32 = 32767;
 
 /// Translates `pattern` to the regex crate's syntax; the error is GNU
-/// grep's wording of what is wrong.
-pub fn translate(pattern: &[u8], syntax: Syntax) -> Result<String, String> {
+/// grep's wording of what is wrong. With `swapped` (`-z`), the pattern is
+/// for input whose NULs and newlines the searcher sees swapped (see the
+/// null_data module): a newline, which a line may then hold, is a space
+/// seen as a NUL.
+pub fn translate(pattern: &[u8], syntax: Syntax, swapped: bool) -> Result<String, String> {
     match syntax {
         Syntax::Fixed => {
             let mut out = String::new();
             pattern.iter().for_each(|&b| literal(b, &mut out));
             Ok(out)
         }
-        Syntax::Basic | Syntax::Extended => Translator::new(pattern, syntax == Syntax::Extended).run(),
+        Syntax::Basic | Syntax::Extended => Translator::new(pattern, syntax == Syntax::Extended, swapped).run(),
         // As written, but a byte that is not ASCII is spelled `\xHH`, which
         // the byte-wise engine takes as that byte (in a class too).
         Syntax::Perl => Ok(pattern
@@ -81,10 +84,12 @@ struct Translator<'p> {
     /// Right at the start of the pattern, of a group or of an alternative:
     /// where a basic `^` is an anchor.
     start: bool,
+    /// Newlines are seen as NULs (`-z`).
+    swapped: bool,
 }
 
 impl<'p> Translator<'p> {
-    fn new(p: &'p [u8], extended: bool) -> Translator<'p> {
+    fn new(p: &'p [u8], extended: bool, swapped: bool) -> Translator<'p> {
         Translator {
             p,
             i: 0,
@@ -95,6 +100,7 @@ impl<'p> Translator<'p> {
             groups: Vec::new(),
             closed: 0,
             start: true,
+            swapped,
         }
     }
 
@@ -178,7 +184,11 @@ impl<'p> Translator<'p> {
             b'\'' => self.anchor("$"),
             b'w' => self.atom_str("[0-9A-Za-z_]"),
             b'W' => self.atom_str(r"[^0-9A-Za-z_\n]"),
+            // A line holds no newline, but under -z, where one is seen as
+            // a NUL.
+            b's' if self.swapped => self.atom_str(r"[\t\x00\x0B\x0C\r ]"),
             b's' => self.atom_str(r"[\t\x0B\x0C\r ]"),
+            b'S' if self.swapped => self.atom_str(r"[^\t\n\x00\x0B\x0C\r ]"),
             b'S' => self.atom_str(r"[^\t\n\x0B\x0C\r ]"),
             other => self.atom_byte(other),
         }
@@ -337,7 +347,7 @@ impl<'p> Translator<'p> {
             ranged = false;
             let start = self.element()?;
             let Element::Byte(lo) = start else {
-                class.push_str(&start.text());
+                class.push_str(&start.text(self.swapped));
                 continue;
             };
             // A range, unless the `-` is last.
@@ -401,9 +411,12 @@ enum Element {
 }
 
 impl Element {
-    fn text(&self) -> String {
+    /// Its text in a class of the regex crate; `swapped` as
+    /// [`translate`] has it.
+    fn text(&self, swapped: bool) -> String {
         match self {
             Element::Byte(b) => format!("\\x{b:02X}"),
+            Element::Class(name) if swapped && name == "space" => r"\t\x00\x0B\x0C\r ".to_owned(),
             Element::Class(name) => format!("[:{name}:]"),
         }
     }
@@ -424,7 +437,7 @@ mod tests {
 
     fn re(p: &str, extended: bool) -> regex::bytes::Regex {
         let syntax = if extended { Syntax::Extended } else { Syntax::Basic };
-        let text = translate(p.as_bytes(), syntax).unwrap_or_else(|e| panic!("{p}: {e}"));
+        let text = translate(p.as_bytes(), syntax, false).unwrap_or_else(|e| panic!("{p}: {e}"));
         regex::bytes::RegexBuilder::new(&text).unicode(false).multi_line(true).build().unwrap()
     }
 
@@ -451,7 +464,7 @@ mod tests {
         assert!(matches("a{,2}b", true, "b") && matches("a{1,2}{3}", true, "aaa"));
         assert!(matches("a)", true, "a)"));
         assert!(matches(r"\<ab\>", true, "x ab y") && !matches(r"\<ab\>", true, "xab"));
-        assert_eq!(translate(b"a+?", Syntax::Extended).unwrap(), "(?:a+)?");
+        assert_eq!(translate(b"a+?", Syntax::Extended, false).unwrap(), "(?:a+)?");
     }
 
     #[test]
@@ -479,15 +492,15 @@ mod tests {
             ("(*)b", true, "Unmatched ( or \\("),
         ] {
             let syntax = if extended { Syntax::Extended } else { Syntax::Basic };
-            assert_eq!(translate(p.as_bytes(), syntax).unwrap_err(), want, "{p}");
+            assert_eq!(translate(p.as_bytes(), syntax, false).unwrap_err(), want, "{p}");
         }
-        assert!(translate(br"\(a\)\1", Syntax::Basic).unwrap_err().contains("not supported"));
+        assert!(translate(br"\(a\)\1", Syntax::Basic, false).unwrap_err().contains("not supported"));
     }
 
     #[test]
     fn every_byte_is_a_literal_when_fixed() {
         let all: Vec<u8> = (1..=255).filter(|&b| b != b'\n').collect();
-        let text = translate(&all, Syntax::Fixed).unwrap();
+        let text = translate(&all, Syntax::Fixed, false).unwrap();
         let re = regex::bytes::RegexBuilder::new(&text).unicode(false).build().unwrap();
         assert!(re.is_match(&all));
     }
