@@ -216,6 +216,8 @@ fn hundreds_of_cases_of_our_own_answer_as_gnu_grep_does() {
         &["--color=always", "-m1", "-C2"],
         &["-l", "-L"],
         &["-L", "-l"],
+        &["-a", "-I", "-c"],
+        &["-I", "-a", "-c"],
     ];
     let patterns: &[&[&str]] = &[
         &["ERROR"],

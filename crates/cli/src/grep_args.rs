@@ -424,8 +424,9 @@ fn apply(cmd: &mut GrepCommand, name: &str, value: Option<&[u8]>, pattern_given:
         "Z" => cmd.null = true,
         "z" => cmd.null_data = true,
         "T" => cmd.initial_tab = true,
-        "a" => cmd.text = true,
-        "I" => cmd.skip_binary = true,
+        // One setting, as GNU grep's --binary-files: the last given wins.
+        "a" => (cmd.text, cmd.skip_binary) = (true, false),
+        "I" => (cmd.text, cmd.skip_binary) = (false, true),
         "U" => {}
         "V" => cmd.version = true,
         "help" => cmd.help = true,
@@ -459,8 +460,8 @@ fn apply(cmd: &mut GrepCommand, name: &str, value: Option<&[u8]>, pattern_given:
         }
         "binary-files" => match text().as_str() {
             "binary" => (cmd.text, cmd.skip_binary) = (false, false),
-            "text" => cmd.text = true,
-            "without-match" => cmd.skip_binary = true,
+            "text" => (cmd.text, cmd.skip_binary) = (true, false),
+            "without-match" => (cmd.text, cmd.skip_binary) = (false, true),
             other => return Err(ArgError(format!("unknown binary-files type '{other}'"))),
         },
         "d" => match text().as_str() {
@@ -592,6 +593,11 @@ mod tests {
             (p(&["-lL", "x"]).unwrap().files_without_match, p(&["-Ll", "x"]).unwrap().files_with_matches),
             (true, true)
         );
+        // -a, -I and --binary-files are one setting: the last wins.
+        let (ai, ia) = (p(&["-aI", "x"]).unwrap(), p(&["-Ia", "x"]).unwrap());
+        assert_eq!([ai.text, ai.skip_binary, ia.text, ia.skip_binary], [false, true, true, false]);
+        let bt = p(&["-I", "--binary-files=text", "x"]).unwrap();
+        assert_eq!((bt.text, bt.skip_binary), (true, false));
         let e = p(&["-E", "ERROR|WARN", "t.log"]).unwrap();
         assert_eq!(
             (e.syntax, e.patterns.clone(), files(&e)),
