@@ -642,6 +642,12 @@ fn recursive_searches_visit_and_name_files_as_gnu_grep_does() {
         &["-r", "-Z", "-l", "ERROR"],
         &["-rq", "ERROR"],
         &["-r", "nothing"],
+        // Files named on the command line, with or without -r: a glob
+        // meets the whole name or a part of it after a slash.
+        &["--exclude=*.log", "-c", "ERROR", "top.log", "bin.dat"],
+        &["--include=*.log", "ERROR", "top.log", "bin.dat"],
+        &["--exclude=old/*", "ERROR", "logs/old/app.log.1", "top.log"],
+        &["-r", "--exclude=new/*.log", "ERROR", "logs/new/today.log", "logs"],
     ];
     let mut failures = Vec::new();
     for args in cases {

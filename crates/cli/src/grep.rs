@@ -214,6 +214,7 @@ fn options_for(cmd: &GrepCommand, matcher: Matcher, color: bool) -> GrepOptions 
         json: cmd.json,
         threads: cmd.threads.unwrap_or(0),
         from_end: cmd.from_end,
+        operand_globs: cmd.file_globs.clone(),
         recurse: cmd.recursive.map(|follow_links| sluice_grep::Recurse {
             follow_links,
             files: cmd.file_globs.clone(),

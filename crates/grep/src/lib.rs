@@ -124,6 +124,10 @@ pub struct GrepOptions {
     pub skip_binary: bool,
     /// Search directories' files (`-r`, `-R`), and which. Default: none.
     pub recurse: Option<Recurse>,
+    /// `--include` (true) and `--exclude` (false) globs, in the order
+    /// given, for the files named on the command line, with or without
+    /// `-r` (GNU grep applies them to both). Default: none.
+    pub operand_globs: Vec<(bool, Vec<u8>)>,
     /// Only the lines of this time window (`--since`, `--until`). Default:
     /// every line.
     pub window: Option<Window>,
@@ -185,6 +189,7 @@ impl GrepOptions {
             skip_devices: false,
             skip_binary: false,
             recurse: None,
+            operand_globs: Vec::new(),
             window: None,
             records: false,
             stats: false,

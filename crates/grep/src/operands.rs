@@ -50,9 +50,9 @@ pub(crate) fn each(
                 }
                 continue;
             }
-            if !recurse.wants_file(base) {
-                continue;
-            }
+        }
+        if !sluice_io::is_stdin(path) && !crate::walk::wants_operand(&opts.operand_globs, path.as_os_str().as_bytes()) {
+            continue;
         }
         if passed_over(opts, path) {
             continue;

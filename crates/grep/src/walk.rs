@@ -22,10 +22,7 @@ impl Recurse {
     /// `--exclude` that matches decides; with none matching, it is searched
     /// unless the first of them is an `--include`.
     pub fn wants_file(&self, name: &[u8]) -> bool {
-        match self.files.iter().rev().find(|(_, glob)| matches(glob, name)) {
-            Some(&(include, _)) => include,
-            None => self.files.first().is_none_or(|(include, _)| !include),
-        }
+        wanted(&self.files, |glob| matches(glob, name))
     }
 
     /// Whether a directory named `name` is entered.
@@ -84,6 +81,32 @@ impl Recurse {
         }
         true
     }
+}
+
+/// Whether a file is searched, by `--include` (true) and `--exclude`
+/// (false) globs in the order given, `matched` telling which match it: the
+/// last that matches decides; with none matching, it is searched unless
+/// the first of them is an `--include`.
+fn wanted(globs: &[(bool, Vec<u8>)], matched: impl Fn(&[u8]) -> bool) -> bool {
+    match globs.iter().rev().find(|(_, glob)| matched(glob)) {
+        Some(&(include, _)) => include,
+        None => globs.first().is_none_or(|(include, _)| !include),
+    }
+}
+
+/// Whether a file named on the command line as `path` is searched by
+/// `globs` (`--include`, `--exclude`), with or without `-r`: as GNU grep, a
+/// glob matches the whole name or any part of it after a `/`.
+pub fn wants_operand(globs: &[(bool, Vec<u8>)], path: &[u8]) -> bool {
+    let suffixes = || {
+        std::iter::once(path).chain(
+            path.iter()
+                .enumerate()
+                .filter(|&(i, &b)| b == b'/' && path.get(i + 1).is_some_and(|&c| c != b'/'))
+                .map(|(i, _)| &path[i + 1..]),
+        )
+    };
+    wanted(globs, |glob| suffixes().any(|s| matches(glob, s)))
 }
 
 /// Wildcard matching as fnmatch does it without flags: `*` any run of
@@ -155,6 +178,22 @@ fn set(glob: &[u8], at: usize, c: u8) -> Option<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_file_named_on_the_command_line_meets_globs_by_any_part_after_a_slash() {
+        let globs = |list: &[(bool, &str)]| list.iter().map(|&(i, g)| (i, g.as_bytes().to_vec())).collect::<Vec<_>>();
+        let exclude_old = globs(&[(false, "old/*")]);
+        assert!(!wants_operand(&exclude_old, b"logs/old/a.log"));
+        assert!(!wants_operand(&exclude_old, b"./old/a.log"));
+        assert!(wants_operand(&exclude_old, b"logs/older/a.log"));
+        assert!(wants_operand(&exclude_old, b"a.log"));
+        // A part begins with what is not a slash: in `x//a.log`, `a.log`.
+        assert!(!wants_operand(&globs(&[(false, "a.log")]), b"x//a.log"));
+        let include_logs = globs(&[(true, "*.log")]);
+        assert!(wants_operand(&include_logs, b"dir/a.log"));
+        assert!(!wants_operand(&include_logs, b"dir/a.txt"));
+        assert!(wants_operand(&[], b"anything"));
+    }
 
     #[test]
     fn globs_match_as_fnmatch_does() {
