@@ -646,6 +646,7 @@ fn recursive_searches_visit_and_name_files_as_gnu_grep_does() {
         // meets the whole name or a part of it after a slash.
         &["--exclude=*.log", "-c", "ERROR", "top.log", "bin.dat"],
         &["--include=*.log", "ERROR", "top.log", "bin.dat"],
+        &["--include=*.log", "-c", "ERROR", "top.log", "src"],
         &["--exclude=old/*", "ERROR", "logs/old/app.log.1", "top.log"],
         &["-r", "--exclude=new/*.log", "ERROR", "logs/new/today.log", "logs"],
     ];

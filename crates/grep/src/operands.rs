@@ -51,7 +51,13 @@ pub(crate) fn each(
                 continue;
             }
         }
-        if !sluice_io::is_stdin(path) && !crate::walk::wants_operand(&opts.operand_globs, path.as_os_str().as_bytes()) {
+        // Globs pass over files; a directory named without -r is still
+        // read, and said to be one, as GNU grep has it.
+        if !opts.operand_globs.is_empty()
+            && !sluice_io::is_stdin(path)
+            && !crate::walk::wants_operand(&opts.operand_globs, path.as_os_str().as_bytes())
+            && !path.is_dir()
+        {
             continue;
         }
         if passed_over(opts, path) {
