@@ -218,6 +218,9 @@ fn hundreds_of_cases_of_our_own_answer_as_gnu_grep_does() {
         &["-L", "-l"],
         &["-a", "-I", "-c"],
         &["-I", "-a", "-c"],
+        // -A and -B win over -C and -NUM in any order.
+        &["-n", "-A3", "-C1"],
+        &["-B0", "-2"],
     ];
     let patterns: &[&[&str]] = &[
         &["ERROR"],

@@ -83,6 +83,9 @@ pub struct GrepCommand {
     pub after: Option<u64>,
     /// `-B`.
     pub before: Option<u64>,
+    /// `-C` or `-NUM`: the context on a side where `-A` or `-B` does not
+    /// say.
+    pub context: Option<u64>,
     /// `--group-separator`, `None` with `--no-group-separator`.
     pub group_separator: Option<Option<Vec<u8>>>,
     /// `--color`.
@@ -293,9 +296,7 @@ pub fn parse(args: &[OsString]) -> Result<GrepCommand, ArgError> {
                     while j < arg.len() && arg[j].is_ascii_digit() {
                         j += 1;
                     }
-                    let n = context(&arg[start..j])?;
-                    cmd.after = Some(n);
-                    cmd.before = Some(n);
+                    cmd.context = Some(context(&arg[start..j])?);
                     continue;
                 }
                 let c = c as char;
@@ -336,6 +337,9 @@ pub fn parse(args: &[OsString]) -> Result<GrepCommand, ArgError> {
         cmd.patterns.extend(lines(pattern.as_bytes()));
     }
     cmd.files = operands.collect();
+    // -A and -B given win over -C and -NUM, whatever their order, as in
+    // GNU grep.
+    (cmd.after, cmd.before) = (cmd.after.or(cmd.context), cmd.before.or(cmd.context));
     Ok(cmd)
 }
 
@@ -438,10 +442,7 @@ fn apply(cmd: &mut GrepCommand, name: &str, value: Option<&[u8]>, pattern_given:
         }
         "A" => cmd.after = Some(context(value.unwrap_or_default())?),
         "B" => cmd.before = Some(context(value.unwrap_or_default())?),
-        "C" => {
-            let n = context(value.unwrap_or_default())?;
-            (cmd.after, cmd.before) = (Some(n), Some(n));
-        }
+        "C" => cmd.context = Some(context(value.unwrap_or_default())?),
         "label" => cmd.label = Some(value.unwrap_or_default().to_vec()),
         "line-buffered" => cmd.line_buffered = true,
         "group-separator" => cmd.group_separator = Some(Some(value.unwrap_or_default().to_vec())),
@@ -656,8 +657,11 @@ mod tests {
     fn context_and_numbers() {
         let c = p(&["-5", "x"]).unwrap();
         assert_eq!((c.before, c.after), (Some(5), Some(5)));
+        // -A and -B win over -C and -NUM in any order, as GNU grep has it.
         let c = p(&["-A", "2", "-B1", "-n12", "x"]).unwrap();
-        assert_eq!((c.before, c.after, c.line_number), (Some(12), Some(12), true));
+        assert_eq!((c.before, c.after, c.line_number), (Some(1), Some(2), true));
+        let c = p(&["-C1", "-A3", "-C2", "x"]).unwrap();
+        assert_eq!((c.before, c.after), (Some(2), Some(3)));
         assert_eq!(p(&["-A", "x", "y"]).unwrap_err(), "x: invalid context length argument");
         assert_eq!(p(&["-m", "lots", "y"]).unwrap_err(), "invalid max count 'lots'");
     }
