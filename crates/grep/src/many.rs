@@ -207,7 +207,6 @@ fn work(opts: &GrepOptions, board: &Board, stop: &Stop) {
 }
 
 /// What a batch's search printed, held until its turn.
-#[derive(Default)]
 struct Tape {
     bytes: Vec<u8>,
     /// Messages for stderr, each with the file (its index in `files`) and
@@ -251,7 +250,6 @@ fn taped(opts: &GrepOptions, jobs: Vec<Job>, stop: &Stop, spare: &mut Vec<u8>) -
             left = Some(job);
             break;
         };
-        let (at, heard) = (bytes.borrow().len(), warnings.len());
         let mut warn = |message| warnings.push((files.len(), bytes.borrow().len(), message));
         let mut searcher = Searcher::new(opts, &mut marks, &mut warn, stop);
         (searcher.printed_any, searcher.defer_split, searcher.spare) = (true, true, std::mem::take(spare));
@@ -261,8 +259,8 @@ fn taped(opts: &GrepOptions, jobs: Vec<Job>, stop: &Stop, spare: &mut Vec<u8>) -
         let searched = searcher.file(path, shown(path, *shown_from), &mut outcome);
         *spare = std::mem::take(&mut searcher.spare);
         if searched.is_err() || searcher.deferred {
-            bytes.borrow_mut().truncate(at);
-            warnings.truncate(heard);
+            // What it printed, and said, stays past the last file listed,
+            // where the printing thread does not look.
             left = Some(job);
             break;
         }
